@@ -1,0 +1,64 @@
+import type { ZodType } from 'zod';
+import type { DomainBackend } from './backend.js';
+
+/** How hard a domain's writes are made durable (SPEC §7). */
+export type Durability = 'strict' | 'balanced' | 'fast';
+
+/** Options core validates for every domain, whatever its adapter. */
+export interface CommonDomainOptions {
+  /** `'balanced'` by default: survives the process being killed. */
+  readonly durability: Durability;
+  /** `'durable'` by default: one transaction per counter update. */
+  readonly counters: 'durable' | 'buffered';
+  /** Flush period of buffered counters, in milliseconds. */
+  readonly counterFlushMs: number;
+  /** Largest encoded value accepted, in bytes. */
+  readonly maxValueBytes: number;
+}
+
+/** What a backend declares it can do; the conformance suite skips by these, never by name. */
+export interface Capabilities {
+  /** Several processes may open the same dataDir and stay exact. */
+  readonly multiProcess: boolean;
+  /** Data survives closing and reopening the store. */
+  readonly persistent: boolean;
+  /** Transactions are the engine's own (not emulated with a lock in this process). */
+  readonly nativeTransactions: boolean;
+  /** Counters run in the engine's transactions (`native`) or through a lock in this process. */
+  readonly counters: 'native' | 'serialized';
+}
+
+/** What core hands an adapter when a store opens it. */
+export interface OpenContext {
+  /** Absolute store directory; every file the adapter makes stays below it. */
+  readonly dataDir: string;
+}
+
+/** What an adapter's `domain()` receives: the common options plus its own, validated and frozen. */
+export type DomainOptions<O> = Readonly<CommonDomainOptions & O>;
+
+/** An opened adapter: one per store and adapter, shared by every domain routed to it. */
+export interface AdapterInstance<O = Record<string, unknown>> {
+  /** Opens (creating if needed) the storage of `domain`. Called once per domain and option set. */
+  domain(domain: string, options: DomainOptions<O>): Promise<DomainBackend>;
+  /** Removes the domain's storage entirely. */
+  dropDomain(domain: string, options: DomainOptions<O>): Promise<void>;
+  /** Names of the domains that have storage here (for stats and admin tools). */
+  listDomains(): Promise<string[]>;
+  /** Makes every acknowledged write durable, whatever each domain's durability. */
+  sync(): Promise<void>;
+  /** Releases files and handles; idempotent. */
+  close(): Promise<void>;
+}
+
+/** An adapter: a plain object registered with `createStore({ adapters })`. */
+export interface Adapter<O = Record<string, unknown>> {
+  /** The name routes refer to (`'sqlite'`, `'lmdb'`, …). */
+  readonly name: string;
+  /** Schema of the adapter's own domain options; strict (unknown keys rejected), defaults filled. */
+  readonly optionsSchema: ZodType<O>;
+  /** What the backend can do. */
+  readonly capabilities: Capabilities;
+  /** Opens the adapter for one store. */
+  open(ctx: OpenContext): Promise<AdapterInstance<O>>;
+}

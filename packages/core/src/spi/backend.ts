@@ -1,0 +1,58 @@
+/**
+ * The byte-level primitives an adapter gives core for one domain. Core does every check and every
+ * encoding; a backend receives normalized bytes and never re-validates (keys are at most 1 KiB).
+ */
+
+/** Encoded key or value bytes. Backends may return Buffers; core converts where users see them. */
+export type Bytes = Uint8Array;
+
+/** A bounded range over encoded keys, compared bytewise (unsigned, shorter prefix first). */
+export interface ByteRange {
+  readonly gt?: Bytes;
+  readonly gte?: Bytes;
+  readonly lt?: Bytes;
+  readonly lte?: Bytes;
+  /** Descending order when true. */
+  readonly reverse?: boolean;
+  /** At most this many entries (after ordering). */
+  readonly limit?: number;
+}
+
+/**
+ * The view a transaction function gets. Reads see the committed state plus this transaction's own
+ * writes. Everything is synchronous: the function may be run again by the backend (for instance to
+ * fetch a range it could not read synchronously), so it must have no effects besides calls on `tx`.
+ */
+export interface Tx {
+  /** The value under `key`, or undefined. */
+  get(key: Bytes): Bytes | undefined;
+  /** Entries in `range`, in order; callers always pass a `limit` or a narrow range. */
+  range(range: ByteRange): Array<[Bytes, Bytes]>;
+  /** Writes `value` under `key` when the transaction commits. */
+  put(key: Bytes, value: Bytes): void;
+  /** Deletes `key` when the transaction commits. */
+  del(key: Bytes): void;
+}
+
+/** One domain's storage: an ordered map of bytes to bytes with atomic transactions. */
+export interface DomainBackend {
+  /** The value under `key`, or undefined. */
+  get(key: Bytes): Promise<Bytes | undefined>;
+  /** Values for `keys`, in the same order. */
+  getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>>;
+  /** Entries in `range`, streamed in order. */
+  range(range: ByteRange): AsyncIterable<[Bytes, Bytes]>;
+  /** Number of entries in `range` (ignoring `reverse`, honouring `limit`). */
+  count(range: ByteRange): Promise<number>;
+  /**
+   * Runs `fn` atomically with the writes it makes: all of them commit or none does. If `fn` throws,
+   * nothing it wrote is kept and the promise rejects with that error. The backend may run several
+   * transactions in one physical commit (group commit) and may call `fn` more than once before it
+   * commits; the promise resolves only once the commit is as durable as the domain's `durability`.
+   */
+  transact<T>(fn: (tx: Tx) => T): Promise<T>;
+  /** Deletes every entry of the domain. */
+  clear(): Promise<void>;
+  /** Bytes the domain occupies where the backend knows it cheaply, else undefined. */
+  sizeBytes?(): Promise<number | undefined>;
+}

@@ -1,0 +1,61 @@
+import type { Adapter } from '../spi/adapter.js';
+import type { BlobCheckpointStore, Codec, DomainStats, DomainStore } from '../types.js';
+
+/** Where one domain lives: an adapter name and that adapter's options (plain data). */
+export interface RouteConfig {
+  readonly adapter: string;
+  readonly options?: Record<string, unknown>;
+}
+
+/** `createStore`'s config: plain data apart from `adapters`, so it can live in a JSON file. */
+export interface StoreConfig {
+  /** Directory every adapter file stays under; default `.agentstore`. */
+  readonly dataDir?: string;
+  /** Adapters to register; `memory` is always registered. */
+  // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
+  readonly adapters?: ReadonlyArray<Adapter<any>>;
+  /** Route of domains not listed in `domains`; default sqlite if registered, else memory. */
+  readonly default?: RouteConfig;
+  /** Routes per domain name. */
+  readonly domains?: Readonly<Record<string, RouteConfig>>;
+}
+
+/** A route with every default filled, as `domainConfig` returns it. */
+export interface NormalizedRoute {
+  readonly adapter: string;
+  readonly options: Readonly<Record<string, unknown>>;
+}
+
+/** Options of `store.kv()`. */
+export interface KvOptions<V> {
+  /** Value codec; the default codec round-trips what structured clone does on plain data. */
+  readonly codec?: Codec<V>;
+}
+
+/** An open agentstore: routes each domain to an adapter and hands out typed handles. */
+export interface Store {
+  /** Absolute data directory. */
+  readonly dataDir: string;
+  /** Key-value handle of `domain` (kind `kv`). */
+  kv<V = unknown>(domain: string, options?: KvOptions<V>): DomainStore<V>;
+  /** Checkpoint handle of `domain` (kind `checkpoints`). */
+  checkpoints(domain: string): BlobCheckpointStore;
+  /** Routes `domain` to another adapter from now on; data is not moved. */
+  configureDomain(domain: string, route: RouteConfig): Promise<void>;
+  /** The domain's route with defaults filled. */
+  domainConfig(domain: string): NormalizedRoute;
+  /** Undoes `configureDomain` for `domain`. */
+  resetDomain(domain: string): Promise<void>;
+  /** Undoes `configureDomain` for every domain. */
+  clearConfig(): Promise<void>;
+  /** Name of the adapter `domain` is routed to. */
+  adapterOf(domain: string): string;
+  /** Deletes the domain's data and its recorded kind. */
+  dropDomain(domain: string): Promise<void>;
+  /** Flushes buffered counters and makes every acknowledged write durable. */
+  sync(): Promise<void>;
+  /** Per-domain figures for every domain with data on a registered adapter. */
+  stats(): Promise<DomainStats[]>;
+  /** Flushes and closes; idempotent. Afterwards every call rejects with `CLOSED`. */
+  close(): Promise<void>;
+}

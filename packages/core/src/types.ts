@@ -1,0 +1,157 @@
+/** Public data types of agentstore's domain stores (SPEC §3–4). */
+
+/** One element of a tuple key. */
+export type KeyPart = string | number;
+
+/** A key: a string, a number, or a non-empty tuple of strings and numbers. */
+export type Key = KeyPart | KeyPart[];
+
+/** A key range; bounds are keys, `prefix` narrows to a tuple prefix or a string prefix. */
+export interface Range {
+  /** Tuple prefix (matches itself and every extension) or string prefix (matches scalar strings). */
+  readonly prefix?: Key;
+  readonly gt?: Key;
+  readonly gte?: Key;
+  readonly lt?: Key;
+  readonly lte?: Key;
+  /** Descending order when true. */
+  readonly reverse?: boolean;
+  /** At most this many entries. */
+  readonly limit?: number;
+}
+
+/** A counter update: a plain increment, or a bounded increment that resets past `threshold`. */
+export type CounterOp = number | { readonly by: number; readonly threshold?: number; readonly setTo?: number };
+
+/** JSON data, as checkpoint metadata holds. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** Turns values into bytes and back. Throws `INVALID_VALUE` on encode and `DECODE` on decode. */
+export interface Codec<V> {
+  /** A short name for diagnostics (`'default'`, `'json'`, `'raw'`). */
+  readonly name: string;
+  /** Encodes a value; throws `StoreError('INVALID_VALUE')` naming the path of what it cannot encode. */
+  encode(value: V): Uint8Array;
+  /** Decodes bytes; throws `StoreError('DECODE')` on bytes it does not understand. */
+  decode(bytes: Uint8Array): V;
+}
+
+/** Ordered key-value store with atomic counters: one domain of kind `kv`. */
+export interface DomainStore<V> {
+  /** The value under `key`, or undefined. */
+  get(key: Key): Promise<V | undefined>;
+  /** Values for `keys`, in order. */
+  getMany(keys: readonly Key[]): Promise<Array<V | undefined>>;
+  /** Whether `key` holds a value. */
+  has(key: Key): Promise<boolean>;
+  /** Stores `value` under `key`. */
+  put(key: Key, value: V): Promise<void>;
+  /** Stores every entry atomically: all or none. */
+  putMany(entries: ReadonlyArray<readonly [Key, V]>): Promise<void>;
+  /** Deletes `key`; false when it was absent. */
+  delete(key: Key): Promise<boolean>;
+  /** Deletes `keys` atomically; returns how many existed. */
+  deleteMany(keys: readonly Key[]): Promise<number>;
+  /** Entries in key order. */
+  entries(range?: Range): AsyncIterable<[Key, V]>;
+  /** Keys in key order. */
+  keys(range?: Range): AsyncIterable<Key>;
+  /** Number of entries in the range. */
+  count(range?: Range): Promise<number>;
+  /** Deletes every entry. */
+  clear(): Promise<void>;
+  /** Atomic read-modify-write of an integer counter; returns the new value. */
+  updateCounter(key: Key, op: CounterOp): Promise<number>;
+  /** Several counter updates atomically, in order; returns each result. */
+  updateCounters(ops: ReadonlyArray<readonly [Key, CounterOp]>): Promise<number[]>;
+  /** Writes buffered counter increments; a no-op unless counters are buffered. */
+  flushCounters(): Promise<void>;
+}
+
+/** A graph run or thread: 1..256 characters. */
+export type TraceId = string;
+/** A checkpoint id: sorts in save order within a trace, also across processes. */
+export type CheckpointId = string;
+
+/** Everything about a checkpoint but its data. */
+export interface CheckpointInfo {
+  readonly id: CheckpointId;
+  readonly traceId: TraceId;
+  readonly parentId?: CheckpointId;
+  /** 1, 2, 3, … per trace, gap-free, never reused until `deleteTrace`. */
+  readonly seq: number;
+  /** Epoch milliseconds at save. */
+  readonly createdAt: number;
+  readonly metadata: Record<string, Json>;
+  /** Bytes of `data`. */
+  readonly size: number;
+}
+
+/** A checkpoint with its data. */
+export interface CheckpointBlob extends CheckpointInfo {
+  /** Always a plain Uint8Array. */
+  readonly data: Uint8Array;
+}
+
+/** What `save` takes. */
+export interface SaveInput {
+  readonly data: Uint8Array;
+  readonly metadata?: Record<string, Json>;
+  /** Defaults to the trace's latest checkpoint. */
+  readonly parentId?: CheckpointId;
+  /** Compare-and-set: the trace's latest must be this id (`null`: the trace must be empty). */
+  readonly expectLatest?: CheckpointId | null;
+}
+
+/** Options of `list` and `iterate`. */
+export interface ListOptions {
+  readonly limit?: number;
+  /** Only checkpoints older than this id of the same trace. */
+  readonly before?: CheckpointId;
+  /** Metadata match by deep JSON equality on the given top-level keys. */
+  readonly filter?: Record<string, Json>;
+}
+
+/** Options of `traces`. */
+export interface TracesOptions {
+  readonly prefix?: string;
+  readonly limit?: number;
+  /** Only traces sorting after this one. */
+  readonly after?: TraceId;
+}
+
+/** Bytes-in, bytes-out checkpoint store for agent graphs: one domain of kind `checkpoints`. */
+export interface BlobCheckpointStore {
+  /** Saves a checkpoint; `seq` and `id` are fixed inside the save transaction. */
+  save(traceId: TraceId, input: SaveInput): Promise<CheckpointInfo>;
+  /** The checkpoint with this id, or undefined. */
+  load(id: CheckpointId): Promise<CheckpointBlob | undefined>;
+  /** The trace's newest checkpoint, or undefined. */
+  loadLatest(traceId: TraceId): Promise<CheckpointBlob | undefined>;
+  /** The trace's checkpoints, newest first. */
+  list(traceId: TraceId, opts?: ListOptions): Promise<CheckpointInfo[]>;
+  /** The same as `list`, streamed. */
+  iterate(traceId: TraceId, opts?: ListOptions): AsyncIterable<CheckpointInfo>;
+  /** Deletes one checkpoint; false when absent. */
+  delete(id: CheckpointId): Promise<boolean>;
+  /** Keeps the newest `keep` checkpoints of the trace; returns how many were removed. */
+  prune(traceId: TraceId, keep: number): Promise<number>;
+  /** Deletes the whole trace; returns how many checkpoints were removed. */
+  deleteTrace(traceId: TraceId): Promise<number>;
+  /** Trace ids in order, for admin tools. */
+  traces(opts?: TracesOptions): Promise<TraceId[]>;
+}
+
+/** Kinds a domain can hold; recorded on the domain's first write. */
+export type DomainKind = 'kv' | 'checkpoints' | 'journal' | 'versioned' | 'snapshots' | 'artifacts';
+
+/** Per-domain figures from `store.stats()`. */
+export interface DomainStats {
+  readonly domain: string;
+  readonly adapter: string;
+  /** Undefined when the domain has no data yet. */
+  readonly kind: DomainKind | undefined;
+  readonly records: number;
+  /** Undefined where the backend cannot tell cheaply. */
+  readonly bytes: number | undefined;
+}
