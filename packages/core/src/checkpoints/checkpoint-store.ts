@@ -1,0 +1,279 @@
+import { StoreError } from '../errors.js';
+import type { Tx } from '../spi/backend.js';
+import type { OpenDomain } from '../store/backend-pool.js';
+import type { StoreContext } from '../store/store-context.js';
+import { toStoreError } from '../store/to-store-error.js';
+import type {
+  BlobCheckpointStore,
+  CheckpointBlob,
+  CheckpointId,
+  CheckpointInfo,
+  Json,
+  ListOptions,
+  SaveInput,
+  TraceId,
+  TracesOptions,
+} from '../types.js';
+import { nextCheckpointId } from './checkpoint-ids.js';
+import {
+  decodeHead,
+  decodeInfo,
+  decodeRecord,
+  encodeHead,
+  encodeInfo,
+  encodeRecord,
+  headKey,
+  headRange,
+  indexKey,
+  indexRange,
+  recordKey,
+  traceOfHeadKey,
+} from './checkpoint-layout.js';
+import { assertCheckpointId, assertCount, assertTraceId, jsonEqual, jsonObjectText } from './validate-input.js';
+
+// Removals run in transactions of at most this many checkpoints, so no transaction grows unbounded.
+const REMOVE_BATCH = 512;
+// `list`/`iterate` read the trace index in pages of this many entries.
+const PAGE = 128;
+
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}
+
+function isBytes(value: unknown): value is Uint8Array {
+  return value instanceof Uint8Array;
+}
+
+/** The `checkpoints` handle (SPEC §4), built on a domain backend's ordered keys and transactions. */
+export class CheckpointStore implements BlobCheckpointStore {
+  readonly #ctx: StoreContext;
+  readonly #domain: string;
+
+  constructor(ctx: StoreContext, domain: string) {
+    this.#ctx = ctx;
+    this.#domain = domain;
+  }
+
+  save(traceId: TraceId, input: SaveInput): Promise<CheckpointInfo> {
+    return guard(async () => {
+      assertTraceId(traceId);
+      if (input === null || typeof input !== 'object') throw new StoreError('INVALID_VALUE', 'save takes { data, metadata?, parentId?, expectLatest? }');
+      const { data, parentId, expectLatest } = input;
+      if (!isBytes(data)) throw new StoreError('INVALID_VALUE', 'checkpoint data must be a Uint8Array');
+      const metadataJson = jsonObjectText(input.metadata ?? {}, 'checkpoint metadata');
+      if (parentId !== undefined) assertCheckpointId(parentId, 'parentId');
+      if (expectLatest !== undefined && expectLatest !== null) assertCheckpointId(expectLatest, 'expectLatest');
+      const d = await this.#ctx.resolve(this.#domain);
+      if (data.byteLength > d.options.maxValueBytes) {
+        throw new StoreError('VALUE_TOO_LARGE', `checkpoint data is ${data.byteLength} bytes; the domain allows ${d.options.maxValueBytes}`);
+      }
+      return this.#write(d, (tx) => {
+        const head = decodeHead(tx.get(headKey(traceId)));
+        if (expectLatest !== undefined && head.latest !== expectLatest) {
+          throw new StoreError('CONFLICT', `trace "${traceId}" latest is ${head.latest ?? 'none'}, expected ${expectLatest ?? 'none'}`);
+        }
+        let id = nextCheckpointId(Date.now(), head.maxId);
+        // Ids carry randomness; two traces saving in the same millisecond could still meet.
+        while (tx.get(recordKey(id)) !== undefined) id = nextCheckpointId(Date.now(), id);
+        const parent = parentId ?? head.latest ?? undefined;
+        const info: CheckpointInfo = {
+          id,
+          traceId,
+          seq: head.seq + 1,
+          createdAt: Date.now(),
+          metadata: {},
+          size: data.byteLength,
+          ...(parent === undefined ? {} : { parentId: parent }),
+        };
+        const infoBytes = encodeInfo(info, metadataJson);
+        tx.put(indexKey(traceId, id), infoBytes);
+        tx.put(recordKey(id), encodeRecord(infoBytes, data));
+        tx.put(headKey(traceId), encodeHead({ seq: info.seq, latest: id, maxId: id, count: head.count + 1 }));
+        return { ...info, metadata: JSON.parse(metadataJson) as Record<string, Json> };
+      });
+    });
+  }
+
+  load(id: CheckpointId): Promise<CheckpointBlob | undefined> {
+    return guard(async () => {
+      assertCheckpointId(id);
+      const d = await this.#readable();
+      return this.#loadRecord(d, id);
+    });
+  }
+
+  loadLatest(traceId: TraceId): Promise<CheckpointBlob | undefined> {
+    return guard(async () => {
+      assertTraceId(traceId);
+      const d = await this.#readable();
+      const head = decodeHead(await d.backend.get(headKey(traceId)));
+      return head.latest === null ? undefined : this.#loadRecord(d, head.latest);
+    });
+  }
+
+  list(traceId: TraceId, opts: ListOptions = {}): Promise<CheckpointInfo[]> {
+    return guard(async () => {
+      const out: CheckpointInfo[] = [];
+      for await (const info of this.iterate(traceId, opts)) out.push(info);
+      return out;
+    });
+  }
+
+  async *iterate(traceId: TraceId, opts: ListOptions = {}): AsyncIterable<CheckpointInfo> {
+    const plan = await guard(async () => {
+      assertTraceId(traceId);
+      const { limit, before, filter } = opts ?? {};
+      if (limit !== undefined) assertCount(limit, 'limit');
+      if (before !== undefined) assertCheckpointId(before, 'before');
+      const wanted = filter === undefined ? undefined : (JSON.parse(jsonObjectText(filter, 'filter')) as Record<string, Json>);
+      const d = await this.#readable();
+      if (before !== undefined) {
+        // `before` must name a checkpoint of this trace; another trace's id lists nothing.
+        const inTrace = (await d.backend.get(indexKey(traceId, before))) !== undefined;
+        if (!inTrace && (await d.backend.get(recordKey(before))) !== undefined) return undefined;
+      }
+      return { d, limit: limit ?? Number.POSITIVE_INFINITY, wanted, range: indexRange(traceId, before) };
+    });
+    if (!plan || plan.limit === 0) return;
+    const { d, wanted } = plan;
+    let remaining = plan.limit;
+    let upper = plan.range.lt;
+    // Page through the index newest first; without a filter each page is exactly what is still wanted.
+    for (;;) {
+      const pageSize = wanted ? PAGE : Math.min(PAGE, remaining);
+      const page: Array<[Uint8Array, Uint8Array]> = [];
+      try {
+        for await (const entry of d.backend.range({ gte: plan.range.gte, lt: upper, reverse: true, limit: pageSize })) page.push(entry);
+      } catch (err) {
+        throw toStoreError(err);
+      }
+      for (const [, value] of page) {
+        const info = guardSync(() => decodeInfo(value));
+        if (wanted && !Object.entries(wanted).every(([k, v]) => jsonEqual(info.metadata[k], v))) continue;
+        yield info;
+        if (--remaining === 0) return;
+      }
+      if (page.length < pageSize) return;
+      upper = (page[page.length - 1] as [Uint8Array, Uint8Array])[0];
+    }
+  }
+
+  delete(id: CheckpointId): Promise<boolean> {
+    return guard(async () => {
+      assertCheckpointId(id);
+      const d = await this.#ctx.resolve(this.#domain);
+      return this.#write(d, (tx) => {
+        const record = tx.get(recordKey(id));
+        if (record === undefined) return false;
+        const { traceId } = decodeRecord(record).info;
+        tx.del(recordKey(id));
+        tx.del(indexKey(traceId, id));
+        const head = decodeHead(tx.get(headKey(traceId)));
+        const latest = head.latest === id ? newestBefore(tx, traceId, id) : head.latest;
+        tx.put(headKey(traceId), encodeHead({ ...head, latest, count: Math.max(0, head.count - 1) }));
+        return true;
+      });
+    });
+  }
+
+  prune(traceId: TraceId, keep: number): Promise<number> {
+    return guard(async () => {
+      assertTraceId(traceId);
+      assertCount(keep, 'keep');
+      const d = await this.#ctx.resolve(this.#domain);
+      return this.#removeOldest(d, traceId, keep);
+    });
+  }
+
+  deleteTrace(traceId: TraceId): Promise<number> {
+    return guard(async () => {
+      assertTraceId(traceId);
+      const d = await this.#ctx.resolve(this.#domain);
+      const removed = await this.#removeOldest(d, traceId, 0);
+      // Only once the index is empty does the head go, so seq restarts at 1 for a new trace.
+      await this.#write(d, (tx) => {
+        if (tx.range({ ...indexRange(traceId), limit: 1 }).length === 0) tx.del(headKey(traceId));
+      });
+      return removed;
+    });
+  }
+
+  traces(opts: TracesOptions = {}): Promise<TraceId[]> {
+    return guard(async () => {
+      const { prefix = '', limit, after } = opts ?? {};
+      if (typeof prefix !== 'string') throw new StoreError('INVALID_VALUE', 'prefix must be a string');
+      if (after !== undefined) assertTraceId(after);
+      if (limit !== undefined) assertCount(limit, 'limit');
+      const d = await this.#readable();
+      const out: TraceId[] = [];
+      if (limit === 0) return out;
+      for await (const [key, value] of d.backend.range(headRange(prefix, after))) {
+        if (decodeHead(value).count === 0) continue; // every checkpoint deleted, seq kept until deleteTrace
+        out.push(traceOfHeadKey(key));
+        if (out.length === limit) break;
+      }
+      return out;
+    });
+  }
+
+  async #removeOldest(d: OpenDomain, traceId: string, keep: number): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const removed = await this.#write(d, (tx) => {
+        const head = decodeHead(tx.get(headKey(traceId)));
+        if (head.count <= keep) return 0;
+        const victims = tx.range({ ...indexRange(traceId), limit: Math.min(head.count - keep, REMOVE_BATCH) });
+        for (const [key, value] of victims) {
+          tx.del(key);
+          tx.del(recordKey(decodeInfo(value).id));
+        }
+        const count = head.count - victims.length;
+        tx.put(headKey(traceId), encodeHead({ ...head, count, latest: count === 0 ? null : head.latest }));
+        return victims.length;
+      });
+      total += removed;
+      if (removed < REMOVE_BATCH) return total;
+    }
+  }
+
+  async #loadRecord(d: OpenDomain, id: string): Promise<CheckpointBlob | undefined> {
+    const bytes = await d.backend.get(recordKey(id));
+    if (bytes === undefined) return undefined;
+    const { info, data } = decodeRecord(bytes);
+    return { ...info, data };
+  }
+
+  async #readable(): Promise<OpenDomain> {
+    const d = await this.#ctx.resolve(this.#domain);
+    await this.#ctx.kinds.checkRead(d.backend, d.domain, 'checkpoints');
+    return d;
+  }
+
+  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
+    const { kinds } = this.#ctx;
+    const result = await d.backend.transact((tx) => {
+      kinds.checkWrite(tx, d.backend, d.domain, 'checkpoints');
+      return fn(tx);
+    });
+    kinds.confirm(d.backend, 'checkpoints');
+    return result;
+  }
+}
+
+/** The newest checkpoint of `traceId` older than `id`, or null. */
+function newestBefore(tx: Tx, traceId: string, id: string): string | null {
+  const [entry] = tx.range({ ...indexRange(traceId, id), reverse: true, limit: 1 });
+  return entry ? decodeInfo(entry[1]).id : null;
+}
+
+function guardSync<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}

@@ -1,0 +1,23 @@
+import { z } from 'zod';
+
+/** 64 MiB: the default `maxValueBytes`. */
+export const DEFAULT_MAX_VALUE_BYTES = 64 * 1024 * 1024;
+
+/** Schema of the options every adapter accepts, validated by core (SPEC §2). */
+export const commonOptionsSchema = z
+  .object({
+    durability: z.enum(['strict', 'balanced', 'fast']).default('balanced'),
+    counters: z.enum(['durable', 'buffered']).default('durable'),
+    counterFlushMs: z.number().int().min(1).max(3_600_000).default(1000),
+    // Capped below 2 GiB: no engine here stores a single value larger than that.
+    maxValueBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(2 ** 31 - 1)
+      .default(DEFAULT_MAX_VALUE_BYTES),
+  })
+  .strict();
+
+/** The keys of {@link commonOptionsSchema}; every other key belongs to the adapter. */
+export const COMMON_OPTION_KEYS: ReadonlySet<string> = new Set(Object.keys(commonOptionsSchema.shape));

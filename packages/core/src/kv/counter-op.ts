@@ -1,0 +1,44 @@
+import { StoreError } from '../errors.js';
+import type { CounterOp } from '../types.js';
+
+/** A validated counter operation. */
+export interface NormalizedCounterOp {
+  readonly by: number;
+  readonly bounded?: { readonly threshold: number; readonly setTo: number };
+}
+
+function assertSafeInteger(value: unknown, what: string): asserts value is number {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) {
+    throw new StoreError('INVALID_VALUE', `counter ${what} must be a safe integer, got ${String(value)}`);
+  }
+}
+
+/** Validates a `CounterOp`; `INVALID_VALUE` for non-integers, NaN, or a threshold without setTo. */
+export function normalizeCounterOp(op: CounterOp): NormalizedCounterOp {
+  if (typeof op === 'number') {
+    assertSafeInteger(op, 'increment');
+    return { by: op };
+  }
+  if (op === null || typeof op !== 'object') throw new StoreError('INVALID_VALUE', 'a counter op is a number or { by, threshold?, setTo? }');
+  const extra = Object.keys(op).filter((k) => k !== 'by' && k !== 'threshold' && k !== 'setTo');
+  if (extra.length > 0) throw new StoreError('INVALID_VALUE', `unknown counter op keys: ${extra.join(', ')}`);
+  assertSafeInteger(op.by, 'increment');
+  if (op.threshold === undefined && op.setTo === undefined) return { by: op.by };
+  if (op.threshold === undefined || op.setTo === undefined) {
+    throw new StoreError('INVALID_VALUE', 'a bounded counter op needs both threshold and setTo');
+  }
+  assertSafeInteger(op.threshold, 'threshold');
+  assertSafeInteger(op.setTo, 'setTo');
+  return { by: op.by, bounded: { threshold: op.threshold, setTo: op.setTo } };
+}
+
+/** Applies an op to the current value with `ets:update_counter` semantics; `INVALID_VALUE` past safe range. */
+export function applyCounterOp(current: number, op: NormalizedCounterOp): number {
+  const next = current + op.by;
+  if (op.bounded) {
+    const { threshold, setTo } = op.bounded;
+    if ((op.by >= 0 && next > threshold) || (op.by < 0 && next < threshold)) return setTo;
+  }
+  if (!Number.isSafeInteger(next)) throw new StoreError('INVALID_VALUE', `counter would leave the safe-integer range (${next})`);
+  return next;
+}

@@ -1,0 +1,217 @@
+import { defaultCodec } from '../codec/index.js';
+import { decodeKey, encodeKey, rangeToBytes } from '../keys/index.js';
+import type { OpenDomain } from '../store/backend-pool.js';
+import type { StoreContext } from '../store/store-context.js';
+import { toStoreError } from '../store/to-store-error.js';
+import type { Tx } from '../spi/backend.js';
+import type { Codec, CounterOp, DomainStore, Key, Range } from '../types.js';
+import { BufferedCounters } from './buffered-counters.js';
+import { applyCounterOp, normalizeCounterOp, type NormalizedCounterOp } from './counter-op.js';
+import { counterValue, decodeValue, encodeCounter, encodeValue, isCounter } from './value-envelope.js';
+
+/** Runs `fn`, turning anything thrown into a StoreError rejection. */
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}
+
+/** The `kv` handle: resolves its domain's route on every call, so it follows `configureDomain`. */
+export class KvStore<V> implements DomainStore<V> {
+  readonly #ctx: StoreContext;
+  readonly #domain: string;
+  readonly #codec: Codec<V>;
+
+  constructor(ctx: StoreContext, domain: string, codec?: Codec<V>) {
+    this.#ctx = ctx;
+    this.#domain = domain;
+    this.#codec = codec ?? (defaultCodec as Codec<V>);
+  }
+
+  get(key: Key): Promise<V | undefined> {
+    return guard(async () => {
+      const k = encodeKey(key);
+      const d = await this.#readable();
+      const bytes = await d.backend.get(k);
+      return this.#decodeWithPending(d, k, bytes);
+    });
+  }
+
+  getMany(keys: readonly Key[]): Promise<Array<V | undefined>> {
+    return guard(async () => {
+      const encoded = keys.map((k) => encodeKey(k));
+      const d = await this.#readable();
+      const values = await d.backend.getMany(encoded);
+      const out: Array<V | undefined> = [];
+      for (let i = 0; i < values.length; i++) out.push(await this.#decodeWithPending(d, encoded[i] as Uint8Array, values[i]));
+      return out;
+    });
+  }
+
+  has(key: Key): Promise<boolean> {
+    return guard(async () => {
+      const k = encodeKey(key);
+      const d = await this.#readable();
+      if ((await d.backend.get(k)) !== undefined) return true;
+      return this.#buffered(d) ? (await this.#counters(d).pendingDelta(k)) !== 0 : false;
+    });
+  }
+
+  put(key: Key, value: V): Promise<void> {
+    return guard(async () => {
+      const k = encodeKey(key);
+      const d = await this.#resolve();
+      const v = encodeValue(this.#codec, value, d.options.maxValueBytes);
+      await this.#write(d, (tx) => tx.put(k, v));
+    });
+  }
+
+  putMany(entries: ReadonlyArray<readonly [Key, V]>): Promise<void> {
+    return guard(async () => {
+      const d = await this.#resolve();
+      // Everything is encoded and checked before the transaction starts: one bad entry writes nothing.
+      const encoded = entries.map(([key, value]) => [encodeKey(key), encodeValue(this.#codec, value, d.options.maxValueBytes)] as const);
+      if (encoded.length === 0) return;
+      await this.#write(d, (tx) => {
+        for (const [k, v] of encoded) tx.put(k, v);
+      });
+    });
+  }
+
+  delete(key: Key): Promise<boolean> {
+    return guard(async () => {
+      const k = encodeKey(key);
+      const d = await this.#resolve();
+      return this.#write(d, (tx) => {
+        const existed = tx.get(k) !== undefined;
+        if (existed) tx.del(k);
+        return existed;
+      });
+    });
+  }
+
+  deleteMany(keys: readonly Key[]): Promise<number> {
+    return guard(async () => {
+      const encoded = keys.map((k) => encodeKey(k));
+      const d = await this.#resolve();
+      if (encoded.length === 0) return 0;
+      return this.#write(d, (tx) => {
+        let removed = 0;
+        for (const k of encoded) {
+          if (tx.get(k) === undefined) continue;
+          tx.del(k);
+          removed++;
+        }
+        return removed;
+      });
+    });
+  }
+
+  async *entries(range?: Range): AsyncIterable<[Key, V]> {
+    const bytesRange = await guard(async () => rangeToBytes(range));
+    const d = await guard(() => this.#readable());
+    try {
+      for await (const [k, v] of d.backend.range(bytesRange)) yield [decodeKey(k), decodeValue(this.#codec, v)];
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  async *keys(range?: Range): AsyncIterable<Key> {
+    for await (const [key] of this.entries(range)) yield key;
+  }
+
+  count(range?: Range): Promise<number> {
+    return guard(async () => {
+      const bytesRange = rangeToBytes(range);
+      const d = await this.#readable();
+      return d.backend.count(bytesRange);
+    });
+  }
+
+  clear(): Promise<void> {
+    return guard(async () => {
+      const d = await this.#resolve();
+      await this.#ctx.kinds.checkRead(d.backend, d.domain, 'kv');
+      await this.#ctx.flushState(d.backend);
+      await d.backend.clear();
+      // clear() removed the kind record with everything else; write it back so the domain stays kv.
+      this.#ctx.kinds.forget(d.backend);
+      await this.#write(d, () => {});
+    });
+  }
+
+  updateCounter(key: Key, op: CounterOp): Promise<number> {
+    return this.updateCounters([[key, op]]).then((results) => results[0] as number);
+  }
+
+  updateCounters(ops: ReadonlyArray<readonly [Key, CounterOp]>): Promise<number[]> {
+    return guard(async () => {
+      const normalized = ops.map(([key, op]) => [encodeKey(key), normalizeCounterOp(op)] as const);
+      const d = await this.#resolve();
+      if (normalized.length === 0) return [];
+      if (this.#buffered(d)) {
+        if (normalized.every(([, op]) => !op.bounded)) {
+          await this.#ctx.kinds.checkRead(d.backend, d.domain, 'kv');
+          return this.#counters(d).add(normalized.map(([k, op]) => [k, op.by] as const));
+        }
+        // Bounded ops need the exact stored value: write what is pending, then run durably.
+        await this.#counters(d).flush();
+      }
+      return this.#write(d, (tx) => normalized.map(([k, op]) => applyDurable(tx, k, op)));
+    });
+  }
+
+  flushCounters(): Promise<void> {
+    return guard(async () => {
+      const d = await this.#resolve();
+      if (this.#buffered(d)) await this.#counters(d).flush();
+    });
+  }
+
+  async #resolve(): Promise<OpenDomain> {
+    return this.#ctx.resolve(this.#domain);
+  }
+
+  async #readable(): Promise<OpenDomain> {
+    const d = await this.#ctx.resolve(this.#domain);
+    await this.#ctx.kinds.checkRead(d.backend, d.domain, 'kv');
+    return d;
+  }
+
+  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
+    if (this.#buffered(d) && this.#counters(d).dirty) await this.#counters(d).flush();
+    const { kinds } = this.#ctx;
+    const result = await d.backend.transact((tx) => {
+      kinds.checkWrite(tx, d.backend, d.domain, 'kv');
+      return fn(tx);
+    });
+    kinds.confirm(d.backend, 'kv');
+    return result;
+  }
+
+  async #decodeWithPending(d: OpenDomain, key: Uint8Array, bytes: Uint8Array | undefined): Promise<V | undefined> {
+    if (this.#buffered(d) && (bytes === undefined || isCounter(bytes))) {
+      const delta = await this.#counters(d).pendingDelta(key);
+      if (delta !== 0) return (counterValue(bytes) + delta) as V;
+    }
+    return bytes === undefined ? undefined : decodeValue(this.#codec, bytes);
+  }
+
+  #buffered(d: OpenDomain): boolean {
+    return d.options.counters === 'buffered';
+  }
+
+  #counters(d: OpenDomain): BufferedCounters {
+    return this.#ctx.state(d.backend, 'counters', () => new BufferedCounters(d.backend, d.options.counterFlushMs));
+  }
+}
+
+/** One durable counter op inside a transaction: reads through earlier ops of the same transaction. */
+function applyDurable(tx: Tx, key: Uint8Array, op: NormalizedCounterOp): number {
+  const next = applyCounterOp(counterValue(tx.get(key)), op);
+  tx.put(key, encodeCounter(next));
+  return next;
+}

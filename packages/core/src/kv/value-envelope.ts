@@ -1,0 +1,53 @@
+import { StoreError } from '../errors.js';
+import type { Codec } from '../types.js';
+
+// The first byte of a stored kv value says what follows, so a counter reads as a number through any codec.
+const VALUE_TAG = 0x00;
+const COUNTER_TAG = 0x01;
+
+/** Encodes a user value with `codec`; `VALUE_TOO_LARGE` when the encoding exceeds `maxBytes`. */
+export function encodeValue<V>(codec: Codec<V>, value: V, maxBytes: number): Uint8Array {
+  const body = codec.encode(value);
+  if (body.byteLength > maxBytes) {
+    throw new StoreError('VALUE_TOO_LARGE', `value is ${body.byteLength} bytes encoded; the domain allows ${maxBytes}`);
+  }
+  const out = new Uint8Array(body.byteLength + 1);
+  out[0] = VALUE_TAG;
+  out.set(body, 1);
+  return out;
+}
+
+/** Encodes a counter value (a safe integer). */
+export function encodeCounter(value: number): Uint8Array {
+  const out = new Uint8Array(9);
+  out[0] = COUNTER_TAG;
+  new DataView(out.buffer).setFloat64(1, value, true);
+  return out;
+}
+
+/** Whether stored bytes hold a counter. */
+export function isCounter(bytes: Uint8Array): boolean {
+  return bytes[0] === COUNTER_TAG;
+}
+
+/** Reads a counter: 0 when absent, `INVALID_VALUE` when the key holds a non-counter value. */
+export function counterValue(bytes: Uint8Array | undefined): number {
+  if (bytes === undefined) return 0;
+  if (bytes[0] !== COUNTER_TAG) throw new StoreError('INVALID_VALUE', 'the key holds a value that is not a counter');
+  return readCounter(bytes);
+}
+
+function readCounter(bytes: Uint8Array): number {
+  if (bytes.byteLength !== 9) throw new StoreError('DECODE', 'malformed counter record');
+  const value = new DataView(bytes.buffer, bytes.byteOffset, 9).getFloat64(1, true);
+  if (!Number.isSafeInteger(value)) throw new StoreError('DECODE', 'malformed counter record');
+  return value;
+}
+
+/** Decodes stored kv bytes: a counter as a number, anything else through `codec`. */
+export function decodeValue<V>(codec: Codec<V>, bytes: Uint8Array): V {
+  const tag = bytes[0];
+  if (tag === COUNTER_TAG) return readCounter(bytes) as V;
+  if (tag !== VALUE_TAG) throw new StoreError('DECODE', `unknown value record tag ${String(tag)}`);
+  return codec.decode(bytes.subarray(1));
+}

@@ -1,0 +1,156 @@
+import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
+import { RECORD_RANGE } from '../checkpoints/checkpoint-layout.js';
+import { normalizeRoute } from '../config/normalize-route.js';
+import { KvStore } from '../kv/kv-store.js';
+import { rangeToBytes } from '../keys/index.js';
+import type { ByteRange } from '../spi/backend.js';
+import type { BlobCheckpointStore, DomainKind, DomainStats, DomainStore } from '../types.js';
+import { BackendPool, type OpenDomain } from './backend-pool.js';
+import { Router } from './router.js';
+import { StoreContext } from './store-context.js';
+import { toStoreError } from './to-store-error.js';
+import type { KvOptions, NormalizedRoute, RouteConfig, Store, StoreConfig } from './types.js';
+import { validateConfig } from './validate-config.js';
+
+/** Which stored entries count as records, per kind. */
+const RECORDS_OF: Partial<Record<DomainKind, ByteRange>> = { kv: rangeToBytes(undefined), checkpoints: RECORD_RANGE };
+
+/** The store implementation behind {@link createStore}. */
+class AgentStore implements Store {
+  readonly dataDir: string;
+  readonly #ctx: StoreContext;
+  #closing: Promise<void> | undefined;
+
+  constructor(dataDir: string, ctx: StoreContext) {
+    this.dataDir = dataDir;
+    this.#ctx = ctx;
+  }
+
+  kv<V = unknown>(domain: string, options?: KvOptions<V>): DomainStore<V> {
+    return new KvStore<V>(this.#ctx, domain, options?.codec);
+  }
+
+  checkpoints(domain: string): BlobCheckpointStore {
+    return new CheckpointStore(this.#ctx, domain);
+  }
+
+  async configureDomain(domain: string, route: RouteConfig): Promise<void> {
+    await this.#run(async () => {
+      const next = this.#ctx.router.configure(domain, route);
+      await this.#flushPrevious(domain, next);
+    });
+  }
+
+  domainConfig(domain: string): { adapter: string; options: Record<string, unknown> } {
+    this.#ctx.assertOpen();
+    const route = this.#ctx.router.route(domain);
+    return { adapter: route.adapter, options: { ...route.options } };
+  }
+
+  async resetDomain(domain: string): Promise<void> {
+    await this.#run(async () => {
+      await this.#flushOpened(domain);
+      this.#ctx.router.reset(domain);
+    });
+  }
+
+  async clearConfig(): Promise<void> {
+    await this.#run(async () => {
+      await this.#ctx.flushState();
+      this.#ctx.router.clear();
+    });
+  }
+
+  adapterOf(domain: string): string {
+    this.#ctx.assertOpen();
+    return this.#ctx.router.route(domain).adapter;
+  }
+
+  async dropDomain(domain: string): Promise<void> {
+    await this.#run(async () => {
+      const d = await this.#ctx.resolve(domain);
+      this.#ctx.forgetState(d.backend);
+      this.#ctx.kinds.forget(d.backend);
+      const instance = await this.#ctx.pool.instance(d.route.adapter);
+      await instance.dropDomain(domain, d.options);
+      this.#ctx.pool.forget(domain);
+    });
+  }
+
+  async sync(): Promise<void> {
+    await this.#run(async () => {
+      await this.#ctx.flushState();
+      await this.#ctx.pool.syncAll();
+    });
+  }
+
+  async stats(): Promise<DomainStats[]> {
+    return this.#run(async () => {
+      const { router, pool, kinds } = this.#ctx;
+      const adapters = new Set([...router.routedAdapters(), ...pool.openedAdapters()]);
+      const out: DomainStats[] = [];
+      for (const name of [...adapters].sort()) {
+        const instance = await pool.instance(name);
+        for (const domain of await instance.listDomains()) {
+          const d = await pool.open(domain, this.#routeOn(domain, name));
+          const kind = await kinds.read(d.backend);
+          const records = kind && RECORDS_OF[kind] ? await d.backend.count(RECORDS_OF[kind]) : 0;
+          const bytes = d.backend.sizeBytes ? await d.backend.sizeBytes() : undefined;
+          out.push({ domain, adapter: name, kind, records, bytes });
+        }
+      }
+      return out;
+    });
+  }
+
+  close(): Promise<void> {
+    this.#closing ??= (async () => {
+      this.#ctx.markClosed();
+      try {
+        await this.#ctx.flushState();
+      } finally {
+        this.#ctx.stopState();
+        await this.#ctx.pool.closeAll();
+      }
+    })();
+    return this.#closing;
+  }
+
+  /** The route that reads `domain` on adapter `name`: its own route when it is routed there. */
+  #routeOn(domain: string, name: string): NormalizedRoute {
+    const current = this.#ctx.router.route(domain);
+    return current.adapter === name ? current : normalizeRoute({ adapter: name }, this.#ctx.router.adapters);
+  }
+
+  async #flushPrevious(domain: string, next: NormalizedRoute): Promise<void> {
+    for (const opened of this.#ctx.pool.opened()) {
+      if (opened.domain === domain && opened.route !== next) await this.#ctx.flushState(opened.backend);
+    }
+  }
+
+  async #flushOpened(domain: string): Promise<void> {
+    const opened: OpenDomain[] = this.#ctx.pool.opened().filter((o) => o.domain === domain);
+    for (const o of opened) await this.#ctx.flushState(o.backend);
+  }
+
+  async #run<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      this.#ctx.assertOpen();
+      return await fn();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+}
+
+/** Opens a store: validates the config and routes (nothing is opened until a domain is used). */
+export async function createStore(config: StoreConfig = {}): Promise<Store> {
+  try {
+    const checked = validateConfig(config);
+    const router = new Router(checked.adapters, checked.defaultRoute, checked.domains);
+    const ctx = new StoreContext(router, new BackendPool(router, checked.dataDir));
+    return new AgentStore(checked.dataDir, ctx);
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}

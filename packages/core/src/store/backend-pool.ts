@@ -1,0 +1,126 @@
+import type { AdapterInstance, DomainOptions } from '../spi/adapter.js';
+import type { DomainBackend } from '../spi/backend.js';
+import type { Router } from './router.js';
+import { toStoreError } from './to-store-error.js';
+import type { NormalizedRoute } from './types.js';
+
+/** A domain opened on its route: what every handle call works with. */
+export interface OpenDomain {
+  readonly domain: string;
+  readonly route: NormalizedRoute;
+  readonly backend: DomainBackend;
+  readonly options: DomainOptions<Record<string, unknown>>;
+}
+
+/**
+ * Opens adapters lazily (once per store) and domains once per route, keeping the opened ones at hand
+ * synchronously so the hot path (every get/put) does no lookup work beyond two map reads.
+ */
+export class BackendPool {
+  readonly #router: Router;
+  readonly #dataDir: string;
+  readonly #instances = new Map<string, Promise<AdapterInstance>>();
+  readonly #opening = new Map<string, Promise<OpenDomain>>();
+  readonly #open = new Map<string, OpenDomain>();
+  readonly #routeKeys = new WeakMap<NormalizedRoute, string>();
+
+  constructor(router: Router, dataDir: string) {
+    this.#router = router;
+    this.#dataDir = dataDir;
+  }
+
+  /** The opened domain for `route`, or undefined when it has not been opened yet. */
+  peek(domain: string, route: NormalizedRoute): OpenDomain | undefined {
+    return this.#open.get(this.#key(domain, route));
+  }
+
+  /** Opens (once) the domain on `route`. */
+  open(domain: string, route: NormalizedRoute): Promise<OpenDomain> {
+    const key = this.#key(domain, route);
+    let pending = this.#opening.get(key);
+    if (!pending) {
+      pending = this.#openDomain(domain, route).then(
+        (opened) => {
+          this.#open.set(key, opened);
+          return opened;
+        },
+        (err: unknown) => {
+          this.#opening.delete(key); // a failed open (LOCKED, IO) may succeed later
+          throw toStoreError(err);
+        },
+      );
+      this.#opening.set(key, pending);
+    }
+    return pending;
+  }
+
+  /** The adapter instance of `name`, opened on first use. */
+  instance(name: string): Promise<AdapterInstance> {
+    let pending = this.#instances.get(name);
+    if (!pending) {
+      const adapter = this.#router.adapters.get(name);
+      if (!adapter) throw new Error(`adapter ${name} is not registered`);
+      pending = adapter.open({ dataDir: this.#dataDir });
+      pending.catch(() => this.#instances.delete(name));
+      this.#instances.set(name, pending);
+    }
+    return pending;
+  }
+
+  /** Adapter names opened so far. */
+  openedAdapters(): string[] {
+    return [...this.#instances.keys()];
+  }
+
+  /** Forgets every opened domain of `domain` (after it was dropped). */
+  forget(domain: string): void {
+    for (const [key, opened] of this.#open) {
+      if (opened.domain === domain) {
+        this.#open.delete(key);
+        this.#opening.delete(key);
+      }
+    }
+  }
+
+  /** Opened domains, for flushing and stats. */
+  opened(): OpenDomain[] {
+    return [...this.#open.values()];
+  }
+
+  /** Syncs every opened adapter. */
+  async syncAll(): Promise<void> {
+    for (const pending of this.#instances.values()) await (await pending).sync();
+  }
+
+  /** Closes every opened adapter instance; the first failure is rethrown after all were tried. */
+  async closeAll(): Promise<void> {
+    let failure: unknown;
+    for (const pending of this.#instances.values()) {
+      try {
+        await (await pending).close();
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    this.#instances.clear();
+    this.#open.clear();
+    this.#opening.clear();
+    if (failure !== undefined) throw toStoreError(failure);
+  }
+
+  async #openDomain(domain: string, route: NormalizedRoute): Promise<OpenDomain> {
+    const instance = await this.instance(route.adapter);
+    const options = route.options as DomainOptions<Record<string, unknown>>;
+    const backend = await instance.domain(domain, options);
+    return { domain, route, backend, options };
+  }
+
+  #key(domain: string, route: NormalizedRoute): string {
+    let routeKey = this.#routeKeys.get(route);
+    if (routeKey === undefined) {
+      routeKey = `${route.adapter}\u0000${JSON.stringify(route.options)}`;
+      this.#routeKeys.set(route, routeKey);
+    }
+    return `${domain}\u0000${routeKey}`;
+  }
+}

@@ -1,0 +1,62 @@
+import { StoreError } from '../errors.js';
+import type { DomainBackend, Tx } from '../spi/backend.js';
+import type { DomainKind } from '../types.js';
+
+/** Core's internal keys start with bytes below 0x10; user keys never do. The kind lives at 0x00 'kind'. */
+export const KIND_KEY = new Uint8Array([0x00, 0x6b, 0x69, 0x6e, 0x64]);
+
+const KINDS: ReadonlySet<string> = new Set<DomainKind>(['kv', 'checkpoints', 'journal', 'versioned', 'snapshots', 'artifacts']);
+
+function decodeKind(bytes: Uint8Array): string {
+  const kind = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (!KINDS.has(kind)) throw new StoreError('CORRUPT', `unknown domain kind record "${kind.slice(0, 32)}"`);
+  return kind;
+}
+
+function wrongKind(domain: string, recorded: string, wanted: DomainKind): StoreError {
+  return new StoreError('WRONG_KIND', `domain "${domain}" holds ${recorded}, not ${wanted}`);
+}
+
+/**
+ * Remembers which kind each opened domain holds, so the kind record is read once per backend and
+ * written in the same transaction as the domain's first write.
+ */
+export class KindRegistry {
+  readonly #known = new WeakMap<DomainBackend, string>();
+
+  /** Rejects reads of a domain that holds another kind (one read, then cached). */
+  async checkRead(backend: DomainBackend, domain: string, kind: DomainKind): Promise<void> {
+    const known = this.#known.get(backend);
+    if (known === kind) return;
+    if (known !== undefined) throw wrongKind(domain, known, kind);
+    const stored = await backend.get(KIND_KEY);
+    if (stored === undefined) return;
+    const recorded = decodeKind(stored);
+    if (recorded !== kind) throw wrongKind(domain, recorded, kind);
+    this.#known.set(backend, recorded);
+  }
+
+  /** Inside a write transaction: checks the kind and records it on the domain's first write. */
+  checkWrite(tx: Tx, backend: DomainBackend, domain: string, kind: DomainKind): void {
+    if (this.#known.get(backend) === kind) return;
+    const stored = tx.get(KIND_KEY);
+    if (stored === undefined) tx.put(KIND_KEY, Buffer.from(kind, 'utf8'));
+    else if (decodeKind(stored) !== kind) throw wrongKind(domain, decodeKind(stored), kind);
+  }
+
+  /** Called after a write transaction committed: the kind is now on disk. */
+  confirm(backend: DomainBackend, kind: DomainKind): void {
+    this.#known.set(backend, kind);
+  }
+
+  /** Forgets a backend's kind (after `dropDomain`). */
+  forget(backend: DomainBackend): void {
+    this.#known.delete(backend);
+  }
+
+  /** The kind recorded in a domain, if any (for stats). */
+  async read(backend: DomainBackend): Promise<DomainKind | undefined> {
+    const stored = await backend.get(KIND_KEY);
+    return stored === undefined ? undefined : (decodeKind(stored) as DomainKind);
+  }
+}

@@ -1,0 +1,61 @@
+import { normalizeRoute } from '../config/normalize-route.js';
+import { assertDomainName } from '../domain-name.js';
+import type { Adapter } from '../spi/adapter.js';
+import type { NormalizedRoute, RouteConfig } from './types.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
+type AnyAdapter = Adapter<any>;
+
+/** Resolves each domain to its route: run-time overrides, then the configured routes, then the default. */
+export class Router {
+  readonly adapters: ReadonlyMap<string, AnyAdapter>;
+  readonly #configured: ReadonlyMap<string, NormalizedRoute>;
+  readonly #default: NormalizedRoute;
+  readonly #overrides = new Map<string, NormalizedRoute>();
+
+  constructor(adapters: ReadonlyMap<string, AnyAdapter>, defaultRoute: RouteConfig, domains: Readonly<Record<string, RouteConfig>>) {
+    this.adapters = adapters;
+    this.#default = normalizeRoute(defaultRoute, adapters);
+    const configured = new Map<string, NormalizedRoute>();
+    for (const [domain, route] of Object.entries(domains)) {
+      assertDomainName(domain);
+      configured.set(domain, normalizeRoute(route, adapters));
+    }
+    this.#configured = configured;
+  }
+
+  /** The route in force for `domain` (throws `INVALID_DOMAIN` for a bad name). */
+  route(domain: string): NormalizedRoute {
+    const route = this.#overrides.get(domain) ?? this.#configured.get(domain);
+    if (route) return route;
+    assertDomainName(domain);
+    return this.#default;
+  }
+
+  /** Validates and sets a run-time route for `domain`. */
+  configure(domain: string, route: RouteConfig): NormalizedRoute {
+    assertDomainName(domain);
+    const normalized = normalizeRoute(route, this.adapters);
+    this.#overrides.set(domain, normalized);
+    return normalized;
+  }
+
+  /** Drops the run-time route of `domain`. */
+  reset(domain: string): void {
+    assertDomainName(domain);
+    this.#overrides.delete(domain);
+  }
+
+  /** Drops every run-time route. */
+  clear(): void {
+    this.#overrides.clear();
+  }
+
+  /** Adapter names any domain is routed to now (default included). */
+  routedAdapters(): Set<string> {
+    const names = new Set([this.#default.adapter]);
+    for (const r of this.#configured.values()) names.add(r.adapter);
+    for (const r of this.#overrides.values()) names.add(r.adapter);
+    return names;
+  }
+}

@@ -1,0 +1,86 @@
+import { StoreError } from '../errors.js';
+import type { DomainBackend } from '../spi/backend.js';
+import type { BackendPool, OpenDomain } from './backend-pool.js';
+import { KindRegistry } from './kinds.js';
+import type { Router } from './router.js';
+
+/** A closable piece of per-domain state (buffered counters) that must be flushed before close. */
+export interface Flushable {
+  flush(): Promise<void>;
+  /** Stops timers; called once the store has closed. */
+  stop?(): void;
+}
+
+/** What every domain handle shares: routing, opened backends, kind records, per-backend state. */
+export class StoreContext {
+  readonly router: Router;
+  readonly pool: BackendPool;
+  readonly kinds = new KindRegistry();
+  readonly #state = new Map<DomainBackend, Map<string, unknown>>();
+  #closed = false;
+
+  constructor(router: Router, pool: BackendPool) {
+    this.router = router;
+    this.pool = pool;
+  }
+
+  /** Whether `close()` has begun. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Marks the store closed; every later call rejects with `CLOSED`. */
+  markClosed(): void {
+    this.#closed = true;
+  }
+
+  /** Throws `CLOSED` once the store is closed. */
+  assertOpen(): void {
+    if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
+  }
+
+  /** The domain opened on its current route; synchronous once opened. */
+  resolve(domain: string): OpenDomain | Promise<OpenDomain> {
+    this.assertOpen();
+    const route = this.router.route(domain);
+    return this.pool.peek(domain, route) ?? this.pool.open(domain, route);
+  }
+
+  /** Per-backend state of one sort (e.g. buffered counters), created on first use. */
+  state<T>(backend: DomainBackend, sort: string, create: () => T): T {
+    let byKind = this.#state.get(backend);
+    if (!byKind) {
+      byKind = new Map();
+      this.#state.set(backend, byKind);
+    }
+    let value = byKind.get(sort) as T | undefined;
+    if (value === undefined) {
+      value = create();
+      byKind.set(sort, value);
+    }
+    return value;
+  }
+
+  /** Flushes every piece of per-backend state that can be flushed (for sync and close). */
+  async flushState(backend?: DomainBackend): Promise<void> {
+    const targets = backend ? [this.#state.get(backend)] : [...this.#state.values()];
+    for (const byKind of targets) {
+      for (const value of byKind?.values() ?? []) {
+        const flushable = value as Partial<Flushable>;
+        if (typeof flushable.flush === 'function') await flushable.flush();
+      }
+    }
+  }
+
+  /** Stops the timers of every piece of state (the store is closing). */
+  stopState(): void {
+    for (const byKind of this.#state.values()) {
+      for (const value of byKind.values()) (value as Partial<Flushable>).stop?.();
+    }
+  }
+
+  /** Forgets the state of a backend (after its domain was dropped). */
+  forgetState(backend: DomainBackend): void {
+    this.#state.delete(backend);
+  }
+}
