@@ -1,0 +1,56 @@
+import { describe } from 'vitest';
+import { type ConformanceTarget, useHarness } from './harness.js';
+import { checkpointsBasicSpec } from './specs/checkpoints-basic.js';
+import { checkpointsCasSpec } from './specs/checkpoints-cas.js';
+import { checkpointsListSpec } from './specs/checkpoints-list.js';
+import { checkpointsPruneSpec } from './specs/checkpoints-prune.js';
+import { checkpointsTypedSpec } from './specs/checkpoints-typed.js';
+import { kindsSpec } from './specs/kinds.js';
+import { kvBasicSpec } from './specs/kv-basic.js';
+import { kvCodecsSpec } from './specs/kv-codecs.js';
+import { kvCountersBufferedSpec } from './specs/kv-counters-buffered.js';
+import { kvCountersSpec } from './specs/kv-counters.js';
+import { kvKeysOrderSpec } from './specs/kv-keys-order.js';
+import { kvModelSpec } from './specs/kv-model.js';
+import { kvPutManySpec } from './specs/kv-putmany.js';
+import { kvRangesSpec } from './specs/kv-ranges.js';
+import { kvValuesLimitsSpec } from './specs/kv-values-limits.js';
+import { lifecycleSpec } from './specs/lifecycle.js';
+import { persistenceSpec } from './specs/persistence.js';
+import { routingSpec } from './specs/routing.js';
+
+export type { ConformanceTarget } from './harness.js';
+export { collect, expectCode } from './harness.js';
+export { compareKeys } from './key-order.js';
+
+/**
+ * Registers the whole agentstore conformance suite for one adapter (vitest describe/it blocks).
+ * Each test opens stores on a fresh temp dataDir routed to `target.adapter` and removes it afterwards;
+ * tests skip by `target.adapter.capabilities`, never by name.
+ *
+ * @example
+ * runConformance({ name: 'sqlite', adapter: sqliteAdapter });
+ */
+export function runConformance(target: ConformanceTarget): void {
+  describe(`agentstore conformance: ${target.name}`, () => {
+    const h = useHarness(target);
+    routingSpec(h);
+    kvBasicSpec(h);
+    kvKeysOrderSpec(h);
+    kvRangesSpec(h);
+    kvPutManySpec(h);
+    kvModelSpec(h);
+    kvCountersSpec(h);
+    kvCountersBufferedSpec(h);
+    kvCodecsSpec(h);
+    kvValuesLimitsSpec(h);
+    kindsSpec(h);
+    checkpointsBasicSpec(h);
+    checkpointsListSpec(h);
+    checkpointsCasSpec(h);
+    checkpointsPruneSpec(h);
+    checkpointsTypedSpec(h);
+    lifecycleSpec(h);
+    persistenceSpec(h);
+  });
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { bytes, expectCode, type Harness } from '../harness.js';
+
+/** SPEC §2: a domain holds one kind, recorded on its first write. */
+export function kindsSpec(h: Harness): void {
+  describe('domain kinds', () => {
+    it('a kv domain used as checkpoints rejects WRONG_KIND', async () => {
+      const store = await h.open();
+      await store.kv('d').put('k', 1);
+      const cp = store.checkpoints('d');
+      await expectCode(cp.save('t', { data: bytes(1) }), 'WRONG_KIND');
+      await expectCode(cp.loadLatest('t'), 'WRONG_KIND');
+      await expectCode(cp.list('t'), 'WRONG_KIND');
+      expect(await store.kv('d').get('k')).toBe(1);
+    });
+
+    it('a checkpoints domain used as kv rejects WRONG_KIND', async () => {
+      const store = await h.open();
+      await store.checkpoints('d').save('t', { data: bytes(1) });
+      const kv = store.kv('d');
+      await expectCode(kv.put('k', 1), 'WRONG_KIND');
+      await expectCode(kv.updateCounter('c', 1), 'WRONG_KIND');
+      await expectCode(kv.get('k'), 'WRONG_KIND');
+      expect(await store.checkpoints('d').list('t')).toHaveLength(1);
+    });
+
+    it('reads do not record a kind', async () => {
+      const store = await h.open();
+      expect(await store.kv('d').get('k')).toBeUndefined();
+      expect(await store.kv('d').count()).toBe(0);
+      await store.checkpoints('d').save('t', { data: bytes(1) });
+      expect(await store.checkpoints('e').list('t')).toEqual([]);
+      await store.kv('e').put('k', 1);
+    });
+
+    it('dropDomain deletes data and kind; the domain is reusable as another kind', async () => {
+      const store = await h.open();
+      const kv = store.kv<number>('d');
+      await kv.putMany([
+        ['a', 1],
+        ['b', 2],
+      ]);
+      await kv.updateCounter('c', 3);
+      await store.dropDomain('d');
+      const info = await store.checkpoints('d').save('t', { data: bytes(1) });
+      expect(info.seq).toBe(1);
+      await store.dropDomain('d');
+      expect(await store.checkpoints('d').list('t')).toEqual([]);
+      await kv.put('x', 1);
+      expect(await kv.count()).toBe(1);
+      expect(await kv.get('a')).toBeUndefined();
+      await store.dropDomain('never_used');
+    });
+
+    it.skipIf(!h.caps.persistent)('the kind holds for a second store instance on the same dataDir', async () => {
+      const a = await h.open();
+      await a.kv('k1').put('x', 1);
+      await a.checkpoints('c1').save('t', { data: bytes(1) });
+      const b = await h.open();
+      await expectCode(b.checkpoints('k1').save('t', { data: bytes(1) }), 'WRONG_KIND');
+      await expectCode(b.kv('c1').put('x', 1), 'WRONG_KIND');
+    });
+  });
+}
