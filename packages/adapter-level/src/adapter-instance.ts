@@ -1,0 +1,106 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
+import { clearDomain, LevelDomainBackend, syncLog } from './domain-backend.js';
+import { recordedDomains, registerDomain } from './domain-names.js';
+import { acquireLocation, type LocationLease, prepareLocation } from './location.js';
+import { DEFAULT_LOCATION, type LevelOptions, type ResolvedLevelOptions, resolveLevelOptions } from './options.js';
+
+const MIB = 1024 * 1024;
+
+/** The level adapter opened for one store: holds a lease on each location its domains use. */
+export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
+  readonly #dataDir: string;
+  /** Leases by real location path; a promise so concurrent `domain()` calls share one acquire. */
+  readonly #leases = new Map<string, Promise<LocationLease>>();
+  #closed = false;
+
+  constructor(dataDir: string) {
+    this.#dataDir = dataDir;
+  }
+
+  async domain(domain: string, options: DomainOptions<LevelOptions>): Promise<DomainBackend> {
+    const own = this.#resolve(options);
+    const lease = await this.#lease(own);
+    await registerDomain(lease, domain);
+    return new LevelDomainBackend(domain, lease, options.durability === 'strict', () => this.#closed);
+  }
+
+  async dropDomain(domain: string, options: DomainOptions<LevelOptions>): Promise<void> {
+    const lease = await this.#lease(this.#resolve(options));
+    const strict = options.durability === 'strict';
+    await lease.queue.exclusive((db) => clearDomain(db, domain, strict, true));
+  }
+
+  async listDomains(): Promise<string[]> {
+    this.#assertOpen();
+    // The default location is looked at even when no domain opened it yet, as long as it exists;
+    // locations given by `path` are known only once a domain using them was opened (README).
+    if (existsSync(join(this.#dataDir, DEFAULT_LOCATION))) {
+      await this.#lease(resolveLevelOptions({}));
+    }
+    const names = new Set<string>();
+    for (const pending of this.#leases.values()) {
+      for (const name of await recordedDomains(await pending)) names.add(name);
+    }
+    return [...names].sort();
+  }
+
+  async sync(): Promise<void> {
+    this.#assertOpen();
+    const leases = await Promise.all(this.#leases.values());
+    await Promise.all(leases.map((lease) => lease.queue.exclusive(syncLog)));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const results = await Promise.allSettled(
+      [...this.#leases.values()].map(async (pending) => (await pending).release()),
+    );
+    this.#leases.clear();
+    const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+    // A lease that never opened (e.g. LOCKED) has nothing to release; report only close failures.
+    if (failure !== undefined && failure.reason instanceof StoreError && failure.reason.code === 'IO') throw failure.reason;
+  }
+
+  #resolve(options: Readonly<Record<string, unknown>>): ResolvedLevelOptions {
+    this.#assertOpen();
+    try {
+      return resolveLevelOptions(options);
+    } catch (error) {
+      const issues = (error as { issues?: Array<{ path: PropertyKey[]; message: string; code?: string }> }).issues;
+      throw new StoreError('INVALID_OPTIONS', 'level: invalid domain options', issues ? { cause: error, issues } : { cause: error });
+    }
+  }
+
+  async #lease(options: ResolvedLevelOptions): Promise<LocationLease> {
+    const path = await prepareLocation(this.#dataDir, options.path);
+    this.#assertOpen();
+    let pending = this.#leases.get(path);
+    if (pending === undefined) {
+      const acquiring = acquireLocation(path, {
+        cacheSize: Math.round(options.cacheSizeMb * MIB),
+        writeBufferSize: Math.round(options.writeBufferSizeMb * MIB),
+        compression: options.compression,
+      });
+      pending = acquiring;
+      this.#leases.set(path, acquiring);
+      // A failed open (LOCKED, IO) is not cached: the next call tries again.
+      acquiring.catch(() => {
+        if (this.#leases.get(path) === acquiring) this.#leases.delete(path);
+      });
+    }
+    const lease = await pending;
+    if (this.#closed) {
+      // close() ran while we were acquiring; it released what it saw, so make sure this hold goes too.
+      await lease.release();
+      throw new StoreError('CLOSED', 'level: adapter instance is closed');
+    }
+    return lease;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreError('CLOSED', 'level: adapter instance is closed');
+  }
+}

@@ -1,0 +1,21 @@
+import type { Adapter, OpenContext } from '@agentstore/core';
+import { LevelAdapterInstance } from './adapter-instance.js';
+import { type LevelOptions, levelOptionsSchema } from './options.js';
+
+/**
+ * The `level` adapter: classic-level (LevelDB) storage, one location per dataDir (`<dataDir>/level`)
+ * owned by one process, one key prefix per domain, group-committed transactions.
+ */
+export const levelAdapter: Adapter<LevelOptions> = Object.freeze({
+  name: 'level',
+  optionsSchema: levelOptionsSchema,
+  capabilities: Object.freeze({
+    multiProcess: false,
+    persistent: true,
+    nativeTransactions: false,
+    counters: 'serialized',
+  }),
+  async open(ctx: OpenContext) {
+    return new LevelAdapterInstance(ctx.dataDir);
+  },
+});

@@ -1,0 +1,133 @@
+import { type ByteRange, type Bytes, type DomainBackend, StoreError, type Tx } from '@agentstore/core';
+import { domainNameKey } from './domain-names.js';
+import { translateLevelError } from './errors.js';
+import { domainPrefix, nativeRange, prefixEnd, withPrefix } from './keys.js';
+import type { LocationLease } from './location.js';
+import type { NativeDb, NativeIterator } from './native.js';
+
+/** Reserved key written with `sync: true` to force LevelDB to fsync its log. */
+export const SYNC_MARKER = Buffer.from('\0sync', 'latin1');
+
+/** Writes a tiny fsync'ed batch: everything written to the log before it becomes durable too. */
+export function syncLog(db: NativeDb): Promise<void> {
+  // An empty batch never reaches LevelDB (abstract-level returns early), so delete a reserved key.
+  return db.batch([{ type: 'del', key: SYNC_MARKER }], { sync: true });
+}
+
+/** Deletes every key of `domain` (and, with `forget`, its recorded name); runs inside the write queue. */
+export async function clearDomain(db: NativeDb, domain: string, strict: boolean, forget: boolean): Promise<void> {
+  const prefix = domainPrefix(domain);
+  // Not atomic in LevelDB, but serialized with every other write of the location by the queue.
+  await db.clear({ gte: prefix, lt: prefixEnd(prefix) });
+  if (forget) await db.batch([{ type: 'del', key: domainNameKey(domain) }], { sync: strict });
+  else if (strict) await syncLog(db);
+}
+
+/** One domain of a LevelDB location: the keys under `<domain> 0x00`. */
+export class LevelDomainBackend implements DomainBackend {
+  readonly #domain: string;
+  readonly #prefix: Buffer;
+  readonly #lease: LocationLease;
+  readonly #strict: boolean;
+  readonly #isClosed: () => boolean;
+
+  constructor(domain: string, lease: LocationLease, strict: boolean, isClosed: () => boolean) {
+    this.#domain = domain;
+    this.#prefix = domainPrefix(domain);
+    this.#lease = lease;
+    this.#strict = strict;
+    this.#isClosed = isClosed;
+  }
+
+  async get(key: Bytes): Promise<Bytes | undefined> {
+    const db = this.#db();
+    // getSync: ~1 µs against ~25-50 µs for a thread-pool round trip, and never stale since every
+    // write of the location goes through this process's queue.
+    try {
+      return db.getSync(withPrefix(this.#prefix, key));
+    } catch (error) {
+      throw translateLevelError(error, 'get');
+    }
+  }
+
+  async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
+    const db = this.#db();
+    try {
+      return keys.map((key) => db.getSync(withPrefix(this.#prefix, key)));
+    } catch (error) {
+      throw translateLevelError(error, 'getMany');
+    }
+  }
+
+  async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
+    const db = this.#db();
+    if (range.limit !== undefined && range.limit <= 0) return;
+    const strip = this.#prefix.length;
+    const iterator = db.iterator(nativeRange(this.#prefix, range));
+    try {
+      // Small first page (callers often want one entry), larger pages after.
+      let size = 16;
+      for (;;) {
+        const page = await nextPage(iterator, size);
+        if (page.length === 0) return;
+        for (const [key, value] of page) yield [key.subarray(strip), value];
+        size = Math.min(size * 4, 1000);
+      }
+    } finally {
+      await iterator.close().catch(() => {});
+    }
+  }
+
+  async count(range: ByteRange): Promise<number> {
+    const db = this.#db();
+    if (range.limit !== undefined && range.limit <= 0) return 0;
+    const iterator = db.keys(nativeRange(this.#prefix, { ...range, reverse: false }));
+    let total = 0;
+    try {
+      for (;;) {
+        const page = await nextPage(iterator, 1000);
+        if (page.length === 0) return total;
+        total += page.length;
+      }
+    } finally {
+      await iterator.close().catch(() => {});
+    }
+  }
+
+  transact<T>(fn: (tx: Tx) => T): Promise<T> {
+    try {
+      this.#db();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#lease.queue.transact(this.#prefix, fn, this.#strict);
+  }
+
+  async clear(): Promise<void> {
+    this.#db();
+    await this.#lease.queue.exclusive((db) => clearDomain(db, this.#domain, this.#strict, false));
+  }
+
+  async sizeBytes(): Promise<number | undefined> {
+    const db = this.#db();
+    try {
+      return await db.approximateSize(this.#prefix, prefixEnd(this.#prefix));
+    } catch (error) {
+      throw translateLevelError(error, 'sizeBytes');
+    }
+  }
+
+  /** The native handle, or CLOSED once the owning store instance closed. */
+  #db(): NativeDb {
+    if (this.#isClosed()) throw new StoreError('CLOSED', `level: domain ${this.#domain} is closed`);
+    return this.#lease.db;
+  }
+}
+
+async function nextPage<T>(iterator: NativeIterator<T>, size: number): Promise<T[]> {
+  try {
+    return await iterator.nextv(size);
+  } catch (error) {
+    throw translateLevelError(error, 'range');
+  }
+}

@@ -1,0 +1,44 @@
+import type { LocationLease } from './location.js';
+
+/**
+ * Names of the domains a location holds, kept under a reserved key prefix (`0x00 "domain" 0x00
+ * <name>`) so that `listDomains` reads a few keys instead of scanning every domain's data.
+ */
+
+const NAMES_PREFIX = Buffer.from('\0domain\0', 'latin1');
+const NAMES_END = Buffer.from('\0domain\x01', 'latin1');
+const EMPTY = new Uint8Array(0);
+
+/** The reserved key recording `domain`. */
+export function domainNameKey(domain: string): Buffer {
+  return Buffer.concat([NAMES_PREFIX, Buffer.from(domain, 'latin1')]);
+}
+
+/** Records `domain` in the location unless it is already there (a read, no write, in the usual case). */
+export async function registerDomain(lease: LocationLease, domain: string): Promise<void> {
+  const key = domainNameKey(domain);
+  if (lease.db.getSync(key) !== undefined) return;
+  await lease.queue.transact(
+    EMPTY,
+    (tx) => {
+      if (tx.get(key) === undefined) tx.put(key, EMPTY);
+    },
+    false,
+  );
+}
+
+/** Names recorded in the location, in byte order. */
+export async function recordedDomains(lease: LocationLease): Promise<string[]> {
+  const names: string[] = [];
+  const iterator = lease.db.keys({ gte: NAMES_PREFIX, lt: NAMES_END });
+  try {
+    for (;;) {
+      const page = await iterator.nextv(1000);
+      if (page.length === 0) break;
+      for (const key of page) names.push(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1', NAMES_PREFIX.length));
+    }
+  } finally {
+    await iterator.close();
+  }
+  return names;
+}

@@ -1,0 +1,128 @@
+import { mkdir, realpath } from 'node:fs/promises';
+import { resolve, sep } from 'node:path';
+import { StoreError } from '@agentstore/core';
+import { diagnostics } from './diagnostics.js';
+import { translateLevelError } from './errors.js';
+import { type NativeDb, type NativeOpenOptions, openNative } from './native.js';
+import { DEFAULT_LOCATION, isContainedRelativePath } from './options.js';
+import { WriteQueue } from './write-queue.js';
+
+/** An open location shared by every store instance of the process. */
+interface LocationEntry {
+  readonly path: string;
+  readonly db: NativeDb;
+  readonly queue: WriteQueue;
+  refs: number;
+}
+
+/** One store instance's hold on a location; the native handle closes when the last lease is released. */
+export interface LocationLease {
+  /** Real (symlink-free) path of the location. */
+  readonly path: string;
+  readonly db: NativeDb;
+  /** The location's single write queue. */
+  readonly queue: WriteQueue;
+  /** Gives the hold back; idempotent. */
+  release(): Promise<void>;
+}
+
+interface Registry {
+  readonly open: Map<string, Promise<LocationEntry>>;
+  readonly closing: Map<string, Promise<void>>;
+}
+
+// Process-wide (a global symbol, not module state) so that two copies of this module in one process,
+// e.g. the source and the built file, still share handles: a second native open of a location in
+// the same process fails and, in LevelDB 1.20, releases the process's lock on it.
+const KEY = Symbol.for('agentstore.adapter-level.locations');
+const holder = globalThis as { [KEY]?: Registry };
+holder[KEY] ??= { open: new Map(), closing: new Map() };
+const registry: Registry = holder[KEY];
+
+/**
+ * Creates the location directory for a domain (`relativePath` or the default) and returns its real
+ * path, refusing anything that resolves outside dataDir (absolute paths, `..`, symlinks out).
+ */
+export async function prepareLocation(dataDir: string, relativePath: string | undefined): Promise<string> {
+  const relative = relativePath ?? DEFAULT_LOCATION;
+  if (!isContainedRelativePath(relative)) {
+    throw new StoreError('INVALID_OPTIONS', `level: path ${JSON.stringify(relative)} must be a relative directory inside dataDir`);
+  }
+  try {
+    await mkdir(resolve(dataDir, relative), { recursive: true });
+    const root = await realpath(dataDir);
+    const real = await realpath(resolve(dataDir, relative));
+    if (!real.startsWith(root + sep)) {
+      throw new StoreError('INVALID_OPTIONS', `level: path ${JSON.stringify(relative)} resolves outside dataDir`);
+    }
+    return real;
+  } catch (error) {
+    throw translateLevelError(error, `level: preparing ${relative}`);
+  }
+}
+
+/** Takes a hold on the location at real path `path`, opening it natively only if no one in the process has. */
+export async function acquireLocation(path: string, options: NativeOpenOptions): Promise<LocationLease> {
+  for (;;) {
+    const closing = registry.closing.get(path);
+    if (closing !== undefined) {
+      // Reopening before the native close finished would be a second open of a still-open handle.
+      await closing.catch(() => {});
+      continue;
+    }
+    let pending = registry.open.get(path);
+    if (pending === undefined) {
+      const opening = openEntry(path, options);
+      pending = opening;
+      registry.open.set(path, opening);
+      opening.catch(() => {
+        if (registry.open.get(path) === opening) registry.open.delete(path);
+      });
+    }
+    const entry = await pending;
+    // The last holder may have released it while we waited; then wait for that close and open anew.
+    if (registry.open.get(path) !== pending) continue;
+    entry.refs++;
+    return lease(entry, pending);
+  }
+}
+
+async function openEntry(path: string, options: NativeOpenOptions): Promise<LocationEntry> {
+  diagnostics.nativeOpens++;
+  try {
+    const db = await openNative(path, options);
+    return { path, db, queue: new WriteQueue(db), refs: 0 };
+  } catch (error) {
+    throw translateLevelError(error, `level: opening ${path}`);
+  }
+}
+
+function lease(entry: LocationEntry, pending: Promise<LocationEntry>): LocationLease {
+  let released = false;
+  return {
+    path: entry.path,
+    db: entry.db,
+    queue: entry.queue,
+    async release() {
+      if (released) return;
+      released = true;
+      entry.refs--;
+      if (entry.refs > 0) return;
+      if (registry.open.get(entry.path) === pending) registry.open.delete(entry.path);
+      const closing = (async () => {
+        await entry.queue.idle();
+        try {
+          await entry.db.close();
+        } catch (error) {
+          throw translateLevelError(error, `level: closing ${entry.path}`);
+        }
+      })();
+      registry.closing.set(entry.path, closing);
+      try {
+        await closing;
+      } finally {
+        if (registry.closing.get(entry.path) === closing) registry.closing.delete(entry.path);
+      }
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import { isAbsolute, normalize, sep } from 'node:path';
+import { z } from 'zod';
+
+/** True when `path` is relative, names a directory strictly below its base, and cannot climb out. */
+export function isContainedRelativePath(path: string): boolean {
+  if (path.length === 0 || isAbsolute(path) || path.includes('\0')) return false;
+  const normalized = normalize(path);
+  if (normalized === '.' || normalized === `.${sep}` || normalized === '..') return false;
+  return !normalized.startsWith(`..${sep}`);
+}
+
+/** The level adapter's own domain options (strict: unknown keys are rejected; defaults filled). */
+export const levelOptionsSchema = z.strictObject({
+  /** LevelDB location relative to dataDir for this domain; default `level` (shared by all domains). */
+  path: z
+    .string()
+    .refine(isContainedRelativePath, { message: 'path must be a relative directory inside dataDir' })
+    .optional(),
+  /** LevelDB block cache, MiB (applies to the location; its first opener decides). */
+  cacheSizeMb: z.number().positive().max(65_536).default(8),
+  /** LevelDB write buffer (memtable) size, MiB (applies to the location; its first opener decides). */
+  writeBufferSizeMb: z.number().positive().max(4_096).default(4),
+  /** Snappy compression of table blocks (applies to the location; its first opener decides). */
+  compression: z.boolean().default(true),
+});
+
+/** Level adapter options as a user writes them in a route's `options`. */
+export type LevelOptions = z.input<typeof levelOptionsSchema>;
+
+/** Level adapter options with defaults filled. */
+export type ResolvedLevelOptions = z.output<typeof levelOptionsSchema>;
+
+/** Default location directory below dataDir. */
+export const DEFAULT_LOCATION = 'level';
+
+/**
+ * Picks this adapter's keys out of a merged (common + adapter) option object and fills defaults, so
+ * a backend works the same whether or not the caller parsed the options already.
+ */
+export function resolveLevelOptions(options: Readonly<Record<string, unknown>>): ResolvedLevelOptions {
+  const own: Record<string, unknown> = {};
+  for (const key of Object.keys(levelOptionsSchema.shape)) {
+    if (options[key] !== undefined) own[key] = options[key];
+  }
+  return levelOptionsSchema.parse(own);
+}
