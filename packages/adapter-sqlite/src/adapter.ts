@@ -1,0 +1,26 @@
+import type { Adapter, AdapterInstance, Capabilities, OpenContext } from '@agentstore/core';
+import { SqliteInstance } from './instance.js';
+import { type SqliteOptions, sqliteOptionsSchema } from './options.js';
+
+const capabilities: Capabilities = Object.freeze({
+  multiProcess: true,
+  persistent: true,
+  nativeTransactions: true,
+  counters: 'native',
+});
+
+/**
+ * The SQLite adapter (better-sqlite3): one WAL-mode file per dataDir, one table per domain, group
+ * commit, safe for several processes.
+ *
+ * @example
+ * const store = await createStore({ adapters: [sqliteAdapter], default: { adapter: 'sqlite' } });
+ */
+export const sqliteAdapter: Adapter<SqliteOptions> = Object.freeze({
+  name: 'sqlite',
+  optionsSchema: sqliteOptionsSchema,
+  capabilities,
+  async open(ctx: OpenContext): Promise<AdapterInstance<SqliteOptions>> {
+    return new SqliteInstance(ctx.dataDir);
+  },
+});

@@ -1,0 +1,93 @@
+import type { ByteRange, Bytes, DomainBackend, Durability, Tx } from '@agentstore/core';
+import { toBounds } from './bounds.js';
+import type { Connection } from './connection.js';
+import type { DomainTable } from './domain-table.js';
+import { TxView } from './tx-view.js';
+
+/** Rows fetched per statement run while streaming a range. */
+export const PAGE_SIZE = 256;
+
+/** One domain's storage: a `d_<domain>` table in a shared connection. */
+export class SqliteBackend implements DomainBackend {
+  readonly #connection: Connection;
+  readonly #table: DomainTable;
+  readonly #durability: Durability;
+  readonly #assertOpen: () => void;
+
+  /** `assertOpen` throws `CLOSED` once the store that opened this backend has closed. */
+  constructor(connection: Connection, table: DomainTable, durability: Durability, assertOpen: () => void) {
+    this.#connection = connection;
+    this.#table = table;
+    this.#durability = durability;
+    this.#assertOpen = assertOpen;
+  }
+
+  async get(key: Bytes): Promise<Bytes | undefined> {
+    return this.#read((t) => t.use((s) => s.get(key)));
+  }
+
+  async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
+    // One read transaction, so the values come from one snapshot even while other processes write.
+    return this.#read((t) => t.use((s) => keys.map((key) => s.get(key))), keys.length > 1);
+  }
+
+  async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
+    const reverse = range.reverse === true;
+    let bounds = toBounds(range);
+    let remaining = range.limit ?? Number.POSITIVE_INFINITY;
+    // Keyset pagination: each page is one short statement run, so no statement stays open across
+    // the consumer's awaits and memory stays bounded however long the scan.
+    while (remaining > 0) {
+      const size = Math.min(PAGE_SIZE, remaining);
+      const current = bounds;
+      const rows = this.#read((t) => t.use((s) => s.range(current, reverse, size)));
+      for (const row of rows) yield row;
+      const last = rows.at(-1);
+      if (rows.length < size || last === undefined) return;
+      remaining -= rows.length;
+      const after = { key: last[0], inclusive: false };
+      bounds = reverse ? { ...bounds, upper: after } : { ...bounds, lower: after };
+    }
+  }
+
+  async count(range: ByteRange): Promise<number> {
+    const bounds = toBounds(range);
+    return this.#read((t) => t.use((s) => s.count(bounds, range.limit)));
+  }
+
+  transact<T>(fn: (tx: Tx) => T): Promise<T> {
+    try {
+      this.#assertOpen();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    return this.#connection.write(this.#durability, () => {
+      const tx = new TxView(this.#table);
+      let result: T;
+      try {
+        result = fn(tx);
+      } catch (err) {
+        // A native failure under a read outranks what the function made of it.
+        throw tx.failure ?? err;
+      }
+      if (tx.failure !== undefined) throw tx.failure;
+      tx.apply();
+      return result;
+    });
+  }
+
+  async clear(): Promise<void> {
+    this.#assertOpen();
+    await this.#connection.write(this.#durability, () => this.#table.use((s) => s.clear()));
+  }
+
+  async sizeBytes(): Promise<number | undefined> {
+    this.#assertOpen();
+    return this.#connection.tableBytes(this.#table.domain);
+  }
+
+  #read<T>(fn: (table: DomainTable) => T, snapshot = false): T {
+    this.#assertOpen();
+    return this.#connection.read(() => fn(this.#table), snapshot);
+  }
+}

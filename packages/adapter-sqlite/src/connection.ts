@@ -1,0 +1,206 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { type Durability, StoreError } from '@agentstore/core';
+import { CommitQueue } from './commit-queue.js';
+import { DomainTable, TABLE_PREFIX, tableNameOf } from './domain-table.js';
+import { openDatabase, type SqliteDatabase, type SqliteStatement } from './driver.js';
+import { translateError } from './errors.js';
+import { inImmediateTransaction } from './immediate.js';
+
+/** Version of the on-disk layout this code writes; a file with a newer one is refused. */
+const SCHEMA_VERSION = 1;
+
+/** Connection-wide settings; a file shared by several domains uses the most generous of each. */
+export interface ConnectionSettings {
+  readonly busyTimeoutMs: number;
+  readonly busyRetries: number;
+  readonly cacheSizeKb?: number | undefined;
+}
+
+/** One SQLite file opened by this process: its connection, commit queue and domain tables. */
+export class Connection {
+  /** Absolute path of the file. */
+  readonly file: string;
+  readonly #db: SqliteDatabase;
+  readonly #queue: CommitQueue;
+  readonly #tables = new Map<string, DomainTable>();
+  readonly #beginRead: SqliteStatement;
+  readonly #commitRead: SqliteStatement;
+  #settings: ConnectionSettings;
+  #closed = false;
+  #dbstat: SqliteStatement | null | undefined;
+
+  private constructor(file: string, db: SqliteDatabase, settings: ConnectionSettings) {
+    this.file = file;
+    this.#db = db;
+    this.#settings = settings;
+    this.#queue = new CommitQueue(db, () => this.#settings.busyRetries);
+    this.#beginRead = db.prepare('BEGIN');
+    this.#commitRead = db.prepare('COMMIT');
+  }
+
+  /** Opens `file` (creating it and its directory), switches it to WAL and sets up the meta table. */
+  static open(file: string, settings: ConnectionSettings): Connection {
+    let db: SqliteDatabase | undefined;
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      db = openDatabase(file, settings.busyTimeoutMs);
+      setUp(db, settings);
+      return new Connection(file, db, settings);
+    } catch (err) {
+      db?.close();
+      throw translateError(err, `opening ${file}`);
+    }
+  }
+
+  /** Physical commits made so far by this process on this file (a test hook for group commit). */
+  get commits(): number {
+    return this.#queue.commits;
+  }
+
+  /** Raises the busy timeout, retries and cache size to `settings` where they ask for more. */
+  configure(settings: ConnectionSettings): void {
+    const current = this.#settings;
+    const next: ConnectionSettings = {
+      busyTimeoutMs: Math.max(current.busyTimeoutMs, settings.busyTimeoutMs),
+      busyRetries: Math.max(current.busyRetries, settings.busyRetries),
+      cacheSizeKb: maxDefined(current.cacheSizeKb, settings.cacheSizeKb),
+    };
+    if (next.busyTimeoutMs !== current.busyTimeoutMs) this.#db.exec(`PRAGMA busy_timeout = ${next.busyTimeoutMs}`);
+    if (next.cacheSizeKb !== current.cacheSizeKb) this.#db.exec(`PRAGMA cache_size = ${-(next.cacheSizeKb ?? 0)}`);
+    this.#settings = next;
+  }
+
+  /** The table of `domain`, created if missing. */
+  table(domain: string): DomainTable {
+    this.#assertOpen();
+    let table = this.#tables.get(domain);
+    if (!table) {
+      table = new DomainTable(this.#db, domain);
+      this.#tables.set(domain, table);
+    }
+    const created = table;
+    this.read(() => created.use(() => undefined));
+    return table;
+  }
+
+  /** Runs `run` in the next commit group; resolves once committed as durably as `durability` asks. */
+  write<T>(durability: Durability, run: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError());
+    return this.#queue.push(durability, run);
+  }
+
+  /** Runs the reads in `fn` (in one read transaction when `snapshot`), translating native errors. */
+  read<T>(fn: () => T, snapshot = false): T {
+    this.#assertOpen();
+    if (!snapshot) {
+      try {
+        return fn();
+      } catch (err) {
+        throw translateError(err, 'read');
+      }
+    }
+    try {
+      this.#beginRead.run();
+      try {
+        return fn();
+      } finally {
+        if (this.#db.inTransaction) this.#commitRead.run();
+      }
+    } catch (err) {
+      throw translateError(err, 'read');
+    }
+  }
+
+  /**
+   * Makes every acknowledged write on this file durable: one tiny write committed with
+   * `synchronous=FULL` fsyncs the WAL, and with it every commit appended before it, by any process.
+   * (An empty commit writes nothing and syncs nothing; a checkpoint can be held back by readers.)
+   */
+  async sync(): Promise<void> {
+    await this.write('strict', () => {
+      this.#db.exec(`UPDATE agentstore_meta SET value = value + 1 WHERE key = 'sync_count'`);
+    });
+  }
+
+  /** Drops the table of `domain` in a commit group. */
+  async dropTable(domain: string): Promise<void> {
+    const table = this.#tables.get(domain) ?? new DomainTable(this.#db, domain);
+    await this.write('balanced', () => table.drop());
+  }
+
+  /** Domains with a table in this file. */
+  listDomains(): string[] {
+    const names = this.read(
+      () =>
+        this.#db
+          .prepare(`SELECT name FROM sqlite_schema WHERE type = 'table' AND name LIKE 'd\\_%' ESCAPE '\\' ORDER BY name`)
+          .pluck()
+          .all() as string[],
+    );
+    return names.map((name) => name.slice(TABLE_PREFIX.length)).filter((domain) => isDomainName(domain));
+  }
+
+  /** Bytes the table of `domain` occupies (from `dbstat`), or undefined where dbstat is missing. */
+  tableBytes(domain: string): number | undefined {
+    if (this.#dbstat === undefined) {
+      try {
+        this.#dbstat = this.#db.prepare('SELECT pgsize FROM dbstat WHERE name = ? AND aggregate = 1').pluck();
+      } catch {
+        this.#dbstat = null;
+      }
+    }
+    const stmt = this.#dbstat;
+    if (stmt === null) return undefined;
+    return this.read(() => (stmt.get(tableNameOf(domain)) as number | null | undefined) ?? 0);
+  }
+
+  /** Waits for queued commits, then closes the file; idempotent. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#queue.whenIdle();
+    this.#db.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw closedError();
+  }
+}
+
+function setUp(db: SqliteDatabase, settings: ConnectionSettings): void {
+  db.exec(`PRAGMA busy_timeout = ${settings.busyTimeoutMs}`);
+  // journal_mode is persistent: once one process has switched the file to WAL this is a no-op.
+  const mode = db.prepare('PRAGMA journal_mode = WAL').pluck().get();
+  if (mode !== 'wal') throw new StoreError('IO', `sqlite: could not switch to WAL mode (got ${String(mode)})`);
+  if (settings.cacheSizeKb !== undefined) db.exec(`PRAGMA cache_size = ${-settings.cacheSizeKb}`);
+  const version = inImmediateTransaction(db, () => {
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS agentstore_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+       INSERT OR IGNORE INTO agentstore_meta (key, value) VALUES ('schema_version', ${SCHEMA_VERSION}), ('sync_count', 0);`,
+    );
+    return db.prepare(`SELECT value FROM agentstore_meta WHERE key = 'schema_version'`).pluck().get();
+  });
+  if (typeof version !== 'number' || version > SCHEMA_VERSION) {
+    throw new StoreError('UNSUPPORTED', `sqlite: file has layout version ${String(version)}, newer than ${SCHEMA_VERSION}`);
+  }
+}
+
+function isDomainName(name: string): boolean {
+  try {
+    tableNameOf(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function maxDefined(a: number | undefined, b: number | undefined): number | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return Math.max(a, b);
+}
+
+function closedError(): StoreError {
+  return new StoreError('CLOSED', 'sqlite: the store is closed');
+}

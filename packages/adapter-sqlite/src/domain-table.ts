@@ -1,0 +1,70 @@
+import { StoreError } from '@agentstore/core';
+import type { SqliteDatabase } from './driver.js';
+import { isMissingTable } from './errors.js';
+import { inImmediateTransaction } from './immediate.js';
+import { TableStatements } from './statements.js';
+
+// Core validates domain names already; this module builds SQL from them, so it checks again.
+const DOMAIN_NAME = /^[a-z][a-z0-9_]{0,47}$/;
+
+/** Prefix of every domain table's name. */
+export const TABLE_PREFIX = 'd_';
+
+/** The table name of `domain`, after asserting the domain-name pattern. */
+export function tableNameOf(domain: string): string {
+  if (!DOMAIN_NAME.test(domain)) {
+    throw new StoreError('INVALID_DOMAIN', `sqlite: invalid domain name ${JSON.stringify(domain)}`);
+  }
+  return TABLE_PREFIX + domain;
+}
+
+/** `name` as a quoted SQL identifier. */
+export function quoteIdent(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * One domain's table in one file: created on first use, with its statements prepared once and shared
+ * by every store of the process. If the table is dropped (here or by another process), the next use
+ * creates it again and re-prepares.
+ */
+export class DomainTable {
+  /** The domain this table holds. */
+  readonly domain: string;
+  readonly #db: SqliteDatabase;
+  readonly #quoted: string;
+  #statements: TableStatements | undefined;
+
+  constructor(db: SqliteDatabase, domain: string) {
+    this.domain = domain;
+    this.#db = db;
+    this.#quoted = quoteIdent(tableNameOf(domain));
+  }
+
+  /** Runs `op` with the table's statements, recreating the table once if it has vanished. */
+  use<T>(op: (statements: TableStatements) => T): T {
+    try {
+      return op(this.#prepared());
+    } catch (err) {
+      if (!isMissingTable(err)) throw err;
+      this.#statements = undefined;
+      return op(this.#prepared());
+    }
+  }
+
+  /** Drops the table; must run inside a write transaction. */
+  drop(): void {
+    this.#statements = undefined;
+    this.#db.exec(`DROP TABLE IF EXISTS ${this.#quoted}`);
+  }
+
+  #prepared(): TableStatements {
+    if (this.#statements === undefined) {
+      // WITHOUT ROWID: the BLOB primary key is the b-tree key, so rows sit in memcmp order.
+      const ddl = `CREATE TABLE IF NOT EXISTS ${this.#quoted} (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID`;
+      inImmediateTransaction(this.#db, () => this.#db.exec(ddl));
+      this.#statements = new TableStatements(this.#db, this.#quoted);
+    }
+    return this.#statements;
+  }
+}

@@ -1,0 +1,2 @@
+export { sqliteAdapter } from './adapter.js';
+export { type SqliteOptions, sqliteOptionsSchema } from './options.js';

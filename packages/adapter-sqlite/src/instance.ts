@@ -1,0 +1,83 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
+import { SqliteBackend } from './backend.js';
+import type { Connection } from './connection.js';
+import { type ResolvedSqliteOptions, resolveOptions, type SqliteOptions } from './options.js';
+import { DEFAULT_FILE, domainFile } from './paths.js';
+import { acquireConnection, releaseConnection } from './registry.js';
+
+/** The SQLite adapter opened for one store: holds one reference per file it has used. */
+export class SqliteInstance implements AdapterInstance<SqliteOptions> {
+  readonly #dataDir: string;
+  readonly #connections = new Map<string, Connection>();
+  #closed = false;
+
+  constructor(dataDir: string) {
+    this.#dataDir = resolve(dataDir);
+  }
+
+  async domain(domain: string, options: DomainOptions<SqliteOptions>): Promise<DomainBackend> {
+    this.#assertOpen();
+    const own = resolveOptions(options);
+    const connection = this.#connect(domainFile(this.#dataDir, own.path), own);
+    const table = connection.table(domain);
+    return new SqliteBackend(connection, table, options.durability ?? 'balanced', () => this.#assertOpen());
+  }
+
+  async dropDomain(domain: string, options: DomainOptions<SqliteOptions>): Promise<void> {
+    this.#assertOpen();
+    const own = resolveOptions(options);
+    const file = domainFile(this.#dataDir, own.path);
+    // Nothing to drop, and no reason to create the file just to find that out.
+    if (!this.#connections.has(file) && !existsSync(file)) return;
+    await this.#connect(file, own).dropTable(domain);
+  }
+
+  async listDomains(): Promise<string[]> {
+    this.#assertOpen();
+    // Domains in files given by `path` are listed once this store has opened them.
+    const defaultFile = domainFile(this.#dataDir, DEFAULT_FILE);
+    if (!this.#connections.has(defaultFile) && existsSync(defaultFile)) {
+      this.#connect(defaultFile, resolveOptions({}));
+    }
+    const names = new Set<string>();
+    for (const connection of this.#connections.values()) {
+      for (const name of connection.listDomains()) names.add(name);
+    }
+    return [...names].sort();
+  }
+
+  async sync(): Promise<void> {
+    this.#assertOpen();
+    await Promise.all([...this.#connections.values()].map((connection) => connection.sync()));
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const connections = [...this.#connections.values()];
+    this.#connections.clear();
+    await Promise.all(connections.map((connection) => releaseConnection(connection)));
+  }
+
+  #connect(file: string, options: ResolvedSqliteOptions): Connection {
+    const settings = {
+      busyTimeoutMs: options.busyTimeoutMs,
+      busyRetries: options.busyRetries,
+      cacheSizeKb: options.cacheSizeKb,
+    };
+    const held = this.#connections.get(file);
+    if (held) {
+      held.configure(settings);
+      return held;
+    }
+    const connection = acquireConnection(file, settings);
+    this.#connections.set(file, connection);
+    return connection;
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new StoreError('CLOSED', 'sqlite: the store is closed');
+  }
+}

@@ -1,0 +1,50 @@
+import { isAbsolute, win32 } from 'node:path';
+import { StoreError } from '@agentstore/core';
+import { z } from 'zod';
+
+/** SQLite's largest busy timeout (a C int of milliseconds). */
+const MAX_TIMEOUT_MS = 2 ** 31 - 1;
+
+/** Schema of the SQLite adapter's own domain options (strict; defaults filled). */
+export const sqliteOptionsSchema = z.strictObject({
+  /**
+   * File of the domain, relative to `dataDir` and staying inside it; domains without `path` share
+   * `<dataDir>/sqlite/agentstore.db`.
+   */
+  path: z
+    .string()
+    .min(1)
+    .refine((p) => !p.includes('\0'), 'path must not contain NUL')
+    .refine((p) => !isAbsolute(p) && !win32.isAbsolute(p), 'path must be relative to dataDir')
+    .refine((p) => !p.split(/[\\/]/).includes('..'), 'path must not contain `..` segments')
+    .optional(),
+  /** How long a write waits for another process's lock before retrying (the busy handler is unfair). */
+  busyTimeoutMs: z.number().int().min(0).max(MAX_TIMEOUT_MS).default(30_000),
+  /** How many times a commit group is retried after the busy timeout before failing with `BUSY`. */
+  busyRetries: z.number().int().min(0).max(100).default(3),
+  /** Page cache size of the connection in KiB; SQLite's default (2 MiB) when absent. */
+  cacheSizeKb: z.number().int().positive().optional(),
+});
+
+/** Options of a domain routed to SQLite, as a user writes them. */
+export type SqliteOptions = z.input<typeof sqliteOptionsSchema>;
+
+/** The SQLite options with every default filled. */
+export type ResolvedSqliteOptions = z.output<typeof sqliteOptionsSchema>;
+
+/**
+ * This adapter's options picked out of the merged domain options and parsed (filling defaults);
+ * cheap, and it keeps the adapter correct when used without core.
+ */
+export function resolveOptions(options: Readonly<Record<string, unknown>>): ResolvedSqliteOptions {
+  const own: Record<string, unknown> = {};
+  for (const key of Object.keys(sqliteOptionsSchema.shape)) {
+    if (options[key] !== undefined) own[key] = options[key];
+  }
+  const parsed = sqliteOptionsSchema.safeParse(own);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message, code: issue.code }));
+    throw new StoreError('INVALID_OPTIONS', `sqlite: invalid options: ${parsed.error.message}`, { issues });
+  }
+  return parsed.data;
+}
