@@ -65,8 +65,9 @@ export class LevelDomainBackend implements DomainBackend {
     const strip = this.#prefix.length;
     const iterator = db.iterator(nativeRange(this.#prefix, range));
     try {
-      // Small first page (callers often want one entry), larger pages after.
-      let size = 16;
+      // The first page is what the caller asked for, or small when unbounded (streams are often cut
+      // short); pages grow after that.
+      let size = Math.min(range.limit ?? 32, 1000);
       for (;;) {
         const page = await nextPage(iterator, size);
         if (page.length === 0) return;

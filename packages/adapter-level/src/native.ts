@@ -28,6 +28,8 @@ export interface NativeIterator<T> {
 export interface NativeDb {
   getSync(key: Uint8Array): Uint8Array | undefined;
   getMany(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>>;
+  put(key: Uint8Array, value: Uint8Array, options: { sync: boolean }): Promise<void>;
+  del(key: Uint8Array, options: { sync: boolean }): Promise<void>;
   batch(ops: NativeOp[], options: { sync: boolean }): Promise<void>;
   iterator(range: NativeRange): NativeIterator<[Uint8Array, Uint8Array]>;
   keys(range: NativeRange): NativeIterator<Uint8Array>;
