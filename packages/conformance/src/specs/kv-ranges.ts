@@ -1,6 +1,6 @@
 import type { Key, Range } from '@agentstore/core';
 import { describe, expect, it } from 'vitest';
-import { collect, type Harness } from '../harness.js';
+import { collect, expectCode, type Harness } from '../harness.js';
 
 /** The fixed data set, in key order. */
 const ORDERED: Key[] = [
@@ -102,6 +102,37 @@ export function kvRangesSpec(h: Harness): void {
         ['e', n],
         ['e', n - 1],
       ]);
+    });
+
+    it('writes outside the range while iterating neither hang nor disturb the scan', async () => {
+      const kv = (await h.open()).kv<number>('iterwrite');
+      await kv.putMany(Array.from({ length: 100 }, (_, i) => [['a', i], i] as const));
+      const seen: number[] = [];
+      for await (const [k, v] of kv.entries({ prefix: ['a'] })) {
+        expect(k).toEqual(['a', v]);
+        seen.push(v);
+        await kv.put(['b', v], v);
+        if (v % 10 === 0) await kv.updateCounter('ctr', 1);
+      }
+      expect(seen).toEqual(Array.from({ length: 100 }, (_, i) => i));
+      expect(await kv.count({ prefix: ['b'] })).toBe(100);
+      expect(await kv.get('ctr')).toBe(10);
+    });
+
+    it('rejects invalid keys in ranges with INVALID_KEY', async () => {
+      const kv = (await h.open()).kv<number>('badrange');
+      await kv.put('a', 1);
+      const bad: Range[] = [
+        { gt: Number.NaN },
+        { lte: [] as unknown as string },
+        { prefix: ['a', ['b']] as unknown as string[] },
+        { lt: true as unknown as string },
+      ];
+      for (const range of bad) {
+        await expectCode(collect(kv.entries(range)), 'INVALID_KEY');
+        await expectCode(collect(kv.keys(range)), 'INVALID_KEY');
+        await expectCode(kv.count(range), 'INVALID_KEY');
+      }
     });
   });
 }

@@ -72,5 +72,26 @@ export function persistenceSpec(h: Harness): void {
       const s2 = await b.checkpoints('sharedcp').save('t', { data: bytes(1), expectLatest: s.id });
       expect(s2.seq).toBe(2);
     });
+
+    it('two store instances on one dataDir stay exact on counters and compare-and-set', async () => {
+      const a = await h.open();
+      const b = await h.open();
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).kv('race').updateCounter('n', 1)),
+      );
+      expect(await a.kv('race').get('n')).toBe(100);
+      expect(await b.kv('race').get('n')).toBe(100);
+      const base = await a.checkpoints('racecp').save('t', { data: bytes(1) });
+      const settled = await Promise.allSettled(
+        Array.from({ length: 10 }, (_, i) =>
+          (i % 2 === 0 ? a : b).checkpoints('racecp').save('t', { data: bytes(1), expectLatest: base.id }),
+        ),
+      );
+      expect(settled.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
+      const seqs = await Promise.all(
+        Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? a : b).checkpoints('racecp').save('u', { data: bytes(1) })),
+      );
+      expect(seqs.map((x) => x.seq).sort((x, y) => x - y)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    });
   });
 }
