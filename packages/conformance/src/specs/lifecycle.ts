@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bytes, collect, expectCode, type Harness } from '../harness.js';
+import { bytes, collect, type Harness } from '../harness.js';
 
 /** SPEC §2/§7: sync, stats, durability modes, close with writes in flight. */
 export function lifecycleSpec(h: Harness): void {
