@@ -1,4 +1,4 @@
-import type { ByteRange, Bytes, Tx } from '@agentstore/core';
+import { type ByteRange, type Bytes, StoreError, type Tx } from '@agentstore/core';
 import { compareKeys, inBounds, toBounds } from './bounds.js';
 import type { DomainTable } from './domain-table.js';
 import { sqliteCode, translateError } from './errors.js';
@@ -25,18 +25,22 @@ export class TxView implements Tx {
   readonly #writes = new Map<string, BufferedWrite>();
   /** A native error a read hit; it dooms the transaction even if the function caught it. */
   failure: unknown;
+  // Set once the writes are applied: a call after that (from an async fn) would be silently lost.
+  #finished = false;
 
   constructor(table: DomainTable) {
     this.#table = table;
   }
 
   get(key: Bytes): Bytes | undefined {
+    this.#assertActive();
     const write = this.#writes.get(idOf(key));
     if (write) return write.value;
     return this.#read((s) => s.get(key));
   }
 
   range(range: ByteRange): Array<[Bytes, Bytes]> {
+    this.#assertActive();
     const bounds = toBounds(range);
     const reverse = range.reverse === true;
     const { limit } = range;
@@ -57,15 +61,18 @@ export class TxView implements Tx {
   }
 
   put(key: Bytes, value: Bytes): void {
+    this.#assertActive();
     this.#writes.set(idOf(key), { key, value });
   }
 
   del(key: Bytes): void {
+    this.#assertActive();
     this.#writes.set(idOf(key), { key, value: undefined });
   }
 
   /** Applies the buffered writes to the open transaction. */
   apply(): void {
+    this.#finished = true;
     if (this.#writes.size === 0) return;
     this.#table.use((s) => {
       for (const { key, value } of this.#writes.values()) {
@@ -73,6 +80,10 @@ export class TxView implements Tx {
         else s.put(key, value);
       }
     });
+  }
+
+  #assertActive(): void {
+    if (this.#finished) throw new StoreError('CLOSED', 'sqlite: the transaction has already finished');
   }
 
   #read<T>(op: (statements: TableStatements) => T): T {

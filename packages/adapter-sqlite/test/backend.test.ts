@@ -6,6 +6,7 @@ import { type AdapterInstance, type ByteRange, type Bytes, type DomainBackend, i
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { sqliteAdapter, sqliteOptionsSchema, type SqliteOptions } from '../src/index.js';
+import { openDatabase } from '../src/driver.js';
 import { DEFAULT_FILE } from '../src/paths.js';
 import { openConnectionTo } from '../src/registry.js';
 import { b, collect, domainOptions, openAdapter, openDomain, plain, readU32, tempDir, u32 } from './helpers.js';
@@ -218,6 +219,15 @@ describe('transact', () => {
     expect(plain(await collect(backend.range({})))).toEqual([[[1], [1]]]);
   });
 
+  it('refuses a Tx used after its function returned (an async fn), instead of losing the write', async () => {
+    let late: (() => void) | undefined;
+    await backend.transact((tx) => {
+      late = () => tx.put(b(9), b(9));
+    });
+    expect(() => late?.()).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+    expect(await backend.get(b(9))).toBeUndefined();
+  });
+
   it('runs concurrent calls as one group where a failing fn fails alone and later fns see earlier writes', async () => {
     const conn = openConnectionTo(join(dir, DEFAULT_FILE));
     const before = conn?.commits ?? 0;
@@ -249,6 +259,25 @@ describe('transact', () => {
     ]);
     expect((conn?.commits ?? 0) - before).toBe(1);
     expect(await strict.count({})).toBe(20);
+  });
+});
+
+describe('busy', () => {
+  it('retries a group after the busy timeout and reports BUSY (not SQLITE_BUSY) when the lock stays taken', async () => {
+    const busy = await openDomain(instance, 'busy', { path: 'busy.db', busyTimeoutMs: 50, busyRetries: 1 });
+    const holder = openDatabase(join(dir, 'busy.db'), 0);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      const err = await busy.transact((tx) => tx.put(b(1), b(1))).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(StoreError);
+      expect(err).toMatchObject({ code: 'BUSY', cause: { code: 'SQLITE_BUSY' } });
+      // Released while the group waits to retry: the retry commits.
+      setTimeout(() => holder.exec('ROLLBACK'), 5);
+      await busy.transact((tx) => tx.put(b(2), b(2)));
+      expect(plain(await collect(busy.range({})))).toEqual([[[2], [2]]]);
+    } finally {
+      holder.close();
+    }
   });
 });
 
@@ -334,18 +363,23 @@ describe('boundary checks', () => {
   });
 });
 
+/** Spawns a fixture under tsx with the `source` condition, as the package's own sources. */
+function spawnFixture(name: string, args: string[]) {
+  return spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, 'fixtures', name), ...args], {
+    cwd: join(here, '..'),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 describe('several processes', () => {
   it('4 processes × 2,500 read-increment-write transactions on one key give exactly 10,000', async () => {
-    // Open and close first so the children do not all race to create the file.
-    const child = join(here, 'fixtures', 'increment.mjs');
+    // A fresh dataDir: the four children also race to create the file, switch it to WAL and set it up.
+    const fresh = join(dir, 'fresh');
     const runs = Array.from(
       { length: 4 },
       () =>
         new Promise<{ failures: number }>((resolve, reject) => {
-          const proc = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', child, dir, '2500'], {
-            cwd: join(here, '..'),
-            stdio: ['ignore', 'pipe', 'pipe'],
-          });
+          const proc = spawnFixture('increment.mjs', [fresh, '2500']);
           let out = '';
           let err = '';
           proc.stdout.on('data', (d: Buffer) => {
@@ -363,7 +397,31 @@ describe('several processes', () => {
     );
     const results = await Promise.all(runs);
     expect(results.map((r) => r.failures)).toEqual([0, 0, 0, 0]);
-    const counters = await openDomain(instance, 'counters');
+    const other = await openAdapter(fresh);
+    const counters = await openDomain(other, 'counters');
     expect(readU32(await counters.get(Uint8Array.of(1)))).toBe(10_000);
+    await other.close();
   }, 120_000);
+
+  it('keeps every acknowledged balanced write when the writer is killed with SIGKILL', async () => {
+    const proc = spawnFixture('ack-writer.mjs', [dir, 'balanced']);
+    let acked = -1;
+    let pending = '';
+    await new Promise<void>((resolve, reject) => {
+      proc.stdout.on('data', (d: Buffer) => {
+        pending += d.toString();
+        const lines = pending.split('\n');
+        pending = lines.pop() ?? '';
+        const last = lines.at(-1);
+        if (last !== undefined) acked = Number(last);
+        if (acked >= 500) proc.kill('SIGKILL');
+      });
+      proc.on('error', reject);
+      proc.on('close', () => resolve());
+    });
+    expect(acked).toBeGreaterThanOrEqual(500);
+    const acks = await openDomain(instance, 'acks');
+    expect(await acks.get(u32(acked))).toBeDefined();
+    expect(await acks.count({ lte: u32(acked) })).toBe(acked + 1);
+  }, 60_000);
 });
