@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { StoreError, type OptionIssue } from '../errors.js';
 import type { Adapter } from '../spi/adapter.js';
-import type { NormalizedRoute, RouteConfig } from '../store/types.js';
+import type { NormalizedRoute } from '../store/types.js';
 import { COMMON_OPTION_KEYS, commonOptionsSchema } from './common-options.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
