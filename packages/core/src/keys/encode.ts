@@ -1,0 +1,93 @@
+import { StoreError } from '../errors.js';
+import { writeOrderedFloat } from './float.js';
+import { MAX_KEY_BYTES, STRING_END, STRING_ESCAPE, TAG_NUMBER, TAG_STRING, TAG_TUPLE } from './layout.js';
+import { isWellFormed } from './well-formed.js';
+
+// One scratch area reused by every call (encoding is synchronous and never re-enters): the output
+// itself is copied out, so callers own what they get. Sized so that a key just over the limit still
+// fits before we notice: 1 KiB of key + one element of up to 3 KiB of UTF-8, doubled by escaping.
+const scratch = new Uint8Array(MAX_KEY_BYTES + 2 * 3 * MAX_KEY_BYTES + 16);
+const utf8 = new TextEncoder();
+
+function invalid(message: string): StoreError {
+  return new StoreError('INVALID_KEY', message);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  return `a ${typeof value}`;
+}
+
+function tooLong(): StoreError {
+  return invalid(`key is longer than ${MAX_KEY_BYTES} bytes encoded`);
+}
+
+/** Writes `n` as a tagged number at `pos`; returns the new position. */
+function putNumber(n: number, pos: number, where: string): number {
+  if (!Number.isFinite(n)) throw invalid(`${where} must be a finite number, got ${n}`);
+  scratch[pos] = TAG_NUMBER;
+  // `n + 0` turns -0 into 0: they are the same key.
+  writeOrderedFloat(scratch, pos + 1, n + 0);
+  return pos + 9;
+}
+
+/** UTF-8 of `s` written at `at` (nothing else is there yet); returns the byte count. */
+function putUtf8(s: string, at: number, where: string): number {
+  // Each UTF-16 unit is at least one UTF-8 byte, so longer strings can never fit: fail before encoding.
+  if (s.length > MAX_KEY_BYTES) throw tooLong();
+  if (!isWellFormed(s)) throw invalid(`${where} contains a lone surrogate`);
+  const { written } = utf8.encodeInto(s, scratch.subarray(at));
+  return written;
+}
+
+/** Writes a string element of a tuple (escaped, terminated) at `pos`; returns the new position. */
+function putTupleString(s: string, pos: number, where: string): number {
+  // Encode into the tail of the scratch area, then copy forward with escaping.
+  const tail = scratch.length - 3 * MAX_KEY_BYTES;
+  const n = putUtf8(s, tail, where);
+  scratch[pos++] = TAG_STRING;
+  for (let i = 0; i < n; i++) {
+    const b = scratch[tail + i] as number;
+    if (b <= STRING_ESCAPE) {
+      scratch[pos++] = STRING_ESCAPE;
+      scratch[pos++] = b + 1;
+    } else {
+      scratch[pos++] = b;
+    }
+  }
+  scratch[pos++] = STRING_END;
+  return pos;
+}
+
+/**
+ * Encodes a key into its order-preserving bytes (layout in `layout.ts`).
+ * Throws `StoreError('INVALID_KEY')` for anything that is not a valid `Key` or is over 1 KiB encoded.
+ */
+export function encodeKey(key: unknown): Uint8Array {
+  let pos: number;
+  if (typeof key === 'number') {
+    pos = putNumber(key, 0, 'key');
+  } else if (typeof key === 'string') {
+    scratch[0] = TAG_STRING;
+    pos = 1 + putUtf8(key, 1, 'key');
+  } else if (Array.isArray(key)) {
+    const n = key.length;
+    if (n === 0) throw invalid('key must not be an empty tuple');
+    scratch[0] = TAG_TUPLE;
+    pos = 1;
+    for (let i = 0; i < n; i++) {
+      // Checked before each element so the scratch area can never overflow.
+      if (pos > MAX_KEY_BYTES) throw tooLong();
+      const part: unknown = key[i];
+      if (typeof part === 'number') pos = putNumber(part, pos, `key[${i}]`);
+      else if (typeof part === 'string') pos = putTupleString(part, pos, `key[${i}]`);
+      // Nested (and so also cyclic) arrays land here.
+      else throw invalid(`key[${i}] must be a string or a number, got ${describe(part)}`);
+    }
+  } else {
+    throw invalid(`key must be a string, a number or a non-empty tuple of them, got ${describe(key)}`);
+  }
+  if (pos > MAX_KEY_BYTES) throw tooLong();
+  return scratch.slice(0, pos);
+}
