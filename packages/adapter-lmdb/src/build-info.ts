@@ -59,8 +59,7 @@ export function lmdbBuildInfo(): LmdbBuildInfo {
   const mapped = mappedAddons();
   let addonPath = resolved;
   if (mapped) {
-    addonPath =
-      (resolved && mapped.find((p) => same(p, resolved))) ?? mapped.find((p) => /lmdb/i.test(p) && existsSync(p));
+    addonPath = (resolved && mapped.find((p) => same(p, resolved))) ?? mapped.find((p) => /lmdb/i.test(p) && existsSync(p));
   }
   const sourceBuilt = addonPath !== undefined && same(addonPath, join(lmdbRoot, 'build', 'Release', 'lmdb.node'));
   let patched = false;

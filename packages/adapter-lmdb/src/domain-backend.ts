@@ -1,0 +1,100 @@
+import { type ByteRange, type Bytes, type DomainBackend, StoreError, type Tx } from '@agentstore/core';
+import type { Job } from './commit-queue.js';
+import { toStoreError } from './errors.js';
+import { isEmptyRange, toLmdbRange } from './range.js';
+import type { SharedEnv } from './shared-env.js';
+import { asBuffer, readRange, TxView } from './tx-view.js';
+
+/** Entries read per synchronous batch while streaming a range. */
+const PAGE = 256;
+
+/** How a backend commits: from the domain's durability and the adapter options. */
+export interface CommitPolicy {
+  /** Resolve writes only once synced (durability `strict`). */
+  readonly strict: boolean;
+  /** Longest wait before a group commits, in ms. */
+  readonly delayMs: number;
+}
+
+/** One domain: a named database in a shared environment, written through its group-commit queue. */
+export class LmdbBackend implements DomainBackend {
+  readonly #env: SharedEnv;
+  readonly #domain: string;
+  readonly #policy: CommitPolicy;
+  readonly #isOpen: () => boolean;
+
+  constructor(env: SharedEnv, domain: string, policy: CommitPolicy, isOpen: () => boolean) {
+    this.#env = env;
+    this.#domain = domain;
+    this.#policy = policy;
+    this.#isOpen = isOpen;
+  }
+
+  async get(key: Bytes): Promise<Bytes | undefined> {
+    return this.#read('read', (db) => db.getBinary(asBuffer(key)));
+  }
+
+  async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
+    return this.#read('read', (db) => keys.map((k) => db.getBinary(asBuffer(k))));
+  }
+
+  async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
+    // Pages of synchronous reads: no read transaction stays open while the caller awaits.
+    let remaining = range.limit ?? Number.POSITIVE_INFINITY;
+    let window: ByteRange = range;
+    while (remaining > 0) {
+      const page = this.#read('range read', (db) => readRange(db, window, Math.min(PAGE, remaining)));
+      for (const entry of page) yield entry;
+      const last = page.at(-1);
+      if (page.length < PAGE || !last) return;
+      remaining -= page.length;
+      window = range.reverse ? { ...range, lt: last[0], lte: undefined } : { ...range, gt: last[0], gte: undefined };
+    }
+  }
+
+  async count(range: ByteRange): Promise<number> {
+    if (isEmptyRange(range)) return 0;
+    const all = this.#read('count', (db) => db.getCount(toLmdbRange({ ...range, reverse: false, limit: undefined })));
+    return range.limit === undefined ? all : Math.min(all, range.limit);
+  }
+
+  transact<T>(fn: (tx: Tx) => T): Promise<T> {
+    return this.#enqueue<T>(() => {
+      const view = new TxView(this.#env.db(this.#domain));
+      const value = fn(view);
+      return { value, apply: () => view.apply() };
+    });
+  }
+
+  clear(): Promise<void> {
+    return this.#enqueue<void>(() => ({ value: undefined, apply: () => this.#env.db(this.#domain).clearSync() }));
+  }
+
+  async sizeBytes(): Promise<number | undefined> {
+    const stats = this.#read('stats', (db) => db.getStats()) as Record<string, number | undefined>;
+    const pages = (stats.treeBranchPageCount ?? 0) + (stats.treeLeafPageCount ?? 0) + (stats.overflowPages ?? 0);
+    return stats.pageSize === undefined ? undefined : pages * stats.pageSize;
+  }
+
+  #read<R>(action: string, read: (db: ReturnType<SharedEnv['db']>) => R): R {
+    if (!this.#isOpen()) throw new StoreError('CLOSED', 'the lmdb adapter is closed');
+    try {
+      return read(this.#env.db(this.#domain));
+    } catch (err) {
+      throw toStoreError(err, action);
+    }
+  }
+
+  #enqueue<T>(run: Job['run']): Promise<T> {
+    if (!this.#isOpen()) return Promise.reject(new StoreError('CLOSED', 'the lmdb adapter is closed'));
+    return new Promise<T>((resolve, reject) => {
+      this.#env.queue.enqueue({
+        run,
+        strict: this.#policy.strict,
+        delayMs: this.#policy.delayMs,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+      });
+    });
+  }
+}

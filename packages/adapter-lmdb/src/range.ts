@@ -1,0 +1,90 @@
+import type { ByteRange, Bytes } from '@agentstore/core';
+
+/** A key bound: the key and whether it is itself included. */
+interface Bound {
+  readonly key: Buffer;
+  readonly inclusive: boolean;
+}
+
+/** The smallest key lmdb can hold (keys are never empty). */
+const SMALLEST_KEY = Buffer.from([0]);
+
+/** The options lmdb's `getRange` takes, for binary keys. */
+export interface LmdbRangeOptions {
+  start?: Buffer;
+  end?: Buffer;
+  reverse?: boolean;
+  limit?: number;
+  exclusiveStart?: boolean;
+  inclusiveEnd?: boolean;
+}
+
+function asBuffer(b: Bytes): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** The tighter of two lower (`dir` 1) or upper (`dir` -1) bounds. */
+function tighter(a: Bound | undefined, b: Bound | undefined, dir: 1 | -1): Bound | undefined {
+  if (!a || !b) return a ?? b;
+  const c = Buffer.compare(a.key, b.key) * dir;
+  if (c !== 0) return c > 0 ? a : b;
+  return a.inclusive ? b : a;
+}
+
+function bounds(range: ByteRange): { lower?: Bound; upper?: Bound } {
+  const lower = tighter(
+    range.gte ? { key: asBuffer(range.gte), inclusive: true } : undefined,
+    range.gt ? { key: asBuffer(range.gt), inclusive: false } : undefined,
+    1,
+  );
+  const upper = tighter(
+    range.lte ? { key: asBuffer(range.lte), inclusive: true } : undefined,
+    range.lt ? { key: asBuffer(range.lt), inclusive: false } : undefined,
+    -1,
+  );
+  return { ...(lower && { lower }), ...(upper && { upper }) };
+}
+
+/** True when the range cannot hold any key (lower bound above upper bound). */
+export function isEmptyRange(range: ByteRange): boolean {
+  const { lower, upper } = bounds(range);
+  if (!lower || !upper) return range.limit === 0;
+  const c = Buffer.compare(lower.key, upper.key);
+  return range.limit === 0 || c > 0 || (c === 0 && !(lower.inclusive && upper.inclusive));
+}
+
+/** True when `key` lies within the bounds of `range` (ignoring order and limit). */
+export function inRange(key: Buffer, range: ByteRange): boolean {
+  const { lower, upper } = bounds(range);
+  if (lower) {
+    const c = Buffer.compare(key, lower.key);
+    if (c < 0 || (c === 0 && !lower.inclusive)) return false;
+  }
+  if (upper) {
+    const c = Buffer.compare(key, upper.key);
+    if (c > 0 || (c === 0 && !upper.inclusive)) return false;
+  }
+  return true;
+}
+
+/** Translates a byte range to lmdb's getRange options (in reverse, `start` is the upper bound). */
+export function toLmdbRange(range: ByteRange, limit = range.limit): LmdbRangeOptions {
+  const { lower, upper } = bounds(range);
+  const [first, last] = range.reverse ? [upper, lower] : [lower, upper];
+  const out: LmdbRangeOptions = {};
+  if (first) {
+    out.start = first.key;
+    if (!first.inclusive) out.exclusiveStart = true;
+  }
+  if (last) {
+    out.end = last.key;
+    if (last.inclusive) out.inclusiveEnd = true;
+  } else if (range.reverse) {
+    // lmdb's default end in reverse is the key [0] excluded; every key is >= [0], so include it.
+    out.end = SMALLEST_KEY;
+    out.inclusiveEnd = true;
+  }
+  if (range.reverse) out.reverse = true;
+  if (limit !== undefined) out.limit = limit;
+  return out;
+}

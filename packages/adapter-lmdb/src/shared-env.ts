@@ -1,0 +1,127 @@
+import { mkdirSync } from 'node:fs';
+import { open, type RootDatabase } from 'lmdb';
+import { CommitQueue } from './commit-queue.js';
+import { toStoreError } from './errors.js';
+import type { LmdbResolvedOptions } from './options.js';
+import type { BinaryDb } from './tx-view.js';
+
+/** Names a domain may have (core validates them); anything else in the main database is not ours. */
+const DOMAIN_NAME = /^[a-z][a-z0-9_]{0,47}$/;
+
+/**
+ * One open LMDB environment, shared by every store of this process that uses its path (lmdb allows
+ * one environment per path per process). Ref-counted: the last release closes it.
+ *
+ * Flags: `noMetaSync` and no `overlappingSync`. Every commit fdatasyncs its data pages and writes
+ * the meta page without syncing it, so a commit survives kill -9 and an OS crash can at most undo
+ * the last commits, never corrupt (`noSync` could). Strict commits add one `mdb_env_sync`, shared
+ * by the group. `overlappingSync` is avoided: after a kill -9 the next sole opener rolls back to the
+ * last flushed snapshot, dropping commits that were already acknowledged.
+ */
+export class SharedEnv {
+  readonly path: string;
+  readonly root: RootDatabase;
+  readonly queue: CommitQueue;
+  readonly #dbs = new Map<string, BinaryDb>();
+  #refs = 1;
+  #closing: Promise<void> | undefined;
+
+  private constructor(path: string, root: RootDatabase) {
+    this.path = path;
+    this.root = root;
+    this.queue = new CommitQueue(root);
+  }
+
+  /** Opens `path` or shares the environment this process already has open there. */
+  static async acquire(path: string, options: LmdbResolvedOptions): Promise<SharedEnv> {
+    let existing = registry.get(path);
+    while (existing?.closing) {
+      await existing.closing.catch(() => undefined);
+      existing = registry.get(path);
+    }
+    if (existing) {
+      existing.#refs++;
+      return existing;
+    }
+    try {
+      mkdirSync(path, { recursive: true });
+      const root = open({
+        path,
+        keyEncoding: 'binary',
+        encoding: 'binary',
+        maxDbs: options.maxDbs,
+        maxReaders: options.maxReaders,
+        noMetaSync: true,
+        noSync: false,
+        overlappingSync: false,
+        ...(options.mapSizeMb !== undefined && { mapSize: options.mapSizeMb * 1024 * 1024 }),
+      }) as RootDatabase;
+      const env = new SharedEnv(path, root);
+      registry.set(path, env);
+      return env;
+    } catch (err) {
+      throw toStoreError(err, `open ${path}`);
+    }
+  }
+
+  /** The named database of `domain`, created on first use. */
+  db(domain: string): BinaryDb {
+    let db = this.#dbs.get(domain);
+    if (!db) {
+      try {
+        db = this.root.openDB<Buffer, Buffer>({ name: domain, keyEncoding: 'binary', encoding: 'binary' });
+      } catch (err) {
+        throw toStoreError(err, `open database ${domain}`);
+      }
+      this.#dbs.set(domain, db);
+    }
+    return db;
+  }
+
+  /** Domains that have a named database here. */
+  domains(): string[] {
+    const names: string[] = [];
+    for (const key of this.root.getKeys() as Iterable<Buffer>) {
+      // lmdb stores database names NUL-terminated.
+      const name = Buffer.from(key).toString('utf8').replace(/\0$/, '');
+      if (DOMAIN_NAME.test(name)) names.push(name);
+    }
+    return names;
+  }
+
+  /** Drops the named database of `domain` in a transaction of its own (after queued commits). */
+  async drop(domain: string): Promise<void> {
+    await this.queue.drain();
+    if (!this.domains().includes(domain)) return;
+    try {
+      this.db(domain).dropSync();
+    } catch (err) {
+      throw toStoreError(err, `drop ${domain}`);
+    } finally {
+      this.#dbs.delete(domain);
+    }
+    await this.queue.sync();
+  }
+
+  /** Set once the last reference is released: the environment is closing or closed. */
+  get closing(): Promise<void> | undefined {
+    return this.#closing;
+  }
+
+  /** Releases one reference; the last one drains the queue and closes the environment. */
+  release(): Promise<void> {
+    if (--this.#refs > 0) return Promise.resolve();
+    this.#closing ??= (async () => {
+      try {
+        await this.queue.drain();
+        await this.root.close();
+      } finally {
+        if (registry.get(this.path) === this) registry.delete(this.path);
+      }
+    })();
+    return this.#closing;
+  }
+}
+
+/** Open environments of this process by absolute path. */
+const registry = new Map<string, SharedEnv>();
