@@ -1,0 +1,4 @@
+import { runConformance } from '@agentstore/conformance';
+import { lmdbAdapter } from '../src/index.js';
+
+runConformance({ name: 'lmdb', adapter: lmdbAdapter });
