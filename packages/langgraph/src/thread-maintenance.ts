@@ -1,0 +1,167 @@
+import { type DomainStore, type Key, StoreError } from '@agentstore/core';
+import { type ChannelVersions, compareChannelVersions } from '@langchain/langgraph-checkpoint';
+import {
+  afterPrefix,
+  blobsPrefix,
+  type CheckpointRecord,
+  checkpointKey,
+  checkpointPrefix,
+  timeKey,
+  timePrefix,
+  type Version,
+  writesPrefix,
+} from './layout.js';
+import { ascendingKeys, deletePrefix, descending, PAGE } from './paging.js';
+import type { ThreadHeads } from './thread-heads.js';
+
+/** Reads a checkpoint's channel versions from its record (the saver's serde wrote it). */
+export type VersionsOf = (record: CheckpointRecord) => Promise<ChannelVersions>;
+
+/** Whole-thread operations of the saver: delete, prune, copy. Each works a page at a time. */
+export class ThreadMaintenance {
+  readonly #checkpoints: DomainStore<unknown>;
+  readonly #writes: DomainStore<unknown>;
+  readonly #blobs: DomainStore<unknown>;
+  readonly #heads: ThreadHeads | undefined;
+  readonly #versionsOf: VersionsOf;
+
+  constructor(checkpoints: DomainStore<unknown>, writes: DomainStore<unknown>, blobs: DomainStore<unknown>, heads: ThreadHeads | undefined, versionsOf: VersionsOf) {
+    this.#checkpoints = checkpoints;
+    this.#writes = writes;
+    this.#blobs = blobs;
+    this.#heads = heads;
+    this.#versionsOf = versionsOf;
+  }
+
+  /** Deletes every checkpoint, write and channel value of `thread`. */
+  async deleteThread(thread: string): Promise<void> {
+    // Heads first: a head left behind would bring the thread back as its newest checkpoint.
+    await this.#heads?.drop(thread);
+    // Records before the values they name, so a concurrent reader never sees a record without its values.
+    await deletePrefix(this.#checkpoints, checkpointPrefix(thread));
+    await deletePrefix(this.#checkpoints, timePrefix(thread));
+    await deletePrefix(this.#writes, writesPrefix(thread));
+    await deletePrefix(this.#blobs, blobsPrefix(thread));
+  }
+
+  /** Keeps the newest `keep` checkpoints per namespace; returns how many it removed. */
+  async prune(thread: string, keep: number): Promise<number> {
+    if (keep === 0) {
+      let count = 0;
+      for await (const _ of ascendingKeys(this.#checkpoints, checkpointPrefix(thread))) count++;
+      await this.deleteThread(thread);
+      return count;
+    }
+    let removed = 0;
+    for await (const ns of this.namespaces(thread)) removed += await this.#pruneNamespace(thread, ns, keep);
+    await this.#heads?.trim(thread);
+    return removed;
+  }
+
+  /** Copies thread `from` into `to`, which must have no checkpoints. */
+  async copyThread(from: string, to: string): Promise<void> {
+    if (from === to) throw new StoreError('INVALID_VALUE', 'copyThread needs two different threads');
+    const occupied = (await this.#checkpoints.count({ prefix: checkpointPrefix(to), limit: 1 })) > 0 || (await this.#heads?.exists(to)) === true;
+    if (occupied) throw new StoreError('CONFLICT', `thread ${JSON.stringify(to)} already has checkpoints`);
+    // Values and writes before records: a copied record is complete the moment it is visible.
+    await copyPrefix(this.#blobs, blobsPrefix(from), (key) => [to, ...key.slice(1)]);
+    await copyPrefix(this.#writes, writesPrefix(from), (key) => [to, ...key.slice(1)]);
+    await copyPrefix(this.#checkpoints, timePrefix(from), (key) => ['t', to, ...key.slice(2)]);
+    await copyPrefix(this.#checkpoints, checkpointPrefix(from), (key) => ['c', to, ...key.slice(2)]);
+    if (this.#heads) {
+      for await (const ns of this.namespaces(to)) {
+        for await (const [key, record] of descending(this.#checkpoints, checkpointPrefix(to, ns), undefined, 1)) {
+          await this.#heads.seed(to, ns, (key as string[])[3] as string, record as CheckpointRecord);
+        }
+      }
+    }
+  }
+
+  /** The namespaces of `thread` in key order, found by skipping from one namespace to the next. */
+  async *namespaces(thread: string): AsyncGenerator<string> {
+    let from: Key | undefined;
+    for (;;) {
+      let next: string | undefined;
+      for await (const key of this.#checkpoints.keys({ prefix: checkpointPrefix(thread), ...(from === undefined ? {} : { gte: from }), limit: 1 })) {
+        next = (key as string[])[2];
+      }
+      if (next === undefined) return;
+      yield next;
+      from = afterPrefix(['c', thread, next]);
+    }
+  }
+
+  async #pruneNamespace(thread: string, ns: string, keep: number): Promise<number> {
+    const kept = new Set<string>();
+    let newest: Version | undefined;
+    let seen = 0;
+    let victims: string[] = [];
+    let removed = 0;
+    for await (const [key, record] of descending(this.#checkpoints, checkpointPrefix(thread, ns), undefined, PAGE)) {
+      const id = (key as string[])[3] as string;
+      if (seen++ < keep) {
+        for (const [channel, version] of Object.entries(await this.#versionsOf(record as CheckpointRecord))) {
+          kept.add(versionKey(channel, version));
+          if (newest === undefined || (comparable(version, newest) && compareChannelVersions(version, newest) > 0)) newest = version;
+        }
+        continue;
+      }
+      victims.push(id);
+      if (victims.length >= PAGE) {
+        removed += await this.#removeCheckpoints(thread, ns, victims);
+        victims = [];
+      }
+    }
+    if (victims.length > 0) removed += await this.#removeCheckpoints(thread, ns, victims);
+    if (removed > 0) await this.#collectValues(thread, ns, kept, newest);
+    return removed;
+  }
+
+  async #removeCheckpoints(thread: string, ns: string, ids: readonly string[]): Promise<number> {
+    await this.#checkpoints.deleteMany(ids.flatMap((id) => [checkpointKey(thread, ns, id), timeKey(thread, id, ns)]));
+    for (const id of ids) await deletePrefix(this.#writes, writesPrefix(thread, ns, id));
+    return ids.length;
+  }
+
+  /**
+   * Deletes channel values no kept checkpoint refers to. Only versions older than the newest kept one
+   * go: a newer value may belong to a checkpoint being put right now, whose record is not written yet.
+   */
+  async #collectValues(thread: string, ns: string, kept: ReadonlySet<string>, newest: Version | undefined): Promise<void> {
+    if (newest === undefined) return;
+    let doomed: Key[] = [];
+    for await (const key of ascendingKeys(this.#blobs, blobsPrefix(thread, ns))) {
+      const [, , channel, version] = key as [string, string, string, Version];
+      if (kept.has(versionKey(channel, version))) continue;
+      if (!comparable(version, newest) || compareChannelVersions(version, newest) >= 0) continue;
+      doomed.push(key);
+      if (doomed.length >= 512) {
+        await this.#blobs.deleteMany(doomed);
+        doomed = [];
+      }
+    }
+    if (doomed.length > 0) await this.#blobs.deleteMany(doomed);
+  }
+}
+
+function versionKey(channel: string, version: Version): string {
+  return JSON.stringify([channel, version]);
+}
+
+function comparable(a: Version, b: Version): boolean {
+  return typeof a === typeof b;
+}
+
+/** Copies every entry under `prefix` to `rename(key)`, a page per transaction. */
+async function copyPrefix(kv: DomainStore<unknown>, prefix: Key, rename: (key: Array<string | number>) => Key): Promise<void> {
+  let lower: Key | undefined;
+  for (;;) {
+    const page: Array<readonly [Key, unknown]> = [];
+    for await (const [key, value] of kv.entries({ prefix, ...(lower === undefined ? {} : { gt: lower }), limit: PAGE })) page.push([key, value]);
+    const last = page[page.length - 1];
+    if (last === undefined) return;
+    await kv.putMany(page.map(([key, value]) => [rename(key as Array<string | number>), value] as const));
+    if (page.length < PAGE) return;
+    lower = last[0];
+  }
+}

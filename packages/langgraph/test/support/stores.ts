@@ -1,0 +1,44 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createStore, type Store } from '@agentstore/core';
+import { levelAdapter } from '@agentstore/adapter-level';
+import { lmdbAdapter } from '@agentstore/adapter-lmdb';
+import { sqliteAdapter } from '@agentstore/adapter-sqlite';
+import type { CheckpointerTestInitializer } from '@langchain/langgraph-checkpoint-validation';
+import { AgentstoreSaver, type AgentstoreSaverOptions } from '../../src/index.js';
+
+/** Adapters the saver is validated on. */
+export const ADAPTERS = ['memory', 'sqlite', 'lmdb', 'level'] as const;
+export type AdapterName = (typeof ADAPTERS)[number];
+
+/** A store in a fresh temporary directory with every domain on `adapter`; `destroy` closes and removes it. */
+export async function openStore(adapter: AdapterName, dataDir?: string): Promise<{ store: Store; destroy(): Promise<void> }> {
+  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), `agentstore-langgraph-${adapter}-`)));
+  const store = await createStore({ dataDir: dir, adapters: [sqliteAdapter, lmdbAdapter, levelAdapter], default: { adapter } });
+  return {
+    store,
+    async destroy() {
+      await store.close();
+      if (dataDir === undefined) await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The validation suite's initializer for AgentstoreSaver on `adapter`, under our own checkpointer name. */
+export function validationInitializer(adapter: AdapterName, options: AgentstoreSaverOptions = {}): CheckpointerTestInitializer<AgentstoreSaver> {
+  const open = new Map<AgentstoreSaver, () => Promise<void>>();
+  return {
+    checkpointerName: `agentstore-${adapter}`,
+    async createCheckpointer() {
+      const { store, destroy } = await openStore(adapter);
+      const saver = new AgentstoreSaver(store, options);
+      open.set(saver, destroy);
+      return saver;
+    },
+    async destroyCheckpointer(saver) {
+      await open.get(saver)?.();
+      open.delete(saver);
+    },
+  };
+}
