@@ -15,8 +15,8 @@ const DOMAIN_NAME = /^[a-z][a-z0-9_]{0,47}$/;
  * Flags: `noMetaSync` and no `overlappingSync`. Every commit fdatasyncs its data pages and writes
  * the meta page without syncing it, so a commit survives kill -9 and an OS crash can at most undo
  * the last commits, never corrupt (`noSync` could). Strict commits add one `mdb_env_sync`, shared
- * by the group. `overlappingSync` is avoided: after a kill -9 the next sole opener rolls back to the
- * last flushed snapshot, dropping commits that were already acknowledged.
+ * by the group. `overlappingSync` is avoided: a commit returns before its flush and a sole opener
+ * restores the last flushed snapshot, so surviving kill -9 would hang on lmdb's flush thread.
  */
 export class SharedEnv {
   readonly path: string;
@@ -47,6 +47,8 @@ export class SharedEnv {
       mkdirSync(path, { recursive: true });
       const root = open({
         path,
+        // lmdb takes a path with an extension for a file; ours is always a directory.
+        noSubdir: false,
         keyEncoding: 'binary',
         encoding: 'binary',
         maxDbs: options.maxDbs,

@@ -240,6 +240,9 @@ describe('path option', () => {
     const elsewhere = await backend(instance, 'things', { path: 'sub/env' });
     await elsewhere.transact((tx) => tx.put(b(1), b(1)));
     expect(existsSync(join(dir, 'sub', 'env', 'data.mdb'))).toBe(true);
+    const dotted = await backend(instance, 'things', { path: 'env.v1' });
+    await dotted.transact((tx) => tx.put(b(1), b(1)));
+    expect(existsSync(join(dir, 'env.v1', 'data.mdb'))).toBe(true);
     expect(await db.count({})).toBe(0);
   });
 
