@@ -1,10 +1,19 @@
-import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { RECORD_RANGE } from '../checkpoints/checkpoint-layout.js';
+import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { normalizeRoute } from '../config/normalize-route.js';
-import { KvStore } from '../kv/kv-store.js';
+import { ENTRY_RANGE } from '../journal/journal-layout.js';
+import { JournalStore } from '../journal/journal-store.js';
+import type { Journal, JournalOptions } from '../journal/types.js';
 import { rangeToBytes } from '../keys/index.js';
+import { KvStore } from '../kv/kv-store.js';
+import { SNAPSHOT_RANGE } from '../snapshots/snapshot-layout.js';
+import { SnapshotKvStore } from '../snapshots/snapshot-store.js';
+import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
 import type { ByteRange } from '../spi/backend.js';
 import type { BlobCheckpointStore, DomainKind, DomainStats, DomainStore } from '../types.js';
+import type { VersionedOptions, VersionedStore } from '../versioned/types.js';
+import { VERSION_RANGE } from '../versioned/versioned-layout.js';
+import { VersionedKvStore } from '../versioned/versioned-store.js';
 import { BackendPool, type OpenDomain } from './backend-pool.js';
 import { Router } from './router.js';
 import { StoreContext } from './store-context.js';
@@ -13,7 +22,13 @@ import type { KvOptions, NormalizedRoute, RouteConfig, Store, StoreConfig } from
 import { validateConfig } from './validate-config.js';
 
 /** Which stored entries count as records, per kind. */
-const RECORDS_OF: Partial<Record<DomainKind, ByteRange>> = { kv: rangeToBytes(undefined), checkpoints: RECORD_RANGE };
+const RECORDS_OF: Partial<Record<DomainKind, ByteRange>> = {
+  kv: rangeToBytes(undefined),
+  checkpoints: RECORD_RANGE,
+  journal: ENTRY_RANGE,
+  versioned: VERSION_RANGE,
+  snapshots: SNAPSHOT_RANGE,
+};
 
 /** The store implementation behind {@link createStore}. */
 class AgentStore implements Store {
@@ -32,6 +47,18 @@ class AgentStore implements Store {
 
   checkpoints(domain: string): BlobCheckpointStore {
     return new CheckpointStore(this.#ctx, domain);
+  }
+
+  journal<V = unknown>(domain: string, options?: JournalOptions<V>): Journal<V> {
+    return new JournalStore<V>(this.#ctx, domain, options?.codec);
+  }
+
+  versioned<V = unknown>(domain: string, options?: VersionedOptions<V>): VersionedStore<V> {
+    return new VersionedKvStore<V>(this.#ctx, domain, options?.codec);
+  }
+
+  snapshots<S = unknown>(domain: string, options?: SnapshotsOptions<S>): SnapshotStore<S> {
+    return new SnapshotKvStore<S>(this.#ctx, domain, options?.codec);
   }
 
   async configureDomain(domain: string, route: RouteConfig): Promise<void> {

@@ -1,5 +1,8 @@
+import type { Journal, JournalOptions } from '../journal/types.js';
+import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
 import type { Adapter } from '../spi/adapter.js';
 import type { BlobCheckpointStore, Codec, DomainStats, DomainStore } from '../types.js';
+import type { VersionedOptions, VersionedStore } from '../versioned/types.js';
 
 /** Where one domain lives: an adapter name and that adapter's options (plain data). */
 export interface RouteConfig {
@@ -40,6 +43,12 @@ export interface Store {
   kv<V = unknown>(domain: string, options?: KvOptions<V>): DomainStore<V>;
   /** Checkpoint handle of `domain` (kind `checkpoints`). */
   checkpoints(domain: string): BlobCheckpointStore;
+  /** Append-only streams of `domain` (kind `journal`). */
+  journal<V = unknown>(domain: string, options?: JournalOptions<V>): Journal<V>;
+  /** Bitemporal versioned memory of `domain` (kind `versioned`). */
+  versioned<V = unknown>(domain: string, options?: VersionedOptions<V>): VersionedStore<V>;
+  /** The whole-snapshot store of `domain` (kind `snapshots`). */
+  snapshots<S = unknown>(domain: string, options?: SnapshotsOptions<S>): SnapshotStore<S>;
   /** Routes `domain` to another adapter from now on; data is not moved. */
   configureDomain(domain: string, route: RouteConfig): Promise<void>;
   /** The domain's route with defaults filled. */
