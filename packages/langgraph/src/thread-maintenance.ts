@@ -72,6 +72,7 @@ export class ThreadMaintenance {
       for await (const ns of this.namespaces(to)) {
         for await (const [key, record] of descending(this.#checkpoints, checkpointPrefix(to, ns), undefined, 1)) {
           await this.#heads.seed(to, ns, (key as string[])[3] as string, record as CheckpointRecord);
+          break;
         }
       }
     }

@@ -1,0 +1,187 @@
+import { isStoreError, type Store } from '@agentstore/core';
+import { type Checkpoint, type CheckpointTuple, ERROR, INTERRUPT, uuid6 } from '@langchain/langgraph-checkpoint';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { AgentstoreSaver } from '../src/index.js';
+import { ADAPTERS, openStore } from './support/stores.js';
+import { spyStore } from './support/spy-store.js';
+
+type Values = Record<string, unknown>;
+
+/** Puts a linear history in one thread/namespace: each step changes the channels it names. */
+async function putHistory(saver: AgentstoreSaver, thread: string, steps: Values[], ns = ''): Promise<string[]> {
+  const ids: string[] = [];
+  const values: Values = {};
+  const versions: Record<string, string> = {};
+  let config = { configurable: { thread_id: thread, checkpoint_ns: ns } } as { configurable: Record<string, unknown> };
+  for (const [step, changes] of steps.entries()) {
+    const newVersions: Record<string, string> = {};
+    for (const [channel, value] of Object.entries(changes)) {
+      values[channel] = value;
+      versions[channel] = saver.getNextVersion(versions[channel]);
+      newVersions[channel] = versions[channel];
+    }
+    const checkpoint: Checkpoint = { v: 4, id: uuid6(-1), ts: new Date().toISOString(), channel_values: { ...values }, channel_versions: { ...versions }, versions_seen: {} };
+    config = (await saver.put(config, checkpoint, { source: 'loop', step, parents: {} }, newVersions)) as typeof config;
+    ids.push(checkpoint.id);
+  }
+  return ids;
+}
+
+async function collect(iterable: AsyncIterable<CheckpointTuple>): Promise<CheckpointTuple[]> {
+  const out: CheckpointTuple[] = [];
+  for await (const t of iterable) out.push(t);
+  return out;
+}
+
+async function count(store: Store, domain: string): Promise<number> {
+  return store.kv(domain).count();
+}
+
+describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
+  let store: Store;
+  let destroy: () => Promise<void>;
+  let saver: AgentstoreSaver;
+  beforeEach(async () => {
+    ({ store, destroy } = await openStore(adapter));
+    saver = new AgentstoreSaver(store);
+  });
+  afterEach(async () => destroy());
+
+  it('writes one channel value per changed channel, and finds unchanged ones at their older versions', async () => {
+    await putHistory(saver, 't', [{ messages: ['hi'], big: 'x'.repeat(10_000) }]);
+    expect(await count(store, 'checkpoint_blobs')).toBe(2);
+    await putHistory(saver, 't2', [{ messages: ['hi'], big: 'x'.repeat(10_000) }, { messages: ['hi', 'there'] }]);
+    expect(await count(store, 'checkpoint_blobs')).toBe(2 + 3);
+    const latest = await saver.getTuple({ configurable: { thread_id: 't2' } });
+    expect(latest?.checkpoint.channel_values).toEqual({ messages: ['hi', 'there'], big: 'x'.repeat(10_000) });
+  });
+
+  it('stores a channel emptied at a version as absent', async () => {
+    const checkpoint: Checkpoint = { v: 4, id: uuid6(-1), ts: '', channel_values: {}, channel_versions: { gone: 2 }, versions_seen: {} };
+    const config = await saver.put({ configurable: { thread_id: 't' } }, checkpoint, { source: 'loop', step: 0, parents: {} }, { gone: 2 });
+    expect((await saver.getTuple(config))?.checkpoint.channel_values).toEqual({});
+  });
+
+  it('lists newest first with before, limit and filter, per namespace or across them', async () => {
+    const root = await putHistory(saver, 't', [{ a: 1 }, { a: 2 }, { a: 3 }]);
+    const child = await putHistory(saver, 't', [{ b: 1 }, { b: 2 }], 'child:1');
+    const ids = (tuples: CheckpointTuple[]) => tuples.map((t) => t.checkpoint.id);
+    expect(ids(await collect(saver.list({ configurable: { thread_id: 't', checkpoint_ns: '' } })))).toEqual([...root].reverse());
+    expect(ids(await collect(saver.list({ configurable: { thread_id: 't' } })))).toEqual([...root, ...child].sort().reverse());
+    const before = { configurable: { checkpoint_id: root[2] } };
+    expect(ids(await collect(saver.list({ configurable: { thread_id: 't', checkpoint_ns: '' } }, { before, limit: 1 })))).toEqual([root[1]]);
+    expect(ids(await collect(saver.list({ configurable: { thread_id: 't', checkpoint_ns: '' } }, { filter: { step: 0 } })))).toEqual([root[0]]);
+    expect(ids(await collect(saver.list({ configurable: { thread_id: 't' } }, { filter: { step: 1 } })))).toEqual([child[1], root[1]]);
+    expect(ids(await collect(saver.list({ configurable: {} }, { limit: 2 })))).toEqual([...root, ...child].sort().reverse().slice(0, 2));
+    const tuple = (await collect(saver.list({ configurable: { thread_id: 't', checkpoint_ns: 'child:1' } }, { limit: 1 })))[0];
+    expect(tuple?.checkpoint.channel_values).toEqual({ b: 2 });
+    expect(tuple?.parentConfig?.configurable?.checkpoint_id).toBe(child[0]);
+  });
+
+  it('returns pending writes by task path, task id and index; special writes replace, regular ones are kept', async () => {
+    const [id] = await putHistory(saver, 't', [{ a: 1 }]);
+    const config = { configurable: { thread_id: 't', checkpoint_ns: '', checkpoint_id: id } };
+    await saver.putWrites(config, [['a', 'b1'], ['a', 'b2']], 'task-b', '~0:b');
+    await saver.putWrites(config, [['a', 'c1']], 'task-c', '~0:a');
+    await saver.putWrites(config, [['a', 'z1']], 'task-z');
+    await saver.putWrites(config, [[ERROR, { message: 'first' }]], 'task-b', '~0:b');
+    // A retried task: its regular write stays as first stored, its special write is replaced.
+    await saver.putWrites(config, [['a', 'b1-retry'], [ERROR, { message: 'second' }], [INTERRUPT, 'wait']], 'task-b', '~0:b');
+    const writes = (await saver.getTuple(config))?.pendingWrites;
+    expect(writes).toEqual([
+      ['task-z', 'a', 'z1'], // no task path sorts first
+      ['task-c', 'a', 'c1'],
+      ['task-b', INTERRUPT, 'wait'], // idx -3
+      ['task-b', ERROR, { message: 'second' }], // idx -1
+      ['task-b', 'a', 'b1'],
+      ['task-b', 'a', 'b2'],
+    ]);
+  });
+
+  it('list and getTuple read a page at a time, never the whole thread', async () => {
+    const ids = await putHistory(saver, 'long', Array.from({ length: 300 }, (_, i) => ({ step: i })));
+    const spied = spyStore(store);
+    const reader = new AgentstoreSaver(spied.store);
+    const latest = await reader.getTuple({ configurable: { thread_id: 'long' } });
+    expect(latest?.checkpoint.id).toBe(ids[299]);
+    const firstTwo = await collect(reader.list({ configurable: { thread_id: 'long', checkpoint_ns: '' } }, { limit: 2 }));
+    expect(firstTwo.map((t) => t.checkpoint.id)).toEqual([ids[299], ids[298]]);
+    await collect(reader.list({ configurable: { thread_id: 'long' } }, { limit: 2, before: { configurable: { checkpoint_id: ids[100] } } }));
+    const recordReads = spied.log.ranges.filter((r) => r.domain === 'checkpoints');
+    expect(recordReads.every((r) => r.range?.limit !== undefined && r.range.limit <= 64)).toBe(true);
+    expect(recordReads.reduce((n, r) => n + r.returned, 0)).toBeLessThanOrEqual(1 + 2 + 2);
+    // A filter scans, but page by page and only as far as it needs.
+    spied.log.ranges.length = 0;
+    const filtered = await collect(reader.list({ configurable: { thread_id: 'long', checkpoint_ns: '' } }, { filter: { step: 290 } , limit: 1 }));
+    expect(filtered.map((t) => t.checkpoint.id)).toEqual([ids[290]]);
+    expect(spied.log.ranges.filter((r) => r.domain === 'checkpoints').reduce((n, r) => n + r.returned, 0)).toBeLessThanOrEqual(64);
+  });
+
+  it('prunes old checkpoints with their writes and the channel values nothing kept needs', async () => {
+    const ids = await putHistory(saver, 't', [{ a: 1, keep: 'k' }, { a: 2 }, { a: 3 }, { a: 4 }, { a: 5 }]);
+    await saver.putWrites({ configurable: { thread_id: 't', checkpoint_ns: '', checkpoint_id: ids[0] } }, [['a', 9]], 'task');
+    await putHistory(saver, 'other', [{ a: 1 }]);
+    expect(await saver.prune('t', 2)).toBe(3);
+    expect((await collect(saver.list({ configurable: { thread_id: 't' } }))).map((t) => t.checkpoint.id)).toEqual([ids[4], ids[3]]);
+    expect((await saver.getTuple({ configurable: { thread_id: 't' } }))?.checkpoint.channel_values).toEqual({ a: 5, keep: 'k' });
+    expect((await saver.getTuple({ configurable: { thread_id: 't', checkpoint_id: ids[3] } }))?.checkpoint.channel_values).toEqual({ a: 4, keep: 'k' });
+    // Left: a@4, a@5, keep@1 of thread t, and the other thread's a@1.
+    expect(await count(store, 'checkpoint_blobs')).toBe(4);
+    expect(await count(store, 'checkpoint_writes')).toBe(0);
+  });
+
+  it('copies a thread, and refuses to copy onto one that has checkpoints', async () => {
+    const ids = await putHistory(saver, 'from', [{ a: 1 }, { a: 2 }]);
+    await saver.putWrites({ configurable: { thread_id: 'from', checkpoint_ns: '', checkpoint_id: ids[1] } }, [['a', 3]], 'task');
+    await saver.copyThread('from', 'to');
+    const copy = await collect(saver.list({ configurable: { thread_id: 'to' } }));
+    const original = await collect(saver.list({ configurable: { thread_id: 'from' } }));
+    const strip = (t: CheckpointTuple) => ({ ...t, config: undefined, parentConfig: t.parentConfig?.configurable?.checkpoint_id });
+    expect(copy.map(strip)).toEqual(original.map(strip));
+    expect(copy[0]?.config.configurable?.thread_id).toBe('to');
+    await expect(saver.copyThread('from', 'to')).rejects.toSatisfy((err) => isStoreError(err, 'CONFLICT'));
+  });
+
+  it('deletes a thread with its writes and channel values, leaving other threads alone', async () => {
+    const ids = await putHistory(saver, 'gone', [{ a: 1 }, { a: 2 }], '');
+    await putHistory(saver, 'gone', [{ b: 1 }], 'sub:1');
+    await saver.putWrites({ configurable: { thread_id: 'gone', checkpoint_ns: '', checkpoint_id: ids[1] } }, [['a', 3]], 'task');
+    await putHistory(saver, 'kept', [{ a: 1 }]);
+    await saver.deleteThread('gone');
+    expect(await collect(saver.list({ configurable: { thread_id: 'gone' } }))).toEqual([]);
+    expect(await count(store, 'checkpoint_blobs')).toBe(1);
+    expect(await count(store, 'checkpoint_writes')).toBe(0);
+    expect(await count(store, 'checkpoints')).toBe(2);
+  });
+});
+
+describe('AgentstoreSaver options', () => {
+  it('rejects unknown options and domains that coincide', async () => {
+    const { store, destroy } = await openStore('memory');
+    try {
+      expect(() => new AgentstoreSaver(store, { checkpoint: 'x' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+      expect(() => new AgentstoreSaver(store, { writes: 'checkpoints' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
+      expect(() => new AgentstoreSaver(store, { blobs: 'Bad-Name' })).toThrow(expect.objectContaining({ code: 'INVALID_DOMAIN' }));
+    } finally {
+      await destroy();
+    }
+  });
+
+  it('puts each kind of data in the domain it is routed to', async () => {
+    const { store, destroy } = await openStore('memory');
+    try {
+      await store.configureDomain('lg_records', { adapter: 'sqlite' });
+      await store.configureDomain('lg_values', { adapter: 'lmdb' });
+      await store.configureDomain('lg_writes', { adapter: 'level' });
+      const saver = new AgentstoreSaver(store, { checkpoints: 'lg_records', blobs: 'lg_values', writes: 'lg_writes' });
+      const [id] = await putHistory(saver, 't', [{ a: 1 }]);
+      await saver.putWrites({ configurable: { thread_id: 't', checkpoint_ns: '', checkpoint_id: id } }, [['a', 2]], 'task');
+      const stats = new Map((await store.stats()).map((s) => [s.domain, s]));
+      expect(stats.get('lg_records')).toMatchObject({ adapter: 'sqlite', records: 2 });
+      expect(stats.get('lg_values')).toMatchObject({ adapter: 'lmdb', records: 1 });
+      expect(stats.get('lg_writes')).toMatchObject({ adapter: 'level', records: 1 });
+    } finally {
+      await destroy();
+    }
+  });
+});
