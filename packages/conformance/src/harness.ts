@@ -16,9 +16,18 @@ export interface ConformanceTarget {
   readonly name: string;
   // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
   readonly adapter: Adapter<any>;
-  /** Adapter options used on every route the suite makes (merged under the suite's own). */
-  readonly options?: Record<string, unknown>;
+  /**
+   * Adapter options used on every route the suite makes (merged under the suite's own). A function
+   * gets the current test's dataDir, for adapters whose data lives outside it (e.g. one database
+   * schema per test).
+   */
+  readonly options?: Record<string, unknown> | ((dataDir: string) => Record<string, unknown>);
+  /** Runs after each test, once its stores are closed: removes what the adapter kept outside dataDir. */
+  readonly cleanup?: (dataDir: string) => Promise<void>;
 }
+
+/** A target whose `options`, if any, are a plain record. */
+export type ResolvedTarget = Omit<ConformanceTarget, 'options'> & { readonly options?: Record<string, unknown> };
 
 /** Extra config for one opened store: routes by domain, merged over the target's default route. */
 export interface OpenOptions {
@@ -30,7 +39,8 @@ export interface OpenOptions {
 
 /** Per-test fixture: one fresh temp dataDir, stores opened on it, all cleaned up after the test. */
 export interface Harness {
-  readonly target: ConformanceTarget;
+  /** The target, with `options` resolved for the current test's dataDir (a plain record inside a test). */
+  readonly target: ResolvedTarget;
   readonly caps: Capabilities;
   /** The current test's dataDir. */
   dataDir(): string;
@@ -56,17 +66,36 @@ export function useHarness(target: ConformanceTarget): Harness {
     for (const s of opened.reverse()) {
       await s.close().catch(() => undefined);
     }
-    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+    const used = dir;
     dir = undefined;
+    if (used !== undefined) {
+      try {
+        await target.cleanup?.(used);
+      } finally {
+        await rm(used, { recursive: true, force: true });
+      }
+    }
   });
+
+  /** The target's options for the current test (a function is called with its dataDir). */
+  const targetOptions = (): Record<string, unknown> => {
+    const { options } = target;
+    if (typeof options !== 'function') return options ?? {};
+    if (dir === undefined) throw new Error('harness used outside a test');
+    return options(dir);
+  };
 
   const route = (extra: Record<string, unknown> = {}): RouteConfig => ({
     adapter: target.adapter.name,
-    options: { ...(target.options ?? {}), ...extra },
+    options: { ...targetOptions(), ...extra },
   });
 
   return {
-    target,
+    get target(): ResolvedTarget {
+      const { options, ...rest } = target;
+      if (typeof options !== 'function') return target as ResolvedTarget;
+      return dir === undefined ? rest : { ...rest, options: options(dir) };
+    },
     caps: target.adapter.capabilities,
     dataDir() {
       if (dir === undefined) throw new Error('harness used outside a test');

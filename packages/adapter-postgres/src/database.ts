@@ -1,0 +1,204 @@
+import { StoreError } from '@agentstore/core';
+import { DomainTable } from './domain-table.js';
+import { createPool, type Pool, type PooledClient, type PoolSettings, type RowsResult, type Statement } from './driver.js';
+import { isConnectionError, isMissingRelation, translateError } from './errors.js';
+import { quoteSchema } from './identifiers.js';
+import { migrate } from './migrations.js';
+
+/** How a transaction ended. `duringCommit`: the failure came from COMMIT itself (outcome unknown). */
+export type TxResult<T> =
+  | { readonly ok: true; readonly value: T }
+  | { readonly ok: false; readonly error: unknown; readonly duringCommit: boolean };
+
+/** Settings of one database target; targets with equal settings share one pool in the process. */
+export interface DatabaseSettings extends PoolSettings {
+  readonly schema: string;
+  readonly busyRetries: number;
+}
+
+const EMPTY: RowsResult = { rows: [], rowCount: 0 };
+
+/**
+ * One schema in one PostgreSQL database as seen by this process: the pool, the schema setup (run
+ * once per process), and the domain tables with their commit queues.
+ */
+export class Database {
+  readonly settings: DatabaseSettings;
+  readonly #pool: Pool;
+  readonly #tables = new Map<string, DomainTable>();
+  #ready: Promise<void> | undefined;
+  /** Whether the session default is `synchronous_commit = off` (then durable groups turn it on). */
+  #asyncByDefault = false;
+  /** A `fast` (asynchronous) commit happened since the last `sync()`. */
+  #unsyncedFast = false;
+  #ended = false;
+
+  constructor(settings: DatabaseSettings) {
+    this.settings = settings;
+    this.#pool = createPool(settings);
+  }
+
+  /**
+   * Creates the schema and applies migrations (once; a failure is retried on the next call, and
+   * `again` runs it anew, for a schema dropped behind this process's back).
+   */
+  ready(again = false): Promise<void> {
+    if (again) this.#ready = undefined;
+    this.#ready ??= this.#setUp().catch((error: unknown) => {
+      this.#ready = undefined;
+      throw translateError(error, `setting up schema ${this.settings.schema}`);
+    });
+    return this.#ready;
+  }
+
+  /** The table of `domain`, created if missing. */
+  async table(domain: string): Promise<DomainTable> {
+    let table = this.#tables.get(domain);
+    if (table === undefined) {
+      table = new DomainTable(this, domain);
+      this.#tables.set(domain, table);
+    }
+    await table.ensure();
+    return table;
+  }
+
+  /** The table of `domain` without creating it (for drop). */
+  tableHandle(domain: string): DomainTable {
+    let table = this.#tables.get(domain);
+    if (table === undefined) {
+      table = new DomainTable(this, domain);
+      this.#tables.set(domain, table);
+    }
+    return table;
+  }
+
+  /** SET LOCAL statements for a group of the given kind (after BEGIN). */
+  durabilitySql(fast: boolean): string {
+    if (fast) return 'SET LOCAL synchronous_commit = off; ';
+    return this.#asyncByDefault ? 'SET LOCAL synchronous_commit = on; ' : '';
+  }
+
+  /** Notes that a `fast` group committed (so `sync()` has WAL to flush). */
+  noteFastCommit(): void {
+    this.#unsyncedFast = true;
+  }
+
+  /**
+   * One statement on any pooled connection, rows as arrays. A missing table or schema reads as
+   * empty (a dropped domain has no data); a dead pooled connection is retried once on a new one.
+   */
+  async read(statement: Statement, doing: string): Promise<RowsResult> {
+    this.#assertNotEnded();
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.#pool.query({ ...statement, rowMode: 'array' });
+      } catch (error) {
+        if (isMissingRelation(error)) return EMPTY;
+        if (attempt === 0 && isConnectionError(error) && !this.#ended) continue;
+        throw translateError(error, doing);
+      }
+    }
+  }
+
+  /**
+   * Runs `body` in one transaction on one connection: `prelude` (BEGIN and locks, one round trip),
+   * then `body`, then COMMIT. Never throws: the result says how it ended. A connection that failed
+   * is destroyed rather than returned to the pool.
+   */
+  async transaction<T>(prelude: string, body: (client: PooledClient) => Promise<T>): Promise<TxResult<T>> {
+    let client: PooledClient;
+    try {
+      this.#assertNotEnded();
+      client = await this.#pool.connect();
+    } catch (error) {
+      return { ok: false, error, duringCommit: false };
+    }
+    let broken: Error | undefined;
+    // A checked-out connection has no pool listener: without ours, a server-side termination
+    // between two statements would be an uncaught 'error' event.
+    const onError = (error: Error) => {
+      broken ??= error;
+    };
+    client.on('error', onError);
+    let committing = false;
+    let destroy = false;
+    try {
+      await client.query(prelude);
+      const value = await body(client);
+      committing = true;
+      await client.query('COMMIT');
+      return { ok: true, value };
+    } catch (error) {
+      destroy = broken !== undefined || isConnectionError(error);
+      if (!destroy && !committing) {
+        await client.query('ROLLBACK').catch(() => {
+          destroy = true;
+        });
+      }
+      return { ok: false, error, duringCommit: committing };
+    } finally {
+      client.removeListener('error', onError);
+      client.release(destroy ? (broken ?? true) : undefined);
+    }
+  }
+
+  /**
+   * Makes every acknowledged write durable. Durable groups already waited for their WAL flush at
+   * COMMIT; `fast` ones did not, so one tiny synchronous commit forces the WAL to disk up to its
+   * own record, which lies after every earlier commit of this server.
+   */
+  async sync(): Promise<void> {
+    if (!this.#unsyncedFast) return;
+    this.#unsyncedFast = false;
+    const s = quoteSchema(this.settings.schema);
+    const result = await this.transaction('BEGIN; SET LOCAL synchronous_commit = on', async (client) => {
+      await client.query(`UPDATE ${s}.agentstore_meta SET value = value + 1 WHERE key = 'sync_count'`);
+    });
+    if (!result.ok) {
+      this.#unsyncedFast = true;
+      throw translateError(result.error, 'sync');
+    }
+  }
+
+  /** Domains with a table in the schema. */
+  async listTables(): Promise<string[]> {
+    const result = await this.read(
+      {
+        text: "SELECT tablename FROM pg_catalog.pg_tables WHERE schemaname = $1 AND tablename LIKE 'd\\_%' ORDER BY tablename",
+        values: [this.settings.schema],
+      },
+      'listing domains',
+    );
+    return result.rows.map((row) => String(row[0]));
+  }
+
+  /** Waits for every queued commit, then closes the pool; idempotent. */
+  async end(): Promise<void> {
+    if (this.#ended) return;
+    await Promise.all([...this.#tables.values()].map((table) => table.queue.idle()));
+    this.#ended = true;
+    await this.#pool.end().catch(() => {});
+  }
+
+  async #setUp(): Promise<void> {
+    const client = await this.#pool.connect();
+    const onError = () => {};
+    client.on('error', onError);
+    let destroy = false;
+    try {
+      await migrate(client, this.settings.schema);
+      const shown = await client.query({ text: 'SHOW synchronous_commit', rowMode: 'array' });
+      this.#asyncByDefault = String(shown.rows[0]?.[0]) === 'off';
+    } catch (error) {
+      destroy = isConnectionError(error);
+      throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(destroy || undefined);
+    }
+  }
+
+  #assertNotEnded(): void {
+    if (this.#ended) throw new StoreError('CLOSED', 'postgres: the connection pool is closed');
+  }
+}

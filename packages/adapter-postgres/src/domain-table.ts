@@ -1,0 +1,54 @@
+import { CommitQueue } from './commit-queue.js';
+import type { Database } from './database.js';
+import { translateError } from './errors.js';
+import { lockKey } from './identifiers.js';
+import { ddlLock } from './migrations.js';
+import { TableSql } from './table-sql.js';
+
+/**
+ * One domain's table in one database target, shared by every store of the process: its SQL, the
+ * advisory lock that serializes its writers across processes, and its commit queue.
+ */
+export class DomainTable {
+  readonly domain: string;
+  readonly sql: TableSql;
+  readonly queue: CommitQueue;
+  /** `BEGIN; SELECT pg_advisory_xact_lock(<64-bit hash of schema and domain>)`. */
+  readonly #lock: string;
+  readonly #db: Database;
+  #known = false;
+
+  constructor(db: Database, domain: string) {
+    this.domain = domain;
+    this.#db = db;
+    this.sql = new TableSql(db.settings.schema, domain);
+    this.#lock = `SELECT pg_advisory_xact_lock(${lockKey(db.settings.schema, `domain:${domain}`)})`;
+    this.queue = new CommitQueue(db, this);
+  }
+
+  /** The statements that open a transaction holding this domain's writer lock. */
+  begin(fast: boolean): string {
+    return `BEGIN; ${this.#db.durabilitySql(fast)}${this.#lock}`;
+  }
+
+  /** Creates the table unless this process already saw it (or `force`). */
+  async ensure(force = false): Promise<void> {
+    if (this.#known && !force) return;
+    if (force) await this.#db.ready(true);
+    const found = await this.#db.read({ text: 'SELECT to_regclass($1) IS NOT NULL', values: [this.sql.qualified] }, 'looking up a table');
+    if (found.rows[0]?.[0] !== true) {
+      // Concurrent CREATE TABLE IF NOT EXISTS can still collide in the catalogs: take the DDL lock.
+      const sql = this.sql;
+      const result = await this.#db.transaction(`BEGIN; ${ddlLock(this.#db.settings.schema)}`, async (client) => {
+        await client.query(sql.create());
+      });
+      if (!result.ok) throw translateError(result.error, `creating the table of ${this.domain}`);
+    }
+    this.#known = true;
+  }
+
+  /** Forgets that the table exists (it was dropped); the next `ensure` looks again. */
+  forget(): void {
+    this.#known = false;
+  }
+}

@@ -1,0 +1,58 @@
+import { StoreError } from '@agentstore/core';
+import { z } from 'zod';
+
+/** PostgreSQL's largest timeout setting (an int of milliseconds). */
+const MAX_MS = 2 ** 31 - 1;
+
+/** A schema name this adapter accepts: lower-case, unquoted-safe, at most 63 bytes. */
+export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Where domains are stored when no `connectionString` is given. */
+export const DEFAULT_CONNECTION_STRING = 'postgres://127.0.0.1:5432/postgres';
+
+/** Schema of the PostgreSQL adapter's own domain options (strict; defaults filled). */
+export const postgresOptionsSchema = z.strictObject({
+  /** libpq-style URL of the database; a password may come from PGPASSWORD or ~/.pgpass instead. */
+  connectionString: z.string().min(1).default(DEFAULT_CONNECTION_STRING),
+  /** Schema holding the domain tables and the migrations table; created when missing. */
+  schema: z.string().regex(SCHEMA_PATTERN, 'schema must match ^[a-z_][a-z0-9_]{0,62}$').default('agentstore'),
+  /** Most connections the process's pool for this database and schema opens. */
+  poolSize: z.number().int().min(1).max(1000).default(10),
+  /** Server-side limit of one statement; a call exceeding it fails with `IO`. */
+  statementTimeoutMs: z.number().int().min(100).max(MAX_MS).default(30_000),
+  /** Limit for opening a connection (and for waiting for a free one in the pool). */
+  connectTimeoutMs: z.number().int().min(100).max(MAX_MS).default(10_000),
+  /** How long a commit waits for another process's lock on the domain before it is retried. */
+  lockTimeoutMs: z.number().int().min(10).max(MAX_MS).default(10_000),
+  /** Retries of a commit group after a lock timeout, serialization failure or deadlock, then `BUSY`. */
+  busyRetries: z.number().int().min(0).max(100).default(3),
+  /** `application_name` of the pool's connections, as shown in `pg_stat_activity`. */
+  applicationName: z
+    .string()
+    .max(63)
+    .regex(/^[\x20-\x7e]*$/, 'applicationName must be printable ASCII')
+    .default('agentstore'),
+});
+
+/** Options of a domain routed to PostgreSQL, as a user writes them. */
+export type PostgresOptions = z.input<typeof postgresOptionsSchema>;
+
+/** The PostgreSQL options with every default filled. */
+export type ResolvedPostgresOptions = z.output<typeof postgresOptionsSchema>;
+
+/**
+ * This adapter's options picked out of the merged domain options and parsed (filling defaults), so
+ * the adapter is correct also when used without core.
+ */
+export function resolveOptions(options: Readonly<Record<string, unknown>>): ResolvedPostgresOptions {
+  const own: Record<string, unknown> = {};
+  for (const key of Object.keys(postgresOptionsSchema.shape)) {
+    if (options[key] !== undefined) own[key] = options[key];
+  }
+  const parsed = postgresOptionsSchema.safeParse(own);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message, code: issue.code }));
+    throw new StoreError('INVALID_OPTIONS', `postgres: invalid options: ${parsed.error.message}`, { issues });
+  }
+  return parsed.data;
+}
