@@ -80,7 +80,13 @@ export class AgentstoreStore extends BaseStore {
       const existing = await this.#items.getMany(keys);
       const now = new Date();
       await this.#items.putMany(
-        puts.map((op, i) => [keys[i] as Key, { value: op.value as Record<string, unknown>, createdAt: existing[i]?.createdAt ?? now, updatedAt: now }] as const),
+        puts.map(
+          (op, i) =>
+            [
+              keys[i] as Key,
+              { value: op.value as Record<string, unknown>, createdAt: existing[i]?.createdAt ?? now, updatedAt: now },
+            ] as const,
+        ),
       );
     }
     if (deletes.length > 0) await this.#items.deleteMany(deletes.map((op) => itemKey(op.namespace, op.key)));
@@ -96,7 +102,8 @@ export class AgentstoreStore extends BaseStore {
     let lower: Key | undefined;
     for (;;) {
       const page: Array<[Key, ItemRecord]> = [];
-      for await (const entry of this.#items.entries({ ...(prefix ? { prefix } : {}), ...(lower ? { gt: lower } : {}), limit: PAGE })) page.push(entry);
+      for await (const entry of this.#items.entries({ ...(prefix ? { prefix } : {}), ...(lower ? { gt: lower } : {}), limit: PAGE }))
+        page.push(entry);
       for (const [key, record] of page) {
         if (op.filter && !matchesStoreFilter(record.value, op.filter)) continue;
         if (skip > 0) {

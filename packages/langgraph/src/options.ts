@@ -42,7 +42,8 @@ export function resolveSaverOptions(options: AgentstoreSaverOptions): ResolvedSa
   });
   for (const name of [resolved.checkpoints, resolved.writes, resolved.blobs, resolved.heads]) assertDomainName(name);
   const distinct = new Set([resolved.checkpoints, resolved.writes, resolved.blobs, resolved.heads]);
-  if (distinct.size !== 4) throw new StoreError('INVALID_OPTIONS', 'the checkpoints, writes, blobs and heads domains must be four different domains');
+  if (distinct.size !== 4)
+    throw new StoreError('INVALID_OPTIONS', 'the checkpoints, writes, blobs and heads domains must be four different domains');
   if (typeof resolved.exclusiveThreads !== 'boolean') throw new StoreError('INVALID_OPTIONS', 'exclusiveThreads must be a boolean');
   return resolved;
 }

@@ -7,11 +7,17 @@ export const PAGE = 64;
  * Streams the entries under `prefix` (below `lt` when given) in descending key order, one page per
  * read, so a long thread is never read whole whatever the backend does with a range.
  */
-export async function* descending<V>(kv: DomainStore<V>, prefix: Key, lt: Key | undefined, pageSize: number = PAGE): AsyncGenerator<[Key, V]> {
+export async function* descending<V>(
+  kv: DomainStore<V>,
+  prefix: Key,
+  lt: Key | undefined,
+  pageSize: number = PAGE,
+): AsyncGenerator<[Key, V]> {
   let upper = lt;
   for (;;) {
     const page: Array<[Key, V]> = [];
-    for await (const entry of kv.entries({ prefix, ...(upper === undefined ? {} : { lt: upper }), reverse: true, limit: pageSize })) page.push(entry);
+    for await (const entry of kv.entries({ prefix, ...(upper === undefined ? {} : { lt: upper }), reverse: true, limit: pageSize }))
+      page.push(entry);
     yield* page;
     const last = page[page.length - 1];
     if (page.length < pageSize || last === undefined) return;

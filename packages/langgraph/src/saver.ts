@@ -36,9 +36,6 @@ import { AgentstoreSerde } from './serde.js';
 import { recordEntries, ThreadHeads } from './thread-heads.js';
 import { ThreadMaintenance } from './thread-maintenance.js';
 
-/** Integer digits of a channel version: 32 keeps string order equal to numeric order. */
-const VERSION_DIGITS = 32;
-
 /** A stored checkpoint located by thread, namespace and id. */
 interface Located {
   readonly thread: string;
@@ -60,7 +57,7 @@ interface Located {
  * checkpoint stores only the channels `put` was told changed, one value per (channel, version). `list`
  * is a reverse key scan read a page at a time, so it never loads a whole thread.
  */
-export class AgentstoreSaver extends BaseCheckpointSaver<number | string> {
+export class AgentstoreSaver extends BaseCheckpointSaver {
   /** The resolved options: domain names and `exclusiveThreads`. */
   readonly options: ResolvedSaverOptions;
   readonly #checkpoints: DomainStore<unknown>;
@@ -94,7 +91,8 @@ export class AgentstoreSaver extends BaseCheckpointSaver<number | string> {
 
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
     const { limit, before, filter } = options;
-    if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 0)) throw new StoreError('INVALID_VALUE', 'list limit must be a non-negative integer');
+    if (limit !== undefined && !(Number.isSafeInteger(limit) && limit >= 0))
+      throw new StoreError('INVALID_VALUE', 'list limit must be a non-negative integer');
     let remaining = limit ?? Number.POSITIVE_INFINITY;
     if (remaining === 0) return;
     const thread = threadOf(config);
@@ -111,11 +109,17 @@ export class AgentstoreSaver extends BaseCheckpointSaver<number | string> {
     }
   }
 
-  async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+  async put(
+    config: RunnableConfig,
+    checkpoint: Checkpoint,
+    metadata: CheckpointMetadata,
+    newVersions: ChannelVersions,
+  ): Promise<RunnableConfig> {
     const thread = requireThread(config, 'put a checkpoint');
     const ns = namespaceOf(config) ?? '';
     const parentId = getCheckpointId(config) || undefined;
-    if (typeof checkpoint?.id !== 'string' || checkpoint.id === '') throw new StoreError('INVALID_VALUE', 'checkpoint.id must be a non-empty string');
+    if (typeof checkpoint?.id !== 'string' || checkpoint.id === '')
+      throw new StoreError('INVALID_VALUE', 'checkpoint.id must be a non-empty string');
     const { channel_values: values, ...rest } = checkpoint;
     // Only channels LangGraph says changed are written; the rest are found at their older versions.
     const blobs = await Promise.all(
@@ -176,13 +180,13 @@ export class AgentstoreSaver extends BaseCheckpointSaver<number | string> {
   }
 
   /**
-   * Versions are strings: a zero-padded counter (so string order is numeric order) and a random
-   * fraction, so two forks of one thread never write different values under one (channel, version).
+   * The next integer plus a random fraction: still a number, still increasing, but two forks of one
+   * thread never write different values under the same (channel, version).
    */
-  override getNextVersion(current: number | string | undefined): string {
-    const n = current === undefined ? 0 : typeof current === 'number' ? Math.trunc(current) : Number.parseInt(current.split('.')[0] ?? '0', 10);
-    const counter = String((Number.isFinite(n) ? n : 0) + 1).padStart(VERSION_DIGITS, '0');
-    return `${counter}.${Math.random().toFixed(16).slice(2)}`;
+  override getNextVersion(current: number | undefined): number {
+    const previous: unknown = current;
+    const n = typeof previous === 'number' ? previous : typeof previous === 'string' ? Number.parseFloat(previous) : 0;
+    return Math.floor(Number.isFinite(n) ? n : 0) + 1 + Math.random();
   }
 
   async #newest(thread: string, ns: string): Promise<Located | undefined> {
@@ -205,7 +209,13 @@ export class AgentstoreSaver extends BaseCheckpointSaver<number | string> {
   }
 
   /** Checkpoints matching the list arguments, newest first within a thread, streamed page by page. */
-  async *#candidates(thread: string | undefined, ns: string | undefined, before: string | undefined, only: string | undefined, pageSize: number): AsyncGenerator<Located> {
+  async *#candidates(
+    thread: string | undefined,
+    ns: string | undefined,
+    before: string | undefined,
+    only: string | undefined,
+    pageSize: number,
+  ): AsyncGenerator<Located> {
     if (thread !== undefined && ns !== undefined) {
       if (only !== undefined) {
         const found = before === undefined || only < before ? await this.#find(thread, ns, only) : undefined;
@@ -260,7 +270,8 @@ export class AgentstoreSaver extends BaseCheckpointSaver<number | string> {
       metadata,
       pendingWrites,
     };
-    if (record.parentId !== undefined) tuple.parentConfig = { configurable: { thread_id: thread, checkpoint_ns: ns, checkpoint_id: record.parentId } };
+    if (record.parentId !== undefined)
+      tuple.parentConfig = { configurable: { thread_id: thread, checkpoint_ns: ns, checkpoint_id: record.parentId } };
     return tuple;
   }
 
@@ -287,7 +298,9 @@ export class AgentstoreSaver extends BaseCheckpointSaver<number | string> {
       rows.push({ sort: writesSortKey(write.taskPath, taskId, idx), taskId, record: write });
     }
     rows.sort((a, b) => compareWritesSortKeys(a.sort, b.sort));
-    return Promise.all(rows.map(async ({ taskId, record }): Promise<CheckpointPendingWrite> => [taskId, record.channel, await this.#loads(record.value)]));
+    return Promise.all(
+      rows.map(async ({ taskId, record }): Promise<CheckpointPendingWrite> => [taskId, record.channel, await this.#loads(record.value)]),
+    );
   }
 
   /** Checkpoints before format v4 kept pending sends as writes of the parent; LangGraph expects them as a channel. */
@@ -327,7 +340,8 @@ function requireThread(config: RunnableConfig, what: string): string {
 }
 
 function requireString(value: unknown, what: string, allowEmpty = false): string {
-  if (typeof value !== 'string' || (!allowEmpty && value === '')) throw new StoreError('INVALID_VALUE', `${what} must be a ${allowEmpty ? '' : 'non-empty '}string`);
+  if (typeof value !== 'string' || (!allowEmpty && value === ''))
+    throw new StoreError('INVALID_VALUE', `${what} must be a ${allowEmpty ? '' : 'non-empty '}string`);
   return value;
 }
 

@@ -116,7 +116,10 @@ function delegate(value: unknown, foreign: Array<{ value: unknown; marker: Deleg
 /** Lists the markers in a decoded tree. */
 function collect(value: unknown, out: Delegated[]): void {
   if (typeof value !== 'object' || value === null || isNativeLeaf(value)) return;
-  if (Array.isArray(value)) return value.forEach((v) => collect(v, out));
+  if (Array.isArray(value) || value instanceof Set) {
+    for (const v of value) collect(v, out);
+    return;
+  }
   if (value instanceof Map) {
     for (const [k, v] of value) {
       collect(k, out);
@@ -124,10 +127,12 @@ function collect(value: unknown, out: Delegated[]): void {
     }
     return;
   }
-  if (value instanceof Set) return value.forEach((v) => collect(v, out));
   const obj = value as Record<string, unknown>;
   const only = soleKey(obj);
-  if (only === MARK) return void out.push(obj as Delegated);
+  if (only === MARK) {
+    out.push(obj as Delegated);
+    return;
+  }
   const inner = only === ESCAPE ? (obj[ESCAPE] as Record<string, unknown>) : obj;
   for (const key of Object.keys(inner)) collect(inner[key], out);
 }

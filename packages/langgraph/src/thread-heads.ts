@@ -66,7 +66,8 @@ export class ThreadHeads {
     if (head !== undefined) {
       if (head.id !== parentId) throw conflict(thread, ns, head.id, parentId);
       expectLatest = head.saveId;
-      if (!(await this.#checkpoints.has(checkpointKey(thread, ns, head.id)))) entries.push(...recordEntries(thread, ns, head.id, head.record));
+      if (!(await this.#checkpoints.has(checkpointKey(thread, ns, head.id))))
+        entries.push(...recordEntries(thread, ns, head.id, head.record));
     } else {
       // A thread written before exclusiveThreads was turned on has its newest checkpoint only in kv.
       const newest = await this.#newestStored(thread, ns);
@@ -80,7 +81,11 @@ export class ThreadHeads {
 
   /** Makes checkpoint `id` the head of a thread that has none (copyThread); `CONFLICT` if it has one. */
   async seed(thread: string, ns: string, id: string, record: CheckpointRecord): Promise<void> {
-    await this.#heads.save(headTrace(thread, ns), { data: defaultCodec.encode(record), metadata: { checkpoint_id: id }, expectLatest: null });
+    await this.#heads.save(headTrace(thread, ns), {
+      data: defaultCodec.encode(record),
+      metadata: { checkpoint_id: id },
+      expectLatest: null,
+    });
   }
 
   /** Whether `thread` has a head in any namespace. */

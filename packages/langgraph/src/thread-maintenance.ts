@@ -25,7 +25,13 @@ export class ThreadMaintenance {
   readonly #heads: ThreadHeads | undefined;
   readonly #versionsOf: VersionsOf;
 
-  constructor(checkpoints: DomainStore<unknown>, writes: DomainStore<unknown>, blobs: DomainStore<unknown>, heads: ThreadHeads | undefined, versionsOf: VersionsOf) {
+  constructor(
+    checkpoints: DomainStore<unknown>,
+    writes: DomainStore<unknown>,
+    blobs: DomainStore<unknown>,
+    heads: ThreadHeads | undefined,
+    versionsOf: VersionsOf,
+  ) {
     this.#checkpoints = checkpoints;
     this.#writes = writes;
     this.#blobs = blobs;
@@ -61,7 +67,8 @@ export class ThreadMaintenance {
   /** Copies thread `from` into `to`, which must have no checkpoints. */
   async copyThread(from: string, to: string): Promise<void> {
     if (from === to) throw new StoreError('INVALID_VALUE', 'copyThread needs two different threads');
-    const occupied = (await this.#checkpoints.count({ prefix: checkpointPrefix(to), limit: 1 })) > 0 || (await this.#heads?.exists(to)) === true;
+    const occupied =
+      (await this.#checkpoints.count({ prefix: checkpointPrefix(to), limit: 1 })) > 0 || (await this.#heads?.exists(to)) === true;
     if (occupied) throw new StoreError('CONFLICT', `thread ${JSON.stringify(to)} already has checkpoints`);
     // Values and writes before records: a copied record is complete the moment it is visible.
     await copyPrefix(this.#blobs, blobsPrefix(from), (key) => [to, ...key.slice(1)]);
@@ -83,7 +90,11 @@ export class ThreadMaintenance {
     let from: Key | undefined;
     for (;;) {
       let next: string | undefined;
-      for await (const key of this.#checkpoints.keys({ prefix: checkpointPrefix(thread), ...(from === undefined ? {} : { gte: from }), limit: 1 })) {
+      for await (const key of this.#checkpoints.keys({
+        prefix: checkpointPrefix(thread),
+        ...(from === undefined ? {} : { gte: from }),
+        limit: 1,
+      })) {
         next = (key as string[])[2];
       }
       if (next === undefined) return;
@@ -158,7 +169,8 @@ async function copyPrefix(kv: DomainStore<unknown>, prefix: Key, rename: (key: A
   let lower: Key | undefined;
   for (;;) {
     const page: Array<readonly [Key, unknown]> = [];
-    for await (const [key, value] of kv.entries({ prefix, ...(lower === undefined ? {} : { gt: lower }), limit: PAGE })) page.push([key, value]);
+    for await (const [key, value] of kv.entries({ prefix, ...(lower === undefined ? {} : { gt: lower }), limit: PAGE }))
+      page.push([key, value]);
     const last = page[page.length - 1];
     if (last === undefined) return;
     await kv.putMany(page.map(([key, value]) => [rename(key as Array<string | number>), value] as const));

@@ -2,8 +2,8 @@ import { isStoreError, type Store } from '@agentstore/core';
 import { type Checkpoint, type CheckpointTuple, ERROR, INTERRUPT, uuid6 } from '@langchain/langgraph-checkpoint';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentstoreSaver } from '../src/index.js';
-import { ADAPTERS, openStore } from './support/stores.js';
 import { spyStore } from './support/spy-store.js';
+import { ADAPTERS, openStore } from './support/stores.js';
 
 type Values = Record<string, unknown>;
 
@@ -11,16 +11,23 @@ type Values = Record<string, unknown>;
 async function putHistory(saver: AgentstoreSaver, thread: string, steps: Values[], ns = ''): Promise<string[]> {
   const ids: string[] = [];
   const values: Values = {};
-  const versions: Record<string, string> = {};
+  const versions: Record<string, number> = {};
   let config = { configurable: { thread_id: thread, checkpoint_ns: ns } } as { configurable: Record<string, unknown> };
   for (const [step, changes] of steps.entries()) {
-    const newVersions: Record<string, string> = {};
+    const newVersions: Record<string, number> = {};
     for (const [channel, value] of Object.entries(changes)) {
       values[channel] = value;
       versions[channel] = saver.getNextVersion(versions[channel]);
       newVersions[channel] = versions[channel];
     }
-    const checkpoint: Checkpoint = { v: 4, id: uuid6(-1), ts: new Date().toISOString(), channel_values: { ...values }, channel_versions: { ...versions }, versions_seen: {} };
+    const checkpoint: Checkpoint = {
+      v: 4,
+      id: uuid6(-1),
+      ts: new Date().toISOString(),
+      channel_values: { ...values },
+      channel_versions: { ...versions },
+      versions_seen: {},
+    };
     config = (await saver.put(config, checkpoint, { source: 'loop', step, parents: {} }, newVersions)) as typeof config;
     ids.push(checkpoint.id);
   }
@@ -69,8 +76,12 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
     expect(ids(await collect(saver.list({ configurable: { thread_id: 't', checkpoint_ns: '' } })))).toEqual([...root].reverse());
     expect(ids(await collect(saver.list({ configurable: { thread_id: 't' } })))).toEqual([...root, ...child].sort().reverse());
     const before = { configurable: { checkpoint_id: root[2] } };
-    expect(ids(await collect(saver.list({ configurable: { thread_id: 't', checkpoint_ns: '' } }, { before, limit: 1 })))).toEqual([root[1]]);
-    expect(ids(await collect(saver.list({ configurable: { thread_id: 't', checkpoint_ns: '' } }, { filter: { step: 0 } })))).toEqual([root[0]]);
+    expect(ids(await collect(saver.list({ configurable: { thread_id: 't', checkpoint_ns: '' } }, { before, limit: 1 })))).toEqual([
+      root[1],
+    ]);
+    expect(ids(await collect(saver.list({ configurable: { thread_id: 't', checkpoint_ns: '' } }, { filter: { step: 0 } })))).toEqual([
+      root[0],
+    ]);
     expect(ids(await collect(saver.list({ configurable: { thread_id: 't' } }, { filter: { step: 1 } })))).toEqual([child[1], root[1]]);
     expect(ids(await collect(saver.list({ configurable: {} }, { limit: 2 })))).toEqual([...root, ...child].sort().reverse().slice(0, 2));
     const tuple = (await collect(saver.list({ configurable: { thread_id: 't', checkpoint_ns: 'child:1' } }, { limit: 1 })))[0];
@@ -81,12 +92,29 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
   it('returns pending writes by task path, task id and index; special writes replace, regular ones are kept', async () => {
     const [id] = await putHistory(saver, 't', [{ a: 1 }]);
     const config = { configurable: { thread_id: 't', checkpoint_ns: '', checkpoint_id: id } };
-    await saver.putWrites(config, [['a', 'b1'], ['a', 'b2']], 'task-b', '~0:b');
+    await saver.putWrites(
+      config,
+      [
+        ['a', 'b1'],
+        ['a', 'b2'],
+      ],
+      'task-b',
+      '~0:b',
+    );
     await saver.putWrites(config, [['a', 'c1']], 'task-c', '~0:a');
     await saver.putWrites(config, [['a', 'z1']], 'task-z');
     await saver.putWrites(config, [[ERROR, { message: 'first' }]], 'task-b', '~0:b');
     // A retried task: its regular write stays as first stored, its special write is replaced.
-    await saver.putWrites(config, [['a', 'b1-retry'], [ERROR, { message: 'second' }], [INTERRUPT, 'wait']], 'task-b', '~0:b');
+    await saver.putWrites(
+      config,
+      [
+        ['a', 'b1-retry'],
+        [ERROR, { message: 'second' }],
+        [INTERRUPT, 'wait'],
+      ],
+      'task-b',
+      '~0:b',
+    );
     const writes = (await saver.getTuple(config))?.pendingWrites;
     expect(writes).toEqual([
       ['task-z', 'a', 'z1'], // no task path sorts first
@@ -99,20 +127,28 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
   });
 
   it('list and getTuple read a page at a time, never the whole thread', async () => {
-    const ids = await putHistory(saver, 'long', Array.from({ length: 300 }, (_, i) => ({ step: i })));
+    const ids = await putHistory(
+      saver,
+      'long',
+      Array.from({ length: 300 }, (_, i) => ({ step: i })),
+    );
     const spied = spyStore(store);
     const reader = new AgentstoreSaver(spied.store);
     const latest = await reader.getTuple({ configurable: { thread_id: 'long' } });
     expect(latest?.checkpoint.id).toBe(ids[299]);
     const firstTwo = await collect(reader.list({ configurable: { thread_id: 'long', checkpoint_ns: '' } }, { limit: 2 }));
     expect(firstTwo.map((t) => t.checkpoint.id)).toEqual([ids[299], ids[298]]);
-    await collect(reader.list({ configurable: { thread_id: 'long' } }, { limit: 2, before: { configurable: { checkpoint_id: ids[100] } } }));
+    await collect(
+      reader.list({ configurable: { thread_id: 'long' } }, { limit: 2, before: { configurable: { checkpoint_id: ids[100] } } }),
+    );
     const recordReads = spied.log.ranges.filter((r) => r.domain === 'checkpoints');
     expect(recordReads.every((r) => r.range?.limit !== undefined && r.range.limit <= 64)).toBe(true);
     expect(recordReads.reduce((n, r) => n + r.returned, 0)).toBeLessThanOrEqual(1 + 2 + 2);
     // A filter scans, but page by page and only as far as it needs.
     spied.log.ranges.length = 0;
-    const filtered = await collect(reader.list({ configurable: { thread_id: 'long', checkpoint_ns: '' } }, { filter: { step: 290 } , limit: 1 }));
+    const filtered = await collect(
+      reader.list({ configurable: { thread_id: 'long', checkpoint_ns: '' } }, { filter: { step: 290 }, limit: 1 }),
+    );
     expect(filtered.map((t) => t.checkpoint.id)).toEqual([ids[290]]);
     expect(spied.log.ranges.filter((r) => r.domain === 'checkpoints').reduce((n, r) => n + r.returned, 0)).toBeLessThanOrEqual(64);
   });
@@ -124,7 +160,10 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
     expect(await saver.prune('t', 2)).toBe(3);
     expect((await collect(saver.list({ configurable: { thread_id: 't' } }))).map((t) => t.checkpoint.id)).toEqual([ids[4], ids[3]]);
     expect((await saver.getTuple({ configurable: { thread_id: 't' } }))?.checkpoint.channel_values).toEqual({ a: 5, keep: 'k' });
-    expect((await saver.getTuple({ configurable: { thread_id: 't', checkpoint_id: ids[3] } }))?.checkpoint.channel_values).toEqual({ a: 4, keep: 'k' });
+    expect((await saver.getTuple({ configurable: { thread_id: 't', checkpoint_id: ids[3] } }))?.checkpoint.channel_values).toEqual({
+      a: 4,
+      keep: 'k',
+    });
     // Left: a@4, a@5, keep@1 of thread t, and the other thread's a@1.
     expect(await count(store, 'checkpoint_blobs')).toBe(4);
     expect(await count(store, 'checkpoint_writes')).toBe(0);

@@ -20,7 +20,12 @@ const StockState = Annotation.Root(withoutBigInt);
 function buildGraph(bigints = true) {
   const step = bigints ? { steps: 1n } : {};
   return new StateGraph((bigints ? State : StockState) as typeof State)
-    .addNode('greet', (s) => ({ messages: [new AIMessage(`hello ${s.messages.length}`)], startedAt: new Date(0), seen: new Set(['greet']), ...step }))
+    .addNode('greet', (s) => ({
+      messages: [new AIMessage(`hello ${s.messages.length}`)],
+      startedAt: new Date(0),
+      seen: new Set(['greet']),
+      ...step,
+    }))
     .addNode('ask', () => {
       const answer = interrupt('name?') as string;
       return { messages: [new HumanMessage(answer)], seen: new Set(['ask']), ...step };
@@ -67,7 +72,9 @@ describe.each(ADAPTERS)('a StateGraph checkpointed by AgentstoreSaver on %s', (a
     await reference.invoke(new Command({ resume: 'Ada' }), config);
     const expected = [];
     for await (const snapshot of reference.getStateHistory(config)) expected.push(snapshot);
-    expect(history.map((h) => [h.metadata?.source, h.metadata?.step, h.next])).toEqual(expected.map((h) => [h.metadata?.source, h.metadata?.step, h.next]));
+    expect(history.map((h) => [h.metadata?.source, h.metadata?.step, h.next])).toEqual(
+      expected.map((h) => [h.metadata?.source, h.metadata?.step, h.next]),
+    );
     expect(history.length).toBeGreaterThan(3);
     const limited = [];
     for await (const snapshot of second.getStateHistory(config, { limit: 2 })) limited.push(snapshot.metadata?.step);

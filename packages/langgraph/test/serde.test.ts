@@ -1,0 +1,97 @@
+import { AIMessage, HumanMessage } from '@langchain/core/messages';
+import { JsonPlusSerializer, type SerializerProtocol, uuid6 } from '@langchain/langgraph-checkpoint';
+import { describe, expect, it } from 'vitest';
+import { AGENTSTORE_MIXED_TYPE, AGENTSTORE_TYPE, AgentstoreSaver, AgentstoreSerde } from '../src/index.js';
+import { openStore } from './support/stores.js';
+
+const serde = new AgentstoreSerde();
+const roundTrip = async (value: unknown) => serde.loadsTyped(...(await serde.dumpsTyped(value)));
+
+describe('AgentstoreSerde', () => {
+  it('encodes plain data with the default codec', async () => {
+    const [type] = await serde.dumpsTyped({ at: new Date(0), n: 1n });
+    expect(type).toBe(AGENTSTORE_TYPE);
+    expect(await roundTrip({ at: new Date(0), n: 1n, m: new Map([[1, new Set([2])]]) })).toEqual({
+      at: new Date(0),
+      n: 1n,
+      m: new Map([[1, new Set([2])]]),
+    });
+  });
+
+  it('hands class instances to the fallback serde and keeps the plain data around them exact', async () => {
+    const value = {
+      messages: [new HumanMessage('hi'), new AIMessage({ content: 'yo', id: 'm2' })],
+      at: new Date(5),
+      seen: new Map([['k', new HumanMessage('nested')]]),
+    };
+    const [type] = await serde.dumpsTyped(value);
+    expect(type).toBe(AGENTSTORE_MIXED_TYPE);
+    const back = (await roundTrip(value)) as typeof value;
+    expect(back.messages[0]).toBeInstanceOf(HumanMessage);
+    expect(back.messages[1]).toBeInstanceOf(AIMessage);
+    expect(back.messages[1]?.id).toBe('m2');
+    expect(back.seen.get('k')).toBeInstanceOf(HumanMessage);
+    expect(back.at).toEqual(new Date(5));
+    const error = (await roundTrip({ error: new Error('boom') })) as { error: Error };
+    expect(error.error).toBeInstanceOf(Error);
+    expect(error.error.message).toBe('boom');
+  });
+
+  it('cannot be fooled by data shaped like its own markers, nor by a __proto__ key', async () => {
+    const tricky = JSON.parse('{"__proto__": {"polluted": true}, "\\u0000agentstore:serde": ["json", "x"]}');
+    const alone = { '\u0000agentstore:serde': ['json', new Uint8Array([1])] };
+    const escaped = { '\u0000agentstore:escape': 1 };
+    const value = { tricky, alone, escaped, msg: new HumanMessage('x') };
+    const back = (await roundTrip(value)) as typeof value;
+    expect(back.alone).toEqual(alone);
+    expect(back.escaped).toEqual(escaped);
+    expect(Object.getPrototypeOf(back.tricky)).toBe(Object.prototype);
+    expect(Object.hasOwn(back.tricky, '__proto__')).toBe(true);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('loads what the stock JsonPlusSerializer wrote', async () => {
+    const stock = new JsonPlusSerializer();
+    const [type, bytes] = await stock.dumpsTyped({ a: [1, 'two'] });
+    expect(await serde.loadsTyped(type, bytes)).toEqual({ a: [1, 'two'] });
+  });
+
+  it('rejects a cyclic value instead of storing a placeholder', async () => {
+    const cyclic: Record<string, unknown> = { msg: new HumanMessage('x') };
+    cyclic.self = cyclic;
+    await expect(serde.dumpsTyped(cyclic)).rejects.toMatchObject({ code: 'INVALID_VALUE' });
+  });
+});
+
+describe('AgentstoreSaver with a serde of its own', () => {
+  it('passes every checkpoint, metadata, channel value and write through it', async () => {
+    const seen: string[] = [];
+    const inner = new JsonPlusSerializer();
+    const custom: SerializerProtocol = {
+      async dumpsTyped(data) {
+        const [type, bytes] = await inner.dumpsTyped(data);
+        seen.push(type);
+        return [`wrapped-${type}`, bytes];
+      },
+      loadsTyped: (type, data) => inner.loadsTyped(type.replace(/^wrapped-/, ''), data),
+    };
+    const { store, destroy } = await openStore('memory');
+    try {
+      const saver = new AgentstoreSaver(store, { serde: custom });
+      const checkpoint = { v: 4, id: uuid6(-1), ts: '', channel_values: { a: 'x' }, channel_versions: { a: 1 }, versions_seen: {} };
+      const config = await saver.put(
+        { configurable: { thread_id: 't' } },
+        checkpoint,
+        { source: 'input', step: -1, parents: {} },
+        { a: 1 },
+      );
+      await saver.putWrites(config, [['a', 'y']], 'task');
+      const tuple = await saver.getTuple(config);
+      expect(tuple?.checkpoint).toEqual(checkpoint);
+      expect(tuple?.pendingWrites).toEqual([['task', 'a', 'y']]);
+      expect(seen).toHaveLength(4);
+    } finally {
+      await destroy();
+    }
+  });
+});
