@@ -6,7 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
 import type { Message } from './harness/protocol.js';
-import { type StoreTarget, multiProcessAdapters, withStore } from './harness/stores.js';
+import { multiProcessAdapters } from './harness/adapters.js';
+import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
 const ROUNDS = 20;
@@ -31,7 +32,7 @@ const cases = multiProcessAdapters.flatMap((a) => [2, 4].map((racers) => [a.name
 
 describe.each(cases)('expectLatest race across processes: %s, %i racers', (_name, racers, adapter) => {
   it(`exactly one of ${racers} wins each of ${ROUNDS} races; the others get CONFLICT`, { timeout: 180_000 }, async () => {
-    const target: StoreTarget = { dataDir: dirs.make('cas'), adapter: adapter.name };
+    const target = adapter.target(dirs.make('cas'));
     const started = performance.now();
     const children = Array.from({ length: racers }, (_, racer) =>
       spawnChild(`racer-${racer}`, 'cas-racer.ts', { target, domain: 'graphs', trace: TRACE, racer }),

@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
 import type { Message } from './harness/protocol.js';
 import { sha256 } from './harness/random.js';
-import { type StoreTarget, multiProcessAdapters, withStore } from './harness/stores.js';
+import { multiProcessAdapters } from './harness/adapters.js';
+import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
 const PROCESSES = 4;
@@ -28,7 +29,7 @@ afterEach(async () => {
 
 describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('checkpoint seq across processes: %s', (_name, adapter) => {
   it(`${PROCESSES} × ${SAVES} saves on one trace: seq 1..${PROCESSES * SAVES}, ids in seq order`, { timeout: 240_000 }, async () => {
-    const target: StoreTarget = { dataDir: dirs.make('seq'), adapter: adapter.name };
+    const target = adapter.target(dirs.make('seq'));
     const started = performance.now();
     const children = Array.from({ length: PROCESSES }, (_, writer) =>
       spawnChild(`saver-${writer}`, 'checkpoint-writer.ts', { target, domain: 'graphs', trace: TRACE, writer, count: SAVES, lanes: LANES }),

@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
 import type { Message } from './harness/protocol.js';
-import { type StoreTarget, multiProcessAdapters, withStore } from './harness/stores.js';
+import { multiProcessAdapters } from './harness/adapters.js';
+import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
 const PROCESSES = 4;
@@ -17,7 +18,7 @@ afterEach(async () => {
 
 describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('durable counters across processes: %s', (_name, adapter) => {
   it(`${PROCESSES} × ${INCREMENTS} increments of one key sum exactly and never repeat a value`, { timeout: 240_000 }, async () => {
-    const target: StoreTarget = { dataDir: dirs.make('counters'), adapter: adapter.name, options: { counters: 'durable' } };
+    const target = adapter.target(dirs.make('counters'), { counters: 'durable' });
     const started = performance.now();
     const children = Array.from({ length: PROCESSES }, (_, i) =>
       spawnChild(`counter-${i}`, 'counter-writer.ts', { target, domain: 'tally', key: 'hits', count: INCREMENTS, lanes: LANES }),

@@ -16,6 +16,8 @@ interface Params {
   readonly round: number;
   readonly lanes: number;
   readonly seed: number;
+  /** Negative control only: print each kv put *before* writing it (and do nothing else). */
+  readonly ackEarly?: boolean;
 }
 
 /** Random bytes of a log-uniform size in 1 B..64 KiB (getRandomValues fills at most 64 KiB at once). */
@@ -25,7 +27,7 @@ function randomData(rng: Rng): Uint8Array {
 
 runChild(
   async () => {
-    const { target, writer, round, lanes, seed } = childParams<Params>();
+    const { target, writer, round, lanes, seed, ackEarly = false } = childParams<Params>();
     send({ t: 'loaded' });
     await receive('go');
     const rng = new Rng(seed);
@@ -38,6 +40,16 @@ runChild(
     const ack = (message: CrashAck) => send(message);
     const lane = async () => {
       for (;;) {
+        if (ackEarly) {
+          // A deliberately broken writer: the acknowledgement precedes the write by a few ms, so a kill
+          // in between leaves an acknowledged put that never happened. The harness must catch it.
+          const key = kvKey(writer, round, puts++);
+          const value = randomData(rng);
+          ack({ t: 'kv', key, size: value.length, sha: sha256(value) });
+          await new Promise((resolve) => setTimeout(resolve, 5));
+          await kv.put(key, value);
+          continue;
+        }
         const pick = rng.next();
         if (pick < 0.5) {
           const data = randomData(rng);

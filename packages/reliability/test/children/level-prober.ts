@@ -1,6 +1,6 @@
 /** Tries once to use a domain of `target` and reports whether it opened, the error code, and how long it took. */
 import { childParams, codeOf, runChild, send } from '../harness/child-runtime.js';
-import { type StoreTarget, openStore } from '../harness/stores.js';
+import { type StoreTarget, loadAdapter, openStore } from '../harness/stores.js';
 
 interface Params {
   readonly target: StoreTarget;
@@ -9,6 +9,7 @@ interface Params {
 
 runChild(async () => {
   const { target, domain } = childParams<Params>();
+  await loadAdapter(target.source); // the clock covers opening, not importing the adapter
   const started = performance.now();
   const store = await openStore(target);
   try {
