@@ -63,6 +63,17 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
     expect(latest?.checkpoint.channel_values).toEqual({ messages: ['hi', 'there'], big: 'x'.repeat(10_000) });
   });
 
+  it('keeps both branches of a fork apart: channel versions never collide', async () => {
+    const put = (parent: Record<string, unknown>, value: string, version: number) =>
+      saver.put(parent, { v: 4, id: uuid6(-1), ts: '', channel_values: { a: value }, channel_versions: { a: version }, versions_seen: {} }, { source: 'loop', step: 0, parents: {} }, { a: version });
+    const v0 = saver.getNextVersion(undefined);
+    const root = await put({ configurable: { thread_id: 't' } }, 'root', v0);
+    const left = await put(root, 'left', saver.getNextVersion(v0));
+    const right = await put(root, 'right', saver.getNextVersion(v0)); // replaying from root: same parent version
+    expect((await saver.getTuple(left))?.checkpoint.channel_values).toEqual({ a: 'left' });
+    expect((await saver.getTuple(right))?.checkpoint.channel_values).toEqual({ a: 'right' });
+  });
+
   it('stores a channel emptied at a version as absent', async () => {
     const checkpoint: Checkpoint = { v: 4, id: uuid6(-1), ts: '', channel_values: {}, channel_versions: { gone: 2 }, versions_seen: {} };
     const config = await saver.put({ configurable: { thread_id: 't' } }, checkpoint, { source: 'loop', step: 0, parents: {} }, { gone: 2 });
