@@ -65,7 +65,12 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
 
   it('keeps both branches of a fork apart: channel versions never collide', async () => {
     const put = (parent: Record<string, unknown>, value: string, version: number) =>
-      saver.put(parent, { v: 4, id: uuid6(-1), ts: '', channel_values: { a: value }, channel_versions: { a: version }, versions_seen: {} }, { source: 'loop', step: 0, parents: {} }, { a: version });
+      saver.put(
+        parent,
+        { v: 4, id: uuid6(-1), ts: '', channel_values: { a: value }, channel_versions: { a: version }, versions_seen: {} },
+        { source: 'loop', step: 0, parents: {} },
+        { a: version },
+      );
     const v0 = saver.getNextVersion(undefined);
     const root = await put({ configurable: { thread_id: 't' } }, 'root', v0);
     const left = await put(root, 'left', saver.getNextVersion(v0));
