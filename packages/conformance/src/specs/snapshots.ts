@@ -1,4 +1,4 @@
-import { jsonCodec } from '@agentstore/core';
+import { type Codec, defaultCodec, jsonCodec } from '@agentstore/core';
 import { describe, expect, it } from 'vitest';
 import { bytes, expectCode, type Harness } from '../harness.js';
 
@@ -61,6 +61,30 @@ export function snapshotsSpec(h: Harness): void {
       expect(together[0]?.epoch).toBe(2);
       expect(together[0]).not.toBe(first);
       expect(first?.snapshot.version).toBe(1); // an old snapshot is never changed under its holder
+    });
+
+    it('get decodes once per epoch, however many reads there are', async () => {
+      let decodes = 0;
+      const counting: Codec<unknown> = {
+        name: 'counting',
+        encode: (value) => defaultCodec.encode(value),
+        decode: (b) => {
+          decodes++;
+          return defaultCodec.decode(b);
+        },
+      };
+      const store = await h.open();
+      const s = store.snapshots('cat', { codec: counting });
+      await s.put(catalog(1));
+      for (let i = 0; i < 50; i++) expect((await s.get())?.epoch).toBe(1);
+      await Promise.all(Array.from({ length: 20 }, () => store.snapshots('cat', { codec: counting }).get()));
+      expect(decodes).toBe(1);
+      await s.put(catalog(2));
+      await Promise.all(Array.from({ length: 20 }, () => s.get()));
+      expect(decodes).toBe(2);
+      await s.clear();
+      expect(await s.get()).toBeUndefined();
+      expect(decodes).toBe(2);
     });
 
     it('plain objects inside Maps and Sets are frozen; Maps, Sets, Dates and bytes stay as decoded', async () => {

@@ -20,8 +20,8 @@ import {
   versionValue,
 } from './versioned-layout.js';
 
-// `get` reads a key's versions newest first in pages that grow from FIRST_PAGE to MAX_PAGE entries:
-// the usual answer is the newest version or close to it.
+// Past the newest version, `get` reads a key's versions newest first in pages that grow from
+// FIRST_PAGE to MAX_PAGE entries: the answer is usually close to the newest.
 const FIRST_PAGE = 8;
 const MAX_PAGE = 512;
 
@@ -89,15 +89,24 @@ export class VersionedKvStore<V> implements VersionedStore<V> {
       const at = asOfValid ?? Date.now();
       const d = await this.#readable();
       const prefix = versionPrefix(k);
-      let upper = prefixUpperBound(prefix) as Uint8Array;
+      const matches = (bytes: Uint8Array): boolean => {
+        const h = decodeHeader(bytes);
+        return h.txTime <= txLimit && h.validFrom <= at && at < h.validTo;
+      };
+      // The usual answer is the newest version: two point reads (head, then that version) are much
+      // cheaper than opening a range on some engines. Otherwise walk older versions newest first.
+      const { seq } = decodeHead(await d.backend.get(headKey(k)));
+      if (seq === 0) return undefined;
+      const newest = await d.backend.get(versionKey(prefix, seq));
+      if (newest !== undefined && matches(newest)) return this.#codec.decode(versionValue(newest));
+      let upper = versionKey(prefix, seq);
       let page = FIRST_PAGE;
       for (;;) {
         let seen = 0;
         for await (const [entryKey, bytes] of d.backend.range({ gte: prefix, lt: upper, reverse: true, limit: page })) {
           seen++;
           upper = entryKey;
-          const h = decodeHeader(bytes);
-          if (h.txTime <= txLimit && h.validFrom <= at && at < h.validTo) return this.#codec.decode(versionValue(bytes));
+          if (matches(bytes)) return this.#codec.decode(versionValue(bytes));
         }
         if (seen < page) return undefined;
         page = Math.min(page * 4, MAX_PAGE);
