@@ -1,5 +1,7 @@
 import { describe } from 'vitest';
 import { type ConformanceTarget, useHarness } from './harness.js';
+import { artifactsSpec } from './specs/artifacts.js';
+import { artifactsLruSpec } from './specs/artifacts-lru.js';
 import { checkpointsBasicSpec } from './specs/checkpoints-basic.js';
 import { checkpointsCasSpec } from './specs/checkpoints-cas.js';
 import { checkpointsListSpec } from './specs/checkpoints-list.js';
@@ -56,6 +58,8 @@ export function runConformance(target: ConformanceTarget): void {
     journalSpec(h);
     versionedSpec(h);
     snapshotsSpec(h);
+    artifactsSpec(h);
+    artifactsLruSpec(h);
     lifecycleSpec(h);
     persistenceSpec(h);
   });

@@ -8,6 +8,8 @@ export { createStore } from './store/agent-store.js';
 export type * from './journal/types.js';
 export type * from './versioned/types.js';
 export type * from './snapshots/types.js';
+export type * from './artifacts/types.js';
+export { prefixKey } from './artifacts/prefix-keys.js';
 export { DOMAIN_NAME_PATTERN, assertDomainName } from './domain-name.js';
 export { commonOptionsSchema, DEFAULT_MAX_VALUE_BYTES } from './config/common-options.js';
 export { defaultCodec, jsonCodec, rawCodec } from './codec/index.js';

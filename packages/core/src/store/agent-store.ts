@@ -1,3 +1,6 @@
+import { ENTRY_RANGE as ARTIFACT_RANGE } from '../artifacts/artifact-layout.js';
+import { ArtifactKvStore } from '../artifacts/artifact-store.js';
+import type { ArtifactStore, ArtifactsPolicy } from '../artifacts/types.js';
 import { RECORD_RANGE } from '../checkpoints/checkpoint-layout.js';
 import { CheckpointStore } from '../checkpoints/checkpoint-store.js';
 import { normalizeRoute } from '../config/normalize-route.js';
@@ -28,6 +31,7 @@ const RECORDS_OF: Partial<Record<DomainKind, ByteRange>> = {
   journal: ENTRY_RANGE,
   versioned: VERSION_RANGE,
   snapshots: SNAPSHOT_RANGE,
+  artifacts: ARTIFACT_RANGE,
 };
 
 /** The store implementation behind {@link createStore}. */
@@ -59,6 +63,10 @@ class AgentStore implements Store {
 
   snapshots<S = unknown>(domain: string, options?: SnapshotsOptions<S>): SnapshotStore<S> {
     return new SnapshotKvStore<S>(this.#ctx, domain, options?.codec);
+  }
+
+  artifacts(domain: string, policy?: ArtifactsPolicy): ArtifactStore {
+    return new ArtifactKvStore(this.#ctx, domain, policy);
   }
 
   async configureDomain(domain: string, route: RouteConfig): Promise<void> {

@@ -1,3 +1,4 @@
+import type { ArtifactStore, ArtifactsPolicy } from '../artifacts/types.js';
 import type { Journal, JournalOptions } from '../journal/types.js';
 import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
 import type { Adapter } from '../spi/adapter.js';
@@ -49,6 +50,8 @@ export interface Store {
   versioned<V = unknown>(domain: string, options?: VersionedOptions<V>): VersionedStore<V>;
   /** The whole-snapshot store of `domain` (kind `snapshots`). */
   snapshots<S = unknown>(domain: string, options?: SnapshotsOptions<S>): SnapshotStore<S>;
+  /** The byte-budgeted blob cache of `domain` (kind `artifacts`); `policy` budgets are recorded in the domain. */
+  artifacts(domain: string, policy?: ArtifactsPolicy): ArtifactStore;
   /** Routes `domain` to another adapter from now on; data is not moved. */
   configureDomain(domain: string, route: RouteConfig): Promise<void>;
   /** The domain's route with defaults filled. */

@@ -1,0 +1,203 @@
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { StoreError } from '../errors.js';
+import type { OpenDomain } from '../store/backend-pool.js';
+import type { StoreContext } from '../store/store-context.js';
+import { toStoreError } from '../store/to-store-error.js';
+import { chunkCount, chunkKey, decodePending, type Entry, encodePending, type Owner, pendingKey, TIERS } from './artifact-layout.js';
+import { ArtifactTx, INLINE_DELETE_CHUNKS } from './artifact-tx.js';
+import { ArtifactsLocal } from './local-state.js';
+import type { ArtifactStat, ArtifactsPolicy } from './types.js';
+import { type CheckedPolicy, checkPolicy, metaOf } from './validate.js';
+
+/** This process, as the owner of leases, reservations and unfinished writes. */
+export const OWNER: Owner = { token: randomBytes(8).toString('hex'), pid: process.pid, host: hostname() };
+
+/** A fresh random id for a lease or a reservation. */
+export const randomId = (): string => randomBytes(8).toString('hex');
+
+/** Runs `fn`, turning any failure into a StoreError. */
+export async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}
+
+/** What a transaction stores as a new blob (its chunks are already written under `blob`). */
+export interface NewBlob {
+  readonly blob: number;
+  readonly size: number;
+  readonly tier: 0 | 1;
+  readonly metaJson: string;
+}
+
+/** The public view of an entry. */
+export function statOf(key: string, entry: Entry, now = Date.now()): ArtifactStat {
+  return {
+    key,
+    size: entry.size,
+    tier: TIERS[entry.tier] ?? 'disk',
+    lastUsed: entry.lastUsed,
+    createdAt: entry.createdAt,
+    meta: entry.meta,
+    leases: entry.leases.filter((l) => l.expiresAt > now).length,
+  };
+}
+
+/**
+ * Stores a new blob under `key` inside a transaction: replaces what was there, makes room within the
+ * budgets (LRU eviction) and makes the blob the most recently used.
+ */
+export function storeBlob(at: ArtifactTx, key: string, b: NewBlob): ArtifactStat {
+  const previous = at.entry(key);
+  if (previous) at.remove(key, previous);
+  at.makeRoom(b.tier, b.size);
+  const fresh: Entry = {
+    blob: b.blob,
+    size: b.size,
+    tier: b.tier,
+    seq: 0,
+    lastUsed: 0,
+    createdAt: at.now,
+    meta: metaOf(b.metaJson),
+    leases: [],
+  };
+  const entry = at.touch(key, fresh, undefined);
+  at.head.used[b.tier] += b.size;
+  at.head.count[b.tier] += 1;
+  return statOf(key, entry, at.now);
+}
+
+/** The shared machinery of one artifacts handle: policy, domain resolution, transactions, blob reads. */
+export class ArtifactContext {
+  readonly #ctx: StoreContext;
+  readonly domain: string;
+  readonly #policy: CheckedPolicy | undefined;
+  readonly #policyError: unknown;
+
+  constructor(ctx: StoreContext, domain: string, policy: ArtifactsPolicy | undefined) {
+    this.#ctx = ctx;
+    this.domain = domain;
+    // Accessors are synchronous and never throw: a bad policy surfaces from the handle's first call.
+    let checked: CheckedPolicy | undefined;
+    let error: unknown;
+    try {
+      checked = checkPolicy(policy);
+    } catch (err) {
+      error = err;
+    }
+    this.#policy = checked;
+    this.#policyError = error;
+  }
+
+  /** The validated policy (throws the validation error of a bad one). */
+  get policy(): CheckedPolicy {
+    if (this.#policy === undefined) throw this.#policyError;
+    return this.#policy;
+  }
+
+  /** The domain on its current route, without a kind check (writes check the kind in their transaction). */
+  async writable(): Promise<OpenDomain> {
+    void this.policy;
+    return this.#ctx.resolve(this.domain);
+  }
+
+  /** The domain on its current route, rejecting `WRONG_KIND` for a domain of another kind. */
+  async readable(): Promise<OpenDomain> {
+    void this.policy;
+    const d = await this.#ctx.resolve(this.domain);
+    await this.#ctx.kinds.checkRead(d.backend, d.domain, 'artifacts');
+    return d;
+  }
+
+  /** The per-process state of the domain (ram cache, wake-ups). */
+  local(d: OpenDomain): ArtifactsLocal {
+    const local = this.#ctx.state(d.backend, 'artifacts', () => new ArtifactsLocal());
+    local.allow(this.policy.ramCacheBytes);
+    return local;
+  }
+
+  /**
+   * One write transaction of the domain: checks and records the kind, reads the head (recording the
+   * handle's budgets if the domain has none) and writes it back. Afterwards drops removed blobs from
+   * the process cache and empties the trash of large removed blobs.
+   */
+  async write<T>(d: OpenDomain, fn: (at: ArtifactTx) => T): Promise<T> {
+    const { kinds } = this.#ctx;
+    const policy = this.policy;
+    const { value, removed } = await d.backend.transact((tx) => {
+      kinds.checkWrite(tx, d.backend, d.domain, 'artifacts');
+      const at = new ArtifactTx(tx, { budgetBytes: policy.budgetBytes, tierBudgets: policy.tierBudgets });
+      const result = fn(at);
+      at.finish();
+      return { value: result, removed: at.removed };
+    });
+    kinds.confirm(d.backend, 'artifacts');
+    if (removed.length > 0) {
+      const local = this.local(d);
+      for (const r of removed) local.drop(r.blob);
+      const trashed = removed.filter((r) => r.trashed).map((r) => r.blob);
+      if (trashed.length > 0) await this.drainPending(d, trashed);
+    }
+    return value;
+  }
+
+  /** The bytes of a blob (a fresh plain Uint8Array), or undefined when its chunks are gone. */
+  async readBlob(d: OpenDomain, entry: Entry): Promise<Uint8Array | undefined> {
+    const local = this.local(d);
+    if (entry.tier === 0) {
+      const cached = local.read(entry.blob);
+      if (cached !== undefined) return cached;
+    }
+    const n = chunkCount(entry.size);
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < n; i++) keys.push(chunkKey(entry.blob, i));
+    const parts = n === 0 ? [] : await d.backend.getMany(keys);
+    const out = new Uint8Array(entry.size);
+    let at = 0;
+    for (const part of parts) {
+      if (part === undefined) return undefined; // removed since the entry was read
+      if (at + part.byteLength > entry.size) throw new StoreError('DECODE', 'artifact chunks are longer than the blob');
+      out.set(part, at);
+      at += part.byteLength;
+    }
+    if (at !== entry.size) throw new StoreError('DECODE', 'artifact chunks are shorter than the blob');
+    if (entry.tier === 0) local.keep(entry.blob, out.slice());
+    return out;
+  }
+
+  /**
+   * Removes the chunks of unfinished (lapsed) or discarded blobs in batches of bounded transactions;
+   * returns how many blobs were emptied and their bytes. A blob still being written is left alone.
+   */
+  async drainPending(d: OpenDomain, blobs: readonly number[]): Promise<{ blobs: number; bytes: number }> {
+    let emptied = 0;
+    let bytes = 0;
+    for (const blob of blobs) {
+      let original: number | undefined;
+      for (;;) {
+        const step = await this.write(d, (at) => {
+          const raw = at.tx.get(pendingKey(blob));
+          if (raw === undefined) return 'gone' as const;
+          const p = decodePending(raw);
+          if (p.state === 'writing' && p.expiresAt > at.now) return 'live' as const;
+          const keep = Math.max(0, p.chunks - INLINE_DELETE_CHUNKS);
+          for (let i = keep; i < p.chunks; i++) at.tx.del(chunkKey(blob, i));
+          if (keep === 0) at.tx.del(pendingKey(blob));
+          else at.tx.put(pendingKey(blob), encodePending({ ...p, state: 'trash', chunks: keep }));
+          return { bytes: p.bytes, done: keep === 0 };
+        });
+        if (step === 'gone' || step === 'live') break;
+        original ??= step.bytes;
+        if (step.done) {
+          emptied++;
+          bytes += original;
+          break;
+        }
+      }
+    }
+    return { blobs: emptied, bytes };
+  }
+}

@@ -1,0 +1,249 @@
+import { StoreError } from '../errors.js';
+import { readUint64, writeUint64 } from '../keys/segment.js';
+import type { ByteRange } from '../spi/backend.js';
+import type { Json } from '../types.js';
+import type { ArtifactTier } from './types.js';
+
+// Internal key spaces of an artifacts domain (all below 0x10, so no user key can collide).
+const HEAD = 0x01; //    HEAD                                   → domain head (JSON: counters, use, budgets)
+const ENTRY = 0x0b; //   ENTRY ++ utf8(key)                     → entry (JSON: blob id, size, tier, seq, meta, leases)
+const LRU = 0x0c; //     LRU ++ tier ++ u64be(useSeq)           → utf8(key)
+const CHUNK = 0x0d; //   CHUNK ++ u64be(blobId) ++ u32be(index) → chunk bytes
+const LEASED = 0x0e; //  LEASED ++ utf8(key)                    → empty (the entry holds leases)
+const INFLIGHT = 0x0f; // INFLIGHT 01 ++ utf8(key)              → reservation (JSON)
+//                        INFLIGHT 02 ++ u64be(blobId)          → unfinished or discarded blob (JSON)
+const RESERVATION = 0x01;
+const PENDING = 0x02;
+
+/** Blobs are stored in chunks of this many bytes (the last one may be shorter). */
+export const CHUNK_BYTES = 256 * 1024;
+/** Longest key, in UTF-8 bytes (internal keys stay well under the backends' 1 KiB). */
+export const MAX_KEY_BYTES = 512;
+
+/** Tier → the byte used in LRU keys and the index in head arrays. */
+export const TIER_INDEX: Readonly<Record<ArtifactTier, 0 | 1>> = { ram: 0, disk: 1 };
+export const TIERS: readonly ArtifactTier[] = ['ram', 'disk'];
+
+const utf8 = (text: string): Buffer => Buffer.from(text, 'utf8');
+const text = (bytes: Uint8Array, from = 0): string =>
+  Buffer.from(bytes.buffer, bytes.byteOffset + from, bytes.byteLength - from).toString('utf8');
+
+function tagged(tag: number[], tail: Uint8Array): Uint8Array {
+  const out = new Uint8Array(tag.length + tail.byteLength);
+  out.set(tag);
+  out.set(tail, tag.length);
+  return out;
+}
+
+function tagged64(tag: number[], n: number, extra = 0): Uint8Array {
+  const out = new Uint8Array(tag.length + 8 + extra);
+  out.set(tag);
+  writeUint64(out, tag.length, n);
+  return out;
+}
+
+export const HEAD_KEY = Uint8Array.of(HEAD);
+export const entryKey = (key: string): Uint8Array => tagged([ENTRY], utf8(key));
+export const keyOfEntryKey = (k: Uint8Array): string => text(k, 1);
+/** Every entry (for stats and scans). */
+export const ENTRY_RANGE: ByteRange = { gte: Uint8Array.of(ENTRY), lt: Uint8Array.of(ENTRY + 1) };
+
+export const lruKey = (tier: 0 | 1, seq: number): Uint8Array => tagged64([LRU, tier], seq);
+/** The whole LRU index of one tier, oldest first. */
+export const lruRange = (tier: 0 | 1): { gte: Uint8Array; lt: Uint8Array } => ({
+  gte: Uint8Array.of(LRU, tier),
+  lt: Uint8Array.of(LRU, tier + 1),
+});
+export const seqOfLruKey = (k: Uint8Array): number => readUint64(k, 2);
+
+export function chunkKey(blobId: number, index: number): Uint8Array {
+  const out = tagged64([CHUNK], blobId, 4);
+  new DataView(out.buffer).setUint32(9, index);
+  return out;
+}
+/** Every chunk of one blob. */
+export const chunkRange = (blobId: number): { gte: Uint8Array; lt: Uint8Array } => ({
+  gte: tagged64([CHUNK], blobId),
+  lt: tagged64([CHUNK], blobId + 1),
+});
+/** Every chunk of the domain. */
+export const CHUNK_RANGE: ByteRange = { gte: Uint8Array.of(CHUNK), lt: Uint8Array.of(CHUNK + 1) };
+export const blobOfChunkKey = (k: Uint8Array): number => readUint64(k, 1);
+/** Chunks of a blob of `size` bytes. */
+export const chunkCount = (size: number): number => Math.ceil(size / CHUNK_BYTES);
+
+export const leasedKey = (key: string): Uint8Array => tagged([LEASED], utf8(key));
+export const LEASED_RANGE: ByteRange = { gte: Uint8Array.of(LEASED), lt: Uint8Array.of(LEASED + 1) };
+export const keyOfLeasedKey = (k: Uint8Array): string => text(k, 1);
+
+export const reservationKey = (key: string): Uint8Array => tagged([INFLIGHT, RESERVATION], utf8(key));
+export const RESERVATION_RANGE: ByteRange = { gte: Uint8Array.of(INFLIGHT, RESERVATION), lt: Uint8Array.of(INFLIGHT, RESERVATION + 1) };
+export const pendingKey = (blobId: number): Uint8Array => tagged64([INFLIGHT, PENDING], blobId);
+export const PENDING_RANGE: ByteRange = { gte: Uint8Array.of(INFLIGHT, PENDING), lt: Uint8Array.of(INFLIGHT, PENDING + 1) };
+export const blobOfPendingKey = (k: Uint8Array): number => readUint64(k, 2);
+
+function parse(bytes: Uint8Array, what: string): Record<string, unknown> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text(bytes));
+  } catch (err) {
+    throw new StoreError('DECODE', `malformed artifacts ${what}`, { cause: err });
+  }
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new StoreError('DECODE', `malformed artifacts ${what}`);
+  return raw as Record<string, unknown>;
+}
+
+const isCount = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x >= 0;
+const isBudget = (x: unknown): x is number | null | undefined => x === undefined || x === null || isCount(x);
+const isPair = (x: unknown): x is [number, number] => Array.isArray(x) && x.length === 2 && isCount(x[0]) && isCount(x[1]);
+
+/** The domain head. A budget is undefined when never recorded, null when explicitly unlimited. */
+export interface Head {
+  /** Last use-sequence number issued (LRU order). */
+  seq: number;
+  /** Last blob id issued. */
+  blob: number;
+  /** Bytes of live blobs per tier (ram, disk). */
+  used: [number, number];
+  /** Live blobs per tier. */
+  count: [number, number];
+  budget: number | null | undefined;
+  tierBudgets: [number | null | undefined, number | null | undefined];
+}
+
+export function decodeHead(bytes: Uint8Array | undefined): Head {
+  if (bytes === undefined) return { seq: 0, blob: 0, used: [0, 0], count: [0, 0], budget: undefined, tierBudgets: [undefined, undefined] };
+  const r = parse(bytes, 'head');
+  const t = (r.T ?? {}) as Record<string, unknown>;
+  if (
+    !isCount(r.s) ||
+    !isCount(r.b) ||
+    !isPair(r.u) ||
+    !isPair(r.n) ||
+    !isBudget(r.B) ||
+    typeof t !== 'object' ||
+    !isBudget(t.r) ||
+    !isBudget(t.d)
+  ) {
+    throw new StoreError('DECODE', 'malformed artifacts head');
+  }
+  return { seq: r.s, blob: r.b, used: [...r.u], count: [...r.n], budget: r.B, tierBudgets: [t.r, t.d] };
+}
+
+export function encodeHead(h: Head): Uint8Array {
+  const rec: Record<string, unknown> = { s: h.seq, b: h.blob, u: h.used, n: h.count };
+  if (h.budget !== undefined) rec.B = h.budget;
+  // Undefined (never recorded) and null (explicitly unlimited) differ: an unrecorded budget is omitted.
+  if (h.tierBudgets[0] !== undefined || h.tierBudgets[1] !== undefined) rec.T = { r: h.tierBudgets[0], d: h.tierBudgets[1] };
+  return utf8(JSON.stringify(rec));
+}
+
+/** Who holds a lease or a reservation: a random per-process token, the pid and the host. */
+export interface Owner {
+  readonly token: string;
+  readonly pid: number;
+  readonly host: string;
+}
+
+/** One lease on an entry. */
+export interface LeaseRecord extends Owner {
+  readonly id: string;
+  readonly expiresAt: number;
+}
+
+/** A stored blob's entry. */
+export interface Entry {
+  readonly blob: number;
+  readonly size: number;
+  readonly tier: 0 | 1;
+  readonly seq: number;
+  readonly lastUsed: number;
+  readonly createdAt: number;
+  readonly meta: Record<string, Json>;
+  readonly leases: readonly LeaseRecord[];
+}
+
+const isOwner = (o: Record<string, unknown>): boolean => typeof o.o === 'string' && isCount(o.p) && typeof o.h === 'string';
+
+export function decodeEntry(bytes: Uint8Array): Entry {
+  const r = parse(bytes, 'entry');
+  const leases = r.l ?? [];
+  const ok =
+    isCount(r.b) &&
+    isCount(r.z) &&
+    (r.t === 0 || r.t === 1) &&
+    isCount(r.s) &&
+    typeof r.u === 'number' &&
+    typeof r.c === 'number' &&
+    r.m !== null &&
+    typeof r.m === 'object' &&
+    !Array.isArray(r.m) &&
+    Array.isArray(leases) &&
+    leases.every(
+      (l: Record<string, unknown>) =>
+        l !== null && typeof l === 'object' && typeof l.i === 'string' && typeof l.x === 'number' && isOwner(l),
+    );
+  if (!ok) throw new StoreError('DECODE', 'malformed artifacts entry');
+  return {
+    blob: r.b as number,
+    size: r.z as number,
+    tier: r.t as 0 | 1,
+    seq: r.s as number,
+    lastUsed: r.u as number,
+    createdAt: r.c as number,
+    meta: r.m as Record<string, Json>,
+    leases: (leases as Array<Record<string, unknown>>).map((l) => ({
+      id: l.i as string,
+      expiresAt: l.x as number,
+      token: l.o as string,
+      pid: l.p as number,
+      host: l.h as string,
+    })),
+  };
+}
+
+export function encodeEntry(e: Entry): Uint8Array {
+  const rec: Record<string, unknown> = { b: e.blob, z: e.size, t: e.tier, s: e.seq, u: e.lastUsed, c: e.createdAt, m: e.meta };
+  if (e.leases.length > 0) rec.l = e.leases.map((l) => ({ i: l.id, x: l.expiresAt, o: l.token, p: l.pid, h: l.host }));
+  return utf8(JSON.stringify(rec));
+}
+
+/** A reservation of a key. */
+export interface ReservationRecord extends Owner {
+  readonly id: string;
+  readonly expiresAt: number;
+}
+
+export function decodeReservation(bytes: Uint8Array): ReservationRecord {
+  const r = parse(bytes, 'reservation');
+  if (typeof r.r !== 'string' || typeof r.x !== 'number' || !isOwner(r)) throw new StoreError('DECODE', 'malformed artifacts reservation');
+  return { id: r.r, expiresAt: r.x, token: r.o as string, pid: r.p as number, host: r.h as string };
+}
+
+export function encodeReservation(r: ReservationRecord): Uint8Array {
+  return utf8(JSON.stringify({ r: r.id, x: r.expiresAt, o: r.token, p: r.pid, h: r.host }));
+}
+
+/**
+ * A blob whose chunks are not referenced by an entry: being streamed (`writing`, until `expiresAt`)
+ * or discarded (`trash`, its chunks are removed in batches). `chunks` counts the chunks stored.
+ */
+export interface PendingRecord {
+  readonly state: 'writing' | 'trash';
+  readonly chunks: number;
+  readonly bytes: number;
+  readonly expiresAt: number;
+  readonly token: string;
+}
+
+export function decodePending(bytes: Uint8Array): PendingRecord {
+  const r = parse(bytes, 'pending blob');
+  if ((r.s !== 'w' && r.s !== 't') || !isCount(r.c) || !isCount(r.n) || typeof r.x !== 'number' || typeof r.o !== 'string') {
+    throw new StoreError('DECODE', 'malformed artifacts pending blob');
+  }
+  return { state: r.s === 'w' ? 'writing' : 'trash', chunks: r.c, bytes: r.n, expiresAt: r.x, token: r.o };
+}
+
+export function encodePending(p: PendingRecord): Uint8Array {
+  return utf8(JSON.stringify({ s: p.state === 'writing' ? 'w' : 't', c: p.chunks, n: p.bytes, x: p.expiresAt, o: p.token }));
+}

@@ -1,0 +1,320 @@
+import { StoreError } from '../errors.js';
+import type { OpenDomain } from '../store/backend-pool.js';
+import type { StoreContext } from '../store/store-context.js';
+import { ArtifactContext, guard, OWNER, randomId, statOf, storeBlob } from './artifact-context.js';
+import { decodeEntry, decodeHead, decodeReservation, type Entry, entryKey, HEAD_KEY, reservationKey } from './artifact-layout.js';
+import { auditDomain, collectGarbage, lruKeys, usageOf } from './artifact-maintenance.js';
+import { streamIn, streamOut } from './artifact-stream.js';
+import { LeaseHandle, ReservationHandle } from './handles.js';
+import { prefixKey, stridePrefixKeys } from './prefix-keys.js';
+import type {
+  ArtifactAudit,
+  ArtifactLease,
+  ArtifactPutOptions,
+  ArtifactReadStream,
+  ArtifactReservation,
+  ArtifactStat,
+  ArtifactStore,
+  ArtifactsPolicy,
+  ArtifactTier,
+  ArtifactUsage,
+  BudgetUpdate,
+  EvictResult,
+  GcResult,
+  LongestPrefixOptions,
+  PrefixHit,
+  PutPrefixOptions,
+  TokenIds,
+} from './types.js';
+import {
+  assertArtifactKey,
+  assertBudgetUpdate,
+  assertBytes,
+  assertFits,
+  assertNamespace,
+  assertOptionsBag,
+  assertSize,
+  assertTokens,
+  checkPutOptions,
+  tierSet,
+  ttlOf,
+} from './validate.js';
+
+/** Most blobs `evictBytes` removes per transaction. */
+const EVICT_BATCH = 256;
+/** Keys `longestPrefix` checks per batched read (longest first, stopping at the first hit). */
+const PROBE_BATCH = 256;
+/** First and longest pause between `getOrWait` polls, in ms (an in-process commit wakes it at once). */
+const WAIT_FIRST_MS = 5;
+const WAIT_MAX_MS = 100;
+/** Retries of `get` when the blob is replaced between marking it used and reading its chunks. */
+const READ_RETRIES = 8;
+
+/** The `artifacts` handle (SPEC §5), built in core on a domain backend's ordered keys and transactions. */
+export class ArtifactKvStore implements ArtifactStore {
+  readonly #ac: ArtifactContext;
+
+  constructor(ctx: StoreContext, domain: string, policy?: ArtifactsPolicy) {
+    this.#ac = new ArtifactContext(ctx, domain, policy);
+  }
+
+  put(key: string, bytes: Uint8Array, options?: ArtifactPutOptions): Promise<ArtifactStat> {
+    return guard(async () => {
+      const ac = this.#ac;
+      assertArtifactKey(key);
+      assertBytes(bytes);
+      const put = checkPutOptions(options, ac.policy.defaultTier);
+      const d = await ac.writable();
+      assertFits(bytes, d.options.maxValueBytes);
+      const { stat, blob } = await ac.write(d, (at) => {
+        const id = at.newBlob();
+        at.writeChunks(id, bytes);
+        return { stat: storeBlob(at, key, { blob: id, size: bytes.byteLength, ...put }), blob: id };
+      });
+      const local = ac.local(d);
+      if (put.tier === 0) local.keep(blob, bytes.slice());
+      local.notify(key);
+      return stat;
+    });
+  }
+
+  putStream(key: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: ArtifactPutOptions): Promise<ArtifactStat> {
+    return guard(async () => {
+      assertArtifactKey(key);
+      const put = checkPutOptions(options, this.#ac.policy.defaultTier);
+      const d = await this.#ac.writable();
+      return streamIn(this.#ac, d, key, source, put, () => {});
+    });
+  }
+
+  get(key: string): Promise<Uint8Array | undefined> {
+    return guard(async () => {
+      assertArtifactKey(key);
+      const d = await this.#ac.readable();
+      return this.#getIn(d, key);
+    });
+  }
+
+  getStream(key: string): Promise<ArtifactReadStream | undefined> {
+    return guard(async () => {
+      assertArtifactKey(key);
+      const d = await this.#ac.readable();
+      if ((await d.backend.get(entryKey(key))) === undefined) return undefined;
+      return streamOut(this.#ac, d, key, randomId());
+    });
+  }
+
+  has(key: string): Promise<boolean> {
+    return guard(async () => {
+      assertArtifactKey(key);
+      const d = await this.#ac.readable();
+      return (await d.backend.get(entryKey(key))) !== undefined;
+    });
+  }
+
+  stat(key: string): Promise<ArtifactStat | undefined> {
+    return guard(async () => {
+      assertArtifactKey(key);
+      const d = await this.#ac.readable();
+      const raw = await d.backend.get(entryKey(key));
+      return raw === undefined ? undefined : statOf(key, decodeEntry(raw));
+    });
+  }
+
+  delete(key: string): Promise<boolean> {
+    return guard(async () => {
+      assertArtifactKey(key);
+      const d = await this.#ac.readable();
+      // An absent key costs no transaction (and records no kind in a fresh domain).
+      if ((await d.backend.get(entryKey(key))) === undefined) return false;
+      const removed = await this.#ac.write(d, (at) => {
+        const e = at.entry(key);
+        if (e !== undefined) at.remove(key, e);
+        return e !== undefined;
+      });
+      this.#ac.local(d).notify(key);
+      return removed;
+    });
+  }
+
+  evictBytes(target: number, options?: { readonly tiers?: readonly ArtifactTier[] }): Promise<EvictResult> {
+    return guard(async () => {
+      assertSize(target, 'target');
+      assertOptionsBag(options, 'evictBytes');
+      const tiers = tierSet(options?.tiers);
+      const d = await this.#ac.readable();
+      let freedBytes = 0;
+      let evicted = 0;
+      const head = decodeHead(await d.backend.get(HEAD_KEY));
+      if (target === 0 || head.count[0] + head.count[1] === 0) return { evicted, freedBytes };
+      for (;;) {
+        const step = await this.#ac.write(d, (at) => at.evict(tiers, target - freedBytes, EVICT_BATCH));
+        freedBytes += step.freed;
+        evicted += step.evicted;
+        if (freedBytes >= target || step.evicted < EVICT_BATCH) return { evicted, freedBytes };
+      }
+    });
+  }
+
+  checkout(key: string, options?: { readonly ttlMs?: number }): Promise<ArtifactLease | undefined> {
+    return guard(async () => {
+      assertArtifactKey(key);
+      assertOptionsBag(options, 'checkout');
+      const ttl = ttlOf(options?.ttlMs, this.#ac.policy.leaseTtlMs, 'ttlMs');
+      const d = await this.#ac.readable();
+      if ((await d.backend.get(entryKey(key))) === undefined) return undefined;
+      const id = randomId();
+      const taken = await this.#ac.write(d, (at) => {
+        const e = at.entry(key);
+        if (e === undefined) return undefined;
+        const expiresAt = at.now + ttl;
+        const leases = [...e.leases.filter((l) => l.expiresAt > at.now), { id, expiresAt, ...OWNER }];
+        at.rewrite(key, { ...e, leases }, e.leases.length > 0);
+        return { expiresAt, size: e.size };
+      });
+      return taken === undefined ? undefined : new LeaseHandle(this.#ac, key, id, taken.expiresAt, taken.size);
+    });
+  }
+
+  reserve(key: string, options?: { readonly ttlMs?: number }): Promise<ArtifactReservation> {
+    return guard(async () => {
+      assertArtifactKey(key);
+      assertOptionsBag(options, 'reserve');
+      const ttl = ttlOf(options?.ttlMs, this.#ac.policy.reservationTtlMs, 'ttlMs');
+      const d = await this.#ac.writable();
+      const id = randomId();
+      const expiresAt = await this.#ac.write(d, (at) => {
+        if (at.entry(key) !== undefined) throw new StoreError('CONFLICT', `artifact "${key.slice(0, 64)}" already exists`);
+        const raw = at.tx.get(reservationKey(key));
+        if (raw !== undefined && decodeReservation(raw).expiresAt > at.now) {
+          throw new StoreError('CONFLICT', `artifact "${key.slice(0, 64)}" is reserved`);
+        }
+        return ReservationHandle.record(at, key, id, at.now + ttl);
+      });
+      return new ReservationHandle(this.#ac, key, id, expiresAt);
+    });
+  }
+
+  getOrWait(key: string, timeoutMs: number): Promise<Uint8Array | undefined> {
+    return guard(async () => {
+      assertArtifactKey(key);
+      if (typeof timeoutMs !== 'number' || !(timeoutMs >= 0) || timeoutMs > 2 ** 31 - 1) {
+        throw new StoreError('INVALID_VALUE', 'timeoutMs must be a number from 0 to 2^31-1');
+      }
+      const d = await this.#ac.readable();
+      const deadline = Date.now() + timeoutMs;
+      let pause = WAIT_FIRST_MS;
+      for (;;) {
+        const hit = await this.#getIn(d, key);
+        if (hit !== undefined) return hit;
+        const raw = await d.backend.get(reservationKey(key));
+        if (raw === undefined || decodeReservation(raw).expiresAt <= Date.now()) {
+          // The commit may have landed between the two reads (it stores the blob and drops the
+          // reservation in one transaction): look once more.
+          return this.#getIn(d, key);
+        }
+        const left = deadline - Date.now();
+        if (left <= 0) return undefined;
+        await this.#ac.local(d).wait(key, Math.min(pause, left));
+        pause = Math.min(pause * 2, WAIT_MAX_MS);
+      }
+    });
+  }
+
+  putPrefix(tokens: TokenIds, bytes: Uint8Array, options?: PutPrefixOptions): Promise<ArtifactStat & { readonly prefixLength: number }> {
+    return guard(async () => {
+      assertTokens(tokens);
+      if (tokens.length === 0) throw new StoreError('INVALID_VALUE', 'putPrefix needs at least one token');
+      assertOptionsBag(options, 'putPrefix');
+      const { namespace = '', ...put } = options ?? {};
+      assertNamespace(namespace);
+      const stat = await this.put(prefixKey(tokens, namespace), bytes, put);
+      return { ...stat, prefixLength: tokens.length };
+    });
+  }
+
+  longestPrefix(tokens: TokenIds, options: LongestPrefixOptions): Promise<PrefixHit | undefined> {
+    return guard(async () => {
+      assertTokens(tokens);
+      if (options === null || typeof options !== 'object')
+        throw new StoreError('INVALID_VALUE', 'longestPrefix takes { stride, minTokens?, namespace? }');
+      const { stride, namespace = '' } = options;
+      if (typeof stride !== 'number' || !Number.isSafeInteger(stride) || stride < 1)
+        throw new StoreError('INVALID_VALUE', 'stride must be a positive integer');
+      const minTokens = options.minTokens ?? stride;
+      assertSize(minTokens, 'minTokens');
+      assertNamespace(namespace);
+      const d = await this.#ac.readable();
+      const candidates = stridePrefixKeys(tokens, stride, Math.max(minTokens, 1), namespace);
+      for (let i = 0; i < candidates.length; i += PROBE_BATCH) {
+        const batch = candidates.slice(i, i + PROBE_BATCH);
+        const found = await d.backend.getMany(batch.map((c) => entryKey(c.key)));
+        const at = found.findIndex((raw) => raw !== undefined);
+        const hit = batch[at];
+        if (hit !== undefined) return { key: hit.key, prefixLength: hit.length, size: decodeEntry(found[at] as Uint8Array).size };
+      }
+      return undefined;
+    });
+  }
+
+  usage(): Promise<ArtifactUsage> {
+    return guard(async () => usageOf(await this.#ac.readable()));
+  }
+
+  setBudget(update: BudgetUpdate): Promise<ArtifactUsage> {
+    return guard(async () => {
+      if (update === null || typeof update !== 'object') throw new StoreError('INVALID_VALUE', 'setBudget takes { budgetBytes?, tiers? }');
+      assertBudgetUpdate(update.budgetBytes, 'budgetBytes');
+      assertOptionsBag(update.tiers, 'tiers');
+      assertBudgetUpdate(update.tiers?.ram, 'tiers.ram');
+      assertBudgetUpdate(update.tiers?.disk, 'tiers.disk');
+      const d = await this.#ac.readable();
+      await this.#ac.write(d, (at) => {
+        if (update.budgetBytes !== undefined) at.head.budget = update.budgetBytes;
+        if (update.tiers?.ram !== undefined) at.head.tierBudgets[0] = update.tiers.ram;
+        if (update.tiers?.disk !== undefined) at.head.tierBudgets[1] = update.tiers.disk;
+        at.makeRoom(0, 0);
+        at.makeRoom(1, 0);
+      });
+      return usageOf(d);
+    });
+  }
+
+  lru(options?: { readonly tiers?: readonly ArtifactTier[]; readonly limit?: number }): Promise<string[]> {
+    return guard(async () => {
+      assertOptionsBag(options, 'lru');
+      const tiers = tierSet(options?.tiers);
+      if (options?.limit !== undefined) assertSize(options.limit, 'limit');
+      return lruKeys(await this.#ac.readable(), tiers, options?.limit);
+    });
+  }
+
+  gc(options?: { readonly deep?: boolean }): Promise<GcResult> {
+    return guard(async () => {
+      assertOptionsBag(options, 'gc');
+      const deep = options?.deep ?? false;
+      if (typeof deep !== 'boolean') throw new StoreError('INVALID_VALUE', 'deep must be a boolean');
+      return collectGarbage(this.#ac, await this.#ac.readable(), deep);
+    });
+  }
+
+  audit(): Promise<ArtifactAudit> {
+    return guard(async () => auditDomain(await this.#ac.readable()));
+  }
+
+  /** Marks the blob used and reads it; undefined when absent. */
+  async #getIn(d: OpenDomain, key: string): Promise<Uint8Array | undefined> {
+    for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
+      // An absent key costs no transaction (and records no kind in a fresh domain).
+      if ((await d.backend.get(entryKey(key))) === undefined) return undefined;
+      const entry: Entry | undefined = await this.#ac.write(d, (at) => {
+        const e = at.entry(key);
+        return e === undefined ? undefined : at.touch(key, e, e);
+      });
+      if (entry === undefined) return undefined;
+      const bytes = await this.#ac.readBlob(d, entry);
+      if (bytes !== undefined) return bytes;
+    }
+    throw new StoreError('CONFLICT', `artifact "${key.slice(0, 64)}" kept being replaced while it was read`);
+  }
+}

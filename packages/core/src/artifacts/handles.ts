@@ -1,0 +1,152 @@
+import { StoreError } from '../errors.js';
+import { type ArtifactContext, guard, OWNER, storeBlob } from './artifact-context.js';
+import { decodeReservation, encodeReservation, reservationKey } from './artifact-layout.js';
+import { streamIn } from './artifact-stream.js';
+import type { ArtifactTx } from './artifact-tx.js';
+import type { ArtifactLease, ArtifactPutOptions, ArtifactReservation, ArtifactStat } from './types.js';
+import { assertBytes, assertFits, checkPutOptions, ttlOf } from './validate.js';
+
+/** A lease returned by `checkout`: its record lives in the blob's entry. */
+export class LeaseHandle implements ArtifactLease {
+  readonly key: string;
+  readonly id: string;
+  readonly size: number;
+  #expiresAt: number;
+  readonly #ac: ArtifactContext;
+
+  constructor(ac: ArtifactContext, key: string, id: string, expiresAt: number, size: number) {
+    this.#ac = ac;
+    this.key = key;
+    this.id = id;
+    this.#expiresAt = expiresAt;
+    this.size = size;
+  }
+
+  get expiresAt(): number {
+    return this.#expiresAt;
+  }
+
+  release(): Promise<boolean> {
+    return guard(async () =>
+      this.#ac.write(await this.#ac.writable(), (at) => {
+        const e = at.entry(this.key);
+        const mine = e?.leases.find((l) => l.id === this.id);
+        if (e === undefined || mine === undefined) return false;
+        at.rewrite(this.key, { ...e, leases: e.leases.filter((l) => l.id !== this.id && l.expiresAt > at.now) }, true);
+        return mine.expiresAt > at.now;
+      }),
+    );
+  }
+
+  renew(ttlMs?: number): Promise<number> {
+    return guard(async () => {
+      const ttl = ttlOf(ttlMs, this.#ac.policy.leaseTtlMs, 'ttlMs');
+      this.#expiresAt = await this.#ac.write(await this.#ac.writable(), (at) => {
+        const e = at.entry(this.key);
+        const mine = e?.leases.find((l) => l.id === this.id);
+        if (e === undefined || mine === undefined || mine.expiresAt <= at.now) {
+          throw new StoreError('CONFLICT', `lease on "${this.key.slice(0, 64)}" has lapsed or its blob is gone`);
+        }
+        const expiresAt = at.now + ttl;
+        at.rewrite(this.key, { ...e, leases: e.leases.map((l) => (l.id === this.id ? { ...l, expiresAt } : l)) }, true);
+        return expiresAt;
+      });
+      return this.#expiresAt;
+    });
+  }
+}
+
+/** A reservation returned by `reserve`: a record under the key, checked again by every call. */
+export class ReservationHandle implements ArtifactReservation {
+  readonly key: string;
+  readonly id: string;
+  #expiresAt: number;
+  readonly #ac: ArtifactContext;
+
+  /** Writes a reservation record (inside `reserve`'s transaction); returns its expiry. */
+  static record(at: ArtifactTx, key: string, id: string, expiresAt: number): number {
+    at.tx.put(reservationKey(key), encodeReservation({ id, expiresAt, ...OWNER }));
+    return expiresAt;
+  }
+
+  constructor(ac: ArtifactContext, key: string, id: string, expiresAt: number) {
+    this.#ac = ac;
+    this.key = key;
+    this.id = id;
+    this.#expiresAt = expiresAt;
+  }
+
+  get expiresAt(): number {
+    return this.#expiresAt;
+  }
+
+  commit(bytes: Uint8Array, options?: ArtifactPutOptions): Promise<ArtifactStat> {
+    return guard(async () => {
+      assertBytes(bytes);
+      const put = checkPutOptions(options, this.#ac.policy.defaultTier);
+      const d = await this.#ac.writable();
+      assertFits(bytes, d.options.maxValueBytes);
+      const { stat, blob } = await this.#ac.write(d, (at) => {
+        this.#end(at);
+        const id = at.newBlob();
+        at.writeChunks(id, bytes);
+        return { stat: storeBlob(at, this.key, { blob: id, size: bytes.byteLength, ...put }), blob: id };
+      });
+      const local = this.#ac.local(d);
+      if (put.tier === 0) local.keep(blob, bytes.slice());
+      local.notify(this.key);
+      return stat;
+    });
+  }
+
+  commitStream(source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: ArtifactPutOptions): Promise<ArtifactStat> {
+    return guard(async () => {
+      const put = checkPutOptions(options, this.#ac.policy.defaultTier);
+      const d = await this.#ac.writable();
+      return streamIn(this.#ac, d, this.key, source, put, (at) => this.#end(at));
+    });
+  }
+
+  abort(): Promise<boolean> {
+    return guard(async () => {
+      const d = await this.#ac.writable();
+      const live = await this.#ac.write(d, (at) => {
+        const r = this.#mine(at);
+        if (r === undefined) return false;
+        at.tx.del(reservationKey(this.key));
+        return r.expiresAt > at.now;
+      });
+      this.#ac.local(d).notify(this.key);
+      return live;
+    });
+  }
+
+  renew(ttlMs?: number): Promise<number> {
+    return guard(async () => {
+      const ttl = ttlOf(ttlMs, this.#ac.policy.reservationTtlMs, 'ttlMs');
+      this.#expiresAt = await this.#ac.write(await this.#ac.writable(), (at) => {
+        this.#live(at);
+        return ReservationHandle.record(at, this.key, this.id, at.now + ttl);
+      });
+      return this.#expiresAt;
+    });
+  }
+
+  #mine(at: ArtifactTx): ReturnType<typeof decodeReservation> | undefined {
+    const raw = at.tx.get(reservationKey(this.key));
+    const r = raw === undefined ? undefined : decodeReservation(raw);
+    return r?.id === this.id ? r : undefined;
+  }
+
+  #live(at: ArtifactTx): void {
+    const r = this.#mine(at);
+    if (r === undefined) throw new StoreError('CONFLICT', `reservation of "${this.key.slice(0, 64)}" has ended`);
+    if (r.expiresAt <= at.now) throw new StoreError('CONFLICT', `reservation of "${this.key.slice(0, 64)}" has lapsed`);
+  }
+
+  /** Inside a commit: the reservation must be live; it ends with the commit. */
+  #end(at: ArtifactTx): void {
+    this.#live(at);
+    at.tx.del(reservationKey(this.key));
+  }
+}
