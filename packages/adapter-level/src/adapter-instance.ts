@@ -1,6 +1,8 @@
 import { existsSync } from 'node:fs';
+import { realpath } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
+import { backupLocation } from './backup.js';
 import { clearDomain, LevelDomainBackend, syncLog } from './domain-backend.js';
 import { recordedDomains, registerDomain } from './domain-names.js';
 import { acquireLocation, type LocationLease, prepareLocation } from './location.js';
@@ -50,6 +52,13 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
     this.#assertOpen();
     const leases = await Promise.all(this.#leases.values());
     await Promise.all(leases.map((lease) => lease.queue.exclusive(syncLog)));
+  }
+
+  async backup(targetDir: string): Promise<void> {
+    this.#assertOpen();
+    if (existsSync(join(this.#dataDir, DEFAULT_LOCATION))) await this.#lease(resolveLevelOptions({}));
+    const root = await realpath(this.#dataDir);
+    for (const pending of this.#leases.values()) await backupLocation(await pending, root, targetDir);
   }
 
   async close(): Promise<void> {

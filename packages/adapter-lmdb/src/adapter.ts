@@ -1,5 +1,7 @@
+import { existsSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { type Adapter, type AdapterInstance, type DomainBackend, type DomainOptions, type OpenContext, StoreError } from '@agentstore/core';
+import { backupEnv } from './backup.js';
 import { lmdbBuildInfo } from './build-info.js';
 import { LmdbBackend } from './domain-backend.js';
 import { isContainedPath, type LmdbOptions, type LmdbResolvedOptions, lmdbOptionsSchema } from './options.js';
@@ -68,6 +70,14 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
     for (const env of await Promise.all(this.#envs.values())) {
       await env.queue.drain();
       await env.queue.sync();
+    }
+  }
+
+  async backup(targetDir: string): Promise<void> {
+    if (existsSync(resolve(this.#dataDir, DEFAULT_ENV_DIR))) await this.#env(lmdbOptionsSchema.parse({}));
+    for (const env of await Promise.all(this.#envs.values())) {
+      await env.queue.drain();
+      await backupEnv(env, this.#dataDir, targetDir);
     }
   }
 

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
 import { SqliteBackend } from './backend.js';
+import { backupFile, checkFile } from './backup.js';
 import type { Connection } from './connection.js';
 import { type ResolvedSqliteOptions, resolveOptions, type SqliteOptions } from './options.js';
 import { DEFAULT_FILE, domainFile } from './paths.js';
@@ -51,6 +52,23 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
   async sync(): Promise<void> {
     this.#assertOpen();
     await Promise.all([...this.#connections.values()].map((connection) => connection.sync()));
+  }
+
+  async backup(targetDir: string): Promise<void> {
+    for (const file of this.#files()) await backupFile(this.#dataDir, file, targetDir);
+  }
+
+  async check(): Promise<string[]> {
+    return this.#files().flatMap((file) => checkFile(file));
+  }
+
+  /** Files this store has opened, plus the default file when it exists. */
+  #files(): string[] {
+    this.#assertOpen();
+    const files = new Set(this.#connections.keys());
+    const defaultFile = domainFile(this.#dataDir, DEFAULT_FILE);
+    if (existsSync(defaultFile)) files.add(defaultFile);
+    return [...files].sort();
   }
 
   async close(): Promise<void> {

@@ -49,6 +49,14 @@ export interface AdapterInstance<O = Record<string, unknown>> {
   sync(): Promise<void>;
   /** Releases files and handles; idempotent. */
   close(): Promise<void>;
+  /**
+   * Optional: writes a consistent copy of every location this instance holds (its default one
+   * included when it exists) under `targetDir`, at the same paths relative to dataDir, while writers
+   * go on; `targetDir` is then a data directory of its own. Never a raw copy of live files.
+   */
+  backup?(targetDir: string): Promise<void>;
+  /** Optional: the engine's own integrity check of every location this instance holds; the faults found. */
+  check?(): Promise<string[]>;
 }
 
 /** An adapter: a plain object registered with `createStore({ adapters })`. */

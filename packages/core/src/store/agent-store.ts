@@ -9,6 +9,10 @@ import { JournalStore } from '../journal/journal-store.js';
 import type { Journal, JournalOptions } from '../journal/types.js';
 import { rangeToBytes } from '../keys/index.js';
 import { KvStore } from '../kv/kv-store.js';
+import { registerStoreContext } from '../migrate/admin.js';
+import { MOVED_KEY } from '../migrate/meta-keys.js';
+import { migrateDomain } from '../migrate/migrate-domain.js';
+import type { MigrateOptions, MigrationReport } from '../migrate/types.js';
 import { SNAPSHOT_RANGE } from '../snapshots/snapshot-layout.js';
 import { SnapshotKvStore } from '../snapshots/snapshot-store.js';
 import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
@@ -76,6 +80,10 @@ class AgentStore implements Store {
     });
   }
 
+  migrateDomain(domain: string, to: RouteConfig, options?: MigrateOptions): Promise<MigrationReport> {
+    return this.#run(() => migrateDomain(this.#ctx, domain, to, options));
+  }
+
   domainConfig(domain: string): { adapter: string; options: Record<string, unknown> } {
     this.#ctx.assertOpen();
     const route = this.#ctx.router.route(domain);
@@ -104,6 +112,8 @@ class AgentStore implements Store {
   async dropDomain(domain: string): Promise<void> {
     await this.#run(async () => {
       const d = await this.#ctx.resolve(domain);
+      // A tombstone stays until the domain is migrated back: a stale process must keep getting MOVED.
+      await this.#ctx.kinds.assertNotMoved(d.backend, domain);
       this.#ctx.forgetState(d.backend);
       this.#ctx.kinds.forget(d.backend);
       const instance = await this.#ctx.pool.instance(d.route.adapter);
@@ -128,6 +138,7 @@ class AgentStore implements Store {
         const instance = await pool.instance(name);
         for (const domain of await instance.listDomains()) {
           const d = await pool.open(domain, this.#routeOn(domain, name));
+          if ((await d.backend.get(MOVED_KEY)) !== undefined) continue; // only a migration's tombstone is left
           const kind = await kinds.read(d.backend);
           const records = kind && RECORDS_OF[kind] ? await d.backend.count(RECORDS_OF[kind]) : 0;
           const bytes = d.backend.sizeBytes ? await d.backend.sizeBytes() : undefined;
@@ -184,7 +195,9 @@ export async function createStore(config: StoreConfig = {}): Promise<Store> {
     const checked = validateConfig(config);
     const router = new Router(checked.adapters, checked.defaultRoute, checked.domains);
     const ctx = new StoreContext(router, new BackendPool(router, checked.dataDir));
-    return new AgentStore(checked.dataDir, ctx);
+    const store = new AgentStore(checked.dataDir, ctx);
+    registerStoreContext(store, ctx);
+    return store;
   } catch (err) {
     throw toStoreError(err);
   }

@@ -1,5 +1,5 @@
+import { GatedBackend } from '../migrate/gated-backend.js';
 import type { AdapterInstance, DomainOptions } from '../spi/adapter.js';
-import type { DomainBackend } from '../spi/backend.js';
 import type { Router } from './router.js';
 import { toStoreError } from './to-store-error.js';
 import type { NormalizedRoute } from './types.js';
@@ -8,7 +8,8 @@ import type { NormalizedRoute } from './types.js';
 export interface OpenDomain {
   readonly domain: string;
   readonly route: NormalizedRoute;
-  readonly backend: DomainBackend;
+  /** The adapter's backend behind the write gate migrations use. */
+  readonly backend: GatedBackend;
   readonly options: DomainOptions<Record<string, unknown>>;
 }
 
@@ -82,6 +83,13 @@ export class BackendPool {
     }
   }
 
+  /** Forgets `domain` opened on `route` only (after it moved away from there). */
+  forgetRoute(domain: string, route: NormalizedRoute): void {
+    const key = this.#key(domain, route);
+    this.#open.delete(key);
+    this.#opening.delete(key);
+  }
+
   /** Opened domains, for flushing and stats. */
   opened(): OpenDomain[] {
     return [...this.#open.values()];
@@ -111,7 +119,7 @@ export class BackendPool {
   async #openDomain(domain: string, route: NormalizedRoute): Promise<OpenDomain> {
     const instance = await this.instance(route.adapter);
     const options = route.options as DomainOptions<Record<string, unknown>>;
-    const backend = await instance.domain(domain, options);
+    const backend = new GatedBackend(await instance.domain(domain, options));
     return { domain, route, backend, options };
   }
 

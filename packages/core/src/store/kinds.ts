@@ -1,4 +1,5 @@
 import { StoreError } from '../errors.js';
+import { MOVED_KEY, movedError } from '../migrate/meta-keys.js';
 import type { DomainBackend, Tx } from '../spi/backend.js';
 import type { DomainKind } from '../types.js';
 
@@ -29,7 +30,9 @@ export class KindRegistry {
     const known = this.#known.get(backend);
     if (known === kind) return;
     if (known !== undefined) throw wrongKind(domain, known, kind);
-    const stored = await backend.get(KIND_KEY);
+    // The tombstone is looked at with the kind record: only until the kind is known, so it is free after.
+    const [stored, moved] = await backend.getMany([KIND_KEY, MOVED_KEY]);
+    if (moved !== undefined) throw movedError(domain, moved);
     if (stored === undefined) return;
     const recorded = decodeKind(stored);
     if (recorded !== kind) throw wrongKind(domain, recorded, kind);
@@ -39,6 +42,8 @@ export class KindRegistry {
   /** Inside a write transaction: checks the kind and records it on the domain's first write. */
   checkWrite(tx: Tx, backend: DomainBackend, domain: string, kind: DomainKind): void {
     if (this.#known.get(backend) === kind) return;
+    const moved = tx.get(MOVED_KEY);
+    if (moved !== undefined) throw movedError(domain, moved);
     const stored = tx.get(KIND_KEY);
     if (stored === undefined) tx.put(KIND_KEY, Buffer.from(kind, 'utf8'));
     else if (decodeKind(stored) !== kind) throw wrongKind(domain, decodeKind(stored), kind);
@@ -52,6 +57,12 @@ export class KindRegistry {
   /** Forgets a backend's kind (after `dropDomain`). */
   forget(backend: DomainBackend): void {
     this.#known.delete(backend);
+  }
+
+  /** Throws `MOVED` when a migration left its tombstone in this backend (one read, uncached). */
+  async assertNotMoved(backend: DomainBackend, domain: string): Promise<void> {
+    const moved = await backend.get(MOVED_KEY);
+    if (moved !== undefined) throw movedError(domain, moved);
   }
 
   /** The kind recorded in a domain, if any (for stats). */

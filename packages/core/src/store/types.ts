@@ -1,5 +1,6 @@
 import type { ArtifactStore, ArtifactsPolicy } from '../artifacts/types.js';
 import type { Journal, JournalOptions } from '../journal/types.js';
+import type { MigrateOptions, MigrationReport } from '../migrate/types.js';
 import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
 import type { Adapter } from '../spi/adapter.js';
 import type { BlobCheckpointStore, Codec, DomainStats, DomainStore } from '../types.js';
@@ -54,6 +55,11 @@ export interface Store {
   artifacts(domain: string, policy?: ArtifactsPolicy): ArtifactStore;
   /** Routes `domain` to another adapter from now on; data is not moved. */
   configureDomain(domain: string, route: RouteConfig): Promise<void>;
+  /**
+   * Copies every record of `domain` to `to`, verifies count and checksum, then switches the route in
+   * this store; the old location keeps a tombstone (`MOVED` through the old route).
+   */
+  migrateDomain(domain: string, to: RouteConfig, options?: MigrateOptions): Promise<MigrationReport>;
   /** The domain's route with defaults filled. */
   domainConfig(domain: string): NormalizedRoute;
   /** Undoes `configureDomain` for `domain`. */
