@@ -28,7 +28,8 @@ function decodeBase32(text: string): number {
   return value;
 }
 
-function randomPart(): string {
+/** The random tail of an id; drawn outside the write transaction, which must be repeatable. */
+export function randomIdPart(): string {
   const bytes = randomBytes(RANDOM_CHARS);
   let out = '';
   for (const b of bytes) out += ALPHABET[b & 31];
@@ -39,7 +40,7 @@ function randomPart(): string {
  * A new checkpoint id greater than `after` (the trace's greatest id so far): the clock's time when it is
  * ahead, else `after`'s time with the counter bumped — so ids keep increasing when the clock steps back.
  */
-export function nextCheckpointId(now: number, after: string | undefined): string {
+export function nextCheckpointId(now: number, after: string | undefined, random: string = randomIdPart()): string {
   let time = Math.max(0, Math.floor(now));
   let counter = 0;
   if (after !== undefined && after.length === TIME_CHARS + COUNTER_CHARS + RANDOM_CHARS) {
@@ -54,5 +55,5 @@ export function nextCheckpointId(now: number, after: string | undefined): string
       }
     }
   }
-  return encodeBase32(time, TIME_CHARS) + encodeBase32(counter, COUNTER_CHARS) + randomPart();
+  return encodeBase32(time, TIME_CHARS) + encodeBase32(counter, COUNTER_CHARS) + random;
 }

@@ -14,7 +14,7 @@ import type {
   TraceId,
   TracesOptions,
 } from '../types.js';
-import { nextCheckpointId } from './checkpoint-ids.js';
+import { nextCheckpointId, randomIdPart } from './checkpoint-ids.js';
 import {
   decodeHead,
   decodeInfo,
@@ -71,20 +71,24 @@ export class CheckpointStore implements BlobCheckpointStore {
       if (data.byteLength > d.options.maxValueBytes) {
         throw new StoreError('VALUE_TOO_LARGE', `checkpoint data is ${data.byteLength} bytes; the domain allows ${d.options.maxValueBytes}`);
       }
+      // Clock and randomness are read outside the transaction: backends may run its function again,
+      // and it must ask for the same keys each time.
+      const now = Date.now();
+      const random = randomIdPart();
       return this.#write(d, (tx) => {
         const head = decodeHead(tx.get(headKey(traceId)));
         if (expectLatest !== undefined && head.latest !== expectLatest) {
           throw new StoreError('CONFLICT', `trace "${traceId}" latest is ${head.latest ?? 'none'}, expected ${expectLatest ?? 'none'}`);
         }
-        let id = nextCheckpointId(Date.now(), head.maxId);
-        // Ids carry randomness; two traces saving in the same millisecond could still meet.
-        while (tx.get(recordKey(id)) !== undefined) id = nextCheckpointId(Date.now(), id);
+        let id = nextCheckpointId(now, head.maxId, random);
+        // Two traces saving in the same millisecond with the same random tail would meet: step past.
+        while (tx.get(recordKey(id)) !== undefined) id = nextCheckpointId(now, id, random);
         const parent = parentId ?? head.latest ?? undefined;
         const info: CheckpointInfo = {
           id,
           traceId,
           seq: head.seq + 1,
-          createdAt: Date.now(),
+          createdAt: now,
           metadata: {},
           size: data.byteLength,
           ...(parent === undefined ? {} : { parentId: parent }),

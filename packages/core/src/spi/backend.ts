@@ -21,7 +21,9 @@ export interface ByteRange {
 /**
  * The view a transaction function gets. Reads see the committed state plus this transaction's own
  * writes. Everything is synchronous: the function may be run again by the backend (for instance to
- * fetch a range it could not read synchronously), so it must have no effects besides calls on `tx`.
+ * fetch a range it could not read synchronously), so it must have no effects besides calls on `tx`
+ * and must be repeatable: given the same results it asks for the same keys and ranges (read the clock
+ * and draw random numbers before the transaction wherever they decide what is read).
  */
 export interface Tx {
   /** The value under `key`, or undefined. */
