@@ -83,7 +83,7 @@ export class ArtifactKvStore implements ArtifactStore {
       assertArtifactKey(key);
       const put = checkPutOptions(options, this.#ac.policy.defaultTier);
       const d = await this.#ac.writable();
-      return streamIn(this.#ac, d, key, source, put, () => {});
+      return streamIn(this.#ac, d, key, source, put);
     });
   }
 
@@ -191,7 +191,7 @@ export class ArtifactKvStore implements ArtifactStore {
         }
         return ReservationHandle.record(at, key, id, at.now + ttl);
       });
-      return new ReservationHandle(this.#ac, key, id, expiresAt);
+      return new ReservationHandle(this.#ac, key, id, expiresAt, ttl);
     });
   }
 

@@ -41,6 +41,14 @@ class Rechunker {
   }
 }
 
+/** What a streamed write runs inside its transactions besides storing chunks. */
+export interface StreamHooks {
+  /** In every batch's transaction (e.g. renew the reservation the stream commits). */
+  readonly keepAlive?: (at: ArtifactTx) => void;
+  /** In the last transaction, before the blob is stored (e.g. check and end the reservation). */
+  readonly finish?: (at: ArtifactTx) => void;
+}
+
 /** Throws `CONFLICT` unless `blob` is still an unfinished write of this process. */
 function assertOurs(at: ArtifactTx, blob: number): ReturnType<typeof decodePending> {
   const raw = at.tx.get(pendingKey(blob));
@@ -54,7 +62,7 @@ function assertOurs(at: ArtifactTx, blob: number): ReturnType<typeof decodePendi
 /**
  * Streams `source` into a new blob under `key`. Chunks are written in transactions of their own under
  * an unfinished-write record (renewed with every batch, so it lapses only when the writer stops);
- * the last transaction runs `finalCheck`, stores the entry and drops the record, so the blob becomes
+ * the last transaction runs `hooks.finish`, stores the entry and drops the record, so the blob becomes
  * readable atomically. On failure the chunks written so far are removed (or left for `gc` if the
  * process dies).
  */
@@ -64,7 +72,7 @@ export async function streamIn(
   key: string,
   source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   put: CheckedPut,
-  finalCheck: (at: ArtifactTx) => void,
+  hooks: StreamHooks = {},
 ): Promise<ArtifactStat> {
   if (source === null || typeof source !== 'object' || (!(Symbol.asyncIterator in source) && !(Symbol.iterator in source))) {
     throw new StoreError('INVALID_VALUE', 'a streamed put takes an iterable or async iterable of Uint8Array');
@@ -83,6 +91,7 @@ export async function streamIn(
     const first = written;
     await ac.write(d, (at) => {
       const p = assertOurs(at, blob);
+      hooks.keepAlive?.(at);
       for (const [i, c] of chunks.entries()) at.tx.put(chunkKey(blob, first + i), c);
       const bytes = p.bytes + chunks.reduce((n, c) => n + c.byteLength, 0);
       at.tx.put(pendingKey(blob), encodePending({ ...p, chunks: first + chunks.length, bytes, expiresAt: at.now + ttl }));
@@ -109,7 +118,7 @@ export async function streamIn(
     const first = written;
     const stat = await ac.write(d, (at) => {
       assertOurs(at, blob);
-      finalCheck(at);
+      hooks.finish?.(at);
       for (const [i, c] of batch.entries()) at.tx.put(chunkKey(blob, first + i), c);
       at.tx.del(pendingKey(blob));
       return storeBlob(at, key, { blob, size, ...put });

@@ -61,6 +61,7 @@ export class ReservationHandle implements ArtifactReservation {
   readonly key: string;
   readonly id: string;
   #expiresAt: number;
+  readonly #ttl: number;
   readonly #ac: ArtifactContext;
 
   /** Writes a reservation record (inside `reserve`'s transaction); returns its expiry. */
@@ -69,11 +70,12 @@ export class ReservationHandle implements ArtifactReservation {
     return expiresAt;
   }
 
-  constructor(ac: ArtifactContext, key: string, id: string, expiresAt: number) {
+  constructor(ac: ArtifactContext, key: string, id: string, expiresAt: number, ttl: number) {
     this.#ac = ac;
     this.key = key;
     this.id = id;
     this.#expiresAt = expiresAt;
+    this.#ttl = ttl;
   }
 
   get expiresAt(): number {
@@ -103,7 +105,14 @@ export class ReservationHandle implements ArtifactReservation {
     return guard(async () => {
       const put = checkPutOptions(options, this.#ac.policy.defaultTier);
       const d = await this.#ac.writable();
-      return streamIn(this.#ac, d, this.key, source, put, (at) => this.#end(at));
+      // Every batch renews the reservation: it lapses only once the writer stops making progress.
+      return streamIn(this.#ac, d, this.key, source, put, {
+        keepAlive: (at) => {
+          this.#live(at);
+          ReservationHandle.record(at, this.key, this.id, at.now + this.#ttl);
+        },
+        finish: (at) => this.#end(at),
+      });
     });
   }
 
