@@ -4,9 +4,9 @@
  * (`expectLatest: null`).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { multiProcessAdapters } from './harness/adapters.js';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
 import type { Message } from './harness/protocol.js';
-import { multiProcessAdapters } from './harness/adapters.js';
 import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 

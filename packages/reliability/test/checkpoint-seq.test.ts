@@ -3,10 +3,10 @@
  * and `list` (newest first) in descending seq order.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { multiProcessAdapters } from './harness/adapters.js';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
 import type { Message } from './harness/protocol.js';
 import { sha256 } from './harness/random.js';
-import { multiProcessAdapters } from './harness/adapters.js';
 import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
@@ -62,7 +62,9 @@ describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('checkpoint
     expect(outOfOrder.map((c) => c.seq)).toEqual([]);
     // What each save returned is what the store holds: same seq, same bytes.
     const bySeq = new Map(listed.map((c) => [c.seq, c.id]));
-    const mismatched = acknowledged.filter((a) => bySeq.get(a.seq) !== a.id || loaded.get(a.id)?.sha !== a.sha || loaded.get(a.id)?.seq !== a.seq);
+    const mismatched = acknowledged.filter(
+      (a) => bySeq.get(a.seq) !== a.id || loaded.get(a.id)?.sha !== a.sha || loaded.get(a.id)?.seq !== a.seq,
+    );
     expect(mismatched).toEqual([]);
     console.log(
       `[reliability] checkpoint seq ${adapter.name}: ${PROCESSES} processes × ${SAVES} saves → ${listed.length} listed, ` +

@@ -1,8 +1,8 @@
 /** Issue 2: 4 processes × 10,000 durable increments of one counter = exactly 40,000, no value handed out twice. */
 import { afterEach, describe, expect, it } from 'vitest';
+import { multiProcessAdapters } from './harness/adapters.js';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
 import type { Message } from './harness/protocol.js';
-import { multiProcessAdapters } from './harness/adapters.js';
 import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 

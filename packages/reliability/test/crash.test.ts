@@ -5,10 +5,10 @@
  * rounds (default 20); `AGENTSTORE_CRASH_SEED` replays a run (the seed is printed).
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { persistentAdapters, writersFor } from './harness/adapters.js';
 import { killAllChildren } from './harness/child.js';
 import { type CrashReport, runCrashRounds } from './harness/crash-rounds.js';
 import { seedFrom } from './harness/random.js';
-import { persistentAdapters, writersFor } from './harness/adapters.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
 const ROUNDS = roundsFromEnv();
@@ -39,11 +39,15 @@ afterEach(async () => {
   dirs.removeAll();
 });
 
-const cases = persistentAdapters.flatMap((adapter) => DURABILITIES.map((durability) => [`${adapter.name}/${durability}`, adapter, durability] as const));
+const cases = persistentAdapters.flatMap((adapter) =>
+  DURABILITIES.map((durability) => [`${adapter.name}/${durability}`, adapter, durability] as const),
+);
 
 describe.each(cases)('crash: %s', (label, adapter, durability) => {
   const writers = writersFor(adapter);
-  it(`${ROUNDS} rounds of SIGKILL at random moments lose and corrupt nothing acknowledged`, { timeout: 60_000 + ROUNDS * 20_000 }, async () => {
+  it(`${ROUNDS} rounds of SIGKILL at random moments lose and corrupt nothing acknowledged`, {
+    timeout: 60_000 + ROUNDS * 20_000,
+  }, async () => {
     const report = await runCrashRounds({
       target: adapter.target(dirs.make(`crash-${adapter.name}-${durability}`), { durability }),
       rounds: ROUNDS,
@@ -74,7 +78,9 @@ describe.runIf(control !== undefined)('crash harness negative control', () => {
       seed: SEED,
       ackEarly: true,
     });
-    console.log(`[reliability] crash negative control on ${control.name}: ${report.rounds} rounds, acknowledged ${report.acknowledged}, lost ${report.lost} (must be > 0)`);
+    console.log(
+      `[reliability] crash negative control on ${control.name}: ${report.rounds} rounds, acknowledged ${report.acknowledged}, lost ${report.lost} (must be > 0)`,
+    );
     expect(report.lost).toBeGreaterThan(0);
   });
 });

@@ -11,10 +11,10 @@
 import { symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { singleProcessAdapters } from './harness/adapters.js';
 import { killAllChildren, spawnChild } from './harness/child.js';
 import type { Message } from './harness/protocol.js';
-import { singleProcessAdapters } from './harness/adapters.js';
-import { type StoreTarget, openStore, withStore } from './harness/stores.js';
+import { openStore, type StoreTarget, withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
 const LOCKED_WITHIN_MS = 100;
@@ -89,7 +89,9 @@ describe.each(singleProcessAdapters.map((a) => [a.name, a] as const))('single-pr
     );
   });
 
-  it('the lock survives a second same-process open through a symlinked dataDir, and is released by close', { timeout: 120_000 }, async () => {
+  it('the lock survives a second same-process open through a symlinked dataDir, and is released by close', {
+    timeout: 120_000,
+  }, async () => {
     const dataDir = dirs.make('lock-alias');
     const alias = join(dirs.make('lock-alias-link'), 'alias');
     symlinkSync(dataDir, alias);

@@ -34,10 +34,14 @@ afterEach(async () => {
 
 // `fast` commits most often (no flush per commit), so it hits the race hardest; writers exit cleanly
 // here, so even `fast` must keep every acknowledged save.
-const cases = multiProcessAdapters.flatMap((a) => (['balanced', 'fast'] as const).map((durability) => [`${a.name}/${durability}`, a, durability] as const));
+const cases = multiProcessAdapters.flatMap((a) =>
+  (['balanced', 'fast'] as const).map((durability) => [`${a.name}/${durability}`, a, durability] as const),
+);
 
 describe.each(cases)('open/close churn while writing: %s', (label, adapter, durability) => {
-  it(`${WRITERS} writers lose nothing while ${OPENERS} processes open and close the store ${OPENS} times each (× ${ROUNDS} rounds)`, { timeout: 240_000 }, async () => {
+  it(`${WRITERS} writers lose nothing while ${OPENERS} processes open and close the store ${OPENS} times each (× ${ROUNDS} rounds)`, {
+    timeout: 240_000,
+  }, async () => {
     const target = adapter.target(dirs.make('churn'), { durability });
     const started = performance.now();
     const acknowledged = new Map<string, Ack>();
@@ -45,7 +49,14 @@ describe.each(cases)('open/close churn while writing: %s', (label, adapter, dura
     let opens = 0;
     for (let round = 0; round < ROUNDS; round++) {
       const writers = Array.from({ length: WRITERS }, (_, writer) =>
-        spawnChild(`churn-r${round}-writer-${writer}`, 'churn-writer.ts', { target, domain: DOMAIN, trace: TRACE, writer, maxSaves: MAX_SAVES, lanes: LANES }),
+        spawnChild(`churn-r${round}-writer-${writer}`, 'churn-writer.ts', {
+          target,
+          domain: DOMAIN,
+          trace: TRACE,
+          writer,
+          maxSaves: MAX_SAVES,
+          lanes: LANES,
+        }),
       );
       const openers = Array.from({ length: OPENERS }, (_, i) =>
         spawnChild(`churn-r${round}-opener-${i}`, 'churn-opener.ts', { target, domain: DOMAIN, trace: TRACE, iterations: OPENS }),

@@ -4,7 +4,7 @@
  */
 import { childParams, codeOf, receive, runChild, send } from '../harness/child-runtime.js';
 import type { Message } from '../harness/protocol.js';
-import { type StoreTarget, openStore } from '../harness/stores.js';
+import { openStore, type StoreTarget } from '../harness/stores.js';
 
 interface Params {
   readonly target: StoreTarget;

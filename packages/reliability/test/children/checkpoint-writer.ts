@@ -1,7 +1,7 @@
 /** Saves `count` checkpoints on one trace in `lanes` concurrent loops, then reports what each save returned. */
 import { childParams, receive, runChild, send } from '../harness/child-runtime.js';
 import { sha256 } from '../harness/random.js';
-import { type StoreTarget, openStore } from '../harness/stores.js';
+import { openStore, type StoreTarget } from '../harness/stores.js';
 
 interface Params {
   readonly target: StoreTarget;

@@ -1,6 +1,6 @@
 /** Opens and closes the store `iterations` times (createStore, one read, close), as fast as it can. */
 import { childParams, receive, runChild, send } from '../harness/child-runtime.js';
-import { type StoreTarget, openStore } from '../harness/stores.js';
+import { openStore, type StoreTarget } from '../harness/stores.js';
 
 interface Params {
   readonly target: StoreTarget;

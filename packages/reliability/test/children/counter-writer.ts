@@ -1,6 +1,6 @@
 /** Increments one counter `count` times in `lanes` concurrent loops, then reports every value it got back. */
 import { childParams, receive, runChild, send } from '../harness/child-runtime.js';
-import { type StoreTarget, openStore } from '../harness/stores.js';
+import { openStore, type StoreTarget } from '../harness/stores.js';
 
 interface Params {
   readonly target: StoreTarget;

@@ -6,9 +6,9 @@
  */
 import { webcrypto } from 'node:crypto';
 import { childParams, receive, runChild, send } from '../harness/child-runtime.js';
-import { Rng, sha256 } from '../harness/random.js';
-import { type StoreTarget, openStore } from '../harness/stores.js';
 import { CRASH_DOMAINS, CRASH_TRACE, type CrashAck, counterKey, kvKey } from '../harness/crash-layout.js';
+import { Rng, sha256 } from '../harness/random.js';
+import { openStore, type StoreTarget } from '../harness/stores.js';
 
 interface Params {
   readonly target: StoreTarget;

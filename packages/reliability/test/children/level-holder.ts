@@ -4,7 +4,7 @@
  * (a same-process second open must share the handle, not drop the lock).
  */
 import { childParams, receive, runChild, send } from '../harness/child-runtime.js';
-import { type StoreTarget, openStore } from '../harness/stores.js';
+import { openStore, type StoreTarget } from '../harness/stores.js';
 
 interface Params {
   readonly target: StoreTarget;

@@ -1,6 +1,6 @@
 /** Tries once to use a domain of `target` and reports whether it opened, the error code, and how long it took. */
 import { childParams, codeOf, runChild, send } from '../harness/child-runtime.js';
-import { type StoreTarget, loadAdapter, openStore } from '../harness/stores.js';
+import { loadAdapter, openStore, type StoreTarget } from '../harness/stores.js';
 
 interface Params {
   readonly target: StoreTarget;

@@ -2,7 +2,7 @@
  * The adapters under test, for the parent (test) side. Tests choose among them by capability, never
  * by name; a child gets the `source` of its adapter and imports only that one.
  */
-import { type AdapterSource, type AnyAdapter, type StoreTarget, loadAdapter } from './stores.js';
+import { type AdapterSource, type AnyAdapter, loadAdapter, type StoreTarget } from './stores.js';
 
 /** Every persistent adapter package of the workspace. */
 const SOURCES: readonly AdapterSource[] = [
@@ -23,7 +23,12 @@ export interface AdapterUnderTest {
 const all: AdapterUnderTest[] = await Promise.all(
   SOURCES.map(async (source) => {
     const adapter = await loadAdapter(source);
-    return { name: adapter.name, adapter, source, target: (dataDir: string, options?: Record<string, unknown>) => ({ dataDir, source, options }) };
+    return {
+      name: adapter.name,
+      adapter,
+      source,
+      target: (dataDir: string, options?: Record<string, unknown>) => ({ dataDir, source, options }),
+    };
   }),
 );
 

@@ -5,7 +5,7 @@
  * parent that dies leaves no orphan writing on.
  */
 import { createInterface } from 'node:readline';
-import { type Message, decodeLine, encodeLine } from './protocol.js';
+import { decodeLine, encodeLine, type Message } from './protocol.js';
 
 /** This child's parameters (argv[2], JSON). */
 export function childParams<P>(): P {

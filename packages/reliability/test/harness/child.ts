@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { type ErrorMessage, type Message, decodeLine, encodeLine } from './protocol.js';
-import { REPO_ROOT, childScript } from './paths.js';
+import { childScript, REPO_ROOT } from './paths.js';
+import { decodeLine, type ErrorMessage, encodeLine, type Message } from './protocol.js';
 
 /** How a child ended. */
 export interface ExitInfo {

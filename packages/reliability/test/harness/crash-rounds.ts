@@ -146,7 +146,10 @@ export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
         }
       }
       if (child.exit?.signal !== 'SIGKILL') {
-        problem('writer', `round ${round} writer ${writer} exited by itself (${JSON.stringify(child.exit)}): ${child.stderr.slice(-2_000)}`);
+        problem(
+          'writer',
+          `round ${round} writer ${writer} exited by itself (${JSON.stringify(child.exit)}): ${child.stderr.slice(-2_000)}`,
+        );
       }
     });
     report.acknowledged += fresh.length;
@@ -154,7 +157,10 @@ export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
     try {
       await withStore(target, (store) => verify(store, model, last ? undefined : fresh, round, problem, report));
     } catch (error) {
-      problem('corrupt', `round ${round}: reopening or reading failed: ${(error as { code?: string }).code ?? ''} ${(error as Error).message}`);
+      problem(
+        'corrupt',
+        `round ${round}: reopening or reading failed: ${(error as { code?: string }).code ?? ''} ${(error as Error).message}`,
+      );
       report.rounds = round + 1;
       break;
     }
@@ -193,7 +199,8 @@ async function verify(
     seqOf.set(info.id, info.seq);
     if (info.seq !== listed.length - i) problem('corrupt', `${at}: list position ${i} has seq ${info.seq}, expected ${listed.length - i}`);
     const newer = listed[i - 1];
-    if (newer !== undefined && !(newer.id > info.id)) problem('corrupt', `${at}: id of seq ${info.seq} (${info.id}) is not below that of seq ${newer.seq} (${newer.id})`);
+    if (newer !== undefined && !(newer.id > info.id))
+      problem('corrupt', `${at}: id of seq ${info.seq} (${info.id}) is not below that of seq ${newer.seq} (${newer.id})`);
   });
 
   const cpAcks = fresh ? fresh.filter((a): a is CpAck => a.t === 'cp') : [...model.checkpoints.values()];
@@ -205,7 +212,10 @@ async function verify(
       continue;
     }
     if (blob.seq !== ack.seq || seqOf.get(ack.id) !== ack.seq) {
-      problem('corrupt', `${at}: checkpoint ${ack.id} acknowledged with seq ${ack.seq}, stored seq ${blob.seq}, listed seq ${seqOf.get(ack.id)}`);
+      problem(
+        'corrupt',
+        `${at}: checkpoint ${ack.id} acknowledged with seq ${ack.seq}, stored seq ${blob.seq}, listed seq ${seqOf.get(ack.id)}`,
+      );
     }
     if (blob.data.length !== ack.size || sha256(blob.data) !== ack.sha) {
       problem('corrupt', `${at}: checkpoint ${ack.id} data differs (${blob.data.length} B vs ${ack.size} B acknowledged)`);

@@ -1,4 +1,4 @@
-import { type Adapter, type Store, createStore } from '@agentstore/core';
+import { type Adapter, createStore, type Store } from '@agentstore/core';
 
 /** Where an adapter is exported from, so a child process imports only the adapter it uses. */
 export interface AdapterSource {
