@@ -1,0 +1,106 @@
+import { Recorder } from './stats.js';
+
+/** One operation; `i` is a per-subject running index (keys, trace steps). Sync results are not awaited. */
+export type Op = (i: number) => unknown;
+
+/** How much of an operation to run. */
+export interface Budget {
+  /** Measured operations per subject (before `maxMs` cuts it short). */
+  readonly ops: number;
+  /** Untimed operations per subject before the first measured one. */
+  readonly warmup: number;
+  /** Measured time cap per subject, in ms, across all rounds. */
+  readonly maxMs: number;
+  /** Rounds the subjects alternate in, so machine noise falls on both alike. */
+  readonly rounds: number;
+}
+
+/** A contender in a comparison: a label and the operation it runs. */
+export interface Contender {
+  readonly label: string;
+  readonly op: Op;
+}
+
+const now = (): bigint => process.hrtime.bigint();
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** Runs `op` for indexes `[from, from + count)`, one awaited at a time, until `deadlineNs`. */
+async function serial(op: Op, from: number, count: number, deadlineNs: bigint, rec?: Recorder): Promise<number> {
+  const t0 = now();
+  let done = 0;
+  while (done < count) {
+    const s = now();
+    const r = op(from + done);
+    if (isThenable(r)) await r;
+    const e = now();
+    done++;
+    rec?.add(Number(e - s));
+    if (e > deadlineNs) break;
+  }
+  rec?.addWall(Number(now() - t0));
+  return done;
+}
+
+/**
+ * Measures each contender's `op` awaited one at a time. Rounds alternate the order of contenders
+ * (A B, B A, …) so a burst of load on the machine does not land on one side only.
+ */
+export async function compareSerial(contenders: readonly Contender[], budget: Budget): Promise<Recorder[]> {
+  const recs = contenders.map(() => new Recorder(budget.ops));
+  const cursors = contenders.map(() => 0);
+  const spentNs = contenders.map(() => 0n);
+  const far = now() + 3_600_000_000_000n;
+  for (let c = 0; c < contenders.length; c++) {
+    cursors[c] = await serial((contenders[c] as Contender).op, 0, budget.warmup, far);
+  }
+  const perRound = Math.ceil(budget.ops / budget.rounds);
+  const capNs = BigInt(Math.round(budget.maxMs * 1e6));
+  for (let r = 0; r < budget.rounds; r++) {
+    const order = contenders.map((_, i) => i);
+    if (r % 2 === 1) order.reverse();
+    for (const c of order) {
+      const rec = recs[c] as Recorder;
+      const left = Math.min(perRound, budget.ops - rec.count);
+      const spent = spentNs[c] as bigint;
+      if (left <= 0 || spent >= capNs) continue;
+      const start = now();
+      cursors[c] =
+        (cursors[c] as number) + (await serial((contenders[c] as Contender).op, cursors[c] as number, left, start + capNs - spent, rec));
+      spentNs[c] = spent + (now() - start);
+    }
+  }
+  return recs;
+}
+
+/**
+ * Runs `width` operations at once per round (latency: from issue to settle), `rounds` times or until
+ * `maxMs`; ops/s is operations over the rounds' wall time.
+ */
+export async function measureConcurrent(op: Op, width: number, rounds: number, warmupRounds: number, maxMs: number): Promise<Recorder> {
+  const rec = new Recorder(width * rounds);
+  let cursor = 0;
+  const round = async (record: boolean): Promise<void> => {
+    const t0 = now();
+    const pending: Array<Promise<unknown>> = [];
+    for (let k = 0; k < width; k++) {
+      const s = now();
+      pending.push(
+        Promise.resolve(op(cursor++)).then(() => {
+          if (record) rec.add(Number(now() - s));
+        }),
+      );
+    }
+    await Promise.all(pending);
+    if (record) rec.addWall(Number(now() - t0));
+  };
+  for (let r = 0; r < warmupRounds; r++) await round(false);
+  const deadline = now() + BigInt(Math.round(maxMs * 1e6));
+  for (let r = 0; r < rounds; r++) {
+    await round(true);
+    if (now() > deadline) break;
+  }
+  return rec;
+}

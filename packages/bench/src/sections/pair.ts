@@ -1,0 +1,54 @@
+import type { Context } from '../context.js';
+import { type Budget, compareSerial, type Op } from '../measure.js';
+import { comparedRow, type Row, type TargetCheck } from '../results.js';
+import type { Summary } from '../stats.js';
+
+/** What a compared pair of rows is about. */
+export interface PairSpec {
+  readonly section: string;
+  readonly op: string;
+  readonly backend: string;
+  readonly budget: Budget;
+  /** The agentstore side's label (default `agentstore`). */
+  readonly impl?: string;
+  readonly baselineLabel: string;
+  readonly note?: string;
+  /** Issue 5's targets for the agentstore row, from the two summaries. */
+  readonly targets?: (ours: Summary, theirs: Summary) => TargetCheck[];
+}
+
+/**
+ * Measures `ours` and `theirs` alternately and adds two rows: the baseline's, then agentstore's with
+ * the ratios. Returns agentstore's row.
+ */
+export async function runPair(ctx: Context, spec: PairSpec, ours: Op, theirs: Op): Promise<Row> {
+  const impl = spec.impl ?? 'agentstore';
+  ctx.progress.step(`${spec.section} · ${spec.op} · ${spec.backend}: ${impl} vs ${spec.baselineLabel}`);
+  globalThis.gc?.();
+  const [a, b] = await compareSerial(
+    [
+      { label: impl, op: ours },
+      { label: spec.baselineLabel, op: theirs },
+    ],
+    spec.budget,
+  );
+  const oursSummary = (a as NonNullable<typeof a>).summary();
+  const theirsSummary = (b as NonNullable<typeof b>).summary();
+  const base = { section: spec.section, op: spec.op, backend: spec.backend };
+  ctx.results.add({ ...base, impl: spec.baselineLabel, summary: theirsSummary });
+  const targets = spec.targets?.(oursSummary, theirsSummary);
+  return ctx.results.add({
+    ...comparedRow(
+      { ...base, ...(spec.note ? { note: spec.note } : {}), ...(targets?.length ? { targets } : {}) },
+      oursSummary,
+      theirsSummary,
+      spec.baselineLabel,
+      impl,
+    ),
+  });
+}
+
+/** `ours` throughput at least `min` × `theirs`. */
+export const throughputAtLeast =
+  (min: number) =>
+  (ours: Summary, theirs: Summary): TargetCheck[] => [{ text: `ops/s ≥ ${min}× raw`, pass: ours.opsPerSec >= min * theirs.opsPerSec }];

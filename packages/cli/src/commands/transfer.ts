@@ -1,0 +1,67 @@
+import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { storeAdmin } from '@agentstore/core';
+import { ExportHash, type ExportHeader, entryLine, FORMAT, openExport, VERSION } from '../export-format.js';
+import { startProgress } from '../progress.js';
+import { type CommandContext, withStore } from './context.js';
+
+async function writeLine(stream: NodeJS.WritableStream, line: string): Promise<void> {
+  if (!stream.write(`${line}\n`)) await once(stream, 'drain');
+}
+
+/** `export <domain> [--out file]`: every raw entry of the domain as JSONL (stdout without `--out`). */
+export async function exportDomain(ctx: CommandContext, domain: string, opts: { out?: string }): Promise<void> {
+  const file: WriteStream | undefined = opts.out === undefined ? undefined : createWriteStream(opts.out);
+  const stream = file ?? process.stdout;
+  try {
+    const summary = await withStore(ctx.global, async (store) => {
+      const admin = storeAdmin(store);
+      const route = await admin.open(domain);
+      const kind = (await admin.kind(domain)) ?? null;
+      const header: ExportHeader = {
+        format: FORMAT,
+        version: VERSION,
+        domain,
+        kind,
+        adapter: route.adapter,
+        exportedAt: new Date().toISOString(),
+      };
+      await writeLine(stream, JSON.stringify(header));
+      const hash = new ExportHash();
+      const progress = startProgress(`export ${domain}`, 0, file !== undefined && !ctx.out.json);
+      for await (const [key, value] of admin.entries(domain)) {
+        hash.add(key, value);
+        await writeLine(stream, entryLine(key, value, kind));
+        if (hash.count % 1000 === 0) progress.update(hash.count, hash.count);
+      }
+      progress.stop();
+      const sha256 = hash.digest();
+      await writeLine(stream, JSON.stringify({ end: true, entries: hash.count, sha256 }));
+      return { domain, kind, adapter: route.adapter, entries: hash.count, sha256 };
+    });
+    if (file) {
+      file.end();
+      await once(file, 'close');
+      ctx.out.object({ ...summary, file: opts.out });
+    }
+  } finally {
+    if (file && !file.closed) file.destroy();
+  }
+}
+
+/** `import <domain> <file>`: checks the whole file first, then writes its entries into an empty domain. */
+export async function importDomain(ctx: CommandContext, domain: string, file: string, opts: { replace?: boolean }): Promise<void> {
+  const parsed = await openExport(file);
+  const written = await withStore(ctx.global, async (store) => {
+    const progress = startProgress(`import ${domain}`, parsed.entries, !ctx.out.json);
+    try {
+      return await storeAdmin(store).load(domain, parsed.entriesOf(), {
+        replace: opts.replace === true,
+        onProgress: (n) => progress.update(n),
+      });
+    } finally {
+      progress.stop();
+    }
+  });
+  ctx.out.object({ domain, from: file, kind: parsed.header.kind, entries: written });
+}

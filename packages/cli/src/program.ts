@@ -1,0 +1,117 @@
+import { Command, CommanderError } from 'commander';
+import { backup, restore } from './commands/backup.js';
+import type { CommandContext, GlobalOptions } from './commands/context.js';
+import { doctor } from './commands/doctor.js';
+import { inspect } from './commands/inspect.js';
+import { prune, truncate } from './commands/maintain.js';
+import { migrate } from './commands/migrate.js';
+import { checkpoints, get, ls, traces } from './commands/read.js';
+import { exportDomain, importDomain } from './commands/transfer.js';
+import { describeError, EXIT, makeOutput } from './output.js';
+
+/** Builds the `agentstore` command; `setExit` receives a command's own exit code (doctor). */
+function build(setExit: (code: number) => void): Command {
+  const program = new Command('agentstore')
+    .description('Look inside an agentstore, back it up, and move domains between backends.')
+    .option('-c, --config <file>', 'config file (default: ./agentstore.config.json)')
+    .option('--data-dir <dir>', 'data directory (overrides the config)')
+    .option('--json', 'machine-readable JSON output')
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({ outputError: () => {} });
+  const ctx = (): CommandContext => {
+    const global = program.opts<GlobalOptions>();
+    return { global, out: makeOutput(global.json === true) };
+  };
+  program
+    .command('inspect')
+    .alias('stats')
+    .description('every domain: adapter, kind, records, bytes, counters')
+    .action(() => inspect(ctx()));
+  program
+    .command('ls <domain>')
+    .description('list kv entries (checkpoint traces, journal streams)')
+    .option('--prefix <key>', 'key prefix (JSON tuple or string)')
+    .option('--limit <n>', 'at most n rows (default 100)')
+    .action((domain: string, o: { prefix?: string; limit?: string }) => ls(ctx(), domain, o));
+  program
+    .command('get <domain> <key>')
+    .description('one kv value, as typed JSON')
+    .action((domain: string, key: string) => get(ctx(), domain, key));
+  program
+    .command('traces <domain>')
+    .description('trace ids of a checkpoints domain')
+    .option('--prefix <text>')
+    .option('--after <trace>')
+    .option('--limit <n>')
+    .action((domain: string, o: { prefix?: string; after?: string; limit?: string }) => traces(ctx(), domain, o));
+  program
+    .command('checkpoints <domain> <trace>')
+    .description("a trace's checkpoints, newest first")
+    .option('--limit <n>', 'at most n (default 20)')
+    .action((domain: string, trace: string, o: { limit?: string }) => checkpoints(ctx(), domain, trace, o));
+  program
+    .command('export <domain>')
+    .description('every raw entry of a domain as JSONL (lossless, any kind)')
+    .option('-o, --out <file>', 'write to a file instead of stdout')
+    .action((domain: string, o: { out?: string }) => exportDomain(ctx(), domain, o));
+  program
+    .command('import <domain> <file>')
+    .description('load an export into an empty domain (checked against its trailer first)')
+    .option('--replace', 'clear the domain first')
+    .action((domain: string, file: string, o: { replace?: boolean }) => importDomain(ctx(), domain, file, o));
+  program
+    .command('backup')
+    .description('consistent online copy of every persistent domain, while writers go on')
+    .requiredOption('-o, --out <dir>', 'empty or new directory')
+    .action((o: { out: string }) => backup(ctx(), o));
+  program
+    .command('restore')
+    .description('copy a backup into the (stopped) data directory and verify it')
+    .requiredOption('--from <dir>', 'a directory written by backup')
+    .option('--force', 'move a non-empty data directory aside first')
+    .action((o: { from: string; force?: boolean }) => restore(ctx(), o));
+  program
+    .command('doctor')
+    .description('integrity check of every backend and a full read of every domain (exit 3 on a fault)')
+    .action(async () => setExit(await doctor(ctx())));
+  program
+    .command('prune <domain>')
+    .description('keep the newest N checkpoints of every trace')
+    .option('--keep <n>')
+    .option('--trace <trace>', 'only this trace')
+    .action((domain: string, o: { keep?: string; trace?: string }) => prune(ctx(), domain, o));
+  program
+    .command('truncate <domain> <stream>')
+    .description('drop journal entries before a sequence number')
+    .option('--before <seq>')
+    .action((domain: string, stream: string, o: { before?: string }) => truncate(ctx(), domain, stream, o));
+  program
+    .command('migrate <domain>')
+    .description('move a domain to another backend and rewrite the config route')
+    .requiredOption('--to <adapter>', 'target adapter')
+    .option('--options <json>', 'target route options, e.g. \'{"durability":"strict"}\'')
+    .action((domain: string, o: { to: string; options?: string }) => migrate(ctx(), domain, o));
+  return program;
+}
+
+/** Runs the CLI with `argv` (as `process.argv`); resolves to the exit code. Errors print one line. */
+export async function run(argv: readonly string[]): Promise<number> {
+  let exitCode: number = EXIT.ok;
+  const program = build((code) => {
+    exitCode = code;
+  });
+  try {
+    await program.parseAsync([...argv]);
+    return exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
+      process.stderr.write(`error USAGE: ${err.message.replace(/^error: /, '')}\n`);
+      return EXIT.usage;
+    }
+    const { line, exitCode: code } = describeError(err);
+    process.stderr.write(`${line}\n`);
+    return code;
+  }
+}
