@@ -1,112 +1,102 @@
 import type { ByteRange, Bytes, DomainBackend, Tx } from '../spi/backend.js';
-import { fromLatin1, indexOf, toLatin1, window } from './sorted-keys.js';
+import { SortedKeys, toLatin1 } from './sorted-keys.js';
 
-/** One memory domain: a sorted key array beside a map, both keyed by latin1 strings. */
+/** A stored entry: the key's bytes beside its value, so scans never rebuild keys. */
+type Entry = readonly [key: Uint8Array, value: Uint8Array];
+
+/** Whether a latin1 key falls inside `range`'s bounds (limit and order ignored). */
+function inBounds(key: string, range: ByteRange): boolean {
+  if (range.gte && key < toLatin1(range.gte)) return false;
+  if (range.gt && key <= toLatin1(range.gt)) return false;
+  if (range.lt && key >= toLatin1(range.lt)) return false;
+  if (range.lte && key > toLatin1(range.lte)) return false;
+  return true;
+}
+
+/**
+ * One memory domain: a chunked sorted key list beside a map of entries. Values are copied on the
+ * way in; what reads return is the stored bytes, which core only reads.
+ */
 export class MemoryBackend implements DomainBackend {
-  #keys: string[] = [];
-  #values = new Map<string, Uint8Array>();
+  readonly #order = new SortedKeys();
+  readonly #entries = new Map<string, Entry>();
 
   async get(key: Bytes): Promise<Bytes | undefined> {
-    return this.#read(key);
+    return this.#entries.get(toLatin1(key))?.[1];
   }
 
   async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
-    return keys.map((k) => this.#read(k));
+    return keys.map((k) => this.#entries.get(toLatin1(k))?.[1]);
   }
 
   async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
-    // Snapshot the window first so writes made while the caller iterates do not shift it.
+    // Collected first, so writes made while the caller iterates neither shift nor break the scan.
     for (const entry of this.#rangeSync(range)) yield entry;
   }
 
   async count(range: ByteRange): Promise<number> {
-    const [start, end] = window(this.#keys, range);
-    return range.limit === undefined ? end - start : Math.min(end - start, range.limit);
+    return this.#order.count(range);
   }
 
   async transact<T>(fn: (tx: Tx) => T): Promise<T> {
-    const writes = new Map<string, Uint8Array | null>();
+    const writes = new Map<string, Entry | null>();
     const tx: Tx = {
       get: (key) => {
-        const k = toLatin1(key);
-        const pending = writes.get(k);
-        if (pending !== undefined) return pending === null ? undefined : pending.slice();
-        return this.#read(key);
+        const pending = writes.get(toLatin1(key));
+        return pending === undefined ? this.#entries.get(toLatin1(key))?.[1] : (pending?.[1] ?? undefined);
       },
       range: (range) => this.#rangeWith(range, writes),
-      put: (key, value) => void writes.set(toLatin1(key), value.slice()),
+      put: (key, value) => void writes.set(toLatin1(key), [key.slice(), value.slice()]),
       del: (key) => void writes.set(toLatin1(key), null),
     };
     const result = fn(tx);
-    for (const [k, v] of writes) {
-      if (v === null) this.#delete(k);
-      else this.#set(k, v);
+    for (const [k, entry] of writes) {
+      if (entry === null) {
+        if (this.#entries.delete(k)) this.#order.remove(k);
+      } else {
+        if (!this.#entries.has(k)) this.#order.insert(k);
+        this.#entries.set(k, entry);
+      }
     }
     return result;
   }
 
   async clear(): Promise<void> {
-    this.#keys = [];
-    this.#values.clear();
+    this.#order.clear();
+    this.#entries.clear();
   }
 
   async sizeBytes(): Promise<number> {
     let total = 0;
-    for (const [k, v] of this.#values) total += k.length + v.byteLength;
+    for (const [key, value] of this.#entries.values()) total += key.byteLength + value.byteLength;
     return total;
   }
 
-  #read(key: Bytes): Bytes | undefined {
-    return this.#values.get(toLatin1(key))?.slice();
-  }
-
   #rangeSync(range: ByteRange): Array<[Bytes, Bytes]> {
-    const [start, end] = window(this.#keys, range);
-    const limit = range.limit ?? Number.POSITIVE_INFINITY;
     const out: Array<[Bytes, Bytes]> = [];
-    if (range.reverse) {
-      for (let i = end - 1; i >= start && out.length < limit; i--) out.push(this.#entryAt(i));
-    } else {
-      for (let i = start; i < end && out.length < limit; i++) out.push(this.#entryAt(i));
+    for (const k of this.#order.keys(range)) {
+      const [key, value] = this.#entries.get(k) as Entry;
+      out.push([key, value]);
     }
     return out;
   }
 
   /** A range read inside a transaction: committed entries merged with the transaction's writes. */
-  #rangeWith(range: ByteRange, writes: Map<string, Uint8Array | null>): Array<[Bytes, Bytes]> {
+  #rangeWith(range: ByteRange, writes: Map<string, Entry | null>): Array<[Bytes, Bytes]> {
     if (writes.size === 0) return this.#rangeSync(range);
-    const merged = new Map<string, Uint8Array>();
-    for (const [k, v] of this.#rangeSync({ ...range, limit: undefined })) merged.set(toLatin1(k), v);
-    const probe = [''];
-    for (const [k, v] of writes) {
-      probe[0] = k;
-      const [s, e] = window(probe, range);
-      if (s === e) continue;
-      if (v === null) merged.delete(k);
-      else merged.set(k, v.slice());
+    const merged = new Map<string, Entry>();
+    for (const k of this.#order.keys({ ...range, limit: undefined })) merged.set(k, this.#entries.get(k) as Entry);
+    for (const [k, entry] of writes) {
+      if (!inBounds(k, range)) continue;
+      if (entry === null) merged.delete(k);
+      else merged.set(k, entry);
     }
     const keys = [...merged.keys()].sort();
     if (range.reverse) keys.reverse();
     const limited = range.limit === undefined ? keys : keys.slice(0, range.limit);
-    return limited.map((k) => [fromLatin1(k), merged.get(k) as Uint8Array]);
-  }
-
-  #entryAt(i: number): [Bytes, Bytes] {
-    const k = this.#keys[i] as string;
-    return [fromLatin1(k), (this.#values.get(k) as Uint8Array).slice()];
-  }
-
-  #set(k: string, v: Uint8Array): void {
-    if (!this.#values.has(k)) {
-      const at = indexOf(this.#keys, k);
-      this.#keys.splice(~at, 0, k);
-    }
-    this.#values.set(k, v);
-  }
-
-  #delete(k: string): void {
-    if (!this.#values.delete(k)) return;
-    const at = indexOf(this.#keys, k);
-    if (at >= 0) this.#keys.splice(at, 1);
+    return limited.map((k) => {
+      const [key, value] = merged.get(k) as Entry;
+      return [key, value];
+    });
   }
 }
