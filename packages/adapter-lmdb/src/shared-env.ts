@@ -45,7 +45,7 @@ export class SharedEnv {
     }
     try {
       mkdirSync(path, { recursive: true });
-      const root = open({
+      const root = openWithRetry({
         path,
         // lmdb takes a path with an extension for a file; ours is always a directory.
         noSubdir: false,
@@ -57,7 +57,7 @@ export class SharedEnv {
         noSync: false,
         overlappingSync: false,
         ...(options.mapSizeMb !== undefined && { mapSize: options.mapSizeMb * 1024 * 1024 }),
-      }) as RootDatabase;
+      });
       const env = new SharedEnv(path, root);
       registry.set(path, env);
       return env;
@@ -127,3 +127,19 @@ export class SharedEnv {
 
 /** Open environments of this process by absolute path. */
 const registry = new Map<string, SharedEnv>();
+
+// lmdb-js 3.5.6 sometimes fails to reopen an environment this process closed a moment ago: its cached
+// read transaction is renewed twice and the open throws EINVAL ("No transaction to renew"). Opening
+// is idempotent, so a bounded retry is safe; any other error surfaces at once.
+const OPEN_ATTEMPTS = 4;
+
+function openWithRetry(options: Parameters<typeof open>[0]): RootDatabase {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return open(options) as RootDatabase;
+    } catch (err) {
+      const transient = err instanceof Error && /renew/i.test(err.message);
+      if (!transient || attempt >= OPEN_ATTEMPTS) throw err;
+    }
+  }
+}
