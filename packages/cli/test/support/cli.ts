@@ -1,0 +1,59 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The package directory: children run from it so `--import tsx` resolves. */
+export const CLI_DIR = join(here, '..', '..');
+const BIN = join(CLI_DIR, 'src', 'bin.ts');
+
+/** Node arguments that run a TypeScript entry point from source. */
+export function tsNode(entry: string, args: readonly string[]): string[] {
+  return ['--conditions=source', '--import', 'tsx', entry, ...args];
+}
+
+/** The result of one run of the real `agentstore` bin. */
+export interface CliResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `agentstore <args>` as a child process (no TTY, so no progress bars). */
+export function cli(args: readonly string[]): Promise<CliResult> {
+  const child = spawn(process.execPath, tsNode(BIN, args), { cwd: CLI_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (c: Buffer) => {
+    stdout += c.toString();
+  });
+  child.stderr.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
+}
+
+/** Starts a fixture script as a child process. */
+export function startChild(fixture: string, args: readonly string[]): ChildProcess {
+  return spawn(process.execPath, tsNode(join(here, '..', 'fixtures', fixture), args), {
+    cwd: CLI_DIR,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+}
+
+/** Resolves once the child printed a line matching `pattern`. */
+export function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffered = '';
+    const onData = (c: Buffer): void => {
+      buffered += c.toString();
+      const line = buffered.split('\n').find((l) => pattern.test(l));
+      if (line !== undefined) {
+        child.stdout?.off('data', onData);
+        resolve(line);
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.on('exit', (code) => reject(new Error(`child exited (${code}) before printing ${pattern}`)));
+  });
+}
