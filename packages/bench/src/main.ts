@@ -15,6 +15,7 @@ import { Progress } from './progress.js';
 import { renderReport, writeJson } from './report.js';
 import { Results } from './results.js';
 import { checkpointSection, groupCommitSection } from './sections/checkpoints.js';
+import { kindsSection } from './sections/kinds.js';
 import { kvSection } from './sections/kv.js';
 import { langgraphSection, loadAgentstoreSaver } from './sections/langgraph.js';
 import { startupSection } from './sections/startup.js';
@@ -74,7 +75,7 @@ try {
   const saver = await loadAgentstoreSaver();
   if (typeof saver === 'string') results.skip('langgraph', saver);
   for (const name of BACKENDS) {
-    const wanted = ['kv', 'checkpoints', 'group-commit', 'langgraph'].filter((s) => selected(ctx, s, name));
+    const wanted = ['kv', 'checkpoints', 'group-commit', 'kinds', 'langgraph'].filter((s) => selected(ctx, s, name));
     if (wanted.length === 0) continue;
     const b = await openBackend(ctx, name);
     if (typeof b === 'string') {
@@ -105,6 +106,7 @@ try {
           }),
         );
       }
+      if (wanted.includes('kinds')) await phase(`kinds:${name}`, () => kindsSection(ctx, name, b.store));
       if (wanted.includes('langgraph') && (name === 'sqlite' || name === 'lmdb') && typeof saver !== 'string') {
         await phase(`langgraph:${name}`, () => langgraphSection(ctx, name, b.store, saver));
       }
