@@ -52,7 +52,7 @@ describe.each(persistentAdapters.map((a) => [a.name, a] as const))('artifacts un
     });
     await child.take('loaded', 60_000);
     release([child]);
-    await child.take('reserved', 30_000);
+    const heldUntil = (await child.take('reserved', 30_000)).expiresAt as number;
     // Piece 5 is pulled only after pieces 1-4 were committed as one batch: both streams have chunks on disk.
     await child.take((m) => m.t === 'piece' && m.stream === 'reserved-stream' && (m.i as number) >= 5, 30_000);
     await child.take((m) => m.t === 'piece' && m.stream === 'plain-stream' && (m.i as number) >= 5, 30_000);
@@ -83,7 +83,7 @@ describe.each(persistentAdapters.map((a) => [a.name, a] as const))('artifacts un
       expect(before.pendingBlobs, `${where}: the killed streams left unfinished chunks`).toBeGreaterThanOrEqual(2);
       expect(before.orphanBlobs, where).toBe(0);
       // The held reservation is live until its ttl: the key cannot be reserved, getOrWait waits.
-      if (Date.now() - killedAt < TTL_MS - 300) await expect(a.reserve('held')).rejects.toMatchObject({ code: 'CONFLICT' });
+      if (Date.now() < heldUntil - 300) await expect(a.reserve('held')).rejects.toMatchObject({ code: 'CONFLICT' });
 
       await sleep(Math.max(0, killedAt + TTL_MS + 100 - Date.now()));
       expect(await a.getOrWait('held', 5_000), where).toBeUndefined();
@@ -124,18 +124,19 @@ describe.each(persistentAdapters.map((a) => [a.name, a] as const))('artifacts un
         { key: 'long', ttlMs: 600_000 },
       ],
     });
-    await holder.take('leased', 60_000);
-    const leasedAt = Date.now();
+    // The holder's own expiry times: a slow pipe must not make the parent believe a lapsed lease is live.
+    const expires = (await holder.take('leased', 60_000)).expires as Record<string, number>;
+    const shortUntil = expires.short as number;
     await holder.kill();
 
     const store = await openStore(target);
     try {
       const a = store.artifacts(DOMAIN);
-      if (Date.now() - leasedAt < TTL_MS - 300) {
+      if (Date.now() < shortUntil - 300) {
         // Both blobs are pinned by a dead process's leases: no room until one lapses.
         await expect(a.put('x', blobData('x', 100))).rejects.toMatchObject({ code: 'BUSY' });
       }
-      await sleep(Math.max(0, leasedAt + TTL_MS + 100 - Date.now()));
+      await sleep(Math.max(0, shortUntil + 100 - Date.now()));
       expect((await a.stat('short'))?.leases).toBe(0);
       expect((await a.stat('long'))?.leases).toBe(1);
       await a.put('x', blobData('x', 100)); // evicts 'short': its lease lapsed

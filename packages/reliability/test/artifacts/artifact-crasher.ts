@@ -38,11 +38,13 @@ runChild(
     const store = await openStore(target);
     const a = store.artifacts(DOMAIN, { reservationTtlMs: ttlMs, ...(budgetBytes === undefined ? {} : { budgetBytes }) });
     if (mode === 'lease') {
+      const expires: Record<string, number> = {};
       for (const { key, ttlMs: ttl } of leases) {
         const lease = await a.checkout(key, { ttlMs: ttl });
         if (lease === undefined) throw new Error(`nothing to lease under ${key}`);
+        expires[key] = lease.expiresAt;
       }
-      send({ t: 'leased' });
+      send({ t: 'leased', expires });
       await receive('never');
       return;
     }
@@ -58,8 +60,8 @@ runChild(
     send({ t: 'loaded' });
     await receive('go');
     const rng = new Rng(seed);
-    await a.reserve('held');
-    send({ t: 'reserved' });
+    const held = await a.reserve('held');
+    send({ t: 'reserved', expiresAt: held.expiresAt });
     const reserved = await a.reserve('reserved-stream');
     const streams = [reserved.commitStream(endless('reserved-stream')), a.putStream('plain-stream', endless('plain-stream'))];
     const puts = (async () => {
