@@ -30,74 +30,91 @@ export class KvStore<V> implements DomainStore<V> {
     this.#codec = codec ?? (defaultCodec as Codec<V>);
   }
 
-  get(key: Key): Promise<V | undefined> {
-    return guard(async () => {
+  async get(key: Key): Promise<V | undefined> {
+    try {
       const k = encodeKey(key);
-      const d = await this.#readable();
+      const d = this.#ready() ?? (await this.#readable());
       const bytes = await d.backend.get(k);
-      return this.#decodeWithPending(d, k, bytes);
-    });
+      if (this.#buffered(d)) return await this.#decodeWithPending(d, k, bytes);
+      return bytes === undefined ? undefined : decodeValue(this.#codec, bytes);
+    } catch (err) {
+      throw toStoreError(err);
+    }
   }
 
-  getMany(keys: readonly Key[]): Promise<Array<V | undefined>> {
-    return guard(async () => {
+  async getMany(keys: readonly Key[]): Promise<Array<V | undefined>> {
+    try {
       const encoded = keys.map((k) => encodeKey(k));
-      const d = await this.#readable();
+      const d = this.#ready() ?? (await this.#readable());
       const values = await d.backend.getMany(encoded);
       const out: Array<V | undefined> = [];
-      for (let i = 0; i < values.length; i++) out.push(await this.#decodeWithPending(d, encoded[i] as Uint8Array, values[i]));
+      for (let i = 0; i < values.length; i++) {
+        const bytes = values[i];
+        if (this.#buffered(d)) out.push(await this.#decodeWithPending(d, encoded[i] as Uint8Array, bytes));
+        else out.push(bytes === undefined ? undefined : decodeValue(this.#codec, bytes));
+      }
       return out;
-    });
+    } catch (err) {
+      throw toStoreError(err);
+    }
   }
 
-  has(key: Key): Promise<boolean> {
-    return guard(async () => {
+  async has(key: Key): Promise<boolean> {
+    try {
       const k = encodeKey(key);
-      const d = await this.#readable();
+      const d = this.#ready() ?? (await this.#readable());
       if ((await d.backend.get(k)) !== undefined) return true;
       return this.#buffered(d) ? (await this.#counters(d).pendingDelta(k)) !== 0 : false;
-    });
+    } catch (err) {
+      throw toStoreError(err);
+    }
   }
 
-  put(key: Key, value: V): Promise<void> {
-    return guard(async () => {
+  async put(key: Key, value: V): Promise<void> {
+    try {
       const k = encodeKey(key);
-      const d = await this.#resolve();
+      const d = this.#opened() ?? (await this.#resolve());
       const v = encodeValue(this.#codec, value, d.options.maxValueBytes);
       await this.#write(d, (tx) => tx.put(k, v));
-    });
+    } catch (err) {
+      throw toStoreError(err);
+    }
   }
 
-  putMany(entries: ReadonlyArray<readonly [Key, V]>): Promise<void> {
-    return guard(async () => {
-      const d = await this.#resolve();
+  async putMany(entries: ReadonlyArray<readonly [Key, V]>): Promise<void> {
+    try {
+      const d = this.#opened() ?? (await this.#resolve());
       // Everything is encoded and checked before the transaction starts: one bad entry writes nothing.
       const encoded = entries.map(([key, value]) => [encodeKey(key), encodeValue(this.#codec, value, d.options.maxValueBytes)] as const);
       if (encoded.length === 0) return;
       await this.#write(d, (tx) => {
         for (const [k, v] of encoded) tx.put(k, v);
       });
-    });
+    } catch (err) {
+      throw toStoreError(err);
+    }
   }
 
-  delete(key: Key): Promise<boolean> {
-    return guard(async () => {
+  async delete(key: Key): Promise<boolean> {
+    try {
       const k = encodeKey(key);
-      const d = await this.#resolve();
-      return this.#write(d, (tx) => {
+      const d = this.#opened() ?? (await this.#resolve());
+      return await this.#write(d, (tx) => {
         const existed = tx.get(k) !== undefined;
         if (existed) tx.del(k);
         return existed;
       });
-    });
+    } catch (err) {
+      throw toStoreError(err);
+    }
   }
 
-  deleteMany(keys: readonly Key[]): Promise<number> {
-    return guard(async () => {
+  async deleteMany(keys: readonly Key[]): Promise<number> {
+    try {
       const encoded = keys.map((k) => encodeKey(k));
-      const d = await this.#resolve();
+      const d = this.#opened() ?? (await this.#resolve());
       if (encoded.length === 0) return 0;
-      return this.#write(d, (tx) => {
+      return await this.#write(d, (tx) => {
         let removed = 0;
         for (const k of encoded) {
           if (tx.get(k) === undefined) continue;
@@ -106,7 +123,9 @@ export class KvStore<V> implements DomainStore<V> {
         }
         return removed;
       });
-    });
+    } catch (err) {
+      throw toStoreError(err);
+    }
   }
 
   async *entries(range?: Range): AsyncIterable<[Key, V]> {
@@ -169,6 +188,18 @@ export class KvStore<V> implements DomainStore<V> {
       const d = await this.#resolve();
       if (this.#buffered(d)) await this.#counters(d).flush();
     });
+  }
+
+  /** The domain when it is already open: no await on the hot path. */
+  #opened(): OpenDomain | undefined {
+    const d = this.#ctx.resolve(this.#domain);
+    return d instanceof Promise ? undefined : d;
+  }
+
+  /** The domain when it is open and known to hold kv: reads need no kind check then. */
+  #ready(): OpenDomain | undefined {
+    const d = this.#opened();
+    return d && this.#ctx.kinds.isKnown(d.backend, 'kv') ? d : undefined;
   }
 
   async #resolve(): Promise<OpenDomain> {

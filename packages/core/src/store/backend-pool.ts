@@ -24,6 +24,8 @@ export class BackendPool {
   readonly #opening = new Map<string, Promise<OpenDomain>>();
   readonly #open = new Map<string, OpenDomain>();
   readonly #routeKeys = new WeakMap<NormalizedRoute, string>();
+  // Opened domains by route object, then domain: the hot path's lookup, with no string building.
+  #byRoute = new WeakMap<NormalizedRoute, Map<string, OpenDomain>>();
 
   constructor(router: Router, dataDir: string) {
     this.#router = router;
@@ -32,7 +34,11 @@ export class BackendPool {
 
   /** The opened domain for `route`, or undefined when it has not been opened yet. */
   peek(domain: string, route: NormalizedRoute): OpenDomain | undefined {
-    return this.#open.get(this.#key(domain, route));
+    const fast = this.#byRoute.get(route)?.get(domain);
+    if (fast) return fast;
+    const opened = this.#open.get(this.#key(domain, route));
+    if (opened) this.#remember(route, opened);
+    return opened;
   }
 
   /** Opens (once) the domain on `route`. */
@@ -43,6 +49,7 @@ export class BackendPool {
       pending = this.#openDomain(domain, route).then(
         (opened) => {
           this.#open.set(key, opened);
+          this.#remember(route, opened);
           return opened;
         },
         (err: unknown) => {
@@ -81,6 +88,7 @@ export class BackendPool {
         this.#opening.delete(key);
       }
     }
+    this.#byRoute = new WeakMap();
   }
 
   /** Forgets `domain` opened on `route` only (after it moved away from there). */
@@ -88,6 +96,7 @@ export class BackendPool {
     const key = this.#key(domain, route);
     this.#open.delete(key);
     this.#opening.delete(key);
+    this.#byRoute = new WeakMap();
   }
 
   /** Opened domains, for flushing and stats. */
@@ -113,6 +122,7 @@ export class BackendPool {
     this.#instances.clear();
     this.#open.clear();
     this.#opening.clear();
+    this.#byRoute = new WeakMap();
     if (failure !== undefined) throw toStoreError(failure);
   }
 
@@ -121,6 +131,15 @@ export class BackendPool {
     const options = route.options as DomainOptions<Record<string, unknown>>;
     const backend = new GatedBackend(await instance.domain(domain, options));
     return { domain, route, backend, options };
+  }
+
+  #remember(route: NormalizedRoute, opened: OpenDomain): void {
+    let byDomain = this.#byRoute.get(route);
+    if (!byDomain) {
+      byDomain = new Map();
+      this.#byRoute.set(route, byDomain);
+    }
+    byDomain.set(opened.domain, opened);
   }
 
   #key(domain: string, route: NormalizedRoute): string {

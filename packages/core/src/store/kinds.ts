@@ -25,6 +25,11 @@ function wrongKind(domain: string, recorded: string, wanted: DomainKind): StoreE
 export class KindRegistry {
   readonly #known = new WeakMap<DomainBackend, string>();
 
+  /** Whether `backend` is known to hold `kind` already: the hot path's check, with no await. */
+  isKnown(backend: DomainBackend, kind: DomainKind): boolean {
+    return this.#known.get(backend) === kind;
+  }
+
   /** Rejects reads of a domain that holds another kind (one read, then cached). */
   async checkRead(backend: DomainBackend, domain: string, kind: DomainKind): Promise<void> {
     const known = this.#known.get(backend);
