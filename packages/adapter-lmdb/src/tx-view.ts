@@ -26,8 +26,8 @@ export function readRange(db: BinaryDb, range: ByteRange, limit = range.limit): 
  */
 export class TxView implements Tx {
   readonly #db: BinaryDb;
-  /** Buffered writes by latin1 key (which sorts like the bytes); null is a delete. */
-  readonly #writes = new Map<string, Buffer | null>();
+  /** Buffered writes by latin1 key, with the key's bytes kept so `apply` need not rebuild them; null is a delete. */
+  readonly #writes = new Map<string, readonly [key: Buffer, value: Buffer | null]>();
 
   constructor(db: BinaryDb) {
     this.#db = db;
@@ -35,7 +35,7 @@ export class TxView implements Tx {
 
   get(key: Bytes): Bytes | undefined {
     const pending = this.#writes.get(asBuffer(key).toString('latin1'));
-    if (pending !== undefined) return pending === null ? undefined : Buffer.from(pending);
+    if (pending !== undefined) return pending[1] ?? undefined;
     try {
       return this.#db.getBinary(asBuffer(key));
     } catch (err) {
@@ -45,8 +45,7 @@ export class TxView implements Tx {
 
   range(range: ByteRange): Array<[Bytes, Bytes]> {
     const touched: Array<[Buffer, Buffer | null]> = [];
-    for (const [k, v] of this.#writes) {
-      const key = Buffer.from(k, 'latin1');
+    for (const [key, v] of this.#writes.values()) {
       if (inRange(key, range)) touched.push([key, v]);
     }
     // Each buffered key can hide at most one stored entry, so this many stored entries suffice.
@@ -63,7 +62,7 @@ export class TxView implements Tx {
     for (const [k, v] of touched) {
       const id = k.toString('latin1');
       if (v === null) merged.delete(id);
-      else merged.set(id, Buffer.from(v));
+      else merged.set(id, v);
     }
     const ids = [...merged.keys()].sort();
     if (range.reverse) ids.reverse();
@@ -71,18 +70,20 @@ export class TxView implements Tx {
     return kept.map((id) => [Buffer.from(id, 'latin1'), merged.get(id) as Buffer]);
   }
 
+  // The SPI hands the backend ownership of the bytes it is given, so they are kept, not copied.
   put(key: Bytes, value: Bytes): void {
-    this.#writes.set(asBuffer(key).toString('latin1'), Buffer.from(value));
+    const k = asBuffer(key);
+    this.#writes.set(k.toString('latin1'), [k, asBuffer(value)]);
   }
 
   del(key: Bytes): void {
-    this.#writes.set(asBuffer(key).toString('latin1'), null);
+    const k = asBuffer(key);
+    this.#writes.set(k.toString('latin1'), [k, null]);
   }
 
   /** Writes the buffered changes into the current lmdb write transaction. */
   apply(): void {
-    for (const [k, v] of this.#writes) {
-      const key = Buffer.from(k, 'latin1');
+    for (const [key, v] of this.#writes.values()) {
       if (v === null) this.#db.removeSync(key);
       else this.#db.putSync(key, v);
     }

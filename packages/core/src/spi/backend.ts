@@ -30,7 +30,7 @@ export interface Tx {
   get(key: Bytes): Bytes | undefined;
   /** Entries in `range`, in order; callers always pass a `limit` or a narrow range. */
   range(range: ByteRange): Array<[Bytes, Bytes]>;
-  /** Writes `value` under `key` when the transaction commits. */
+  /** Writes `value` under `key` when the transaction commits; the backend may keep both arrays (callers never modify them afterwards). */
   put(key: Bytes, value: Bytes): void;
   /** Deletes `key` when the transaction commits. */
   del(key: Bytes): void;
