@@ -16,8 +16,11 @@ interface Params {
   readonly round: number;
   readonly lanes: number;
   readonly seed: number;
-  /** Negative control only: print each kv put *before* writing it (and do nothing else). */
-  readonly ackEarly?: boolean;
+  /**
+   * Negative control: one more loop that prints each put of the control domain *before* making it.
+   * It runs in the same process, under the same kills, as the honest loops.
+   */
+  readonly control?: boolean;
 }
 
 /** Random bytes of a log-uniform size in 1 B..64 KiB (getRandomValues fills at most 64 KiB at once). */
@@ -27,7 +30,7 @@ function randomData(rng: Rng): Uint8Array {
 
 runChild(
   async () => {
-    const { target, writer, round, lanes, seed, ackEarly = false } = childParams<Params>();
+    const { target, writer, round, lanes, seed, control = false } = childParams<Params>();
     send({ t: 'loaded' });
     await receive('go');
     const rng = new Rng(seed);
@@ -35,21 +38,24 @@ runChild(
     const checkpoints = store.checkpoints(CRASH_DOMAINS.checkpoints);
     const kv = store.kv<Uint8Array>(CRASH_DOMAINS.kv);
     const counters = store.kv<number>(CRASH_DOMAINS.counters);
+    const controlKv = store.kv<Uint8Array>(CRASH_DOMAINS.control);
     let puts = 0;
+    let controlPuts = 0;
 
     const ack = (message: CrashAck) => send(message);
+    const controlLane = async () => {
+      for (;;) {
+        // A deliberately broken writer: the acknowledgement precedes the write by a few ms, so a kill
+        // in between leaves an acknowledged put that never happened. The harness must catch it.
+        const key = kvKey(writer, round, controlPuts++);
+        const value = webcrypto.getRandomValues(new Uint8Array(rng.int(1, 256)));
+        ack({ t: 'ctl', key, size: value.length, sha: sha256(value) });
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        await controlKv.put(key, value);
+      }
+    };
     const lane = async () => {
       for (;;) {
-        if (ackEarly) {
-          // A deliberately broken writer: the acknowledgement precedes the write by a few ms, so a kill
-          // in between leaves an acknowledged put that never happened. The harness must catch it.
-          const key = kvKey(writer, round, puts++);
-          const value = randomData(rng);
-          ack({ t: 'kv', key, size: value.length, sha: sha256(value) });
-          await new Promise((resolve) => setTimeout(resolve, 5));
-          await kv.put(key, value);
-          continue;
-        }
         const pick = rng.next();
         if (pick < 0.5) {
           const data = randomData(rng);
@@ -69,7 +75,7 @@ runChild(
         }
       }
     };
-    await Promise.all(Array.from({ length: lanes }, lane));
+    await Promise.all([...Array.from({ length: lanes }, lane), ...(control ? [controlLane()] : [])]);
   },
   { maxMs: 60_000 },
 );

@@ -1,5 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
-import { childScript, REPO_ROOT } from './paths.js';
+import { childCommand } from './child-command.js';
+import { REPO_ROOT } from './paths.js';
 import { decodeLine, type ErrorMessage, encodeLine, type Message } from './protocol.js';
 
 /** How a child ended. */
@@ -21,8 +22,8 @@ const live = new Set<ChildHandle>();
 const STDERR_TAIL = 8_192;
 
 /**
- * A child Node process running one script of `test/children/` with TypeScript sources (tsx, `source`
- * export condition), speaking the JSON line protocol on stdin/stdout.
+ * A child Node process running one script of `test/children/` (bundled from the TypeScript sources,
+ * see `child-command.ts`), speaking the JSON line protocol on stdin/stdout.
  */
 export class ChildHandle {
   readonly name: string;
@@ -37,9 +38,9 @@ export class ChildHandle {
   readonly #taken: boolean[] = [];
   readonly #waiters: Waiter[] = [];
 
-  constructor(name: string, script: string, params: unknown, env: Record<string, string> = {}) {
+  constructor(name: string, script: string, params: unknown, env: Record<string, string> = {}, nodeArgs: readonly string[] = []) {
     this.name = name;
-    this.process = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', childScript(script), JSON.stringify(params)], {
+    this.process = spawn(process.execPath, [...childCommand(script, nodeArgs), JSON.stringify(params)], {
       cwd: REPO_ROOT,
       env: { ...process.env, ...env },
       stdio: ['pipe', 'pipe', 'pipe'],
@@ -171,9 +172,18 @@ export class ChildHandle {
   }
 }
 
-/** Spawns `test/children/<script>` with `params` as its JSON argv. */
-export function spawnChild(name: string, script: string, params: unknown, env?: Record<string, string>): ChildHandle {
-  return new ChildHandle(name, script, params, env);
+/**
+ * Spawns `test/children/<script>` with `params` as its JSON argv, extra `env`, and `nodeArgs` before
+ * the script (say `--import <preload>`).
+ */
+export function spawnChild(
+  name: string,
+  script: string,
+  params: unknown,
+  env?: Record<string, string>,
+  nodeArgs?: readonly string[],
+): ChildHandle {
+  return new ChildHandle(name, script, params, env, nodeArgs);
 }
 
 /** Kills (SIGKILL) every child still running and waits until all are reaped: call it in `afterEach`. */

@@ -22,8 +22,11 @@ export interface CrashPlan {
   readonly killAfterMs?: readonly [number, number];
   /** Start writers up to this many ms apart, so opens overlap other writers' commits. */
   readonly staggerMs?: number;
-  /** Negative control: writers acknowledge before they write. */
-  readonly ackEarly?: boolean;
+  /**
+   * Negative control (default true): every writer also runs a loop that acknowledges its puts
+   * before making them, on a domain of its own; the report counts what the harness caught of it.
+   */
+  readonly control?: boolean;
 }
 
 /** The figures of one combination. */
@@ -37,8 +40,8 @@ export interface CrashReport {
   lost: number;
   /** Acknowledged writes found with other bytes, reads that failed to decode, invariants broken. */
   corrupt: number;
-  /** Records read back in the final full read (every checkpoint and kv entry, decoded). */
-  finalRecords: number;
+  /** The negative control: its acknowledged puts, how many the harness found missing, in how many rounds. */
+  control: { acknowledged: number; lost: number; roundsCaught: number };
   /** Errors the writers reported before being killed (none is expected). */
   writerErrors: number;
   /** Human-readable descriptions of every loss, corruption and writer error (first 50). */
@@ -50,11 +53,13 @@ export interface CrashReport {
 
 type CpAck = Extract<CrashAck, { t: 'cp' }>;
 type KvAck = Extract<CrashAck, { t: 'kv' }>;
+type CtlAck = Extract<CrashAck, { t: 'ctl' }>;
 
 /** Everything acknowledged so far, across rounds. */
 class AckModel {
   readonly checkpoints = new Map<string, CpAck>();
   readonly puts = new Map<string, KvAck>();
+  readonly controls = new Map<string, CtlAck>();
   readonly ownCounters = new Map<number, number>();
   sharedCounter = 0;
   counterUpdates = 0;
@@ -62,6 +67,7 @@ class AckModel {
   add(writer: number, ack: CrashAck): void {
     if (ack.t === 'cp') this.checkpoints.set(ack.id, ack);
     else if (ack.t === 'kv') this.puts.set(JSON.stringify(ack.key), ack);
+    else if (ack.t === 'ctl') this.controls.set(JSON.stringify(ack.key), ack);
     else {
       this.counterUpdates++;
       this.ownCounters.set(writer, Math.max(this.ownCounters.get(writer) ?? 0, ack.own));
@@ -74,7 +80,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 
 /** Runs the plan's rounds and returns its figures (it does not assert; the test does). */
 export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
-  const { target, rounds, writers, seed, lanes = 3, killAfterMs = [50, 400], staggerMs = 100, ackEarly = false } = plan;
+  const { target, rounds, writers, seed, lanes = 3, killAfterMs = [50, 400], staggerMs = 100, control = true } = plan;
   const rng = new Rng(seed);
   const model = new AckModel();
   const report: CrashReport = {
@@ -85,7 +91,7 @@ export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
     counterUpdates: 0,
     lost: 0,
     corrupt: 0,
-    finalRecords: 0,
+    control: { acknowledged: 0, lost: 0, roundsCaught: 0 },
     writerErrors: 0,
     problems: [],
     ms: 0,
@@ -107,7 +113,7 @@ export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
         round,
         lanes,
         seed: (seed + round * 7_919 + writer * 104_729) >>> 0,
-        ackEarly,
+        control,
       }),
     );
 
@@ -126,8 +132,8 @@ export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
     const killed = current.map(async (child) => {
       await sleep(rng.int(0, staggerMs));
       release([child]);
-      // The first acknowledgement (or the error that replaced it) starts the kill clock.
-      await child.take((m) => isCrashAck(m), 60_000).catch(() => undefined);
+      // The first honest acknowledgement (or the error that replaced it) starts the kill clock.
+      await child.take((m) => isCrashAck(m) && m.t !== 'ctl', 60_000).catch(() => undefined);
       await sleep(rng.int(killAfterMs[0], killAfterMs[1]));
       await child.kill();
     });
@@ -152,10 +158,13 @@ export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
         );
       }
     });
-    report.acknowledged += fresh.length;
+    const freshControl = fresh.filter((a): a is Message & CtlAck => a.t === 'ctl').length;
+    report.acknowledged += fresh.length - freshControl;
+    report.control.acknowledged += freshControl;
     const last = round + 1 === rounds;
+    const controlLostBefore = report.control.lost;
     try {
-      await withStore(target, (store) => verify(store, model, last ? undefined : fresh, round, problem, report));
+      await withStore(target, (store) => verify(store, model, fresh, last, round, problem, report));
     } catch (error) {
       problem(
         'corrupt',
@@ -164,6 +173,7 @@ export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
       report.rounds = round + 1;
       break;
     }
+    if (report.control.lost > controlLostBefore) report.control.roundsCaught++;
     report.phases.verifyMs += performance.now() - mark;
     report.rounds = round + 1;
   }
@@ -176,13 +186,15 @@ export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
 }
 
 /**
- * Checks the reopened store: the acknowledged writes of this round (all of them when `fresh` is
- * undefined, plus a full read of every record), the trace's seq invariants and the counters.
+ * Checks the reopened store: the acknowledged writes of this round (of every round when `all`), the
+ * trace's seq invariants and the counters; and the negative control's puts of this round, whose
+ * absence is counted apart (it is expected).
  */
 async function verify(
   store: Store,
   model: AckModel,
-  fresh: ReadonlyArray<CrashAck> | undefined,
+  fresh: ReadonlyArray<CrashAck>,
+  all: boolean,
   round: number,
   problem: (kind: 'lost' | 'corrupt', text: string) => void,
   report: CrashReport,
@@ -190,6 +202,7 @@ async function verify(
   const checkpoints = store.checkpoints(CRASH_DOMAINS.checkpoints);
   const kv = store.kv<Uint8Array>(CRASH_DOMAINS.kv);
   const counters = store.kv<number>(CRASH_DOMAINS.counters);
+  const controlKv = store.kv<Uint8Array>(CRASH_DOMAINS.control);
   const at = `round ${round}`;
 
   // The shared trace: seq exactly n..1 newest first, ids strictly decreasing with it.
@@ -203,7 +216,7 @@ async function verify(
       problem('corrupt', `${at}: id of seq ${info.seq} (${info.id}) is not below that of seq ${newer.seq} (${newer.id})`);
   });
 
-  const cpAcks = fresh ? fresh.filter((a): a is CpAck => a.t === 'cp') : [...model.checkpoints.values()];
+  const cpAcks = all ? [...model.checkpoints.values()] : fresh.filter((a): a is CpAck => a.t === 'cp');
   for (const ack of cpAcks) {
     const blob = await readOr(() => checkpoints.load(ack.id), problem, `${at}: load ${ack.id}`);
     if (blob === null) continue;
@@ -222,13 +235,22 @@ async function verify(
     }
   }
 
-  const kvAcks = fresh ? fresh.filter((a): a is KvAck => a.t === 'kv') : [...model.puts.values()];
+  const kvAcks = all ? [...model.puts.values()] : fresh.filter((a): a is KvAck => a.t === 'kv');
   for (const ack of kvAcks) {
     const value = await readOr(() => kv.get(ack.key), problem, `${at}: get ${JSON.stringify(ack.key)}`);
     if (value === null) continue;
     if (value === undefined) problem('lost', `${at}: put ${JSON.stringify(ack.key)} (${ack.size} B) acknowledged, not found`);
     else if (!(value instanceof Uint8Array) || value.length !== ack.size || sha256(value) !== ack.sha) {
       problem('corrupt', `${at}: put ${JSON.stringify(ack.key)} reads back different bytes`);
+    }
+  }
+
+  // The negative control is judged by the same rule; a missing put is what it exists to produce.
+  for (const ack of fresh.filter((a): a is CtlAck => a.t === 'ctl')) {
+    const value = await readOr(() => controlKv.get(ack.key), problem, `${at}: control get ${JSON.stringify(ack.key)}`);
+    if (value === undefined) report.control.lost++;
+    else if (value !== null && (!(value instanceof Uint8Array) || sha256(value) !== ack.sha)) {
+      problem('corrupt', `${at}: control put ${JSON.stringify(ack.key)} reads back different bytes`);
     }
   }
 
@@ -245,25 +267,6 @@ async function verify(
   const shared = (await counters.get(counterKey('all'))) ?? 0;
   if (shared < model.sharedCounter) problem('lost', `${at}: shared counter is ${shared}, acknowledged ${model.sharedCounter}`);
   if (shared !== sum) problem('corrupt', `${at}: shared counter ${shared} differs from the sum of the writers' counters ${sum}`);
-
-  if (fresh === undefined) {
-    // Final round: read and decode every record, acknowledged or not.
-    let records = 0;
-    for (const info of listed) {
-      const blob = await readOr(() => checkpoints.load(info.id), problem, `${at}: full read of ${info.id}`);
-      if (blob === undefined) problem('corrupt', `${at}: listed checkpoint ${info.id} cannot be loaded`);
-      else if (blob !== null) records++;
-    }
-    for await (const [, value] of kv.entries()) {
-      if (!(value instanceof Uint8Array)) problem('corrupt', `${at}: a kv entry decodes to ${typeof value}`);
-      records++;
-    }
-    for await (const [, value] of counters.entries()) {
-      if (!Number.isSafeInteger(value)) problem('corrupt', `${at}: a counter decodes to ${String(value)}`);
-      records++;
-    }
-    report.finalRecords = records;
-  }
 }
 
 /** Runs a read; a thrown error counts as corruption and yields null. */

@@ -20,6 +20,14 @@ export interface StoreTarget {
 // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
 export type AnyAdapter = Adapter<any>;
 
+// Literal specifiers, so the child bundler (bundle-child.mjs) can see and bundle each adapter in a
+// chunk of its own; any other specifier is imported as written.
+const IMPORTERS: Record<string, () => Promise<Record<string, unknown>>> = {
+  '@agentstore/adapter-sqlite': () => import('@agentstore/adapter-sqlite'),
+  '@agentstore/adapter-lmdb': () => import('@agentstore/adapter-lmdb'),
+  '@agentstore/adapter-level': () => import('@agentstore/adapter-level'),
+};
+
 const loaded = new Map<string, Promise<AnyAdapter>>();
 
 /** Imports the adapter `source` names (once per process). */
@@ -27,7 +35,7 @@ export function loadAdapter(source: AdapterSource): Promise<AnyAdapter> {
   const key = `${source.specifier}#${source.exportName}`;
   let pending = loaded.get(key);
   if (pending === undefined) {
-    pending = import(source.specifier).then((module: Record<string, unknown>) => {
+    pending = (IMPORTERS[source.specifier]?.() ?? import(source.specifier)).then((module: Record<string, unknown>) => {
       const adapter = module[source.exportName] as AnyAdapter | undefined;
       if (adapter === undefined) throw new Error(`${source.specifier} does not export ${source.exportName}`);
       return adapter;

@@ -9,17 +9,18 @@ export interface KindsTarget {
   readonly options?: Record<string, unknown>;
 }
 
-const SOURCES: Record<string, readonly [string, string]> = {
-  sqlite: ['@agentstore/adapter-sqlite', 'sqliteAdapter'],
-  lmdb: ['@agentstore/adapter-lmdb', 'lmdbAdapter'],
-  level: ['@agentstore/adapter-level', 'levelAdapter'],
+// Literal specifiers, so the child bundler (harness/bundle-child.mjs) can see and bundle each one.
+const SOURCES: Record<string, readonly [() => Promise<Record<string, unknown>>, string]> = {
+  sqlite: [() => import('@agentstore/adapter-sqlite'), 'sqliteAdapter'],
+  lmdb: [() => import('@agentstore/adapter-lmdb'), 'lmdbAdapter'],
+  level: [() => import('@agentstore/adapter-level'), 'levelAdapter'],
 };
 
 /** Opens a store with every domain routed to `target.adapter`. */
 export async function openTarget(target: KindsTarget): Promise<Store> {
   const source = SOURCES[target.adapter];
   if (source === undefined) throw new Error(`no import known for adapter ${target.adapter}`);
-  const module = (await import(source[0])) as Record<string, unknown>;
+  const module = await source[0]();
   // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
   const adapter = module[source[1]] as Adapter<any>;
   return createStore({ dataDir: target.dataDir, adapters: [adapter], default: { adapter: adapter.name, options: target.options ?? {} } });
