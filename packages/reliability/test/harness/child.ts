@@ -1,4 +1,5 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { appendFileSync } from 'node:fs';
 import { childCommand } from './child-command.js';
 import { REPO_ROOT } from './paths.js';
 import { decodeLine, type ErrorMessage, encodeLine, type Message } from './protocol.js';
@@ -46,6 +47,9 @@ export class ChildHandle {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     live.add(this);
+    // For the README's figures: AGENTSTORE_REL_SPAWN_LOG names a file that gets one line per child.
+    const spawnLog = process.env.AGENTSTORE_REL_SPAWN_LOG;
+    if (spawnLog) appendFileSync(spawnLog, `${name}\n`);
     this.process.stdin.on('error', () => {}); // EPIPE after the child died: the exit handler reports it
     this.process.stdout.setEncoding('utf8').on('data', (chunk: string) => this.#onStdout(chunk));
     this.process.stderr.setEncoding('utf8').on('data', (chunk: string) => {
