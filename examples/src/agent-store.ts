@@ -1,8 +1,29 @@
-import { type DomainStore, type Store, type StoreConfig, type TypedCheckpointStore, typedCheckpoints, zodCodec } from '@agentstore/core';
-import { type AgentEvent, type AgentState, StateSchema } from './research-agent.js';
+import type { DomainStore, Store, StoreConfig } from '@agentstore/core';
+import { AgentstoreSaver, type AgentstoreSaverOptions } from '@agentstore/langgraph';
+import type { AgentEvent } from './research-agent.js';
 
-/** The three domains the agent writes, each routed to the backend that suits it. */
-export const DOMAINS = ['runs', 'checkpoints', 'journal'] as const;
+/**
+ * The domains LangGraph's checkpointer uses (`AgentstoreSaver`), each routable on its own. With
+ * `exclusiveThreads` every checkpoint is committed by compare-and-set on its parent, so a process that
+ * resumes a thread extends exactly the checkpoint it read, and a stale second writer gets `CONFLICT`.
+ */
+export const SAVER_OPTIONS = {
+  checkpoints: 'checkpoints',
+  blobs: 'checkpoint_values',
+  writes: 'checkpoint_writes',
+  heads: 'checkpoint_heads',
+  exclusiveThreads: true,
+} as const satisfies AgentstoreSaverOptions;
+
+/** Every domain the demo writes, in the order it lists them: the agent's own two and the saver's four. */
+export const DOMAINS = [
+  'runs',
+  SAVER_OPTIONS.checkpoints,
+  SAVER_OPTIONS.blobs,
+  SAVER_OPTIONS.heads,
+  SAVER_OPTIONS.writes,
+  'journal',
+] as const;
 
 /** Everything in memory: the uninterrupted reference run the demo compares with. */
 export function memoryStoreConfig(): StoreConfig {
@@ -25,19 +46,19 @@ export type RunsValue = RunRecord | number;
 /** Counters the agent keeps per run. */
 export type CounterName = 'steps' | 'tokens' | 'toolCalls' | 'attempts';
 
-/** Typed handles on the agent's three domains. */
+/** The agent's handles on a store: its two kv domains and LangGraph's checkpointer. */
 export interface AgentDomains {
   readonly runs: DomainStore<RunsValue>;
-  readonly checkpoints: TypedCheckpointStore<AgentState>;
   readonly journal: DomainStore<AgentEvent>;
+  readonly checkpointer: AgentstoreSaver;
 }
 
-/** Opens the agent's domain handles on `store` (cheap: nothing is opened until first use). */
+/** Opens the agent's handles on `store` (cheap: no domain is opened until first use). */
 export function agentDomains(store: Store): AgentDomains {
   return {
     runs: store.kv<RunsValue>('runs'),
-    checkpoints: typedCheckpoints(store.checkpoints('checkpoints'), zodCodec(StateSchema)),
     journal: store.kv<AgentEvent>('journal'),
+    checkpointer: new AgentstoreSaver(store, SAVER_OPTIONS),
   };
 }
 

@@ -1,16 +1,17 @@
 /**
- * `pnpm demo`: a research agent whose domains live in three backends is killed with SIGKILL mid-run,
- * restarted with the same run id, resumes from its last checkpoint and finishes; then this process
- * opens the store itself and prints what is in it.
+ * `pnpm demo`: a research agent written as a LangGraph StateGraph, checkpointed through AgentstoreSaver
+ * with its domains routed to three backends, is killed with SIGKILL mid-run, restarted with the same
+ * thread_id, resumes from its last checkpoint and finishes; then this process opens the store itself
+ * and prints what is in it.
  */
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createStore, type DomainStats } from '@agentstore/core';
-import { agentDomains, DOMAINS } from './agent-store.js';
+import { agentDomains, DOMAINS, SAVER_OPTIONS } from './agent-store.js';
 import { demoStoreConfig } from './demo-config.js';
 import { domainStats, inspectRun, type RunReport, referenceRun } from './inspect-run.js';
-import { TOTAL_STEPS } from './research-agent.js';
+import { TASKS, TOOLS, TOTAL_STEPS } from './research-agent.js';
 import { runWithCrash } from './supervisor.js';
 import { verifyRun } from './verify-run.js';
 
@@ -25,11 +26,24 @@ function table(rows: readonly (readonly string[])[]): string {
   return [line(rows[0] ?? []), `  ${widths.map((w) => '─'.repeat(w)).join('  ')}`, ...rows.slice(1).map(line)].join('\n');
 }
 
-function countersOf(domain: string, run: RunReport): string {
+function contentsOf(domain: string, run: RunReport): string {
   const c = run.counters;
-  if (domain === 'runs') return `steps ${c.steps} · tokens ${fmt(c.tokens)} · tool calls ${c.toolCalls} · attempts ${c.attempts}`;
-  if (domain === 'checkpoints') return `latest: seq ${run.checkpoints.at(-1)?.seq ?? '-'}, step ${run.finalState?.step ?? '-'}`;
-  return `${run.journal.length} events (tool_call + tool_result per step)`;
+  const first = run.checkpoints[0];
+  const last = run.checkpoints.at(-1);
+  switch (domain) {
+    case 'runs':
+      return `run record + counters: steps ${c.steps} · tokens ${fmt(c.tokens)} · tool calls ${c.toolCalls} · attempts ${c.attempts}`;
+    case SAVER_OPTIONS.checkpoints:
+      return `${run.checkpoints.length} LangGraph checkpoints (supersteps ${first?.superstep}..${last?.superstep}) + their time index`;
+    case SAVER_OPTIONS.blobs:
+      return 'channel values, one per (channel, version)';
+    case SAVER_OPTIONS.heads:
+      return "the thread's head: one commit per checkpoint, each compare-and-set on its parent";
+    case SAVER_OPTIONS.writes:
+      return "pending writes: each node's channel writes";
+    default:
+      return `${run.journal.length} events (tool_call + tool_result per step)`;
+  }
 }
 
 async function main(): Promise<void> {
@@ -38,14 +52,19 @@ async function main(): Promise<void> {
   const dataDir = join(examplesDir, '.agentstore-demo', stamp);
   mkdirSync(dataDir, { recursive: true });
   const runId = `research-${stamp}`;
+  const { checkpoints, blobs, heads, writes } = SAVER_OPTIONS;
 
-  console.log('agentstore demo: a research agent killed with SIGKILL mid-run, then resumed\n');
-  console.log(`  data dir  ${dataDir}`);
-  console.log(`  run id    ${runId}`);
-  console.log('  routing   runs → sqlite (strict) · checkpoints → lmdb · journal → level');
+  console.log('agentstore demo: a LangGraph research agent killed with SIGKILL mid-run, then resumed\n');
+  console.log(`  data dir   ${dataDir}`);
+  console.log(`  thread_id  ${runId}`);
   console.log(
-    `  plan      ${TOTAL_STEPS} steps, ${STEP_DELAY_MS} ms of fake tool latency each; SIGKILL during step ${KILL_AFTER_STEPS + 1}\n`,
+    `  graph      START → plan → search → read → summarize → plan … → END (${TASKS.length} tasks × ${TOOLS.length} tools = ${TOTAL_STEPS} steps)`,
   );
+  console.log(
+    `  saver      new AgentstoreSaver(store, { blobs: '${blobs}', writes: '${writes}', heads: '${heads}', exclusiveThreads: true })`,
+  );
+  console.log(`  routing    runs → sqlite (strict) · ${checkpoints}, ${blobs}, ${heads} → lmdb · ${writes}, journal → level`);
+  console.log(`  plan       ${STEP_DELAY_MS} ms of fake tool latency per step; SIGKILL in the middle of step ${KILL_AFTER_STEPS + 1}\n`);
 
   const crash = await runWithCrash({
     dataDir,
@@ -55,7 +74,7 @@ async function main(): Promise<void> {
     delayMs: STEP_DELAY_MS,
     onEvent: (e) => {
       if (e.type === 'start')
-        console.log(e.attempt === 1 ? `▶ agent started (pid ${e.pid})` : `\n▶ agent restarted with the same run id (pid ${e.pid})`);
+        console.log(e.attempt === 1 ? `▶ agent started (pid ${e.pid})` : `\n▶ agent restarted with the same thread_id (pid ${e.pid})`);
       else
         console.log(
           `✖ SIGKILL sent to pid ${e.pid} ${e.delayMs} ms after it printed step ${e.afterSteps}, in the middle of step ${e.afterSteps + 1}`,
@@ -66,9 +85,11 @@ async function main(): Promise<void> {
       const store = await createStore(demoStoreConfig(dataDir));
       try {
         const left = await inspectRun(agentDomains(store), runId);
+        const latest = left.checkpoints.at(-1);
         const inFlight = left.journal.filter((e) => e.event.step > (left.finalState?.step ?? 0));
         console.log(
-          `  what the killed agent left: ${left.checkpoints.length} checkpoints, steps counter ${left.counters.steps}, ` +
+          `  what the killed agent left: ${left.checkpoints.length} checkpoints (latest: superstep ${latest?.superstep ?? '-'}, ` +
+            `step ${latest?.step ?? 0}, next: ${latest?.next.join(', ') || '-'}), steps counter ${left.counters.steps}, ` +
             `${left.journal.length} journal events${inFlight.length > 0 ? ` (${inFlight.length} of step ${inFlight[0]?.event.step}, which was in flight)` : ''}`,
         );
       } finally {
@@ -90,13 +111,14 @@ async function main(): Promise<void> {
 
   console.log('\nWhat the store holds (read back by this process after the agent exited):\n');
   const rows = [['domain', 'adapter', 'kind', 'records', 'counters / contents']];
-  for (const s of stats) rows.push([s.domain, s.adapter, s.kind ?? '-', String(s.records), countersOf(s.domain, run)]);
+  for (const s of stats) rows.push([s.domain, s.adapter, s.kind ?? '-', String(s.records), contentsOf(s.domain, run)]);
   console.log(table(rows));
 
-  const resumeAt = crash.resumed.resumedFrom;
+  const { resumedFrom: resumeAt, resumedSuperstep, resumedNext, resumedCheckpoint } = crash.resumed;
   console.log(`\n  steps before crash  ${resumeAt} checkpointed (${crash.killed.stepsPrinted.length} printed before the kill)`);
   console.log(
-    `  steps after crash   ${crash.resumed.stepsPrinted.length} (resumed from step ${resumeAt}, checkpoint ${crash.resumed.resumedCheckpoint ?? '-'})\n`,
+    `  steps after crash   ${crash.resumed.stepsPrinted.length} (resumed from step ${resumeAt}: checkpoint ${resumedCheckpoint ?? '-'}, ` +
+      `superstep ${resumedSuperstep ?? '-'}; LangGraph re-ran ${resumedNext ?? '-'}, in flight when killed)\n`,
   );
 
   const checks = verifyRun(crash, run, reference);

@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /**
- * A deterministic "research agent": no network and no model. Every step is a fake tool call whose output
- * is derived from the step alone, so a resumed run can be compared with an uninterrupted one byte for byte.
+ * The pure part of a deterministic "research agent": no network and no model. Every step is a fake tool
+ * call whose output is derived from the step alone, so a resumed run can be compared with an
+ * uninterrupted one byte for byte. `research-graph.ts` wires these functions into a LangGraph StateGraph.
  */
 
 /** The questions the agent researches, in order; each takes one step per tool. */
@@ -15,7 +16,7 @@ export const TASKS = [
 ] as const;
 
 /** The tools each task goes through, in order. */
-export const TOOLS = ['search', 'fetch', 'summarize'] as const;
+export const TOOLS = ['search', 'read', 'summarize'] as const;
 
 /** Steps in a full run: every task through every tool (12). */
 export const TOTAL_STEPS = TASKS.length * TOOLS.length;
@@ -30,9 +31,11 @@ export const FindingSchema = z.strictObject({
   tokens: z.number().int().min(0),
 });
 
-/** The agent's whole state: what a checkpoint holds after every step. */
+/** The agent's whole state: the graph's channels, which LangGraph checkpoints after every node. */
 export const StateSchema = z.strictObject({
   runId: z.string().min(1),
+  /** The question being researched, set by the `plan` node before each task (null before the first). */
+  task: z.string().nullable(),
   /** Steps completed; the next step is `step + 1`. */
   step: z.number().int().min(0).max(TOTAL_STEPS),
   findings: z.array(FindingSchema),
@@ -65,7 +68,16 @@ function sha256(text: string): Buffer {
 
 /** The state before the first step. */
 export function initialState(runId: string): AgentState {
-  return { runId, step: 0, findings: [], tokens: 0, toolCalls: 0, digest: sha256(`start:${runId}`).toString('hex'), done: false };
+  return {
+    runId,
+    task: null,
+    step: 0,
+    findings: [],
+    tokens: 0,
+    toolCalls: 0,
+    digest: sha256(`start:${runId}`).toString('hex'),
+    done: false,
+  };
 }
 
 /** What step `n` (1-based) does: which task and which tool. */
@@ -84,7 +96,7 @@ export function callTool(n: number): Finding {
   const sources = 1 + ((h[0] ?? 0) % 9);
   const tokens = 120 + ((h[1] ?? 0) << 2) + ((h[2] ?? 0) % 7);
   const verb =
-    tool === 'search' ? `found ${sources} sources` : tool === 'fetch' ? `read ${sources} pages` : `wrote a ${sources}-point summary`;
+    tool === 'search' ? `found ${sources} sources` : tool === 'read' ? `read ${sources} pages` : `wrote a ${sources}-point summary`;
   return { step: n, task, tool, summary: `${verb} (#${h.toString('hex').slice(0, 8)})`, sources, tokens };
 }
 

@@ -10,6 +10,7 @@ const PACKAGE_DIR = dirname(dirname(AGENT_SCRIPT));
 
 const STEP_LINE = /^step\s+(\d+)\/\d+ /;
 const RESUME_LINE = /^resumed from step (\d+), checkpoint (\S+)/;
+const CONTINUE_LINE = /^LangGraph continues after superstep (-?\d+) with: (.*?) \(/;
 
 /** What one agent process did, as seen from its output. */
 export interface AttemptReport {
@@ -19,6 +20,9 @@ export interface AttemptReport {
   /** The step it resumed after (0: started fresh) and the checkpoint it resumed from. */
   readonly resumedFrom: number;
   readonly resumedCheckpoint: string | undefined;
+  /** The superstep of that checkpoint and the node(s) LangGraph ran next from it. */
+  readonly resumedSuperstep: number | undefined;
+  readonly resumedNext: string | undefined;
   /** How it ended. */
   readonly exit: { readonly code: number | null; readonly signal: NodeJS.Signals | null };
 }
@@ -27,7 +31,7 @@ export interface AttemptReport {
 export interface CrashRunReport {
   /** The attempt killed with SIGKILL. */
   readonly killed: AttemptReport;
-  /** The attempt restarted with the same run id, run to the end. */
+  /** The attempt restarted with the same run id (the same LangGraph `thread_id`), run to the end. */
   readonly resumed: AttemptReport;
 }
 
@@ -71,6 +75,8 @@ async function attempt(options: CrashRunOptions, n: 1 | 2, killAfter: number | u
   const stepsPrinted: number[] = [];
   let resumedFrom = 0;
   let resumedCheckpoint: string | undefined;
+  let resumedSuperstep: number | undefined;
+  let resumedNext: string | undefined;
   let killScheduled = false;
   const kill = () => {
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -85,6 +91,11 @@ async function attempt(options: CrashRunOptions, n: 1 | 2, killAfter: number | u
       resumedFrom = Number(resume[1]);
       resumedCheckpoint = resume[2];
     }
+    const cont = CONTINUE_LINE.exec(line);
+    if (cont) {
+      resumedSuperstep = Number(cont[1]);
+      resumedNext = cont[2];
+    }
     const step = STEP_LINE.exec(line);
     if (step) stepsPrinted.push(Number(step[1]));
     if (!killScheduled && killAfter !== undefined && stepsPrinted.length >= killAfter) {
@@ -94,7 +105,15 @@ async function attempt(options: CrashRunOptions, n: 1 | 2, killAfter: number | u
     }
   }
   const [code, signal] = await exited;
-  const report: AttemptReport = { pid, stepsPrinted, resumedFrom, resumedCheckpoint, exit: { code, signal } };
+  const report: AttemptReport = {
+    pid,
+    stepsPrinted,
+    resumedFrom,
+    resumedCheckpoint,
+    resumedSuperstep,
+    resumedNext,
+    exit: { code, signal },
+  };
   if (killAfter !== undefined && signal !== 'SIGKILL') {
     throw new Error(`agent process ${pid} ended (code ${code}) before it could be killed after ${killAfter} steps:\n${stderr.join('')}`);
   }
@@ -106,7 +125,7 @@ async function attempt(options: CrashRunOptions, n: 1 | 2, killAfter: number | u
 
 /**
  * Starts the agent in a child process, kills it with SIGKILL `killDelayMs` after it has printed
- * `killAfterSteps` steps, restarts it with the same run id and waits for it to finish.
+ * `killAfterSteps` steps, restarts it with the same run id (thread id) and waits for it to finish.
  */
 export async function runWithCrash(options: CrashRunOptions): Promise<CrashRunReport> {
   const killed = await attempt(options, 1, options.killAfterSteps);

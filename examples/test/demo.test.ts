@@ -5,14 +5,14 @@ import { createStore } from '@agentstore/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agentDomains } from '../src/agent-store.js';
 import { demoStoreConfig } from '../src/demo-config.js';
-import { inspectRun, referenceRun } from '../src/inspect-run.js';
+import { inspectRun, outcome, referenceRun } from '../src/inspect-run.js';
 import { TOTAL_STEPS } from '../src/research-agent.js';
 import { runWithCrash } from '../src/supervisor.js';
 import { verifyRun } from '../src/verify-run.js';
 
 const range = (from: number, to: number): number[] => Array.from({ length: Math.max(0, to - from + 1) }, (_, i) => from + i);
 
-describe('demo: an agent killed with SIGKILL and restarted', () => {
+describe('demo: a LangGraph agent killed with SIGKILL and restarted on the same thread', () => {
   let dataDir: string;
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'agentstore-demo-test-'));
@@ -48,8 +48,16 @@ describe('demo: an agent killed with SIGKILL and restarted', () => {
     const reference = await referenceRun(runId);
 
     expect(run.finalState).toEqual(reference.finalState);
-    expect(run.checkpoints.map((c) => [c.seq, c.step])).toEqual(range(1, TOTAL_STEPS).map((n) => [n, n]));
+    expect(run.finalState?.step).toBe(TOTAL_STEPS);
+    // One LangGraph thread, a checkpoint per superstep (input, __start__, 4 × plan + 12 tool nodes), no
+    // superstep twice, each checkpoint the parent of the next: the restart continued the thread.
+    expect(run.checkpoints.map((c) => c.superstep)).toEqual(range(-1, 16));
+    expect(run.checkpoints.map((c) => c.parentId)).toEqual([undefined, ...run.checkpoints.slice(0, -1).map((c) => c.id)]);
+    const resumedAt = run.checkpoints.find((c) => c.id === crash.resumed.resumedCheckpoint);
+    expect(resumedAt?.step).toBe(crash.resumed.resumedFrom);
+    expect(crash.resumed.resumedSuperstep).toBe(resumedAt?.superstep);
     expect(run.checkpoints.at(-1)?.id).not.toBe(crash.resumed.resumedCheckpoint);
+    expect(outcome(run)).toEqual(outcome(reference));
     expect(run.journal.map((e) => e.seq)).toEqual(range(1, 2 * TOTAL_STEPS));
     expect(run.journal).toEqual(reference.journal);
     expect(run.counters).toEqual({ ...reference.counters, attempts: 2 });
