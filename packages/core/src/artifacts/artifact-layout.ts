@@ -1,3 +1,4 @@
+import { assertJsonDepth } from '../codec/json-depth.js';
 import { StoreError } from '../errors.js';
 import { readUint64, writeUint64 } from '../keys/segment.js';
 import type { ByteRange } from '../spi/backend.js';
@@ -84,6 +85,7 @@ export const blobOfPendingKey = (k: Uint8Array): number => readUint64(k, 2);
 
 function parse(bytes: Uint8Array, what: string): Record<string, unknown> {
   let raw: unknown;
+  assertJsonDepth(bytes); // stored bytes may have been written behind the API
   try {
     raw = JSON.parse(text(bytes));
   } catch (err) {

@@ -1,3 +1,4 @@
+import { assertJsonDepth } from '../codec/json-depth.js';
 import { StoreError } from '../errors.js';
 import { compareBytes, prefixUpperBound } from '../keys/index.js';
 import type { ByteRange } from '../spi/backend.js';
@@ -69,6 +70,8 @@ export const recordKey = (id: string): Uint8Array => concat([RECORD], utf8(id));
 export const RECORD_RANGE: ByteRange = { gte: Uint8Array.of(RECORD), lt: Uint8Array.of(RECORD + 1) };
 
 function parseJson(bytes: Uint8Array, what: string): unknown {
+  // Stored bytes may have been written behind the API: refuse deep nesting before parsing it.
+  assertJsonDepth(bytes);
   try {
     return JSON.parse(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8'));
   } catch (err) {
