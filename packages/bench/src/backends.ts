@@ -1,12 +1,13 @@
 import { join } from 'node:path';
 import type { Store, StoreConfig } from '@agentstore/core';
 import type { Context } from './context.js';
-import { agentstoreCheckpoints, agentstoreKv, DOMAINS, openBenchStore } from './subjects/agentstore.js';
+import { agentstoreArtifacts, agentstoreCheckpoints, agentstoreKv, DOMAINS, openBenchStore } from './subjects/agentstore.js';
 import { openRawLevel } from './subjects/raw-level.js';
 import { openRawLmdb } from './subjects/raw-lmdb.js';
-import { rawMemoryCheckpoints, rawMemoryKv } from './subjects/raw-memory.js';
+import { rawMemoryArtifacts, rawMemoryCheckpoints, rawMemoryKv } from './subjects/raw-memory.js';
+import { dropSchemas, openRawPostgres, ownSchema, PG_URL, postgresUnreachable, runSchema } from './subjects/raw-postgres.js';
 import { openRawSqlite } from './subjects/raw-sqlite.js';
-import type { CheckpointTarget, KvTarget } from './subjects/types.js';
+import type { ArtifactTarget, CheckpointTarget, KvTarget } from './subjects/types.js';
 
 type AnyAdapter = NonNullable<StoreConfig['adapters']>[number];
 
@@ -18,18 +19,22 @@ export interface OpenBackend {
   readonly bufferedKv: KvTarget;
   readonly checkpoints: CheckpointTarget;
   readonly strictCheckpoints: CheckpointTarget;
+  readonly artifacts: ArtifactTarget;
   readonly raw: {
     readonly label: string;
     readonly kv: KvTarget;
     readonly checkpoints: CheckpointTarget;
     /** Undefined where durability means nothing (memory). */
     readonly strictCheckpoints: CheckpointTarget | undefined;
+    readonly artifacts: ArtifactTarget;
   };
+  /** Server and the schema a peer saver may create (postgres only; dropped by `close`). */
+  readonly postgres?: { readonly url: string; readonly peerSchema: string };
   close(): Promise<void>;
 }
 
 /** Backends in the order they run. */
-export const BACKENDS = ['memory', 'sqlite', 'lmdb', 'level'] as const;
+export const BACKENDS = ['memory', 'sqlite', 'lmdb', 'level', 'postgres'] as const;
 
 /** Loads an adapter package by name; a string says why it could not (the section is then skipped). */
 async function loadAdapter(pkg: string, exportName: string): Promise<AnyAdapter | string> {
@@ -44,27 +49,48 @@ async function loadAdapter(pkg: string, exportName: string): Promise<AnyAdapter 
 
 /** Opens `name` in a fresh temporary directory; a string says why it cannot run here. */
 export async function openBackend(ctx: Context, name: (typeof BACKENDS)[number]): Promise<OpenBackend | string> {
+  if (name === 'postgres') {
+    const unreachable = await postgresUnreachable(PG_URL);
+    if (unreachable) return unreachable;
+  }
   const dir = ctx.tempDir(name);
   const adapter = name === 'memory' ? undefined : await loadAdapter(`@agentstore/adapter-${name}`, `${name}Adapter`);
   if (typeof adapter === 'string') return adapter;
-  const store = await openBenchStore(join(dir, 'agentstore'), name, adapter);
+  // postgres: a fresh schema per run (agentstore's tables and the raw `raw_*` tables side by side), one
+  // more for a peer saver; both dropped when the backend closes.
+  const schema = name === 'postgres' ? runSchema() : undefined;
+  if (schema) ownSchema(schema);
+  const store = await openBenchStore(join(dir, 'agentstore'), name, adapter, schema ? { connectionString: PG_URL, schema } : {});
   const ours = {
     store,
     kv: agentstoreKv(store, DOMAINS.kv),
     bufferedKv: agentstoreKv(store, DOMAINS.buffered),
     checkpoints: agentstoreCheckpoints(store, DOMAINS.checkpoints),
     strictCheckpoints: agentstoreCheckpoints(store, DOMAINS.strictCheckpoints),
+    artifacts: agentstoreArtifacts(store),
   };
   const rawDir = (sub: string) => join(dir, sub);
   switch (name) {
     case 'memory': {
-      const raw = { label: 'Map', kv: rawMemoryKv(), checkpoints: rawMemoryCheckpoints(), strictCheckpoints: undefined };
+      const raw = {
+        label: 'Map',
+        kv: rawMemoryKv(),
+        checkpoints: rawMemoryCheckpoints(),
+        strictCheckpoints: undefined,
+        artifacts: rawMemoryArtifacts(),
+      };
       return { name, ...ours, raw, close: () => store.close() };
     }
     case 'sqlite': {
       const balanced = openRawSqlite(rawDir('raw.db'), 'NORMAL');
       const strict = openRawSqlite(rawDir('raw-strict.db'), 'FULL');
-      const raw = { label: 'better-sqlite3', kv: balanced.kv, checkpoints: balanced.checkpoints, strictCheckpoints: strict.checkpoints };
+      const raw = {
+        label: 'better-sqlite3',
+        kv: balanced.kv,
+        checkpoints: balanced.checkpoints,
+        strictCheckpoints: strict.checkpoints,
+        artifacts: balanced.artifacts,
+      };
       return {
         name,
         ...ours,
@@ -79,7 +105,13 @@ export async function openBackend(ctx: Context, name: (typeof BACKENDS)[number])
     case 'lmdb': {
       const balanced = openRawLmdb(rawDir('raw-lmdb'), false);
       const strict = openRawLmdb(rawDir('raw-lmdb-strict'), true);
-      const raw = { label: 'lmdb-js', kv: balanced.kv, checkpoints: balanced.checkpoints, strictCheckpoints: strict.checkpoints };
+      const raw = {
+        label: 'lmdb-js',
+        kv: balanced.kv,
+        checkpoints: balanced.checkpoints,
+        strictCheckpoints: strict.checkpoints,
+        artifacts: balanced.artifacts,
+      };
       return {
         name,
         ...ours,
@@ -92,7 +124,13 @@ export async function openBackend(ctx: Context, name: (typeof BACKENDS)[number])
     }
     case 'level': {
       const level = await openRawLevel(rawDir('raw-level'));
-      const raw = { label: 'classic-level', kv: level.kv, checkpoints: level.checkpoints, strictCheckpoints: level.strictCheckpoints };
+      const raw = {
+        label: 'classic-level',
+        kv: level.kv,
+        checkpoints: level.checkpoints,
+        strictCheckpoints: level.strictCheckpoints,
+        artifacts: level.artifacts,
+      };
       return {
         name,
         ...ours,
@@ -100,6 +138,41 @@ export async function openBackend(ctx: Context, name: (typeof BACKENDS)[number])
         close: async () => {
           await level.close();
           await store.close();
+        },
+      };
+    }
+    case 'postgres': {
+      const peerSchema = `${schema}_pgsaver`;
+      ownSchema(peerSchema);
+      const drop = () => dropSchemas(PG_URL, [schema as string, peerSchema]);
+      let pgRaw: Awaited<ReturnType<typeof openRawPostgres>>;
+      try {
+        pgRaw = await openRawPostgres(PG_URL, schema as string);
+      } catch (err) {
+        await store.close();
+        await drop();
+        throw err;
+      }
+      // Both durabilities commit with synchronous_commit = on on postgres, so one raw pool serves both.
+      const raw = {
+        label: 'pg',
+        kv: pgRaw.kv,
+        checkpoints: pgRaw.checkpoints,
+        strictCheckpoints: pgRaw.checkpoints,
+        artifacts: pgRaw.artifacts,
+      };
+      return {
+        name,
+        ...ours,
+        raw,
+        postgres: { url: PG_URL, peerSchema },
+        close: async () => {
+          try {
+            await pgRaw.close();
+            await store.close();
+          } finally {
+            await drop();
+          }
         },
       };
     }

@@ -28,6 +28,13 @@ export interface Sizes {
   /** Checkpoints already in the LangGraph thread before the peer comparison. */
   readonly peerThread: number;
   readonly peerOps: Budget;
+  /** 1 MiB artifact puts awaited one at a time (no budget, and with a budget evicting on every put). */
+  readonly artifactPut: Budget;
+  readonly artifactEvict: Budget;
+  /** 1 MiB artifact gets (hits). */
+  readonly artifactGet: Budget;
+  /** Rounds of 8 concurrent 1 MiB puts. */
+  readonly artifactConcurrentRounds: number;
 }
 
 /** What every section gets. */
@@ -69,6 +76,10 @@ export const FULL: Sizes = {
   startupRuns: 3,
   peerThread: 1_000,
   peerOps: b(1_000, 50, 3_000),
+  artifactPut: b(200, 5, 2_500),
+  artifactEvict: b(200, 5, 2_500),
+  artifactGet: b(1_000, 20, 2_000),
+  artifactConcurrentRounds: 25,
 };
 
 /** Sizes of `pnpm bench --quick`: a smoke run of a few seconds. */
@@ -89,4 +100,59 @@ export const QUICK: Sizes = {
   startupRuns: 1,
   peerThread: 50,
   peerOps: b(50, 5, 500, 1),
+  artifactPut: b(5, 1, 500, 1),
+  artifactEvict: b(5, 1, 500, 1),
+  artifactGet: b(10, 2, 500, 1),
+  artifactConcurrentRounds: 2,
+};
+
+/**
+ * Sizes of the postgres backend in `pnpm bench`: every write is a synchronous commit over a socket
+ * (about 1–5 ms here), so smaller key sets, traces and time caps keep the whole run within 5 minutes.
+ */
+export const FULL_POSTGRES: Sizes = {
+  ...FULL,
+  kvKeys: 20_000,
+  get: b(10_000, 500, 2_500, 2),
+  put: b(1_000, 20, 2_000),
+  putMany: b(20, 2, 2_500),
+  scan: b(300, 10, 2_000),
+  counterDurable: b(1_000, 20, 2_000),
+  counterBuffered: b(10_000, 500, 2_000),
+  traces: [100, 10_000],
+  save: b(1_000, 20, 2_000),
+  loadLatest: b(5_000, 200, 2_000),
+  list: b(5_000, 200, 2_000),
+  strictSerial: b(300, 10, 2_500),
+  strictRounds: 10,
+  peerThread: 1_000,
+  peerOps: b(1_000, 20, 2_000),
+  artifactPut: b(100, 3, 2_500),
+  artifactEvict: b(100, 3, 2_500),
+  artifactGet: b(300, 10, 2_000),
+  artifactConcurrentRounds: 10,
+};
+
+/** Sizes of the postgres backend in `pnpm bench --quick`. */
+export const QUICK_POSTGRES: Sizes = {
+  ...QUICK,
+  kvKeys: 1_000,
+  get: b(100, 10, 500, 1),
+  put: b(20, 2, 500, 1),
+  putMany: b(2, 1, 500, 1),
+  scan: b(10, 2, 500, 1),
+  counterDurable: b(20, 2, 500, 1),
+  counterBuffered: b(100, 10, 500, 1),
+  traces: [100, 500],
+  save: b(20, 2, 500, 1),
+  loadLatest: b(50, 5, 500, 1),
+  list: b(50, 5, 500, 1),
+  strictSerial: b(10, 2, 500, 1),
+  strictRounds: 2,
+  peerThread: 20,
+  peerOps: b(20, 2, 500, 1),
+  artifactPut: b(3, 1, 500, 1),
+  artifactEvict: b(3, 1, 500, 1),
+  artifactGet: b(5, 1, 500, 1),
+  artifactConcurrentRounds: 1,
 };

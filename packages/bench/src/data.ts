@@ -80,3 +80,19 @@ export class KeySpace {
 /** Keys of the kv benchmarks (values) and of the counter benchmarks. */
 export const KV_KEYS = new KeySpace('k');
 export const COUNTER_KEYSPACE = new KeySpace('c');
+
+/** Bytes of an artifact blob (issue 8's figure: 1 MiB writes). */
+export const ARTIFACT_BYTES = 1024 * 1024;
+/** The blob every artifact write stores. */
+export const ARTIFACT = randomBytes(ARTIFACT_BYTES, 3);
+/** Blobs the budgeted artifact space holds: its budget is exactly this many blobs, so each new put evicts one. */
+export const BUDGET_BLOBS = 4;
+/** Blobs the artifact `get` benchmark reads, cycling. */
+export const GET_BLOBS = 16;
+/**
+ * Keys of the artifact benchmarks: `p…` plain puts (no budget), `e…` puts into the budgeted space,
+ * `g…` the blobs `get` reads.
+ */
+export const ARTIFACT_PUT_KEYS = new KeySpace('p');
+export const ARTIFACT_EVICT_KEYS = new KeySpace('e');
+export const ARTIFACT_GET_KEYS = new KeySpace('g');

@@ -69,10 +69,15 @@ export function describeMachine(): Machine {
     commit: git(['rev-parse', 'HEAD']),
     dirty: status === undefined ? undefined : status.length > 0,
     versions: Object.fromEntries(
-      ['better-sqlite3', 'lmdb', 'classic-level', '@langchain/langgraph-checkpoint-sqlite', '@langchain/langgraph-checkpoint'].map((n) => [
-        n,
-        versionOf(n),
-      ]),
+      [
+        'better-sqlite3',
+        'lmdb',
+        'classic-level',
+        'pg',
+        '@langchain/langgraph-checkpoint-sqlite',
+        '@langchain/langgraph-checkpoint-postgres',
+        '@langchain/langgraph-checkpoint',
+      ].map((n) => [n, versionOf(n)]),
     ),
   };
 }

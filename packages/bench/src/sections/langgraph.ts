@@ -80,16 +80,55 @@ async function drain(it: AsyncGenerator<unknown>): Promise<number> {
   return n;
 }
 
+/** The stock LangGraph saver an `AgentstoreSaver` row is compared with. */
+export interface PeerSaver {
+  /** Its name in the table (`SqliteSaver`, `PostgresSaver`). */
+  readonly label: string;
+  readonly saver: Saver;
+  /** Where it stores, for the note. */
+  readonly where: string;
+  /** Issue 5's targets against it, when it has some: `put`/`getTuple` and `list` without namespace factors. */
+  readonly targets?: { readonly putGet: number; readonly list: number };
+  close(): Promise<void>;
+}
+
+/** `SqliteSaver` on its own SQLite file; issue 5's targets: 2× (sqlite route) or 5× (lmdb), list 10×. */
+export function sqlitePeer(ctx: Context, backend: string): PeerSaver {
+  const saver = SqliteSaver.fromConnString(join(ctx.tempDir(`sqlitesaver-${backend}`), 'saver.db'));
+  return {
+    label: 'SqliteSaver',
+    saver: saver as unknown as Saver,
+    where: 'SqliteSaver on its own sqlite file',
+    targets: { putGet: backend === 'lmdb' ? 5 : 2, list: 10 },
+    close: async () => void (saver as unknown as { db: { close(): void } }).db.close(),
+  };
+}
+
 /**
- * `AgentstoreSaver` (on one adapter route) against `SqliteSaver` on the same checkpoints: `getTuple`,
+ * `PostgresSaver` (`@langchain/langgraph-checkpoint-postgres`) on its own pool and schema of the same
+ * server, set up (tables created) before it is measured. No issue sets a target against it.
+ */
+export async function postgresPeer(url: string, schema: string): Promise<PeerSaver> {
+  const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
+  const saver = PostgresSaver.fromConnString(url, { schema });
+  await saver.setup();
+  return {
+    label: 'PostgresSaver',
+    saver: saver as unknown as Saver,
+    where: 'PostgresSaver in its own schema, same server',
+    close: () => saver.end(),
+  };
+}
+
+/**
+ * `AgentstoreSaver` (on one adapter route) against a stock saver on the same checkpoints: `getTuple`,
  * `list({ limit: 10 })` without and with `checkpoint_ns`, then `put`.
  */
-export async function langgraphSection(ctx: Context, backend: string, store: Store, factory: SaverFactory): Promise<void> {
+export async function langgraphSection(ctx: Context, backend: string, store: Store, factory: SaverFactory, peer: PeerSaver): Promise<void> {
   const { sizes } = ctx;
   const threadId = 'peer-thread';
   const ours = new Thread(factory(store), threadId);
-  const sqliteSaver = SqliteSaver.fromConnString(join(ctx.tempDir(`sqlitesaver-${backend}`), 'saver.db'));
-  const theirs = new Thread(sqliteSaver as unknown as Saver, threadId);
+  const theirs = new Thread(peer.saver, threadId);
   const total = sizes.peerThread + sizes.peerOps.ops + sizes.peerOps.warmup + 1;
   const checkpoints = Array.from({ length: total }, (_, i) => checkpointOf(i));
   ctx.progress.step(`langgraph · fill ${sizes.peerThread} checkpoints · ${backend}`);
@@ -99,29 +138,28 @@ export async function langgraphSection(ctx: Context, backend: string, store: Sto
   }
   const atLeast =
     (min: number) =>
-    (o: Summary, t: Summary): TargetCheck[] => [{ text: `ops/s ≥ ${min}× SqliteSaver`, pass: o.opsPerSec >= min * t.opsPerSec }];
-  const factor = backend === 'lmdb' ? 5 : 2;
-  const spec = (op: string, targets?: PairSpec['targets']): PairSpec => ({
+    (o: Summary, t: Summary): TargetCheck[] => [{ text: `ops/s ≥ ${min}× ${peer.label}`, pass: o.opsPerSec >= min * t.opsPerSec }];
+  const spec = (op: string, min?: number): PairSpec => ({
     section: 'langgraph',
     op,
     backend,
     impl: 'AgentstoreSaver',
-    baselineLabel: 'SqliteSaver',
+    baselineLabel: peer.label,
     budget: sizes.peerOps,
-    note: `thread of ${sizes.peerThread.toLocaleString('en-US')}; SqliteSaver on its own sqlite file`,
-    ...(targets ? { targets } : {}),
+    note: `thread of ${sizes.peerThread.toLocaleString('en-US')}; ${peer.where}`,
+    ...(min !== undefined ? { targets: atLeast(min) } : {}),
   });
   const latest = { configurable: { thread_id: threadId, checkpoint_ns: '' } };
   const anyNs = { configurable: { thread_id: threadId } };
   await runPair(
     ctx,
-    spec('getTuple (latest)', atLeast(factor)),
+    spec('getTuple (latest)', peer.targets?.putGet),
     () => ours.saver.getTuple(latest),
     () => theirs.saver.getTuple(latest),
   );
   await runPair(
     ctx,
-    spec('list({ limit: 10 }), no checkpoint_ns', atLeast(10)),
+    spec('list({ limit: 10 }), no checkpoint_ns', peer.targets?.list),
     () => drain(ours.saver.list(anyNs, { limit: 10 })),
     () => drain(theirs.saver.list(anyNs, { limit: 10 })),
   );
@@ -135,9 +173,8 @@ export async function langgraphSection(ctx: Context, backend: string, store: Sto
   let theirNext = sizes.peerThread;
   await runPair(
     ctx,
-    spec('put', atLeast(factor)),
+    spec('put', peer.targets?.putGet),
     () => ours.put(checkpoints[next++] as ReturnType<typeof checkpointOf>),
     () => theirs.put(checkpoints[theirNext++] as ReturnType<typeof checkpointOf>),
   );
-  (sqliteSaver as unknown as { db: { close(): void } }).db.close();
 }

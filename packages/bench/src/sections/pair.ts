@@ -13,6 +13,8 @@ export interface PairSpec {
   readonly impl?: string;
   readonly baselineLabel: string;
   readonly note?: string;
+  /** Notes computed from the figures (e.g. MB/s), for the agentstore row (after `note`) and the baseline row. */
+  readonly notes?: (ours: Summary, theirs: Summary) => { readonly ours?: string; readonly theirs?: string };
   /** Issue 5's targets for the agentstore row, from the two summaries. */
   readonly targets?: (ours: Summary, theirs: Summary) => TargetCheck[];
 }
@@ -35,11 +37,13 @@ export async function runPair(ctx: Context, spec: PairSpec, ours: Op, theirs: Op
   const oursSummary = (a as NonNullable<typeof a>).summary();
   const theirsSummary = (b as NonNullable<typeof b>).summary();
   const base = { section: spec.section, op: spec.op, backend: spec.backend };
-  ctx.results.add({ ...base, impl: spec.baselineLabel, summary: theirsSummary });
+  const notes = spec.notes?.(oursSummary, theirsSummary);
+  ctx.results.add({ ...base, impl: spec.baselineLabel, summary: theirsSummary, ...(notes?.theirs ? { note: notes.theirs } : {}) });
   const targets = spec.targets?.(oursSummary, theirsSummary);
+  const note = [notes?.ours, spec.note].filter(Boolean).join('; ');
   return ctx.results.add({
     ...comparedRow(
-      { ...base, ...(spec.note ? { note: spec.note } : {}), ...(targets?.length ? { targets } : {}) },
+      { ...base, ...(note ? { note } : {}), ...(targets?.length ? { targets } : {}) },
       oursSummary,
       theirsSummary,
       spec.baselineLabel,

@@ -1,6 +1,20 @@
 import { createStore, type DomainStore, rawCodec, type Store, type StoreConfig } from '@agentstore/core';
-import { CHECKPOINT_DATA, COUNTER_KEYS, COUNTER_KEYSPACE, checkpointMetadata, KV_KEYS, VALUE } from '../data.js';
-import type { CheckpointTarget, KvTarget } from './types.js';
+import {
+  ARTIFACT,
+  ARTIFACT_BYTES,
+  ARTIFACT_EVICT_KEYS,
+  ARTIFACT_GET_KEYS,
+  ARTIFACT_PUT_KEYS,
+  BUDGET_BLOBS,
+  CHECKPOINT_DATA,
+  COUNTER_KEYS,
+  COUNTER_KEYSPACE,
+  checkpointMetadata,
+  GET_BLOBS,
+  KV_KEYS,
+  VALUE,
+} from '../data.js';
+import type { ArtifactTarget, CheckpointTarget, KvTarget } from './types.js';
 
 type AnyAdapter = NonNullable<StoreConfig['adapters']>[number];
 
@@ -10,14 +24,25 @@ export const DOMAINS = {
   buffered: 'bench_kv_buffered',
   checkpoints: 'bench_checkpoints',
   strictCheckpoints: 'bench_checkpoints_strict',
+  artifacts: 'bench_artifacts',
+  artifactsBudget: 'bench_artifacts_budget',
 } as const;
 
 /**
  * Opens a store whose benchmark domains all live on `adapterName` (`balanced` durability, the default;
- * one `buffered`-counter domain and one `strict` checkpoint domain).
+ * one `buffered`-counter domain and one `strict` checkpoint domain). `base` are route options every
+ * domain gets (the connection and schema for postgres).
  */
-export async function openBenchStore(dataDir: string, adapterName: string, adapter?: AnyAdapter): Promise<Store> {
-  const route = (options?: Record<string, unknown>) => ({ adapter: adapterName, ...(options ? { options } : {}) });
+export async function openBenchStore(
+  dataDir: string,
+  adapterName: string,
+  adapter?: AnyAdapter,
+  base: Record<string, unknown> = {},
+): Promise<Store> {
+  const route = (options?: Record<string, unknown>) => {
+    const merged = { ...base, ...options };
+    return { adapter: adapterName, ...(Object.keys(merged).length > 0 ? { options: merged } : {}) };
+  };
   return createStore({
     dataDir,
     adapters: adapter ? [adapter] : [],
@@ -67,6 +92,24 @@ export function agentstoreCheckpoints(store: Store, domain: string): CheckpointT
         await Promise.all(saves);
         done += wave;
       }
+    },
+  };
+}
+
+/**
+ * agentstore's artifacts on two domains: `DOMAINS.artifacts` without a budget (plain puts and gets) and
+ * `DOMAINS.artifactsBudget` with a budget of exactly `BUDGET_BLOBS` blobs, so once it is full every put
+ * of a new key evicts the least recently used blob in its own transaction.
+ */
+export function agentstoreArtifacts(store: Store): ArtifactTarget {
+  const free = store.artifacts(DOMAINS.artifacts);
+  const budgeted = store.artifacts(DOMAINS.artifactsBudget, { budgetBytes: BUDGET_BLOBS * ARTIFACT_BYTES });
+  return {
+    put: (i) => free.put(ARTIFACT_PUT_KEYS.string(i), ARTIFACT),
+    putEvicting: (i) => budgeted.put(ARTIFACT_EVICT_KEYS.string(i), ARTIFACT),
+    get: (i) => free.get(ARTIFACT_GET_KEYS.string(i % GET_BLOBS)),
+    fillGets: async () => {
+      for (let i = 0; i < GET_BLOBS; i++) await free.put(ARTIFACT_GET_KEYS.string(i), ARTIFACT);
     },
   };
 }

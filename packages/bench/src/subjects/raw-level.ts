@@ -1,7 +1,20 @@
 import { ClassicLevel } from 'classic-level';
-import { CHECKPOINT_DATA, COUNTER_KEYS, COUNTER_KEYSPACE, checkpointMetadata, KV_KEYS, VALUE } from '../data.js';
+import {
+  ARTIFACT,
+  ARTIFACT_EVICT_KEYS,
+  ARTIFACT_GET_KEYS,
+  ARTIFACT_PUT_KEYS,
+  BUDGET_BLOBS,
+  CHECKPOINT_DATA,
+  COUNTER_KEYS,
+  COUNTER_KEYSPACE,
+  checkpointMetadata,
+  GET_BLOBS,
+  KV_KEYS,
+  VALUE,
+} from '../data.js';
 import { checkpointKey, infoJson, seqOf, traceBounds } from './checkpoint-keys.js';
-import type { CheckpointTarget, KvTarget } from './types.js';
+import type { ArtifactTarget, CheckpointTarget, KvTarget } from './types.js';
 
 /** A raw classic-level database with the key spaces the baseline uses. */
 export interface RawLevel {
@@ -10,6 +23,8 @@ export interface RawLevel {
   readonly checkpoints: CheckpointTarget;
   /** Checkpoints written with `sync: true` (strict). */
   readonly strictCheckpoints: CheckpointTarget;
+  /** 1 MiB blobs as single values (`p…`/`e…`/`g…` keys): `put` with `sync: false`, `getSync`. */
+  readonly artifacts: ArtifactTarget;
   close(): Promise<void>;
 }
 
@@ -19,7 +34,7 @@ type Db = ClassicLevel<Buffer, Buffer>;
  * classic-level with buffer encodings and LevelDB's default cache, write buffer and compression (the
  * same values the adapter's defaults give). Writes use `sync: false` like `balanced`; reads use
  * `getSync`, the call the adapter uses too (an awaited `get` is a thread-pool round trip, ~10× slower).
- * Keys: `k…` values, `c…` counters, `i…`/`d…` checkpoint info and data.
+ * Keys: `k…` values, `c…` counters, `i…`/`d…` checkpoint info and data, `p…`/`e…`/`g…` artifact blobs.
  */
 export async function openRawLevel(path: string): Promise<RawLevel> {
   const db: Db = new ClassicLevel<Buffer, Buffer>(path, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
@@ -51,6 +66,7 @@ export async function openRawLevel(path: string): Promise<RawLevel> {
         return next;
       },
     },
+    artifacts: levelArtifacts(db),
     checkpoints: levelCheckpoints(db, data, false),
     strictCheckpoints: levelCheckpoints(db, data, true),
     close: () => db.close(),
@@ -102,6 +118,26 @@ function levelCheckpoints(db: Db, data: Buffer, sync: boolean): CheckpointTarget
         }
         await db.batch(batch, { sync });
       }
+    },
+  };
+}
+
+function levelArtifacts(db: Db): ArtifactTarget {
+  const blob = Buffer.from(ARTIFACT.buffer, ARTIFACT.byteOffset, ARTIFACT.byteLength);
+  const balanced = { sync: false };
+  return {
+    put: (i) => db.put(ARTIFACT_PUT_KEYS.bytes(i), blob, balanced),
+    // The put and the delete of the oldest blob in one batch, as the budgeted put commits both at once.
+    putEvicting: (i) => {
+      const ops: Array<{ type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer }> = [
+        { type: 'put', key: ARTIFACT_EVICT_KEYS.bytes(i), value: blob },
+      ];
+      if (i >= BUDGET_BLOBS) ops.push({ type: 'del', key: ARTIFACT_EVICT_KEYS.bytes(i - BUDGET_BLOBS) });
+      return db.batch(ops, balanced);
+    },
+    get: (i) => db.getSync(ARTIFACT_GET_KEYS.bytes(i % GET_BLOBS)),
+    fillGets: async () => {
+      for (let i = 0; i < GET_BLOBS; i++) await db.put(ARTIFACT_GET_KEYS.bytes(i), blob, balanced);
     },
   };
 }

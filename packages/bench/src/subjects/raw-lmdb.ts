@@ -1,12 +1,27 @@
 import { open, type RootDatabase } from 'lmdb';
-import { CHECKPOINT_DATA, COUNTER_KEYS, COUNTER_KEYSPACE, checkpointMetadata, KV_KEYS, VALUE } from '../data.js';
+import {
+  ARTIFACT,
+  ARTIFACT_EVICT_KEYS,
+  ARTIFACT_GET_KEYS,
+  ARTIFACT_PUT_KEYS,
+  BUDGET_BLOBS,
+  CHECKPOINT_DATA,
+  COUNTER_KEYS,
+  COUNTER_KEYSPACE,
+  checkpointMetadata,
+  GET_BLOBS,
+  KV_KEYS,
+  VALUE,
+} from '../data.js';
 import { checkpointKey, infoJson, traceBounds } from './checkpoint-keys.js';
-import type { CheckpointTarget, KvTarget } from './types.js';
+import type { ArtifactTarget, CheckpointTarget, KvTarget } from './types.js';
 
 /** A raw lmdb-js environment with the databases the baseline uses. */
 export interface RawLmdb {
   readonly kv: KvTarget;
   readonly checkpoints: CheckpointTarget;
+  /** 1 MiB blobs as single values: `putSync` (one synchronous commit each), `get`. */
+  readonly artifacts: ArtifactTarget;
   close(): Promise<void>;
 }
 
@@ -31,6 +46,8 @@ export function openRawLmdb(path: string, strict: boolean): RawLmdb {
   const counters = root.openDB<Buffer, Buffer>({ name: 'counters', ...opts });
   const info = root.openDB<Buffer, Buffer>({ name: 'cp_info', ...opts });
   const data = root.openDB<Buffer, Buffer>({ name: 'cp_data', ...opts });
+  const blobs = root.openDB<Buffer, Buffer>({ name: 'artifacts', ...opts });
+  const blob = Buffer.from(ARTIFACT.buffer, ARTIFACT.byteOffset, ARTIFACT.byteLength);
 
   const value = Buffer.from(VALUE.buffer, VALUE.byteOffset, VALUE.byteLength);
   const cpData = Buffer.from(CHECKPOINT_DATA.buffer, CHECKPOINT_DATA.byteOffset, CHECKPOINT_DATA.byteLength);
@@ -95,6 +112,19 @@ export function openRawLmdb(path: string, strict: boolean): RawLmdb {
             for (let k = done; k < Math.min(count, done + 1000); k++) appendOne(trace, k);
           });
         }
+      },
+    },
+    artifacts: {
+      put: (i) => blobs.putSync(ARTIFACT_PUT_KEYS.bytes(i), blob),
+      // The put and the delete of the oldest blob in one synchronous commit, as the budgeted put does.
+      putEvicting: (i) =>
+        root.transactionSync(() => {
+          blobs.putSync(ARTIFACT_EVICT_KEYS.bytes(i), blob);
+          if (i >= BUDGET_BLOBS) blobs.removeSync(ARTIFACT_EVICT_KEYS.bytes(i - BUDGET_BLOBS));
+        }),
+      get: (i) => blobs.get(ARTIFACT_GET_KEYS.bytes(i % GET_BLOBS)),
+      fillGets: async () => {
+        for (let i = 0; i < GET_BLOBS; i++) blobs.putSync(ARTIFACT_GET_KEYS.bytes(i), blob);
       },
     },
     close: () => root.close(),

@@ -1,5 +1,18 @@
-import { CHECKPOINT_DATA, COUNTER_KEYS, COUNTER_KEYSPACE, checkpointMetadata, KV_KEYS, VALUE } from '../data.js';
-import type { CheckpointTarget, KvTarget } from './types.js';
+import {
+  ARTIFACT,
+  ARTIFACT_EVICT_KEYS,
+  ARTIFACT_GET_KEYS,
+  ARTIFACT_PUT_KEYS,
+  BUDGET_BLOBS,
+  CHECKPOINT_DATA,
+  COUNTER_KEYS,
+  COUNTER_KEYSPACE,
+  checkpointMetadata,
+  GET_BLOBS,
+  KV_KEYS,
+  VALUE,
+} from '../data.js';
+import type { ArtifactTarget, CheckpointTarget, KvTarget } from './types.js';
 
 /** Index of the first element of sorted `keys` that is ≥ `key`. */
 function lowerBound(keys: string[], key: string): number {
@@ -88,6 +101,25 @@ export function rawMemoryCheckpoints(): CheckpointTarget {
         .map((s) => s.info),
     fill: async (trace, count) => {
       for (let k = 0; k < count; k++) save(trace, k);
+    },
+  };
+}
+
+/**
+ * The memory artifact baseline: a `Map` of blobs. A put stores a copy (agentstore's `put` lets the
+ * caller reuse its buffer once it resolved), a get returns the stored blob as the kv baseline does.
+ */
+export function rawMemoryArtifacts(): ArtifactTarget {
+  const blobs = new Map<string, Uint8Array>();
+  return {
+    put: (i) => void blobs.set(ARTIFACT_PUT_KEYS.string(i), ARTIFACT.slice()),
+    putEvicting: (i) => {
+      blobs.set(ARTIFACT_EVICT_KEYS.string(i), ARTIFACT.slice());
+      if (i >= BUDGET_BLOBS) blobs.delete(ARTIFACT_EVICT_KEYS.string(i - BUDGET_BLOBS));
+    },
+    get: (i) => blobs.get(ARTIFACT_GET_KEYS.string(i % GET_BLOBS)),
+    fillGets: async () => {
+      for (let i = 0; i < GET_BLOBS; i++) blobs.set(ARTIFACT_GET_KEYS.string(i), ARTIFACT.slice());
     },
   };
 }

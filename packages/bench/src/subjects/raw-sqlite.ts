@@ -1,6 +1,19 @@
 import { createRequire } from 'node:module';
-import { CHECKPOINT_DATA, COUNTER_KEYS, COUNTER_KEYSPACE, checkpointMetadata, KV_KEYS, VALUE } from '../data.js';
-import type { CheckpointTarget, KvTarget } from './types.js';
+import {
+  ARTIFACT,
+  ARTIFACT_EVICT_KEYS,
+  ARTIFACT_GET_KEYS,
+  ARTIFACT_PUT_KEYS,
+  BUDGET_BLOBS,
+  CHECKPOINT_DATA,
+  COUNTER_KEYS,
+  COUNTER_KEYSPACE,
+  checkpointMetadata,
+  GET_BLOBS,
+  KV_KEYS,
+  VALUE,
+} from '../data.js';
+import type { ArtifactTarget, CheckpointTarget, KvTarget } from './types.js';
 
 /** The slice of better-sqlite3 the baseline uses (the library ships no types). */
 interface Statement {
@@ -24,6 +37,8 @@ const Sqlite = require('better-sqlite3') as new (file: string) => Database;
 export interface RawSqlite {
   readonly kv: KvTarget;
   readonly checkpoints: CheckpointTarget;
+  /** 1 MiB blobs, one row each (autocommit `INSERT OR REPLACE`, `SELECT`). */
+  readonly artifacts: ArtifactTarget;
   close(): void;
 }
 
@@ -40,7 +55,8 @@ export function openRawSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Raw
     CREATE TABLE IF NOT EXISTS checkpoints (
       trace TEXT NOT NULL, seq INTEGER NOT NULL, id TEXT NOT NULL, parent_id TEXT,
       created_at INTEGER NOT NULL, metadata TEXT NOT NULL, data BLOB NOT NULL,
-      PRIMARY KEY (trace, seq));`);
+      PRIMARY KEY (trace, seq));
+    CREATE TABLE IF NOT EXISTS blobs (k BLOB PRIMARY KEY, v BLOB NOT NULL);`);
   const get = db.prepare('SELECT v FROM kv WHERE k = ?').pluck();
   const put = db.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)');
   const scan = db.prepare('SELECT k, v FROM kv WHERE k >= ? ORDER BY k LIMIT ?').raw();
@@ -74,7 +90,24 @@ export function openRawSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Raw
     for (let k = 0; k < count; k++) appendOne(trace, from + k);
   });
 
+  // A rowid table for the blobs: SQLite advises against WITHOUT ROWID for rows this large.
+  const putBlob = db.prepare('INSERT OR REPLACE INTO blobs (k, v) VALUES (?, ?)');
+  const deleteBlob = db.prepare('DELETE FROM blobs WHERE k = ?');
+  const getBlob = db.prepare('SELECT v FROM blobs WHERE k = ?').pluck();
+  const putEvicting = db.transaction((i: number) => {
+    putBlob.run(ARTIFACT_EVICT_KEYS.bytes(i), ARTIFACT);
+    if (i >= BUDGET_BLOBS) deleteBlob.run(ARTIFACT_EVICT_KEYS.bytes(i - BUDGET_BLOBS));
+  });
+
   return {
+    artifacts: {
+      put: (i) => putBlob.run(ARTIFACT_PUT_KEYS.bytes(i), ARTIFACT),
+      putEvicting: (i) => putEvicting.immediate(i),
+      get: (i) => getBlob.get(ARTIFACT_GET_KEYS.bytes(i % GET_BLOBS)),
+      fillGets: async () => {
+        for (let i = 0; i < GET_BLOBS; i++) putBlob.run(ARTIFACT_GET_KEYS.bytes(i), ARTIFACT);
+      },
+    },
     kv: {
       get: (i) => get.get(KV_KEYS.bytes(i)),
       put: (i) => put.run(KV_KEYS.bytes(i), VALUE),

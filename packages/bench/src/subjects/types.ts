@@ -36,3 +36,22 @@ export interface Contenders<T> {
   /** The raw driver's name as the table shows it. */
   readonly rawLabel: string;
 }
+
+/**
+ * Artifact (blob) operations, each on 1 MiB `ARTIFACT` blobs: agentstore's `artifacts` kind, or the
+ * raw driver storing the same bytes as one value.
+ */
+export interface ArtifactTarget {
+  /** Stores the blob under new key `i` (`ARTIFACT_PUT_KEYS`) of a space without a budget. */
+  put(i: number): unknown;
+  /**
+   * Stores the blob under key `i` (`ARTIFACT_EVICT_KEYS`) of a space that holds `BUDGET_BLOBS` blobs:
+   * from `i ≥ BUDGET_BLOBS` on, the blob of key `i - BUDGET_BLOBS` (the least recently used) goes in
+   * the same commit — agentstore's budget evicts it, the raw driver deletes it.
+   */
+  putEvicting(i: number): unknown;
+  /** Reads blob `i % GET_BLOBS` of the get space (`ARTIFACT_GET_KEYS`). */
+  get(i: number): unknown;
+  /** Stores the `GET_BLOBS` blobs `get` reads (untimed set-up). */
+  fillGets(): Promise<void>;
+}
