@@ -4,7 +4,7 @@
 export type KeyPart = string | number;
 
 /** A key: a string, a number, or a non-empty tuple of strings and numbers. */
-export type Key = KeyPart | KeyPart[];
+export type Key = KeyPart | readonly KeyPart[];
 
 /** A key range; bounds are keys, `prefix` narrows to a tuple prefix or a string prefix. */
 export interface Range {

@@ -85,7 +85,7 @@ function instrumented(counters: Counters): Adapter {
       return {
         ...inner,
         async domain(domain, options) {
-          const backend = await inner.domain(domain, options);
+          const backend = await inner.domain(domain, options as never);
           let wrapped = opened.get(backend);
           if (!wrapped) {
             wrapped = wrap(backend);

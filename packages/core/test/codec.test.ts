@@ -309,7 +309,7 @@ describe('defaultCodec refuses what it cannot encode', () => {
     [
       'class instance in a map value',
       {
-        map: new Map([
+        map: new Map<number, unknown>([
           [1, 1],
           [2, 2],
           [3, new Point(2)],

@@ -64,7 +64,7 @@ function inByteRange(b: Uint8Array, r: ByteRange): boolean {
 /** What decode(encode(k)) must give: -0 becomes 0. */
 function normalize(k: Key): Key {
   const n = (p: KeyPart): KeyPart => (typeof p === 'number' ? p + 0 : p);
-  return Array.isArray(k) ? k.map(n) : n(k);
+  return typeof k === 'object' ? k.map(n) : n(k);
 }
 
 // ---- generators ------------------------------------------------------------------------------------

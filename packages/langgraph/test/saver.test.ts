@@ -64,7 +64,7 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
   });
 
   it('keeps both branches of a fork apart: channel versions never collide', async () => {
-    const put = (parent: Record<string, unknown>, value: string, version: number) =>
+    const put = (parent: Parameters<typeof saver.put>[0], value: string, version: number) =>
       saver.put(
         parent,
         { v: 4, id: uuid6(-1), ts: '', channel_values: { a: value }, channel_versions: { a: version }, versions_seen: {} },
