@@ -3,6 +3,9 @@ import type { DomainBackend } from '../spi/backend.js';
 import { toLatin1 } from '../memory/sorted-keys.js';
 import { counterValue, encodeCounter } from './value-envelope.js';
 
+// Keys per flush transaction.
+const FLUSH_CHUNK = 200;
+
 interface Pending {
   readonly key: Uint8Array;
   /** The stored value read on this key's first update since the last flush. */
@@ -72,7 +75,7 @@ export class BufferedCounters {
       if (e.delta !== 0) batch.push(e);
     }
     if (batch.length === 0) return;
-    this.#flushing = this.#write(batch);
+    this.#flushing = this.#writeInChunks(batch);
     try {
       await this.#flushing;
     } finally {
@@ -86,6 +89,21 @@ export class BufferedCounters {
     this.#timer = undefined;
   }
 
+  /**
+   * Writes a flush in transactions of at most FLUSH_CHUNK keys: backends that fetch each key a
+   * transaction reads before running it again (PostgreSQL) would otherwise re-run it once per key.
+   */
+  async #writeInChunks(batch: Pending[]): Promise<void> {
+    for (let i = 0; i < batch.length; i += FLUSH_CHUNK) {
+      try {
+        await this.#write(batch.slice(i, i + FLUSH_CHUNK));
+      } catch (err) {
+        this.#restore(batch.slice(i + FLUSH_CHUNK));
+        throw err;
+      }
+    }
+  }
+
   async #write(batch: Pending[]): Promise<void> {
     try {
       await this.#backend.transact((tx) => {
@@ -96,16 +114,20 @@ export class BufferedCounters {
         }
       });
     } catch (err) {
-      // Nothing was written: put the increments back so a later flush can retry them.
-      for (const e of batch) {
-        const k = toLatin1(e.key);
-        const current = this.#pending.get(k);
-        if (current) current.delta += e.delta;
-        else this.#pending.set(k, e);
-      }
-      this.#schedule();
+      this.#restore(batch);
       throw err;
     }
+  }
+
+  /** Puts unwritten increments back so a later flush can retry them. */
+  #restore(batch: Pending[]): void {
+    for (const e of batch) {
+      const k = toLatin1(e.key);
+      const current = this.#pending.get(k);
+      if (current) current.delta += e.delta;
+      else this.#pending.set(k, e);
+    }
+    this.#schedule();
   }
 
   #entry(key: Uint8Array): Pending {
