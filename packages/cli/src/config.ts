@@ -3,6 +3,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { levelAdapter } from '@agentstore/adapter-level';
 import { lmdbAdapter } from '@agentstore/adapter-lmdb';
+import { postgresAdapter } from '@agentstore/adapter-postgres';
 import { sqliteAdapter } from '@agentstore/adapter-sqlite';
 import { type Adapter, type RouteConfig, type StoreConfig, StoreError } from '@agentstore/core';
 
@@ -17,6 +18,7 @@ export const KNOWN_ADAPTERS: Readonly<Record<string, AnyAdapter>> = {
   sqlite: sqliteAdapter,
   lmdb: lmdbAdapter,
   level: levelAdapter,
+  postgres: postgresAdapter,
 };
 
 /** A loaded config: the file it came from, its JSON as written, and what `createStore` takes. */
