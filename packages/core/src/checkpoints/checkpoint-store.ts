@@ -2,7 +2,7 @@ import { StoreError } from '../errors.js';
 import type { Tx } from '../spi/backend.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import type { StoreContext } from '../store/store-context.js';
-import { toStoreError } from '../store/to-store-error.js';
+import { guard, toStoreError } from '../store/to-store-error.js';
 import type {
   BlobCheckpointStore,
   CheckpointBlob,
@@ -35,14 +35,6 @@ import { assertCheckpointId, assertCount, assertTraceId, jsonEqual, jsonObjectTe
 const REMOVE_BATCH = 512;
 // `list`/`iterate` read the trace index in pages of this many entries.
 const PAGE = 128;
-
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toStoreError(err);
-  }
-}
 
 function isBytes(value: unknown): value is Uint8Array {
   return value instanceof Uint8Array;

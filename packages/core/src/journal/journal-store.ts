@@ -5,7 +5,7 @@ import { prefixUpperBound } from '../keys/index.js';
 import type { Tx } from '../spi/backend.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import type { StoreContext } from '../store/store-context.js';
-import { toStoreError } from '../store/to-store-error.js';
+import { guard } from '../store/to-store-error.js';
 import type { Codec } from '../types.js';
 import {
   decodeEntry,
@@ -26,14 +26,6 @@ import { assertName, assertOptions, assertTime } from './validate.js';
 const REMOVE_BATCH = 512;
 // Offset of txTime inside an entry record (after the flags byte).
 const TX_TIME_AT = 1;
-
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toStoreError(err);
-  }
-}
 
 /** Throws `INVALID_VALUE` unless `seq` is a non-negative safe integer. */
 function assertSeq(seq: unknown, what: string): asserts seq is number {

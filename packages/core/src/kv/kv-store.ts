@@ -2,21 +2,12 @@ import { defaultCodec } from '../codec/index.js';
 import { decodeKey, encodeKey, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import type { StoreContext } from '../store/store-context.js';
-import { toStoreError } from '../store/to-store-error.js';
+import { guard, toStoreError } from '../store/to-store-error.js';
 import type { Tx } from '../spi/backend.js';
 import type { Codec, CounterOp, DomainStore, Key, Range } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, normalizeCounterOp, type NormalizedCounterOp } from './counter-op.js';
 import { counterValue, decodeValue, encodeCounter, encodeValue, isCounter } from './value-envelope.js';
-
-/** Runs `fn`, turning anything thrown into a StoreError rejection. */
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toStoreError(err);
-  }
-}
 
 /** The `kv` handle: resolves its domain's route on every call, so it follows `configureDomain`. */
 export class KvStore<V> implements DomainStore<V> {

@@ -7,7 +7,7 @@ import { decodeValue, isCounter } from '../kv/value-envelope.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import { KIND_KEY } from '../store/kinds.js';
 import type { StoreContext } from '../store/store-context.js';
-import { toStoreError } from '../store/to-store-error.js';
+import { guard, toStoreError } from '../store/to-store-error.js';
 import type { NormalizedRoute, Store } from '../store/types.js';
 import type { DomainKind, Key } from '../types.js';
 import { isMigrationKey, MOVED_KEY, tombstoneRoute } from './meta-keys.js';
@@ -59,14 +59,6 @@ export function storeAdmin(store: Store): StoreAdmin {
   const ctx = contexts.get(store);
   if (!ctx) throw new StoreError('INVALID_VALUE', 'storeAdmin takes a store made by createStore');
   return new StoreAdmin(ctx);
-}
-
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toStoreError(err);
-  }
 }
 
 /**

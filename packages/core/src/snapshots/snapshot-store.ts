@@ -3,20 +3,12 @@ import { StoreError } from '../errors.js';
 import type { Tx } from '../spi/backend.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import type { StoreContext } from '../store/store-context.js';
-import { toStoreError } from '../store/to-store-error.js';
+import { guard } from '../store/to-store-error.js';
 import type { Codec } from '../types.js';
 import { deepFreeze } from './deep-freeze.js';
 import { MISS, SnapshotCache } from './snapshot-cache.js';
 import { decodeRecord, EPOCH_KEY, encodeRecord, epochOf, newStamp, SNAPSHOT_KEY, setEpoch } from './snapshot-layout.js';
 import type { Snapshot, SnapshotOptions, SnapshotStore } from './types.js';
-
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toStoreError(err);
-  }
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;

@@ -6,3 +6,12 @@ export function toStoreError(err: unknown): StoreError {
   const message = err instanceof Error ? err.message : String(err);
   return new StoreError('IO', `backend error: ${message}`, { cause: err });
 }
+
+/** Runs `fn`, turning anything it throws into a StoreError rejection (every handle method's wrapper). */
+export async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}

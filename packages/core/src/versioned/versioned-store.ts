@@ -5,7 +5,7 @@ import { encodeKey, prefixUpperBound } from '../keys/index.js';
 import type { Tx } from '../spi/backend.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import type { StoreContext } from '../store/store-context.js';
-import { toStoreError } from '../store/to-store-error.js';
+import { guard } from '../store/to-store-error.js';
 import type { Codec, Key } from '../types.js';
 import type { AsOf, CorrectionInterval, ValidInterval, Version, VersionedStore } from './types.js';
 import {
@@ -24,14 +24,6 @@ import {
 // FIRST_PAGE to MAX_PAGE entries: the answer is usually close to the newest.
 const FIRST_PAGE = 8;
 const MAX_PAGE = 512;
-
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    throw toStoreError(err);
-  }
-}
 
 /** Validates an interval; returns its bounds (validFrom undefined: the transaction time). */
 function checkInterval(interval: ValidInterval | undefined, what: string, fromRequired: boolean): { validFrom?: number; validTo?: number } {
