@@ -107,9 +107,7 @@ export class ArtifactContext {
   /** The domain on its current route, rejecting `WRONG_KIND` for a domain of another kind. */
   async readable(): Promise<OpenDomain> {
     void this.policy;
-    const d = await this.#ctx.resolve(this.domain);
-    await this.#ctx.kinds.checkRead(d.backend, d.domain, 'artifacts');
-    return d;
+    return this.#ctx.readable(this.domain, 'artifacts');
   }
 
   /** The per-process state of the domain (ram cache, wake-ups). */

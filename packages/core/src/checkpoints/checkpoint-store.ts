@@ -243,20 +243,12 @@ export class CheckpointStore implements BlobCheckpointStore {
     return { ...info, data };
   }
 
-  async #readable(): Promise<OpenDomain> {
-    const d = await this.#ctx.resolve(this.#domain);
-    await this.#ctx.kinds.checkRead(d.backend, d.domain, 'checkpoints');
-    return d;
+  #readable(): Promise<OpenDomain> {
+    return this.#ctx.readable(this.#domain, 'checkpoints');
   }
 
-  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
-    const { kinds } = this.#ctx;
-    const result = await d.backend.transact((tx) => {
-      kinds.checkWrite(tx, d.backend, d.domain, 'checkpoints');
-      return fn(tx);
-    });
-    kinds.confirm(d.backend, 'checkpoints');
-    return result;
+  #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
+    return this.#ctx.write(d, 'checkpoints', fn);
   }
 }
 

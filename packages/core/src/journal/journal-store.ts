@@ -163,19 +163,11 @@ export class JournalStore<V> implements Journal<V> {
     return body;
   }
 
-  async #readable(): Promise<OpenDomain> {
-    const d = await this.#ctx.resolve(this.#domain);
-    await this.#ctx.kinds.checkRead(d.backend, d.domain, 'journal');
-    return d;
+  #readable(): Promise<OpenDomain> {
+    return this.#ctx.readable(this.#domain, 'journal');
   }
 
-  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
-    const { kinds } = this.#ctx;
-    const result = await d.backend.transact((tx) => {
-      kinds.checkWrite(tx, d.backend, d.domain, 'journal');
-      return fn(tx);
-    });
-    kinds.confirm(d.backend, 'journal');
-    return result;
+  #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
+    return this.#ctx.write(d, 'journal', fn);
   }
 }

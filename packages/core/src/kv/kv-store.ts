@@ -197,21 +197,13 @@ export class KvStore<V> implements DomainStore<V> {
     return this.#ctx.resolve(this.#domain);
   }
 
-  async #readable(): Promise<OpenDomain> {
-    const d = await this.#ctx.resolve(this.#domain);
-    await this.#ctx.kinds.checkRead(d.backend, d.domain, 'kv');
-    return d;
+  #readable(): Promise<OpenDomain> {
+    return this.#ctx.readable(this.#domain, 'kv');
   }
 
   async #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
     if (this.#buffered(d) && this.#counters(d).dirty) await this.#counters(d).flush();
-    const { kinds } = this.#ctx;
-    const result = await d.backend.transact((tx) => {
-      kinds.checkWrite(tx, d.backend, d.domain, 'kv');
-      return fn(tx);
-    });
-    kinds.confirm(d.backend, 'kv');
-    return result;
+    return this.#ctx.write(d, 'kv', fn);
   }
 
   async #decodeWithPending(d: OpenDomain, key: Uint8Array, bytes: Uint8Array | undefined): Promise<V | undefined> {

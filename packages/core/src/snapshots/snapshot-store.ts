@@ -122,19 +122,11 @@ export class SnapshotKvStore<S> implements SnapshotStore<S> {
     return value;
   }
 
-  async #readable(): Promise<OpenDomain> {
-    const d = await this.#ctx.resolve(this.#domain);
-    await this.#ctx.kinds.checkRead(d.backend, d.domain, 'snapshots');
-    return d;
+  #readable(): Promise<OpenDomain> {
+    return this.#ctx.readable(this.#domain, 'snapshots');
   }
 
-  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
-    const { kinds } = this.#ctx;
-    const result = await d.backend.transact((tx) => {
-      kinds.checkWrite(tx, d.backend, d.domain, 'snapshots');
-      return fn(tx);
-    });
-    kinds.confirm(d.backend, 'snapshots');
-    return result;
+  #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
+    return this.#ctx.write(d, 'snapshots', fn);
   }
 }

@@ -1,5 +1,6 @@
 import { StoreError } from '../errors.js';
-import type { DomainBackend } from '../spi/backend.js';
+import type { DomainBackend, Tx } from '../spi/backend.js';
+import type { DomainKind } from '../types.js';
 import type { BackendPool, OpenDomain } from './backend-pool.js';
 import { KindRegistry } from './kinds.js';
 import type { Router } from './router.js';
@@ -44,6 +45,23 @@ export class StoreContext {
     this.assertOpen();
     const route = this.router.route(domain);
     return this.pool.peek(domain, route) ?? this.pool.open(domain, route);
+  }
+
+  /** The domain on its route, rejecting `WRONG_KIND` (and `MOVED`) when it holds another kind. */
+  async readable(domain: string, kind: DomainKind): Promise<OpenDomain> {
+    const d = await this.resolve(domain);
+    await this.kinds.checkRead(d.backend, d.domain, kind);
+    return d;
+  }
+
+  /** Runs `fn` in one transaction of `d`, recording `kind` with the domain's first write. */
+  async write<T>(d: OpenDomain, kind: DomainKind, fn: (tx: Tx) => T): Promise<T> {
+    const result = await d.backend.transact((tx) => {
+      this.kinds.checkWrite(tx, d.backend, d.domain, kind);
+      return fn(tx);
+    });
+    this.kinds.confirm(d.backend, kind);
+    return result;
   }
 
   /** Per-backend state of one sort (e.g. buffered counters), created on first use. */

@@ -150,19 +150,11 @@ export class VersionedKvStore<V> implements VersionedStore<V> {
     });
   }
 
-  async #readable(): Promise<OpenDomain> {
-    const d = await this.#ctx.resolve(this.#domain);
-    await this.#ctx.kinds.checkRead(d.backend, d.domain, 'versioned');
-    return d;
+  #readable(): Promise<OpenDomain> {
+    return this.#ctx.readable(this.#domain, 'versioned');
   }
 
-  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
-    const { kinds } = this.#ctx;
-    const result = await d.backend.transact((tx) => {
-      kinds.checkWrite(tx, d.backend, d.domain, 'versioned');
-      return fn(tx);
-    });
-    kinds.confirm(d.backend, 'versioned');
-    return result;
+  #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
+    return this.#ctx.write(d, 'versioned', fn);
   }
 }
