@@ -1,4 +1,12 @@
-import type { ByteRange, Bytes, DomainBackend, Durability, Tx } from '@agentstore/core';
+import {
+  applyCounterUpdate,
+  type ByteRange,
+  type Bytes,
+  type CounterUpdate,
+  type DomainBackend,
+  type Durability,
+  type Tx,
+} from '@agentstore/core';
 import { toBounds } from './bounds.js';
 import type { Connection } from './connection.js';
 import type { DomainTable } from './domain-table.js';
@@ -56,12 +64,30 @@ export class SqliteBackend implements DomainBackend {
   }
 
   transact<T>(fn: (tx: Tx) => T): Promise<T> {
+    return this.#transact(fn, false);
+  }
+
+  updateCounters(updates: readonly CounterUpdate[]): Promise<Bytes[]> {
+    // A lone counter update commits at once when the queue is idle: the event-loop turn that lets
+    // concurrent writes join a group is most of the cost of a single small commit.
+    return this.#transact(
+      (tx) =>
+        updates.map((update) => {
+          const next = applyCounterUpdate(tx.get(update.key), update);
+          tx.put(update.key, next);
+          return next;
+        }),
+      true,
+    );
+  }
+
+  #transact<T>(fn: (tx: Tx) => T, now: boolean): Promise<T> {
     try {
       this.#assertOpen();
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#connection.write(this.#durability, () => {
+    const run = () => {
       const tx = new TxView(this.#table);
       let result: T;
       try {
@@ -73,7 +99,8 @@ export class SqliteBackend implements DomainBackend {
       if (tx.failure !== undefined) throw tx.failure;
       tx.apply();
       return result;
-    });
+    };
+    return now ? this.#connection.writeNow(this.#durability, run) : this.#connection.write(this.#durability, run);
   }
 
   async clear(): Promise<void> {

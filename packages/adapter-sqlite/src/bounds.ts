@@ -29,9 +29,7 @@ function tighter(exclusive: Bytes | undefined, inclusive: Bytes | undefined, dir
   if (exclusive === undefined) return inclusive === undefined ? undefined : { key: inclusive, inclusive: true };
   if (inclusive === undefined) return { key: exclusive, inclusive: false };
   // On a tie the exclusive bound is the tighter one.
-  return compareKeys(inclusive, exclusive) * direction > 0
-    ? { key: inclusive, inclusive: true }
-    : { key: exclusive, inclusive: false };
+  return compareKeys(inclusive, exclusive) * direction > 0 ? { key: inclusive, inclusive: true } : { key: exclusive, inclusive: false };
 }
 
 /** True when `key` lies within `bounds`. */

@@ -59,6 +59,26 @@ export class CommitQueue {
     });
   }
 
+  /**
+   * Runs `run` in a commit of its own at once, without waiting for the event loop to turn, when
+   * nothing is queued or committing; otherwise queues it behind what is (order kept). BUSY after
+   * the busy timeout hands it to the queue, which retries with back-off.
+   */
+  runNow<T>(durability: Durability, run: () => T): Promise<T> {
+    if (this.#scheduled || this.#running || this.#pending.length > 0) return this.push(durability, run);
+    return new Promise<T>((resolve, reject) => {
+      const job: CommitJob = { durability, run, resolve: resolve as (value: unknown) => void, reject };
+      const attempt = this.#attempt([job]);
+      if (attempt.kind === 'committed') return;
+      if (attempt.kind === 'busy') {
+        this.#pending.push(job);
+        this.#schedule();
+        return;
+      }
+      reject(translateError(attempt.error, attempt.kind === 'evict' ? 'transaction' : 'commit'));
+    });
+  }
+
   /** Resolves once every queued job has settled. */
   whenIdle(): Promise<void> {
     if (!this.#running && !this.#scheduled) return Promise.resolve();

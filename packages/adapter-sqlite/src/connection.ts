@@ -90,6 +90,12 @@ export class Connection {
     return this.#queue.push(durability, run);
   }
 
+  /** Like `write`, but commits at once, without the group's event-loop turn, when nothing is queued. */
+  writeNow<T>(durability: Durability, run: () => T): Promise<T> {
+    if (this.#closed) return Promise.reject(closedError());
+    return this.#queue.runNow(durability, run);
+  }
+
   /** Runs the reads in `fn` (in one read transaction when `snapshot`), translating native errors. */
   read<T>(fn: () => T, snapshot = false): T {
     this.#assertOpen();

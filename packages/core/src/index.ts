@@ -17,5 +17,6 @@ export { commonOptionsSchema, DEFAULT_MAX_VALUE_BYTES } from './config/common-op
 export { defaultCodec, jsonCodec, rawCodec } from './codec/index.js';
 export { zodCodec } from './codec/zod-codec.js';
 export { typedCheckpoints, type TypedCheckpoint, type TypedCheckpointStore, type TypedSaveOptions } from './checkpoints/typed-checkpoints.js';
+export { applyCounterUpdate } from './kv/counter-op.js';
 export { compareBytes, decodeKey, encodeKey, prefixUpperBound, rangeToBytes } from './keys/index.js';
 export { memoryAdapter, memoryOptionsSchema, type MemoryOptions } from './memory/memory-adapter.js';

@@ -1,5 +1,5 @@
-import { jsonCodec, rawCodec } from '@agentstore/core';
 import type { CounterOp, Key } from '@agentstore/core';
+import { jsonCodec, rawCodec } from '@agentstore/core';
 import { describe, expect, it } from 'vitest';
 import { expectCode, type Harness } from '../harness.js';
 
@@ -153,10 +153,81 @@ export function kvCountersSpec(h: Harness): void {
       expect(await kv.get('hot')).toBe(200);
       expect([...results].sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
       const mixed = await Promise.all(
-        Array.from({ length: 100 }, (_, i) => kv.updateCounters([['x', 1], ['y', i % 2 === 0 ? 2 : -1]])),
+        Array.from({ length: 100 }, (_, i) =>
+          kv.updateCounters([
+            ['x', 1],
+            ['y', i % 2 === 0 ? 2 : -1],
+          ]),
+        ),
       );
       expect(mixed).toHaveLength(100);
       expect(await kv.getMany(['x', 'y'])).toEqual([100, 50]);
+    });
+  });
+
+  // A lone update on a domain whose kind is recorded may take a backend's native path
+  // (`DomainBackend.updateCounters`) instead of a transaction: the same semantics, checked there.
+  describe('kv counters, one call at a time on a domain already written', () => {
+    it('bounded ops, safe-range overflow and non-counter values behave as in a transaction', async () => {
+      const kv = (await h.open()).kv<unknown>('lone');
+      await kv.put('seed', 'written first, so the kind is recorded');
+      expect(await kv.updateCounter('up', 9)).toBe(9);
+      expect(await kv.updateCounter('up', { by: 1, threshold: 10, setTo: -1 })).toBe(10);
+      expect(await kv.updateCounter('up', { by: 1, threshold: 10, setTo: -1 })).toBe(-1);
+      expect(await kv.updateCounter('down', { by: -3, threshold: -2, setTo: 50 })).toBe(50);
+      expect(await kv.updateCounter('max', Number.MAX_SAFE_INTEGER)).toBe(Number.MAX_SAFE_INTEGER);
+      await expectCode(kv.updateCounter('max', 1), 'INVALID_VALUE');
+      expect(await kv.get('max')).toBe(Number.MAX_SAFE_INTEGER);
+      // Past the threshold the counter becomes setTo, even where the plain sum would overflow.
+      expect(await kv.updateCounter('max', { by: 1, threshold: Number.MAX_SAFE_INTEGER, setTo: 0 })).toBe(0);
+      await expectCode(kv.updateCounter('seed', 1), 'INVALID_VALUE');
+      await expectCode(
+        kv.updateCounters([
+          ['fresh', 1],
+          ['seed', 1],
+        ]),
+        'INVALID_VALUE',
+      );
+      expect(await kv.has('fresh')).toBe(false);
+      expect(await kv.get('seed')).toBe('written first, so the kind is recorded');
+      expect(
+        await kv.updateCounters([
+          ['m', 1],
+          ['m', { by: 5, threshold: 3, setTo: 2 }],
+          ['m', 4],
+        ]),
+      ).toEqual([1, 2, 6]);
+      expect(await kv.getMany(['up', 'down', 'm'])).toEqual([-1, 50, 6]);
+    });
+
+    it('keeps call order with writes issued before it and not awaited', async () => {
+      const kv = (await h.open()).kv<unknown>('order');
+      await kv.updateCounter('c', 5);
+      const put = kv.put('c', 'text');
+      await expectCode(kv.updateCounter('c', 1), 'INVALID_VALUE');
+      await put;
+      const del = kv.delete('c');
+      expect(await kv.updateCounter('c', 2)).toBe(2);
+      expect(await del).toBe(true);
+      expect(await kv.get('c')).toBe(2);
+    });
+
+    it('serial updates on a strict domain are exact and survive reopening', async () => {
+      const store = await h.open({ domains: { strict_ctr: { durability: 'strict' } } });
+      const kv = store.kv('strict_ctr');
+      await kv.put('seed', 1);
+      for (let i = 0; i < 51; i++) expect(await kv.updateCounter(['n', i % 3], 1)).toBe(Math.floor(i / 3) + 1);
+      expect(
+        await kv.getMany([
+          ['n', 0],
+          ['n', 1],
+          ['n', 2],
+        ]),
+      ).toEqual([17, 17, 17]);
+      if (!h.caps.persistent) return;
+      await store.close();
+      const again = await h.open({ domains: { strict_ctr: { durability: 'strict' } } });
+      expect(await again.kv('strict_ctr').updateCounter(['n', 0], 1)).toBe(18);
     });
   });
 }

@@ -1,6 +1,6 @@
 import { StoreError } from '../errors.js';
-import type { DomainBackend } from '../spi/backend.js';
 import { toLatin1 } from '../memory/sorted-keys.js';
+import type { DomainBackend } from '../spi/backend.js';
 import { counterValue, encodeCounter } from './value-envelope.js';
 
 // Keys per flush transaction.

@@ -1,10 +1,12 @@
 import { StoreError } from '../errors.js';
+import type { Bytes, CounterUpdate } from '../spi/backend.js';
 import type { CounterOp } from '../types.js';
+import { counterValue, encodeCounter } from './value-envelope.js';
 
 /** A validated counter operation. */
 export interface NormalizedCounterOp {
   readonly by: number;
-  readonly bounded?: { readonly threshold: number; readonly setTo: number };
+  readonly bounded?: { readonly threshold: number; readonly setTo: number } | undefined;
 }
 
 function assertSafeInteger(value: unknown, what: string): asserts value is number {
@@ -19,7 +21,8 @@ export function normalizeCounterOp(op: CounterOp): NormalizedCounterOp {
     assertSafeInteger(op, 'increment');
     return { by: op };
   }
-  if (op === null || typeof op !== 'object') throw new StoreError('INVALID_VALUE', 'a counter op is a number or { by, threshold?, setTo? }');
+  if (op === null || typeof op !== 'object')
+    throw new StoreError('INVALID_VALUE', 'a counter op is a number or { by, threshold?, setTo? }');
   const extra = Object.keys(op).filter((k) => k !== 'by' && k !== 'threshold' && k !== 'setTo');
   if (extra.length > 0) throw new StoreError('INVALID_VALUE', `unknown counter op keys: ${extra.join(', ')}`);
   assertSafeInteger(op.by, 'increment');
@@ -41,4 +44,13 @@ export function applyCounterOp(current: number, op: NormalizedCounterOp): number
   }
   if (!Number.isSafeInteger(next)) throw new StoreError('INVALID_VALUE', `counter would leave the safe-integer range (${next})`);
   return next;
+}
+
+/**
+ * The bytes a counter update stores, given the bytes stored now (undefined: absent). Adapters that
+ * implement `DomainBackend.updateCounters` call it so a counter is encoded by core alone;
+ * `INVALID_VALUE` when `current` is not a counter or the result leaves the safe-integer range.
+ */
+export function applyCounterUpdate(current: Bytes | undefined, update: CounterUpdate): Uint8Array {
+  return encodeCounter(applyCounterOp(counterValue(current), update));
 }

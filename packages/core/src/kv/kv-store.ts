@@ -1,12 +1,12 @@
 import { defaultCodec } from '../codec/index.js';
 import { decodeKey, encodeKey, rangeToBytes } from '../keys/index.js';
+import type { Tx } from '../spi/backend.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import type { StoreContext } from '../store/store-context.js';
 import { guard, toStoreError } from '../store/to-store-error.js';
-import type { Tx } from '../spi/backend.js';
 import type { Codec, CounterOp, DomainStore, Key, Range } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
-import { applyCounterOp, normalizeCounterOp, type NormalizedCounterOp } from './counter-op.js';
+import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
 import { counterValue, decodeValue, encodeCounter, encodeValue, isCounter } from './value-envelope.js';
 
 /** The `kv` handle: resolves its domain's route on every call, so it follows `configureDomain`. */
@@ -159,18 +159,25 @@ export class KvStore<V> implements DomainStore<V> {
 
   updateCounters(ops: ReadonlyArray<readonly [Key, CounterOp]>): Promise<number[]> {
     return guard(async () => {
-      const normalized = ops.map(([key, op]) => [encodeKey(key), normalizeCounterOp(op)] as const);
-      const d = await this.#resolve();
-      if (normalized.length === 0) return [];
-      if (this.#buffered(d)) {
-        if (normalized.every(([, op]) => !op.bounded)) {
-          await this.#ctx.kinds.checkRead(d.backend, d.domain, 'kv');
-          return this.#counters(d).add(normalized.map(([k, op]) => [k, op.by] as const));
+      // Counted before the first await, so every call of a burst sees the others.
+      const calls = counterCalls(this.#ctx, this.#domain);
+      calls.enter();
+      try {
+        const normalized = ops.map(([key, op]) => [encodeKey(key), normalizeCounterOp(op)] as const);
+        const d = await this.#resolve();
+        if (normalized.length === 0) return [];
+        if (this.#buffered(d)) {
+          if (normalized.every(([, op]) => !op.bounded)) {
+            await this.#ctx.kinds.checkRead(d.backend, d.domain, 'kv');
+            return this.#counters(d).add(normalized.map(([k, op]) => [k, op.by] as const));
+          }
+          // Bounded ops need the exact stored value: write what is pending, then run durably.
+          await this.#counters(d).flush();
         }
-        // Bounded ops need the exact stored value: write what is pending, then run durably.
-        await this.#counters(d).flush();
+        return await this.#durableCounters(d, normalized, calls.lone);
+      } finally {
+        calls.leave();
       }
-      return this.#write(d, (tx) => normalized.map(([k, op]) => applyDurable(tx, k, op)));
     });
   }
 
@@ -218,9 +225,54 @@ export class KvStore<V> implements DomainStore<V> {
     return d.options.counters === 'buffered';
   }
 
+  /**
+   * Durable counter ops: through the backend's native `updateCounters` when it has one, the call is
+   * alone (concurrent calls go through `transact` so they share one commit) and the domain's kind is
+   * recorded already (the first write records it in the transaction); else in a transaction.
+   */
+  async #durableCounters(d: OpenDomain, ops: ReadonlyArray<readonly [Uint8Array, NormalizedCounterOp]>, lone: boolean): Promise<number[]> {
+    if (lone && d.backend.updateCounters !== undefined && this.#ctx.kinds.isKnown(d.backend, 'kv')) {
+      if (this.#buffered(d) && this.#counters(d).dirty) await this.#counters(d).flush();
+      const stored = await d.backend.updateCounters(ops.map(([key, op]) => ({ key, by: op.by, bounded: op.bounded })));
+      return stored.map((bytes) => counterValue(bytes));
+    }
+    return this.#write(d, (tx) => ops.map(([k, op]) => applyDurable(tx, k, op)));
+  }
+
   #counters(d: OpenDomain): BufferedCounters {
     return this.#ctx.state(d.backend, 'counters', () => new BufferedCounters(d.backend, d.options.counterFlushMs));
   }
+}
+
+/** Durable counter calls in progress on one domain of one store. */
+class CounterCalls {
+  #n = 0;
+  /** Whether the caller is the only call in progress. */
+  get lone(): boolean {
+    return this.#n === 1;
+  }
+  enter(): void {
+    this.#n++;
+  }
+  leave(): void {
+    this.#n--;
+  }
+}
+
+const counterCallsByStore = new WeakMap<StoreContext, Map<string, CounterCalls>>();
+
+function counterCalls(ctx: StoreContext, domain: string): CounterCalls {
+  let byDomain = counterCallsByStore.get(ctx);
+  if (!byDomain) {
+    byDomain = new Map();
+    counterCallsByStore.set(ctx, byDomain);
+  }
+  let calls = byDomain.get(domain);
+  if (!calls) {
+    calls = new CounterCalls();
+    byDomain.set(domain, calls);
+  }
+  return calls;
 }
 
 /** One durable counter op inside a transaction: reads through earlier ops of the same transaction. */

@@ -1,4 +1,5 @@
-import type { ByteRange, Bytes, DomainBackend, Tx } from '../spi/backend.js';
+import { applyCounterUpdate } from '../kv/counter-op.js';
+import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Tx } from '../spi/backend.js';
 
 /** A hold a migration takes on a backend: writes wait until it is released. */
 export interface WriteHold {
@@ -25,8 +26,19 @@ export class GatedBackend implements DomainBackend {
   #inflight = 0;
   #onIdle: (() => void) | undefined;
 
+  /** Present when the adapter's backend has it; after a move it runs in the new location. */
+  readonly updateCounters?: (updates: readonly CounterUpdate[]) => Promise<Bytes[]>;
+
   constructor(raw: DomainBackend) {
     this.raw = raw;
+    const native = raw.updateCounters?.bind(raw);
+    if (native) {
+      this.updateCounters = (updates) =>
+        this.#write(
+          () => native(updates),
+          (to) => (to.updateCounters ? to.updateCounters(updates) : to.transact((tx) => updates.map((u) => counterInTx(tx, u)))),
+        );
+    }
   }
 
   /** The backend calls go to now: the raw one, or the new location after a migration. */
@@ -121,4 +133,10 @@ export class GatedBackend implements DomainBackend {
       idle();
     }
   }
+}
+
+function counterInTx(tx: Tx, update: CounterUpdate): Bytes {
+  const next = applyCounterUpdate(tx.get(update.key), update);
+  tx.put(update.key, next);
+  return next;
 }

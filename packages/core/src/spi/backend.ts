@@ -36,6 +36,16 @@ export interface Tx {
   del(key: Bytes): void;
 }
 
+/**
+ * One durable counter update for `DomainBackend.updateCounters`: add `by` to the counter under `key`;
+ * when `bounded`, a result above `threshold` (`by >= 0`) or below it (`by < 0`) becomes `setTo`.
+ */
+export interface CounterUpdate {
+  readonly key: Bytes;
+  readonly by: number;
+  readonly bounded?: { readonly threshold: number; readonly setTo: number } | undefined;
+}
+
 /** One domain's storage: an ordered map of bytes to bytes with atomic transactions. */
 export interface DomainBackend {
   /** The value under `key`, or undefined. */
@@ -53,6 +63,16 @@ export interface DomainBackend {
    * commits; the promise resolves only once the commit is as durable as the domain's `durability`.
    */
   transact<T>(fn: (tx: Tx) => T): Promise<T>;
+  /**
+   * Optional fast path for durable counters, for backends that can run one without `transact`'s
+   * overhead (sqlite: synchronously, in a commit of its own, when nothing is queued). Atomically, in
+   * order, replaces each update's stored bytes with `applyCounterUpdate(current, update)` (core's
+   * encoding; it throws `INVALID_VALUE` for a non-counter value or a result past the safe range, and
+   * then nothing is written and the promise rejects with that error); resolves with the bytes
+   * written, once as durable as the domain's `durability`. Core calls it only for a lone call on a
+   * domain whose kind is recorded, and uses `transact` for concurrent ones (they group-commit).
+   */
+  updateCounters?(updates: readonly CounterUpdate[]): Promise<Bytes[]>;
   /** Deletes every entry of the domain. */
   clear(): Promise<void>;
   /** Bytes the domain occupies where the backend knows it cheaply, else undefined. */
