@@ -3,7 +3,7 @@ import type { Job } from './commit-queue.js';
 import { toStoreError } from './errors.js';
 import { isEmptyRange, toLmdbRange } from './range.js';
 import type { SharedEnv } from './shared-env.js';
-import { asBuffer, readRange, TxView } from './tx-view.js';
+import { readRange, readValue, TxView } from './tx-view.js';
 
 /** Entries read per synchronous batch while streaming a range. */
 const PAGE = 256;
@@ -31,11 +31,11 @@ export class LmdbBackend implements DomainBackend {
   }
 
   async get(key: Bytes): Promise<Bytes | undefined> {
-    return this.#read('read', (db) => db.getBinary(asBuffer(key)));
+    return this.#read('read', (db) => readValue(db, key));
   }
 
   async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
-    return this.#read('read', (db) => keys.map((k) => db.getBinary(asBuffer(k))));
+    return this.#read('read', (db) => keys.map((k) => readValue(db, k)));
   }
 
   async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {

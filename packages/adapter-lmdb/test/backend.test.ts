@@ -255,3 +255,54 @@ describe('path option', () => {
     });
   });
 });
+
+describe('reads and write-only transactions', () => {
+  it('returns values that stay intact across later reads, of any size', async () => {
+    const small = new Uint8Array(300).fill(1);
+    const big = new Uint8Array(17 * 1024 * 1024).fill(2); // above lmdb's 16 MiB shared get buffer
+    await db.transact((tx) => {
+      tx.put(b(1), small);
+      tx.put(b(2), big);
+      tx.put(b(3), b(3, 3, 3));
+    });
+    const first = (await db.get(b(1))) as Uint8Array;
+    const large = (await db.get(b(2))) as Uint8Array;
+    const after = await db.getMany([b(3), b(1), b(9)]);
+    expect(first.byteLength).toBe(300);
+    expect(first.every((x) => x === 1)).toBe(true);
+    expect(large.byteLength).toBe(big.byteLength);
+    expect(large[0]).toBe(2);
+    expect(large[large.byteLength - 1]).toBe(2);
+    expect(after.map((v) => v && hex(v))).toEqual(['030303', hex(small), undefined]);
+    first.fill(9); // the caller owns what it got: other reads do not see its changes
+    expect(hex((await db.get(b(1))) as Uint8Array)).toBe(hex(small));
+  });
+
+  it('applies the writes of a transaction in order, and reads see them once it reads', async () => {
+    await db.transact((tx) => {
+      tx.put(b(1), b(1));
+      tx.put(b(1), b(2));
+      tx.put(b(2), b(2));
+      tx.del(b(2));
+      tx.put(b(3), b(3));
+    });
+    expect((await collect(db.range({}))).map(([k, v]) => `${hex(k)}=${hex(v)}`)).toEqual(['01=02', '03=03']);
+    const seen = await db.transact((tx) => {
+      tx.put(b(4), b(4));
+      tx.del(b(3));
+      const before = [tx.get(b(1)), tx.get(b(3)), tx.get(b(4))].map((v) => v && hex(v));
+      tx.put(b(3), b(30)); // writes after the first read keep the index current
+      tx.del(b(4));
+      return [
+        ...before,
+        ...[tx.get(b(3)), tx.get(b(4))].map((v) => v && hex(v)),
+        tx
+          .range({})
+          .map(([k]) => hex(k))
+          .join(),
+      ];
+    });
+    expect(seen).toEqual(['02', undefined, '04', '1e', undefined, '01,03']);
+    expect((await collect(db.range({}))).map(([k, v]) => `${hex(k)}=${hex(v)}`)).toEqual(['01=02', '03=1e']);
+  });
+});

@@ -1,5 +1,6 @@
 import { StoreError } from '../errors.js';
 import { isWellFormed } from '../keys/well-formed.js';
+import { allocBytes } from './byte-pool.js';
 import {
   FIXSTR_MAX,
   FORMAT_VERSION,
@@ -31,6 +32,7 @@ import {
 import { describeUnsupportedObject, describeUnsupportedPrimitive } from './describe.js';
 import { annotate, EncodeFailure, propSegment, tooDeep } from './failure.js';
 import { DECODE_LIMITS } from './limits.js';
+import { valueTooLarge } from './tagged.js';
 
 const INITIAL_BYTES = 8 * 1024;
 /** A writer whose buffer grew past this drops it after the value, so one huge value does not pin memory. */
@@ -68,7 +70,27 @@ export class DefaultWriter {
       this.#buf[this.#pos++] = FORMAT_VERSION;
       this.#value(value, 0);
       const out = new Uint8Array(this.#pos);
-      out.set(this.#buf.subarray(0, this.#pos));
+      this.#buf.copy(out, 0, 0, this.#pos);
+      return out;
+    } finally {
+      if (this.#buf.length > KEEP_BYTES) this.#reset(INITIAL_BYTES);
+    }
+  }
+
+  /**
+   * `tag` followed by the encoding of `value`, copied out once into pooled memory (bytes for a
+   * backend, see `allocBytes`); `VALUE_TOO_LARGE` when the encoding exceeds `maxBytes`.
+   */
+  encodeTagged(value: unknown, tag: number, maxBytes: number): Uint8Array {
+    this.#pos = 0;
+    try {
+      this.#ensure(2);
+      this.#buf[this.#pos++] = tag;
+      this.#buf[this.#pos++] = FORMAT_VERSION;
+      this.#value(value, 0);
+      if (this.#pos - 1 > maxBytes) throw valueTooLarge(this.#pos - 1, maxBytes);
+      const out = allocBytes(this.#pos);
+      this.#buf.copy(out, 0, 0, this.#pos);
       return out;
     } finally {
       if (this.#buf.length > KEEP_BYTES) this.#reset(INITIAL_BYTES);

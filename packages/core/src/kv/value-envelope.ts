@@ -1,3 +1,5 @@
+import { allocBytes } from '../codec/byte-pool.js';
+import { ENCODE_TAGGED, type TaggedEncoder, valueTooLarge } from '../codec/tagged.js';
 import { StoreError } from '../errors.js';
 import type { Codec } from '../types.js';
 
@@ -5,13 +7,18 @@ import type { Codec } from '../types.js';
 const VALUE_TAG = 0x00;
 const COUNTER_TAG = 0x01;
 
-/** Encodes a user value with `codec`; `VALUE_TOO_LARGE` when the encoding exceeds `maxBytes`. */
+/**
+ * Encodes a user value with `codec`; `VALUE_TOO_LARGE` when the encoding exceeds `maxBytes`. The
+ * record never shares memory with `value` or with what the codec returned (a caller may change its
+ * arrays afterwards); it may share a pooled chunk with other records (`allocBytes`), so it is for
+ * backends only, never handed to a user.
+ */
 export function encodeValue<V>(codec: Codec<V>, value: V, maxBytes: number): Uint8Array {
+  const tagged = (codec as Partial<TaggedEncoder<V>>)[ENCODE_TAGGED];
+  if (tagged !== undefined) return tagged(value, VALUE_TAG, maxBytes);
   const body = codec.encode(value);
-  if (body.byteLength > maxBytes) {
-    throw new StoreError('VALUE_TOO_LARGE', `value is ${body.byteLength} bytes encoded; the domain allows ${maxBytes}`);
-  }
-  const out = new Uint8Array(body.byteLength + 1);
+  if (body.byteLength > maxBytes) throw valueTooLarge(body.byteLength, maxBytes);
+  const out = allocBytes(body.byteLength + 1);
   out[0] = VALUE_TAG;
   out.set(body, 1);
   return out;
