@@ -5,6 +5,15 @@ import type { SqliteDatabase, SqliteStatement } from './driver.js';
 /** SQLite's "no limit". */
 const NO_LIMIT = -1;
 
+/** Rows per multi-row `INSERT` when a transaction writes many: far fewer statement runs for a batch. */
+const ROWS_PER_INSERT = [64, 8] as const;
+
+/** A buffered write; `value` undefined means delete. */
+interface Write {
+  readonly key: Bytes;
+  readonly value: Bytes | undefined;
+}
+
 /**
  * The prepared statements of one domain table. Point statements are prepared up front; range and
  * count statements lazily, one per combination of bounds (and direction), then reused.
@@ -16,6 +25,7 @@ export class TableStatements {
   readonly #put: SqliteStatement;
   readonly #del: SqliteStatement;
   readonly #clear: SqliteStatement;
+  readonly #putRows = new Map<number, SqliteStatement>();
   readonly #ranges = new Map<string, SqliteStatement>();
   readonly #counts = new Map<string, SqliteStatement>();
 
@@ -37,6 +47,54 @@ export class TableStatements {
   /** Writes `value` under `key`. */
   put(key: Bytes, value: Bytes): void {
     this.#put.run(key, value);
+  }
+
+  /** Applies `writes` in order: runs of puts go in multi-row inserts (a later row replaces an earlier one). */
+  writeAll(writes: readonly Write[]): void {
+    let i = 0;
+    while (i < writes.length) {
+      const w = writes[i] as Write;
+      if (w.value === undefined) {
+        this.del(w.key);
+        i++;
+        continue;
+      }
+      let run = i + 1;
+      while (run < writes.length && (writes[run] as Write).value !== undefined) run++;
+      i = this.#putRun(writes, i, run);
+    }
+  }
+
+  /** Writes the puts `writes[from..to)`; returns `to`. */
+  #putRun(writes: readonly Write[], from: number, to: number): number {
+    let i = from;
+    for (const rows of ROWS_PER_INSERT) {
+      if (to - i < rows) continue;
+      const stmt = this.#putStatement(rows);
+      const params: Bytes[] = new Array(rows * 2);
+      for (; to - i >= rows; i += rows) {
+        for (let r = 0; r < rows; r++) {
+          const w = writes[i + r] as Write;
+          params[2 * r] = w.key;
+          params[2 * r + 1] = w.value as Bytes;
+        }
+        stmt.run(params);
+      }
+    }
+    for (; i < to; i++) {
+      const w = writes[i] as Write;
+      this.#put.run(w.key, w.value);
+    }
+    return to;
+  }
+
+  #putStatement(rows: number): SqliteStatement {
+    let stmt = this.#putRows.get(rows);
+    if (!stmt) {
+      stmt = this.#db.prepare(`INSERT OR REPLACE INTO ${this.#table} (k, v) VALUES ${Array(rows).fill('(?, ?)').join(', ')}`);
+      this.#putRows.set(rows, stmt);
+    }
+    return stmt;
   }
 
   /** Deletes `key`; true when it existed. */

@@ -4,7 +4,8 @@ import type { DomainTable } from './domain-table.js';
 import { sqliteCode, translateError } from './errors.js';
 import type { TableStatements } from './statements.js';
 
-interface BufferedWrite {
+/** One buffered write. */
+export interface BufferedWrite {
   readonly key: Bytes;
   /** undefined: a delete. */
   readonly value: Bytes | undefined;
@@ -19,10 +20,14 @@ function idOf(key: Bytes): string {
  * The `Tx` a transaction function sees: reads go to the table (inside the group's write
  * transaction, so they see the group's earlier commits) overlaid with this function's buffered
  * writes; writes are buffered and applied by `apply()` only once the function has returned.
+ * Writes are kept in call order (applying them in order leaves the last one per key); the index by
+ * key that reads need is built only when a read follows a write, so a put-only batch never pays it.
  */
 export class TxView implements Tx {
   readonly #table: DomainTable;
-  readonly #writes = new Map<string, BufferedWrite>();
+  readonly #writes: BufferedWrite[] = [];
+  /** Key identity → the key's latest write, while reads need it (built on the first such read). */
+  #latest: Map<string, BufferedWrite> | undefined;
   /** A native error a read hit; it dooms the transaction even if the function caught it. */
   failure: unknown;
   // Set once the writes are applied: a call after that (from an async fn) would be silently lost.
@@ -34,8 +39,10 @@ export class TxView implements Tx {
 
   get(key: Bytes): Bytes | undefined {
     this.#assertActive();
-    const write = this.#writes.get(idOf(key));
-    if (write) return write.value;
+    if (this.#writes.length > 0) {
+      const write = this.#index().get(idOf(key));
+      if (write) return write.value;
+    }
     return this.#read((s) => s.get(key));
   }
 
@@ -44,9 +51,9 @@ export class TxView implements Tx {
     const bounds = toBounds(range);
     const reverse = range.reverse === true;
     const { limit } = range;
-    if (this.#writes.size === 0) return this.#read((s) => s.range(bounds, reverse, limit));
+    if (this.#writes.length === 0) return this.#read((s) => s.range(bounds, reverse, limit));
 
-    const overlay = [...this.#writes.values()].filter((w) => inBounds(w.key, bounds));
+    const overlay = [...this.#index().values()].filter((w) => inBounds(w.key, bounds));
     const deletes = overlay.filter((w) => w.value === undefined).length;
     // Each buffered delete can hide at most one stored row, so `limit + deletes` rows always suffice.
     const rows = this.#read((s) => s.range(bounds, reverse, limit === undefined ? undefined : limit + deletes));
@@ -61,25 +68,36 @@ export class TxView implements Tx {
   }
 
   put(key: Bytes, value: Bytes): void {
-    this.#assertActive();
-    this.#writes.set(idOf(key), { key, value });
+    this.#buffer({ key, value });
   }
 
   del(key: Bytes): void {
-    this.#assertActive();
-    this.#writes.set(idOf(key), { key, value: undefined });
+    this.#buffer({ key, value: undefined });
   }
 
-  /** Applies the buffered writes to the open transaction. */
+  /** Applies the buffered writes to the open transaction, in call order. */
   apply(): void {
     this.#finished = true;
-    if (this.#writes.size === 0) return;
+    const writes = this.#writes;
+    if (writes.length === 0) return;
     this.#table.use((s) => {
-      for (const { key, value } of this.#writes.values()) {
-        if (value === undefined) s.del(key);
-        else s.put(key, value);
-      }
+      if (writes.length === 1 || this.#latest === undefined) s.writeAll(writes);
+      else s.writeAll([...this.#latest.values()]);
     });
+  }
+
+  #buffer(write: BufferedWrite): void {
+    this.#assertActive();
+    this.#writes.push(write);
+    this.#latest?.set(idOf(write.key), write);
+  }
+
+  #index(): Map<string, BufferedWrite> {
+    if (this.#latest === undefined) {
+      this.#latest = new Map();
+      for (const w of this.#writes) this.#latest.set(idOf(w.key), w);
+    }
+    return this.#latest;
   }
 
   #assertActive(): void {
