@@ -1,11 +1,44 @@
 import type { ByteRange, Bytes, Tx } from '@agentstore/core';
 import { byteId, inRange, nativeRange, rangeId, withPrefix } from './keys.js';
-import type { NativeDb, NativeRange } from './native.js';
+import type { NativeDb, NativeOp, NativeRange } from './native.js';
 
-/** A buffered write: `value` undefined means delete. Keys are full (prefixed) keys. */
-export interface PendingWrite {
-  readonly key: Uint8Array;
-  readonly value: Uint8Array | undefined;
+/**
+ * A buffered write, in the shape LevelDB's batch takes, so a group's log is its batch. Keys are full
+ * (prefixed) keys.
+ */
+export type PendingWrite = NativeOp;
+
+/** The value a pending write leaves: undefined for a delete. */
+function valueOf(write: PendingWrite): Uint8Array | undefined {
+  return write.type === 'put' ? write.value : undefined;
+}
+
+/**
+ * Writes in the order they were made, with an index by key built on the first lookup (and kept up to
+ * date after): a transaction function that never reads (`putMany`) pays nothing per write for it.
+ */
+export class WriteLog {
+  /** Every write in order; later writes of a key supersede earlier ones. */
+  readonly writes: PendingWrite[] = [];
+  #index: Map<string, PendingWrite> | undefined;
+
+  get size(): number {
+    return this.writes.length;
+  }
+
+  add(write: PendingWrite): void {
+    this.writes.push(write);
+    this.#index?.set(byteId(write.key), write);
+  }
+
+  /** The latest write of each key, by full-key identity. */
+  latest(): Map<string, PendingWrite> {
+    if (this.#index === undefined) {
+      this.#index = new Map();
+      for (const write of this.writes) this.#index.set(byteId(write.key), write);
+    }
+    return this.#index;
+  }
 }
 
 /** Entries of a range read from the database (without any pending write), in iteration order. */
@@ -29,8 +62,8 @@ export interface RangeRequest {
  * the location's write queue is the only writer while the group runs.
  */
 export class GroupState {
-  /** Writes of the group's successful members so far, by full-key identity. */
-  readonly writes = new Map<string, PendingWrite>();
+  /** Writes of the group's successful members so far, in order: the group's batch. */
+  readonly writes = new WriteLog();
   readonly #ranges = new Map<string, FetchedRange>();
 
   constructor(readonly db: NativeDb) {}
@@ -76,8 +109,8 @@ class RangeMiss {
  * `runTransaction`).
  */
 export class GroupTx implements Tx {
-  /** This run's own writes, by full-key identity. */
-  readonly writes = new Map<string, PendingWrite>();
+  /** This run's own writes, in order. */
+  readonly writes = new WriteLog();
   /** The first range this run missed; set even if the function swallows the marker. */
   miss: RangeRequest | undefined;
   #finished = false;
@@ -95,23 +128,23 @@ export class GroupTx implements Tx {
   get(key: Bytes): Bytes | undefined {
     this.#assertLive();
     const full = withPrefix(this.prefix, key);
-    const id = byteId(full);
-    const pending = this.writes.get(id) ?? this.group.writes.get(id);
-    if (pending !== undefined) return pending.value;
+    if (this.writes.size > 0 || this.group.writes.size > 0) {
+      const id = byteId(full);
+      const pending = this.writes.latest().get(id) ?? this.group.writes.latest().get(id);
+      if (pending !== undefined) return valueOf(pending);
+    }
     return this.group.db.getSync(full);
   }
 
   put(key: Bytes, value: Bytes): void {
     this.#assertLive();
-    const full = withPrefix(this.prefix, key);
     // The SPI hands the value's bytes over to the backend; not copying keeps large values cheap.
-    this.writes.set(byteId(full), { key: full, value });
+    this.writes.add({ type: 'put', key: withPrefix(this.prefix, key), value });
   }
 
   del(key: Bytes): void {
     this.#assertLive();
-    const full = withPrefix(this.prefix, key);
-    this.writes.set(byteId(full), { key: full, value: undefined });
+    this.writes.add({ type: 'del', key: withPrefix(this.prefix, key) });
   }
 
   range(range: ByteRange): Array<[Bytes, Bytes]> {
@@ -122,7 +155,7 @@ export class GroupTx implements Tx {
     const pending = this.#pendingIn(bounds, reverse);
     // Each pending delete can hide one stored entry, so fetch that many more than the limit.
     let deletes = 0;
-    for (const write of pending) if (write.value === undefined) deletes++;
+    for (const write of pending) if (write.type === 'del') deletes++;
     const want = range.limit === undefined ? undefined : range.limit + deletes;
     const id = rangeId(bounds);
     const fetched = this.group.cached(id, want);
@@ -136,8 +169,12 @@ export class GroupTx implements Tx {
   /** Pending writes (own over group's) inside `bounds`, sorted in iteration order. */
   #pendingIn(bounds: NativeRange, reverse: boolean): PendingWrite[] {
     const byId = new Map<string, PendingWrite>();
-    for (const [id, write] of this.group.writes) if (inRange(write.key, bounds)) byId.set(id, write);
-    for (const [id, write] of this.writes) if (inRange(write.key, bounds)) byId.set(id, write);
+    if (this.group.writes.size > 0) {
+      for (const [id, write] of this.group.writes.latest()) if (inRange(write.key, bounds)) byId.set(id, write);
+    }
+    if (this.writes.size > 0) {
+      for (const [id, write] of this.writes.latest()) if (inRange(write.key, bounds)) byId.set(id, write);
+    }
     const list = [...byId.values()];
     list.sort((a, b) => (reverse ? Buffer.compare(b.key, a.key) : Buffer.compare(a.key, b.key)));
     return list;
@@ -177,7 +214,7 @@ function mergeRange(
       continue;
     }
     if (order === 0) i++;
-    if (p !== undefined && p.value !== undefined) out.push([p.key.subarray(prefixLength), p.value]);
+    if (p !== undefined && p.type === 'put') out.push([p.key.subarray(prefixLength), p.value]);
     j++;
   }
   return out;
@@ -185,7 +222,7 @@ function mergeRange(
 
 /** Outcome of one run of a transaction function. */
 export type RunOutcome<T> =
-  | { readonly kind: 'done'; readonly value: T; readonly writes: Map<string, PendingWrite> }
+  | { readonly kind: 'done'; readonly value: T; readonly writes: WriteLog }
   | { readonly kind: 'failed'; readonly error: unknown }
   | { readonly kind: 'miss'; readonly request: RangeRequest };
 

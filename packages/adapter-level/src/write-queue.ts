@@ -2,7 +2,7 @@ import type { Tx } from '@agentstore/core';
 import { diagnostics } from './diagnostics.js';
 import { translateLevelError } from './errors.js';
 import { GroupState, type PendingWrite, runOnce } from './group-tx.js';
-import type { NativeDb, NativeOp } from './native.js';
+import type { NativeDb } from './native.js';
 
 /** A queued transaction. */
 interface TxJob {
@@ -130,7 +130,7 @@ export class WriteQueue {
           job.reject(outcome.error);
           break;
         }
-        for (const [id, write] of outcome.writes) state.writes.set(id, write);
+        for (const write of outcome.writes.writes) state.writes.add(write);
         committed.push({ job, value: outcome.value });
         if (job.sync) sync = true;
         break;
@@ -139,7 +139,7 @@ export class WriteQueue {
     if (committed.length === 0) return;
     if (state.writes.size > 0) {
       try {
-        await writeAll(this.#db, state.writes, sync);
+        await writeAll(this.#db, state.writes.writes, sync);
       } catch (error) {
         const translated = translateLevelError(error, 'commit');
         for (const { job } of committed) job.reject(translated);
@@ -152,20 +152,14 @@ export class WriteQueue {
   }
 }
 
-/** Writes a group's writes atomically; a lone write skips the batch machinery (about half the cost). */
-function writeAll(db: NativeDb, writes: Map<string, PendingWrite>, sync: boolean): Promise<void> {
-  if (writes.size === 1) {
-    for (const { key, value } of writes.values()) {
-      return value === undefined ? db.del(key, { sync }) : db.put(key, value, { sync });
-    }
+/**
+ * Writes a group's writes atomically, in order (a later write of a key wins, as in the log); a lone
+ * write skips the batch machinery (about half the cost).
+ */
+function writeAll(db: NativeDb, writes: PendingWrite[], sync: boolean): Promise<void> {
+  const [only] = writes;
+  if (writes.length === 1 && only !== undefined) {
+    return only.type === 'del' ? db.del(only.key, { sync }) : db.put(only.key, only.value, { sync });
   }
-  return db.batch(toOps(writes), { sync });
-}
-
-function toOps(writes: Map<string, PendingWrite>): NativeOp[] {
-  const ops: NativeOp[] = [];
-  for (const { key, value } of writes.values()) {
-    ops.push(value === undefined ? { type: 'del', key } : { type: 'put', key, value });
-  }
-  return ops;
+  return db.batch(writes, { sync });
 }
