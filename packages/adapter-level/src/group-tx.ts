@@ -9,7 +9,7 @@ import type { NativeDb, NativeOp, NativeRange } from './native.js';
 export type PendingWrite = NativeOp;
 
 /** The value a pending write leaves: undefined for a delete. */
-function valueOf(write: PendingWrite): Uint8Array | undefined {
+function writtenValue(write: PendingWrite): Uint8Array | undefined {
   return write.type === 'put' ? write.value : undefined;
 }
 
@@ -131,7 +131,7 @@ export class GroupTx implements Tx {
     if (this.writes.size > 0 || this.group.writes.size > 0) {
       const id = byteId(full);
       const pending = this.writes.latest().get(id) ?? this.group.writes.latest().get(id);
-      if (pending !== undefined) return valueOf(pending);
+      if (pending !== undefined) return writtenValue(pending);
     }
     return this.group.db.getSync(full);
   }

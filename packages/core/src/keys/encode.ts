@@ -35,10 +35,19 @@ function putNumber(n: number, pos: number, where: string): number {
 /** UTF-8 of `s` written at `at` (nothing else is there yet); returns the byte count. */
 function putUtf8(s: string, at: number, where: string): number {
   // Each UTF-16 unit is at least one UTF-8 byte, so longer strings can never fit: fail before encoding.
-  if (s.length > MAX_KEY_BYTES) throw tooLong();
+  const n = s.length;
+  if (n > MAX_KEY_BYTES) throw tooLong();
+  // ASCII (most keys) is its own UTF-8 and always well-formed: a plain loop beats encodeInto's call.
+  let i = 0;
+  for (; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) break;
+    scratch[at + i] = c;
+  }
+  if (i === n) return n;
   if (!isWellFormed(s)) throw invalid(`${where} contains a lone surrogate`);
-  const { written } = utf8.encodeInto(s, scratch.subarray(at));
-  return written;
+  const { written } = utf8.encodeInto(s.slice(i), scratch.subarray(at + i));
+  return i + written;
 }
 
 /** Writes a string element of a tuple (escaped, terminated) at `pos`; returns the new position. */

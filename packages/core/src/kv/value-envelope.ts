@@ -24,11 +24,18 @@ export function encodeValue<V>(codec: Codec<V>, value: V, maxBytes: number): Uin
   return out;
 }
 
+// Float64 <-> little-endian bytes through one scratch word: a DataView over a 9-byte record would make
+// V8 move the record's bytes off the heap (small typed arrays live on it until `.buffer` is read).
+const scratchFloat = new Float64Array(1);
+const scratchBytes = new Uint8Array(scratchFloat.buffer);
+const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
 /** Encodes a counter value (a safe integer). */
 export function encodeCounter(value: number): Uint8Array {
   const out = new Uint8Array(9);
   out[0] = COUNTER_TAG;
-  new DataView(out.buffer).setFloat64(1, value, true);
+  scratchFloat[0] = value;
+  for (let i = 0; i < 8; i++) out[1 + i] = scratchBytes[HOST_LE ? i : 7 - i] as number;
   return out;
 }
 
@@ -46,7 +53,8 @@ export function counterValue(bytes: Uint8Array | undefined): number {
 
 function readCounter(bytes: Uint8Array): number {
   if (bytes.byteLength !== 9) throw new StoreError('DECODE', 'malformed counter record');
-  const value = new DataView(bytes.buffer, bytes.byteOffset, 9).getFloat64(1, true);
+  for (let i = 0; i < 8; i++) scratchBytes[HOST_LE ? i : 7 - i] = bytes[1 + i] as number;
+  const value = scratchFloat[0] as number;
   if (!Number.isSafeInteger(value)) throw new StoreError('DECODE', 'malformed counter record');
   return value;
 }
