@@ -38,9 +38,13 @@ export class CommitQueue {
   #synchronous: 'FULL' | 'NORMAL' | undefined;
   #commits = 0;
 
-  constructor(db: SqliteDatabase, busyRetries: () => number) {
+  readonly #afterCommit: () => void;
+
+  /** `afterCommit` runs after each physical commit (before its jobs settle). */
+  constructor(db: SqliteDatabase, busyRetries: () => number, afterCommit: () => void) {
     this.#db = db;
     this.#busyRetries = busyRetries;
+    this.#afterCommit = afterCommit;
     this.#begin = db.prepare('BEGIN IMMEDIATE');
     this.#commit = db.prepare('COMMIT');
     this.#rollback = db.prepare('ROLLBACK');
@@ -156,6 +160,7 @@ export class CommitQueue {
       return { kind: 'failed', error };
     }
     this.#commits += 1;
+    this.#afterCommit();
     jobs.forEach((job, i) => {
       const outcome = settled[i] as Settled;
       if (outcome.ok) job.resolve(outcome.value);

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Durability, StoreError } from '@agentstore/core';
+import { CHECKPOINTER_AFTER_COMMITS, Checkpointer } from './checkpointer.js';
 import { CommitQueue } from './commit-queue.js';
 import { DomainTable, TABLE_PREFIX, tableNameOf } from './domain-table.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './driver.js';
@@ -29,12 +30,18 @@ export class Connection {
   #settings: ConnectionSettings;
   #closed = false;
   #dbstat: SqliteStatement | null | undefined;
+  /** Set once the connection is busy enough to checkpoint in a worker; null if that failed. */
+  #checkpointer: Checkpointer | null | undefined;
 
   private constructor(file: string, db: SqliteDatabase, settings: ConnectionSettings) {
     this.file = file;
     this.#db = db;
     this.#settings = settings;
-    this.#queue = new CommitQueue(db, () => this.#settings.busyRetries);
+    this.#queue = new CommitQueue(
+      db,
+      () => this.#settings.busyRetries,
+      () => this.#committed(),
+    );
     this.#beginRead = db.prepare('BEGIN');
     this.#commitRead = db.prepare('COMMIT');
   }
@@ -166,7 +173,31 @@ export class Connection {
     if (this.#closed) return;
     this.#closed = true;
     await this.#queue.whenIdle();
+    await this.#checkpointer?.stop();
     this.#db.close();
+  }
+
+  #committed(): void {
+    if (this.#checkpointer) this.#checkpointer.committed();
+    else if (this.#checkpointer === undefined && this.#queue.commits >= CHECKPOINTER_AFTER_COMMITS) this.#startCheckpointer();
+  }
+
+  /** Hands checkpoints to a worker; SQLite's automatic ones stay on until it is ready, and come back if it fails. */
+  #startCheckpointer(): void {
+    const checkpointer = new Checkpointer(
+      this.file,
+      () => this.#autoCheckpoint(false),
+      () => {
+        this.#checkpointer = null;
+        this.#autoCheckpoint(true);
+      },
+    );
+    this.#checkpointer = checkpointer;
+  }
+
+  #autoCheckpoint(on: boolean): void {
+    if (this.#closed || !this.#db.open) return;
+    this.#db.exec(`PRAGMA wal_autocheckpoint = ${on ? 1000 : 0}`);
   }
 
   #assertOpen(): void {
