@@ -1,4 +1,12 @@
-import { type ByteRange, type Bytes, type DomainBackend, StoreError, type Tx } from '@agentstore/core';
+import {
+  applyCounterUpdate,
+  type ByteRange,
+  type Bytes,
+  type CounterUpdate,
+  type DomainBackend,
+  StoreError,
+  type Tx,
+} from '@agentstore/core';
 import { domainNameKey } from './domain-names.js';
 import { translateLevelError } from './errors.js';
 import { domainPrefix, nativeRange, prefixEnd, withPrefix } from './keys.js';
@@ -102,6 +110,25 @@ export class LevelDomainBackend implements DomainBackend {
       return Promise.reject(error);
     }
     return this.#lease.queue.transact(this.#prefix, fn, this.#strict);
+  }
+
+  /** Durable counters (SPI fast path for a lone call): one transaction that starts at once when the queue is idle. */
+  updateCounters(updates: readonly CounterUpdate[]): Promise<Bytes[]> {
+    try {
+      this.#db();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#lease.queue.transactNow(
+      this.#prefix,
+      (tx) =>
+        updates.map((update) => {
+          const next = applyCounterUpdate(tx.get(update.key), update);
+          tx.put(update.key, next);
+          return next;
+        }),
+      this.#strict,
+    );
   }
 
   async clear(): Promise<void> {

@@ -64,13 +64,13 @@ export interface RangeRequest {
 export class GroupState {
   /** Writes of the group's successful members so far, in order: the group's batch. */
   readonly writes = new WriteLog();
-  readonly #ranges = new Map<string, FetchedRange>();
+  #ranges: Map<string, FetchedRange> | undefined;
 
   constructor(readonly db: NativeDb) {}
 
   /** The cached range, if it holds at least `want` entries (or all there are). */
   cached(id: string, want: number | undefined): FetchedRange | undefined {
-    const fetched = this.#ranges.get(id);
+    const fetched = this.#ranges?.get(id);
     if (fetched === undefined) return undefined;
     if (fetched.complete || (want !== undefined && fetched.entries.length >= want)) return fetched;
     return undefined;
@@ -94,6 +94,7 @@ export class GroupState {
       await iterator.close();
     }
     const complete = request.want === undefined || entries.length < request.want;
+    this.#ranges ??= new Map();
     this.#ranges.set(request.id, { entries, complete });
   }
 }

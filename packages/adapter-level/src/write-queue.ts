@@ -55,6 +55,19 @@ export class WriteQueue {
     });
   }
 
+  /**
+   * Like `transact`, but when nothing is queued or running the group starts at once instead of after
+   * a microtask: for a lone call (core's counter fast path), whose group nobody else would join.
+   */
+  transactNow<T>(prefix: Uint8Array, fn: (tx: Tx) => T, sync: boolean): Promise<T> {
+    if (this.#draining || this.#jobs.length > 0) return this.transact(prefix, fn, sync);
+    return new Promise<T>((resolve, reject) => {
+      this.#jobs.push({ kind: 'tx', prefix, fn, sync, resolve: resolve as (value: unknown) => void, reject });
+      this.#draining = true;
+      void this.#drain();
+    });
+  }
+
   /** Runs `run` alone, after everything queued before it. */
   exclusive<T>(run: (db: NativeDb) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {

@@ -96,7 +96,10 @@ describe('level backend: bytes and order', () => {
                 if (limit !== undefined) range.limit = limit;
                 const r = range as ByteRange;
                 const want = expected(KEYS, r);
-                expect((await collect(backend.range(r))).map(([k]) => k), JSON.stringify(range)).toEqual(want);
+                expect(
+                  (await collect(backend.range(r))).map(([k]) => k),
+                  JSON.stringify(range),
+                ).toEqual(want);
                 const inTx = await backend.transact((tx) => tx.range(r).map(([k]) => [...k]));
                 expect(inTx, `tx ${JSON.stringify(range)}`).toEqual(want);
                 expect(await backend.count(r)).toBe(want.length);
@@ -262,6 +265,62 @@ describe('level backend: transactions', () => {
       kept = tx;
     });
     expect(() => kept?.put(b(1), b(1))).toThrow();
+  });
+});
+
+describe('level backend: counters and write-only transactions', () => {
+  const counter = (bytes: Uint8Array | undefined) => (bytes === undefined ? undefined : Buffer.from(bytes).readDoubleLE(1));
+
+  it('updateCounters: exact alone and beside queued transactions; a bad update writes nothing', async () => {
+    const { backend } = await open();
+    const update = backend.updateCounters?.bind(backend);
+    expect(update).toBeDefined();
+    if (!update) return;
+    expect((await update([{ key: b(1), by: 2 }])).map(counter)).toEqual([2]);
+    // Interleaved with transactions already queued: every increment lands once, in order.
+    const calls: Array<Promise<unknown>> = [];
+    for (let i = 0; i < 50; i++) {
+      calls.push(put(backend, b(2, i), b(i)));
+      calls.push(update([{ key: b(1), by: 1 }]));
+    }
+    await Promise.all(calls);
+    expect(counter(await backend.get(b(1)))).toBe(52);
+    await put(backend, b(3), b(0, 1, 2));
+    await expect(
+      update([
+        { key: b(1), by: 1 },
+        { key: b(3), by: 1 },
+      ]),
+    ).rejects.toMatchObject({ code: 'INVALID_VALUE' });
+    expect(counter(await backend.get(b(1)))).toBe(52);
+    const bounded = await update([
+      { key: b(4), by: 5, bounded: { threshold: 3, setTo: 0 } },
+      { key: b(4), by: 2 },
+    ]);
+    expect(bounded.map(counter)).toEqual([0, 2]);
+  });
+
+  it('writes of one transaction apply in call order, and reads after writes see the latest', async () => {
+    const { backend } = await open();
+    const seen = await backend.transact((tx) => {
+      tx.put(b(1), b(1));
+      tx.put(b(1), b(2));
+      tx.put(b(2), b(2));
+      tx.del(b(2));
+      const first = [tx.get(b(1)), tx.get(b(2))];
+      tx.put(b(2), b(3));
+      return [...first, tx.get(b(2))].map((v) => v && [...v]);
+    });
+    expect(seen).toEqual([[2], undefined, [3]]);
+    expect((await collect(backend.range({}))).map(([k, v]) => [[...k], [...v]])).toEqual([
+      [[1], [2]],
+      [[2], [3]],
+    ]);
+    await backend.transact((tx) => {
+      tx.put(b(5), b(5));
+      tx.del(b(5));
+    });
+    expect(await backend.get(b(5))).toBeUndefined();
   });
 });
 
