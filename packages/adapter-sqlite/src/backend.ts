@@ -10,6 +10,7 @@ import {
 import { toBounds } from './bounds.js';
 import type { Connection } from './connection.js';
 import type { DomainTable } from './domain-table.js';
+import { isBusy, translateError } from './errors.js';
 import { TxView } from './tx-view.js';
 
 /** Rows fetched per statement run while streaming a range. */
@@ -68,6 +69,17 @@ export class SqliteBackend implements DomainBackend {
   }
 
   updateCounters(updates: readonly CounterUpdate[]): Promise<Bytes[]> {
+    const only = updates.length === 1 ? updates[0] : undefined;
+    if (only !== undefined && this.#connection.idle) {
+      // One update with nothing queued: one upsert statement in autocommit, no transaction around it.
+      try {
+        this.#assertOpen();
+        return Promise.resolve([this.#connection.autocommit(this.#durability, () => this.#table.use((s) => s.updateCounter(only)))]);
+      } catch (err) {
+        // Still locked after the busy timeout: the queue retries it with back-off.
+        if (!isBusy(err)) return Promise.reject(translateError(err, 'counter update'));
+      }
+    }
     // A lone counter update commits at once when the queue is idle: the event-loop turn that lets
     // concurrent writes join a group is most of the cost of a single small commit.
     return this.#transact(

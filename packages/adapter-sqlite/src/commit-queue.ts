@@ -83,6 +83,23 @@ export class CommitQueue {
     });
   }
 
+  /** Whether nothing is queued or committing. */
+  get idle(): boolean {
+    return !this.#scheduled && !this.#running && this.#pending.length === 0;
+  }
+
+  /**
+   * Runs `write`, one statement in autocommit (its own transaction), at once, with the synchronous
+   * level `durability` needs, and counts it as a commit. Only when `idle`; its errors are thrown.
+   */
+  autocommit<T>(durability: Durability, write: () => T): T {
+    this.#setSynchronous(durability === 'strict' ? 'FULL' : 'NORMAL');
+    const result = write();
+    this.#commits += 1;
+    this.#afterCommit();
+    return result;
+  }
+
   /** Resolves once every queued job has settled. */
   whenIdle(): Promise<void> {
     if (!this.#running && !this.#scheduled) return Promise.resolve();

@@ -3,6 +3,7 @@ import { dirname } from 'node:path';
 import { type Durability, StoreError } from '@agentstore/core';
 import { CHECKPOINTER_AFTER_COMMITS, Checkpointer } from './checkpointer.js';
 import { CommitQueue } from './commit-queue.js';
+import { registerCounterFunction } from './counter-function.js';
 import { DomainTable, TABLE_PREFIX, tableNameOf } from './domain-table.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { translateError } from './errors.js';
@@ -53,6 +54,7 @@ export class Connection {
       mkdirSync(dirname(file), { recursive: true });
       db = openDatabase(file, settings.busyTimeoutMs);
       setUp(db, settings);
+      registerCounterFunction(db);
       return new Connection(file, db, settings);
     } catch (err) {
       db?.close();
@@ -101,6 +103,17 @@ export class Connection {
   writeNow<T>(durability: Durability, run: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(closedError());
     return this.#queue.runNow(durability, run);
+  }
+
+  /** Whether nothing is queued or committing on this file: a write made at once keeps call order. */
+  get idle(): boolean {
+    return !this.#closed && this.#queue.idle;
+  }
+
+  /** Runs `write`, one autocommit statement, at once (see `CommitQueue.autocommit`). */
+  autocommit<T>(durability: Durability, write: () => T): T {
+    this.#assertOpen();
+    return this.#queue.autocommit(durability, write);
   }
 
   /** Runs the reads in `fn` (in one read transaction when `snapshot`), translating native errors. */

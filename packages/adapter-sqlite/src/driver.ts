@@ -19,6 +19,8 @@ export interface SqliteStatement {
 /** An open connection. */
 export interface SqliteDatabase {
   prepare(sql: string): SqliteStatement;
+  /** Registers a SQL function implemented in JavaScript (an exception it throws fails the statement). */
+  function(name: string, options: { readonly directOnly?: boolean }, fn: (...args: never[]) => unknown): this;
   exec(sql: string): this;
   close(): this;
   readonly inTransaction: boolean;

@@ -1,4 +1,4 @@
-import type { Bytes } from '@agentstore/core';
+import type { Bytes, CounterUpdate } from '@agentstore/core';
 import type { Bounds } from './bounds.js';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
 
@@ -25,6 +25,7 @@ export class TableStatements {
   readonly #put: SqliteStatement;
   readonly #del: SqliteStatement;
   readonly #clear: SqliteStatement;
+  #counter: SqliteStatement | undefined;
   readonly #putRows = new Map<number, SqliteStatement>();
   readonly #ranges = new Map<string, SqliteStatement>();
   readonly #counts = new Map<string, SqliteStatement>();
@@ -47,6 +48,23 @@ export class TableStatements {
   /** Writes `value` under `key`. */
   put(key: Bytes, value: Bytes): void {
     this.#put.run(key, value);
+  }
+
+  /**
+   * Applies one counter update in one statement (an autocommit when no transaction is open) and
+   * returns the bytes stored; the value is computed by core's `applyCounterUpdate` through the
+   * connection's `agentstore_counter` SQL function, whose INVALID_VALUE fails the statement.
+   */
+  updateCounter(update: CounterUpdate): Bytes {
+    this.#counter ??= this.#db
+      .prepare(
+        `INSERT INTO ${this.#table} (k, v) VALUES (?, agentstore_counter(NULL, ?, ?, ?)) ` +
+          `ON CONFLICT (k) DO UPDATE SET v = agentstore_counter(v, ?, ?, ?) RETURNING v`,
+      )
+      .pluck();
+    const threshold = update.bounded?.threshold ?? null;
+    const setTo = update.bounded?.setTo ?? null;
+    return this.#counter.get(update.key, update.by, threshold, setTo, update.by, threshold, setTo) as Bytes;
   }
 
   /** Applies `writes` in order: runs of puts go in multi-row inserts (a later row replaces an earlier one). */
