@@ -1,8 +1,17 @@
-import type { ByteRange, Bytes, DomainBackend, Durability, Tx } from '@agentstore/core';
+import {
+  applyCounterUpdate,
+  type ByteRange,
+  type Bytes,
+  type CounterUpdate,
+  type DomainBackend,
+  type Durability,
+  StoreError,
+  type Tx,
+} from '@agentstore/core';
 import { byteId, toBounds } from './bounds.js';
 import type { Database } from './database.js';
 import type { DomainTable } from './domain-table.js';
-import { isMissingRelation, translateError } from './errors.js';
+import { isMissingRelation, sqlState, translateError } from './errors.js';
 
 /** Rows fetched per statement while streaming a range. */
 export const PAGE_SIZE = 256;
@@ -75,6 +84,44 @@ export class PostgresBackend implements DomainBackend {
       return Promise.reject(error);
     }
     return this.#table.queue.transact(fn, this.#durability);
+  }
+
+  updateCounters(updates: readonly CounterUpdate[]): Promise<Bytes[]> {
+    const only = updates.length === 1 ? updates[0] : undefined;
+    // One statement, one round trip: for a lone durable update while this process queues nothing
+    // on the domain (so call order holds); `fast` and async-by-default sessions keep the queue's
+    // SET LOCAL handling.
+    if (only !== undefined && this.#durability !== 'fast' && this.#db.synchronousByDefault && this.#table.queue.isIdle) {
+      return this.#counterStatement(only, updates);
+    }
+    return this.#counterTransaction(updates);
+  }
+
+  async #counterStatement(update: CounterUpdate, updates: readonly CounterUpdate[]): Promise<Bytes[]> {
+    this.#assertOpen();
+    try {
+      const result = await this.#db.write(this.#table.sql.counter(update, this.#table.lockId));
+      return [result.rows[0]?.[0] as Bytes];
+    } catch (error) {
+      const state = sqlState(error);
+      const message = error instanceof Error ? error.message : String(error);
+      if (state === 'ASC01' || state === 'ASC02') throw new StoreError('INVALID_VALUE', message);
+      if (state === 'ASC03') throw new StoreError('DECODE', message);
+      // The table or schema vanished behind this process, or predates the function: the queue's
+      // transaction recreates what is missing.
+      if (isMissingRelation(error) || state === '42883') return this.#counterTransaction(updates);
+      throw translateError(error, 'counter update');
+    }
+  }
+
+  #counterTransaction(updates: readonly CounterUpdate[]): Promise<Bytes[]> {
+    return this.transact((tx) =>
+      updates.map((update) => {
+        const next = applyCounterUpdate(tx.get(update.key), update);
+        tx.put(update.key, next);
+        return next;
+      }),
+    );
   }
 
   async clear(): Promise<void> {

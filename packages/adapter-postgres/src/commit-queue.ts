@@ -79,6 +79,11 @@ export class CommitQueue {
     });
   }
 
+  /** Whether nothing is queued or running: a write made now, outside the queue, keeps call order. */
+  get isIdle(): boolean {
+    return !this.#running && !this.#scheduled && this.#jobs.length === 0;
+  }
+
   /** Resolves when nothing is queued or running. */
   idle(): Promise<void> {
     if (!this.#running && !this.#scheduled) return Promise.resolve();

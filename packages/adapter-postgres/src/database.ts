@@ -100,6 +100,20 @@ export class Database {
     }
   }
 
+  /** Whether a commit without SET LOCAL waits for its WAL flush (the session default is synchronous). */
+  get synchronousByDefault(): boolean {
+    return !this.#asyncByDefault;
+  }
+
+  /**
+   * One writing statement in autocommit on any pooled connection, rows as arrays; never retried (a
+   * connection lost while it ran may or may not have committed it). Errors are thrown untranslated.
+   */
+  async write(statement: Statement): Promise<RowsResult> {
+    this.#assertNotEnded();
+    return this.#pool.query({ ...statement, rowMode: 'array' });
+  }
+
   /**
    * Runs `body` in one transaction on one connection: `prelude` (BEGIN and locks, one round trip),
    * then `body`, then COMMIT. Never throws: the result says how it ended. A connection that failed

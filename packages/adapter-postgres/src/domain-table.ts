@@ -13,6 +13,8 @@ export class DomainTable {
   readonly domain: string;
   readonly sql: TableSql;
   readonly queue: CommitQueue;
+  /** The 64-bit key of the advisory lock every writer of this domain takes, as SQL. */
+  readonly lockId: string;
   /** `BEGIN; SELECT pg_advisory_xact_lock(<64-bit hash of schema and domain>)`. */
   readonly #lock: string;
   readonly #db: Database;
@@ -22,7 +24,8 @@ export class DomainTable {
     this.domain = domain;
     this.#db = db;
     this.sql = new TableSql(db.settings.schema, domain);
-    this.#lock = `SELECT pg_advisory_xact_lock(${lockKey(db.settings.schema, `domain:${domain}`)})`;
+    this.lockId = lockKey(db.settings.schema, `domain:${domain}`);
+    this.#lock = `SELECT pg_advisory_xact_lock(${this.lockId})`;
     this.queue = new CommitQueue(db, this);
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Bytes } from '@agentstore/core';
+import type { Bytes, CounterUpdate } from '@agentstore/core';
 import type { Bounds } from './bounds.js';
 import type { Statement } from './driver.js';
 import { quoteIdent, quoteSchema, tableNameOf } from './identifiers.js';
@@ -31,8 +31,11 @@ export class TableSql {
   /** The same name unquoted-but-escaped for `to_regclass`. */
   readonly regclass: string;
 
+  readonly #schema: string;
+
   constructor(schema: string, domain: string) {
     const table = tableNameOf(domain);
+    this.#schema = quoteSchema(schema);
     this.qualified = `${quoteSchema(schema)}.${quoteIdent(table)}`;
     this.regclass = this.qualified;
   }
@@ -86,6 +89,20 @@ export class TableSql {
       `INSERT INTO ${this.qualified} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) ` +
       'ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v';
     return named(text, [puts.map(([k]) => toBuffer(k)), puts.map(([, v]) => toBuffer(v)), dels.map(toBuffer)]);
+  }
+
+  /**
+   * One counter update as one statement: takes the domain's writer lock `lockId` (so it never slips
+   * between a commit group's reads and writes), then upserts the bytes `agentstore_counter` computes
+   * from the current row; returns them.
+   */
+  counter(update: CounterUpdate, lockId: string): Statement {
+    const fn = `${this.#schema}.agentstore_counter`;
+    const text =
+      `WITH lock AS (SELECT pg_advisory_xact_lock(${lockId})) ` +
+      `INSERT INTO ${this.qualified} (k, v) SELECT $1, ${fn}(NULL::bytea, $2::int8, $3::int8, $4::int8) FROM lock ` +
+      `ON CONFLICT (k) DO UPDATE SET v = ${fn}(${this.qualified}.v, $2::int8, $3::int8, $4::int8) RETURNING v`;
+    return named(text, [toBuffer(update.key), update.by, update.bounded?.threshold ?? null, update.bounded?.setTo ?? null]);
   }
 
   /** Upserts one entry with binary parameters (large values skip the array's hex text form). */

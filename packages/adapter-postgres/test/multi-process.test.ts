@@ -37,7 +37,7 @@ describe.skipIf(skipped !== undefined)('postgres across processes', () => {
       const tables = await client.query('SELECT tablename FROM pg_tables WHERE schemaname = $1 ORDER BY tablename', [target.schema]);
       return { schemas: schemas.rows[0].n, versions: migrations.rows.map((r) => r.version), tables: tables.rows.map((r) => r.tablename) };
     });
-    expect(catalog).toEqual({ schemas: 1, versions: [1], tables: ['agentstore_meta', 'agentstore_migrations', 'd_opened'] });
+    expect(catalog).toEqual({ schemas: 1, versions: [1, 2], tables: ['agentstore_meta', 'agentstore_migrations', 'd_opened'] });
     console.log(`[adapter-postgres] setup race: 8 processes, 1 schema, migrations ${catalog.versions.join(',')}, counter reached 8`);
   });
 

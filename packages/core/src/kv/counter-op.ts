@@ -19,20 +19,21 @@ function assertSafeInteger(value: unknown, what: string): asserts value is numbe
 export function normalizeCounterOp(op: CounterOp): NormalizedCounterOp {
   if (typeof op === 'number') {
     assertSafeInteger(op, 'increment');
-    return { by: op };
+    // `+ 0` turns -0 into 0: a counter is an integer, and every backend then stores the same bytes.
+    return { by: op + 0 };
   }
   if (op === null || typeof op !== 'object')
     throw new StoreError('INVALID_VALUE', 'a counter op is a number or { by, threshold?, setTo? }');
   const extra = Object.keys(op).filter((k) => k !== 'by' && k !== 'threshold' && k !== 'setTo');
   if (extra.length > 0) throw new StoreError('INVALID_VALUE', `unknown counter op keys: ${extra.join(', ')}`);
   assertSafeInteger(op.by, 'increment');
-  if (op.threshold === undefined && op.setTo === undefined) return { by: op.by };
+  if (op.threshold === undefined && op.setTo === undefined) return { by: op.by + 0 };
   if (op.threshold === undefined || op.setTo === undefined) {
     throw new StoreError('INVALID_VALUE', 'a bounded counter op needs both threshold and setTo');
   }
   assertSafeInteger(op.threshold, 'threshold');
   assertSafeInteger(op.setTo, 'setTo');
-  return { by: op.by, bounded: { threshold: op.threshold, setTo: op.setTo } };
+  return { by: op.by + 0, bounded: { threshold: op.threshold + 0, setTo: op.setTo + 0 } };
 }
 
 /** Applies an op to the current value with `ets:update_counter` semantics; `INVALID_VALUE` past safe range. */
@@ -51,6 +52,6 @@ export function applyCounterOp(current: number, op: NormalizedCounterOp): number
  * implement `DomainBackend.updateCounters` call it so a counter is encoded by core alone;
  * `INVALID_VALUE` when `current` is not a counter or the result leaves the safe-integer range.
  */
-export function applyCounterUpdate(current: Bytes | undefined, update: CounterUpdate): Uint8Array {
+export function applyCounterUpdate(current: Bytes | undefined, update: Omit<CounterUpdate, 'key'>): Uint8Array {
   return encodeCounter(applyCounterOp(counterValue(current), update));
 }
