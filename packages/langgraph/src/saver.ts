@@ -1,4 +1,4 @@
-import { type DomainStore, type Key, type Store, StoreError } from '@agentstore/core';
+import { type DomainStore, defaultCodec, type Key, rawCodec, type Store, StoreError } from '@agentstore/core';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import {
   BaseCheckpointSaver,
@@ -6,63 +6,56 @@ import {
   type Checkpoint,
   type CheckpointListOptions,
   type CheckpointMetadata,
-  type CheckpointPendingWrite,
   type CheckpointTuple,
-  compareWritesSortKeys,
   getCheckpointId,
-  maxChannelVersion,
   type PendingWrite,
-  TASKS,
   WRITES_IDX_MAP,
-  writesSortKey,
 } from '@langchain/langgraph-checkpoint';
 import { matchesFilter } from './filter.js';
 import {
-  type BlobRecord,
-  blobKey,
   type CheckpointRecord,
   checkpointKey,
   checkpointPrefix,
-  type Serialized,
+  type StoredValue,
   timePrefix,
   type Version,
-  type WriteRecord,
+  valueKey,
   writeKey,
-  writesPrefix,
 } from './layout.js';
 import { type AgentstoreSaverOptions, type ResolvedSaverOptions, resolveSaverOptions } from './options.js';
-import { descending, PAGE } from './paging.js';
+import { PAGE } from './paging.js';
 import { AgentstoreSerde } from './serde.js';
+import { Loads, StoredCodec } from './stored-codec.js';
 import { recordEntries, ThreadHeads } from './thread-heads.js';
 import { ThreadMaintenance } from './thread-maintenance.js';
+import { type Located, TupleReader } from './tuple-reader.js';
 
-/** A stored checkpoint located by thread, namespace and id. */
-interface Located {
-  readonly thread: string;
-  readonly ns: string;
-  readonly id: string;
-  readonly record: CheckpointRecord;
-}
+/** The stored form of a channel emptied at a version. */
+const EMPTIED = defaultCodec.encode(null);
 
 /**
  * A LangGraph.js checkpointer on agentstore domains.
  *
  * ```ts
- * const store = await createStore({ adapters: [sqliteAdapter], domains: { checkpoint_blobs: { adapter: 'lmdb' } } });
+ * const store = await createStore({ adapters: [sqliteAdapter], domains: { checkpoints: { adapter: 'lmdb' } } });
  * const checkpointer = new AgentstoreSaver(store);
  * const graph = builder.compile({ checkpointer });
  * ```
  *
- * Checkpoint records, pending writes and channel values live in three kv domains (each routable); a
- * checkpoint stores only the channels `put` was told changed, one value per (channel, version). `list`
- * is a reverse key scan read a page at a time, so it never loads a whole thread.
+ * Checkpoint records with their channel values, and pending writes, live in two kv domains (each
+ * routable); a checkpoint stores only the channels `put` was told changed, one value per (channel,
+ * version), in the same commit as its record. `list` is a reverse key scan read a page at a time, so
+ * it never loads a whole thread.
  */
 export class AgentstoreSaver extends BaseCheckpointSaver {
   /** The resolved options: domain names and `exclusiveThreads`. */
   readonly options: ResolvedSaverOptions;
+  /** The checkpoints domain, read as objects (entries are written as bytes the default codec made). */
   readonly #checkpoints: DomainStore<unknown>;
-  readonly #writes: DomainStore<unknown>;
-  readonly #blobs: DomainStore<unknown>;
+  readonly #checkpointBytes: DomainStore<Uint8Array>;
+  readonly #writeBytes: DomainStore<Uint8Array>;
+  readonly #codec: StoredCodec;
+  readonly #reader: TupleReader;
   readonly #heads: ThreadHeads | undefined;
   readonly #maintenance: ThreadMaintenance;
 
@@ -71,11 +64,14 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     super(options.serde ?? new AgentstoreSerde());
     this.options = resolved;
     this.#checkpoints = store.kv(resolved.checkpoints);
-    this.#writes = store.kv(resolved.writes);
-    this.#blobs = store.kv(resolved.blobs);
-    this.#heads = resolved.exclusiveThreads ? new ThreadHeads(store.checkpoints(resolved.heads), this.#checkpoints) : undefined;
-    this.#maintenance = new ThreadMaintenance(this.#checkpoints, this.#writes, this.#blobs, this.#heads, async (record) => {
-      const checkpoint = (await this.#loads(record.checkpoint)) as Partial<Checkpoint>;
+    this.#checkpointBytes = store.kv(resolved.checkpoints, { codec: rawCodec });
+    this.#writeBytes = store.kv(resolved.writes, { codec: rawCodec });
+    this.#codec = new StoredCodec(() => this.serde);
+    this.#reader = new TupleReader(this.#checkpoints, store.kv(resolved.writes), this.#codec, (v) => this.getNextVersion(v));
+    this.#heads = resolved.exclusiveThreads ? new ThreadHeads(store.checkpoints(resolved.heads), this.#checkpointBytes) : undefined;
+    const domains = { checkpoints: this.#checkpoints, checkpointBytes: this.#checkpointBytes, writeBytes: this.#writeBytes };
+    this.#maintenance = new ThreadMaintenance(domains, this.#heads, async (record) => {
+      const checkpoint = (await this.#codec.load(record.checkpoint)) as Partial<Checkpoint>;
       return checkpoint.channel_versions ?? {};
     });
   }
@@ -86,7 +82,8 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const ns = namespaceOf(config) ?? '';
     const id = getCheckpointId(config) || undefined;
     const found = id === undefined ? await this.#newest(thread, ns) : await this.#find(thread, ns, id);
-    return found && this.#tuple(found);
+    if (found === undefined) return undefined;
+    return (await this.#reader.tuples([found]))[0];
   }
 
   async *list(config: RunnableConfig, options: CheckpointListOptions = {}): AsyncGenerator<CheckpointTuple> {
@@ -101,11 +98,22 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const beforeId = before === undefined ? undefined : getCheckpointId(before) || undefined;
     const hasFilter = filter !== undefined && Object.keys(filter).length > 0;
     const pageSize = hasFilter ? PAGE : Math.min(remaining, PAGE);
-    for await (const found of this.#candidates(thread, ns, beforeId, only, pageSize)) {
-      const metadata = (await this.#loads(found.record.metadata)) as CheckpointMetadata;
-      if (hasFilter && !matchesFilter(metadata, filter)) continue;
-      yield await this.#tuple(found, metadata);
-      if (--remaining === 0) return;
+    for await (const page of this.#pages(thread, ns, beforeId, only, pageSize)) {
+      let batch = page;
+      if (hasFilter) {
+        const loads = new Loads(this.#codec);
+        for (const found of page)
+          loads.add(found.record.metadata, (metadata) => {
+            found.metadata = metadata as CheckpointMetadata;
+          });
+        await loads.settle();
+        batch = page.filter((found) => matchesFilter(found.metadata, filter));
+      }
+      if (batch.length > remaining) batch = batch.slice(0, remaining);
+      for (const tuple of await this.#reader.tuples(batch, hasFilter)) {
+        yield tuple;
+        if (--remaining === 0) return;
+      }
     }
   }
 
@@ -122,21 +130,35 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
       throw new StoreError('INVALID_VALUE', 'checkpoint.id must be a non-empty string');
     const { channel_values: values, ...rest } = checkpoint;
     // Only channels LangGraph says changed are written; the rest are found at their older versions.
-    const blobs = await Promise.all(
-      Object.entries(newVersions).map(async ([channel, version]): Promise<readonly [Key, BlobRecord]> => {
-        const key = blobKey(thread, ns, channel, checkVersion(version));
-        return [key, Object.hasOwn(values ?? {}, channel) ? await this.#dumps((values as Record<string, unknown>)[channel]) : null];
-      }),
+    const changed: Array<[Key, Uint8Array | Promise<Uint8Array>]> = [];
+    for (const channel of Object.keys(newVersions)) {
+      const key = valueKey(thread, ns, channel, checkVersion(newVersions[channel]));
+      const present = values !== undefined && values !== null && Object.hasOwn(values, channel);
+      changed.push([key, present ? this.#codec.encode([values[channel]], onlyValue) : EMPTIED]);
+    }
+    const encoded = this.#codec.encode([rest, metadata], ([stored, meta]) =>
+      parentId === undefined ? { checkpoint: stored, metadata: meta } : { checkpoint: stored, metadata: meta, parentId },
     );
-    const record: CheckpointRecord = {
-      checkpoint: await this.#dumps(rest),
-      metadata: await this.#dumps(metadata),
-      ...(parentId === undefined ? {} : { parentId }),
-    };
-    // Values first, record last: a record is never visible before the values it names.
-    if (blobs.length > 0) await this.#blobs.putMany(blobs);
-    if (this.#heads) await this.#heads.commit(thread, ns, parentId, checkpoint.id, record);
-    else await this.#checkpoints.putMany(recordEntries(thread, ns, checkpoint.id, record));
+    let record: Uint8Array;
+    let valueEntries: Array<[Key, Uint8Array]>;
+    // Awaited only when something went through the serde.
+    if (encoded instanceof Promise || changed.some(([, value]) => value instanceof Promise)) {
+      [record, valueEntries] = await Promise.all([
+        encoded,
+        Promise.all(changed.map(async ([key, value]): Promise<[Key, Uint8Array]> => [key, await value])),
+      ]);
+    } else {
+      record = encoded;
+      valueEntries = changed as Array<[Key, Uint8Array]>;
+    }
+    if (this.#heads) {
+      // The head commit is its own transaction: the values go first, so a committed head never lacks them.
+      if (valueEntries.length > 0) await this.#checkpointBytes.putMany(valueEntries);
+      await this.#heads.commit(thread, ns, parentId, checkpoint.id, record);
+    } else {
+      // Values, record and index in one commit: a reader sees all of the checkpoint or none of it.
+      await this.#checkpointBytes.putMany([...valueEntries, ...recordEntries(thread, ns, checkpoint.id, record)]);
+    }
     return { configurable: { thread_id: thread, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -147,18 +169,19 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     if (!id) throw new StoreError('INVALID_VALUE', 'putWrites needs config.configurable.checkpoint_id');
     if (typeof taskId !== 'string') throw new StoreError('INVALID_VALUE', 'putWrites needs a string taskId');
     const entries = await Promise.all(
-      writes.map(async ([channel, value], i): Promise<readonly [Key, WriteRecord]> => {
+      writes.map(async ([channel, value], i): Promise<readonly [Key, Uint8Array]> => {
         const idx = WRITES_IDX_MAP[channel] ?? i;
-        return [writeKey(thread, ns, id, taskId, idx), { channel, taskPath, value: await this.#dumps(value) }];
+        const bytes = await this.#codec.encode([value], ([stored]) => ({ channel, taskPath, value: stored }));
+        return [writeKey(thread, ns, id, taskId, idx), bytes];
       }),
     );
     // Special writes (errors, interrupts, …) replace an earlier one; a regular write is kept as first
     // stored, so a retried task cannot change what a resumed run replays.
     const regular = entries.filter(([key]) => ((key as unknown[])[4] as number) >= 0);
-    const existing = regular.length > 0 ? await this.#writes.getMany(regular.map(([key]) => key)) : [];
+    const existing = regular.length > 0 ? await this.#writeBytes.getMany(regular.map(([key]) => key)) : [];
     const taken = new Set(regular.filter((_, i) => existing[i] !== undefined).map(([key]) => key));
     const fresh = entries.filter((entry) => !taken.has(entry[0]));
-    if (fresh.length > 0) await this.#writes.putMany(fresh);
+    if (fresh.length > 0) await this.#writeBytes.putMany(fresh);
   }
 
   async deleteThread(threadId: string): Promise<void> {
@@ -194,7 +217,7 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
       const head = await this.#heads.latest(thread, ns);
       if (head) return { thread, ns, id: head.id, record: head.record };
     }
-    for await (const [key, record] of descending(this.#checkpoints, checkpointPrefix(thread, ns), undefined, 1)) {
+    for await (const [key, record] of this.#checkpoints.entries({ prefix: checkpointPrefix(thread, ns), reverse: true, limit: 1 })) {
       return { thread, ns, id: (key as string[])[3] as string, record: record as CheckpointRecord };
     }
     return undefined;
@@ -208,40 +231,66 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     return head && head.id === id ? { thread, ns, id, record: head.record } : undefined;
   }
 
-  /** Checkpoints matching the list arguments, newest first within a thread, streamed page by page. */
-  async *#candidates(
+  /** Checkpoints matching the list arguments, newest first within a thread, a page (one range read) at a time. */
+  async *#pages(
     thread: string | undefined,
     ns: string | undefined,
     before: string | undefined,
     only: string | undefined,
     pageSize: number,
-  ): AsyncGenerator<Located> {
+  ): AsyncGenerator<Located[]> {
     if (thread !== undefined && ns !== undefined) {
       if (only !== undefined) {
         const found = before === undefined || only < before ? await this.#find(thread, ns, only) : undefined;
-        if (found) yield found;
+        if (found) yield [found];
         return;
       }
-      const lt = before === undefined ? undefined : checkpointKey(thread, ns, before);
-      for await (const [key, record] of descending(this.#checkpoints, checkpointPrefix(thread, ns), lt, pageSize)) {
-        yield { thread, ns, id: (key as string[])[3] as string, record: record as CheckpointRecord };
+      let upper = before === undefined ? undefined : checkpointKey(thread, ns, before);
+      for (;;) {
+        const page: Located[] = [];
+        const range = {
+          prefix: checkpointPrefix(thread, ns),
+          ...(upper === undefined ? {} : { lt: upper }),
+          reverse: true,
+          limit: pageSize,
+        };
+        for await (const [key, record] of this.#checkpoints.entries(range)) {
+          page.push({ thread, ns, id: (key as string[])[3] as string, record: record as CheckpointRecord });
+        }
+        const last = page[page.length - 1];
+        if (last !== undefined) yield page;
+        if (page.length < pageSize || last === undefined) return;
+        upper = checkpointKey(thread, ns, last.id);
       }
-      return;
     }
     // Without a namespace, walk the per-thread time index (all threads when none is given, thread by thread).
-    const lt = thread !== undefined && before !== undefined ? [...(timePrefix(thread) as string[]), before] : undefined;
-    let batch: Array<readonly [string, string, string]> = [];
-    for await (const [key] of descending(this.#checkpoints, timePrefix(thread), lt, pageSize)) {
-      const [, t, id, n] = key as [string, string, string, string];
-      if (ns !== undefined && n !== ns) continue;
-      if (before !== undefined && !(id < before)) continue;
-      if (only !== undefined && id !== only) continue;
-      batch.push([t, id, n]);
-      if (batch.length < pageSize) continue;
-      yield* await this.#records(batch);
-      batch = [];
+    const onlyPrefix = thread !== undefined && only !== undefined;
+    if (onlyPrefix && before !== undefined && !(only < before)) return;
+    let upper: Key | undefined =
+      thread !== undefined && before !== undefined && !onlyPrefix ? [...(timePrefix(thread) as string[]), before] : undefined;
+    const prefix = onlyPrefix ? [...(timePrefix(thread) as string[]), only] : timePrefix(thread);
+    for (;;) {
+      const batch: Array<readonly [string, string, string]> = [];
+      let scanned = 0;
+      let last: Key | undefined;
+      for await (const [key] of this.#checkpoints.entries({
+        prefix,
+        ...(upper === undefined ? {} : { lt: upper }),
+        reverse: true,
+        limit: pageSize,
+      })) {
+        scanned++;
+        last = key;
+        const [, t, id, n] = key as [string, string, string, string];
+        if (ns !== undefined && n !== ns) continue;
+        if (before !== undefined && !(id < before)) continue;
+        if (only !== undefined && id !== only) continue;
+        batch.push([t, id, n]);
+      }
+      if (batch.length > 0) yield await this.#records(batch);
+      if (scanned < pageSize || last === undefined) return;
+      upper = last;
     }
-    if (batch.length > 0) yield* await this.#records(batch);
   }
 
   /** The records of index entries `[thread, id, ns]`, in one read. */
@@ -254,70 +303,11 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     });
     return out;
   }
+}
 
-  async #tuple(found: Located, loadedMetadata?: CheckpointMetadata): Promise<CheckpointTuple> {
-    const { thread, ns, id, record } = found;
-    const [base, metadata, pendingWrites] = await Promise.all([
-      this.#loads(record.checkpoint) as Promise<Omit<Checkpoint, 'channel_values'>>,
-      loadedMetadata ?? (this.#loads(record.metadata) as Promise<CheckpointMetadata>),
-      this.#pendingWrites(thread, ns, id),
-    ]);
-    const checkpoint: Checkpoint = { ...base, channel_values: await this.#channelValues(thread, ns, base.channel_versions ?? {}) };
-    if (checkpoint.v < 4 && record.parentId !== undefined) await this.#migratePendingSends(checkpoint, thread, ns, record.parentId);
-    const tuple: CheckpointTuple = {
-      config: { configurable: { thread_id: thread, checkpoint_ns: ns, checkpoint_id: id } },
-      checkpoint,
-      metadata,
-      pendingWrites,
-    };
-    if (record.parentId !== undefined)
-      tuple.parentConfig = { configurable: { thread_id: thread, checkpoint_ns: ns, checkpoint_id: record.parentId } };
-    return tuple;
-  }
-
-  async #channelValues(thread: string, ns: string, versions: ChannelVersions): Promise<Record<string, unknown>> {
-    const channels = Object.keys(versions);
-    if (channels.length === 0) return {};
-    const stored = await this.#blobs.getMany(channels.map((ch) => blobKey(thread, ns, ch, versions[ch] as Version)));
-    const values: Record<string, unknown> = {};
-    await Promise.all(
-      channels.map(async (channel, i) => {
-        const blob = stored[i] as BlobRecord | undefined;
-        if (blob) values[channel] = await this.#loads(blob);
-      }),
-    );
-    return values;
-  }
-
-  /** The pending writes of a checkpoint in LangGraph's replay order: task path, task id, index. */
-  async #pendingWrites(thread: string, ns: string, id: string): Promise<CheckpointPendingWrite[]> {
-    const rows: Array<{ sort: ReturnType<typeof writesSortKey>; taskId: string; record: WriteRecord }> = [];
-    for await (const [key, record] of this.#writes.entries({ prefix: writesPrefix(thread, ns, id) })) {
-      const [, , , taskId, idx] = key as [string, string, string, string, number];
-      const write = record as WriteRecord;
-      rows.push({ sort: writesSortKey(write.taskPath, taskId, idx), taskId, record: write });
-    }
-    rows.sort((a, b) => compareWritesSortKeys(a.sort, b.sort));
-    return Promise.all(
-      rows.map(async ({ taskId, record }): Promise<CheckpointPendingWrite> => [taskId, record.channel, await this.#loads(record.value)]),
-    );
-  }
-
-  /** Checkpoints before format v4 kept pending sends as writes of the parent; LangGraph expects them as a channel. */
-  async #migratePendingSends(checkpoint: Checkpoint, thread: string, ns: string, parentId: string): Promise<void> {
-    const sends = (await this.#pendingWrites(thread, ns, parentId)).filter(([, channel]) => channel === TASKS).map(([, , value]) => value);
-    checkpoint.channel_values[TASKS] = sends;
-    const versions = Object.values(checkpoint.channel_versions);
-    checkpoint.channel_versions[TASKS] = versions.length > 0 ? maxChannelVersion(...versions) : this.getNextVersion(undefined);
-  }
-
-  #dumps(value: unknown): Promise<Serialized> {
-    return this.serde.dumpsTyped(value);
-  }
-
-  #loads([type, bytes]: Serialized): Promise<unknown> {
-    return this.serde.loadsTyped(type, bytes);
-  }
+/** The shape of a channel value's entry: the stored value itself. */
+function onlyValue([stored]: StoredValue[]): StoredValue {
+  return stored as StoredValue;
 }
 
 function threadOf(config: RunnableConfig): string | undefined {

@@ -6,12 +6,16 @@ import { type CheckpointRecord, checkpointKey, checkpointPrefix, timeKey } from 
 const TRIM_EVERY = 32;
 const MAX_TRACE = 256;
 
-/** A committed head: the LangGraph checkpoint id, its record, and the heads domain's id for it. */
+/** A committed head: the LangGraph checkpoint id, its record (and the record's bytes), and the heads domain's id for it. */
 export interface Head {
   readonly id: string;
   readonly record: CheckpointRecord;
+  readonly bytes: Uint8Array;
   readonly saveId: string;
 }
+
+/** The kv encoding of the index entry `['t', …] → 0`. */
+const INDEX_VALUE = defaultCodec.encode(0);
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -38,9 +42,10 @@ function tracePrefixes(thread: string): string[] {
  */
 export class ThreadHeads {
   readonly #heads: BlobCheckpointStore;
-  readonly #checkpoints: DomainStore<unknown>;
+  readonly #checkpoints: DomainStore<Uint8Array>;
 
-  constructor(heads: BlobCheckpointStore, checkpoints: DomainStore<unknown>) {
+  /** `checkpoints` is a raw-codec handle on the checkpoints domain: records are written as the bytes they were encoded to. */
+  constructor(heads: BlobCheckpointStore, checkpoints: DomainStore<Uint8Array>) {
     this.#heads = heads;
     this.#checkpoints = checkpoints;
   }
@@ -51,38 +56,39 @@ export class ThreadHeads {
     if (head === undefined) return undefined;
     const id = head.metadata.checkpoint_id;
     if (typeof id !== 'string') throw new StoreError('CORRUPT', `head of thread ${JSON.stringify(thread)} names no checkpoint`);
-    return { id, record: defaultCodec.decode(head.data) as CheckpointRecord, saveId: head.id };
+    return { id, record: defaultCodec.decode(head.data) as CheckpointRecord, bytes: head.data, saveId: head.id };
   }
 
   /**
-   * Commits checkpoint `id` when the head of (thread, ns) is `parentId` (undefined: the thread must have
-   * no checkpoint yet), else rejects with `CONFLICT` and writes nothing; then writes its record.
+   * Commits checkpoint `id` (its record encoded as `record`) when the head of (thread, ns) is `parentId`
+   * (undefined: the thread must have no checkpoint yet), else rejects with `CONFLICT` and writes
+   * nothing; then writes its record.
    */
-  async commit(thread: string, ns: string, parentId: string | undefined, id: string, record: CheckpointRecord): Promise<void> {
+  async commit(thread: string, ns: string, parentId: string | undefined, id: string, record: Uint8Array): Promise<void> {
     const trace = headTrace(thread, ns);
     const head = await this.latest(thread, ns);
-    const entries: Array<readonly [Key, unknown]> = [];
+    const entries: Array<readonly [Key, Uint8Array]> = [];
     let expectLatest: string | null = null;
     if (head !== undefined) {
       if (head.id !== parentId) throw conflict(thread, ns, head.id, parentId);
       expectLatest = head.saveId;
       if (!(await this.#checkpoints.has(checkpointKey(thread, ns, head.id))))
-        entries.push(...recordEntries(thread, ns, head.id, head.record));
+        entries.push(...recordEntries(thread, ns, head.id, head.bytes));
     } else {
       // A thread written before exclusiveThreads was turned on has its newest checkpoint only in kv.
       const newest = await this.#newestStored(thread, ns);
       if (newest !== parentId) throw conflict(thread, ns, newest, parentId);
     }
-    const saved = await this.#heads.save(trace, { data: defaultCodec.encode(record), metadata: { checkpoint_id: id }, expectLatest });
+    const saved = await this.#heads.save(trace, { data: record, metadata: { checkpoint_id: id }, expectLatest });
     entries.push(...recordEntries(thread, ns, id, record));
     await this.#checkpoints.putMany(entries);
     if (saved.seq % TRIM_EVERY === 0) await this.#heads.prune(trace, 1);
   }
 
   /** Makes checkpoint `id` the head of a thread that has none (copyThread); `CONFLICT` if it has one. */
-  async seed(thread: string, ns: string, id: string, record: CheckpointRecord): Promise<void> {
+  async seed(thread: string, ns: string, id: string, record: Uint8Array): Promise<void> {
     await this.#heads.save(headTrace(thread, ns), {
-      data: defaultCodec.encode(record),
+      data: record,
       metadata: { checkpoint_id: id },
       expectLatest: null,
     });
@@ -126,11 +132,11 @@ export class ThreadHeads {
   }
 }
 
-/** The two kv entries of one checkpoint record. */
-export function recordEntries(thread: string, ns: string, id: string, record: CheckpointRecord): Array<readonly [Key, unknown]> {
+/** The two kv entries of one checkpoint record (`record` encoded with agentstore's default codec), for a raw-codec handle. */
+export function recordEntries(thread: string, ns: string, id: string, record: Uint8Array): Array<readonly [Key, Uint8Array]> {
   return [
     [checkpointKey(thread, ns, id), record],
-    [timeKey(thread, id, ns), 0],
+    [timeKey(thread, id, ns), INDEX_VALUE],
   ];
 }
 

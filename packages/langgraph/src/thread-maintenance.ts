@@ -2,39 +2,43 @@ import { type DomainStore, type Key, StoreError } from '@agentstore/core';
 import { type ChannelVersions, compareChannelVersions } from '@langchain/langgraph-checkpoint';
 import {
   afterPrefix,
-  blobsPrefix,
   type CheckpointRecord,
   checkpointKey,
   checkpointPrefix,
   timeKey,
   timePrefix,
   type Version,
+  valuesPrefix,
   writesPrefix,
 } from './layout.js';
 import { ascendingKeys, deletePrefix, descending, PAGE } from './paging.js';
 import type { ThreadHeads } from './thread-heads.js';
 
-/** Reads a checkpoint's channel versions from its record (the saver's serde wrote it). */
+/** Reads a checkpoint's channel versions from its record (the saver's serde may have written it). */
 export type VersionsOf = (record: CheckpointRecord) => Promise<ChannelVersions>;
+
+/** The saver's domains as maintenance uses them: records decoded, and raw handles that move bytes as they are. */
+export interface MaintainedDomains {
+  /** The checkpoints domain with agentstore's default codec (records decode to objects). */
+  readonly checkpoints: DomainStore<unknown>;
+  /** The checkpoints domain with the raw codec. */
+  readonly checkpointBytes: DomainStore<Uint8Array>;
+  /** The writes domain with the raw codec. */
+  readonly writeBytes: DomainStore<Uint8Array>;
+}
 
 /** Whole-thread operations of the saver: delete, prune, copy. Each works a page at a time. */
 export class ThreadMaintenance {
   readonly #checkpoints: DomainStore<unknown>;
-  readonly #writes: DomainStore<unknown>;
-  readonly #blobs: DomainStore<unknown>;
+  readonly #bytes: DomainStore<Uint8Array>;
+  readonly #writes: DomainStore<Uint8Array>;
   readonly #heads: ThreadHeads | undefined;
   readonly #versionsOf: VersionsOf;
 
-  constructor(
-    checkpoints: DomainStore<unknown>,
-    writes: DomainStore<unknown>,
-    blobs: DomainStore<unknown>,
-    heads: ThreadHeads | undefined,
-    versionsOf: VersionsOf,
-  ) {
-    this.#checkpoints = checkpoints;
-    this.#writes = writes;
-    this.#blobs = blobs;
+  constructor(domains: MaintainedDomains, heads: ThreadHeads | undefined, versionsOf: VersionsOf) {
+    this.#checkpoints = domains.checkpoints;
+    this.#bytes = domains.checkpointBytes;
+    this.#writes = domains.writeBytes;
     this.#heads = heads;
     this.#versionsOf = versionsOf;
   }
@@ -44,17 +48,17 @@ export class ThreadMaintenance {
     // Heads first: a head left behind would bring the thread back as its newest checkpoint.
     await this.#heads?.drop(thread);
     // Records before the values they name, so a concurrent reader never sees a record without its values.
-    await deletePrefix(this.#checkpoints, checkpointPrefix(thread));
-    await deletePrefix(this.#checkpoints, timePrefix(thread));
+    await deletePrefix(this.#bytes, checkpointPrefix(thread));
+    await deletePrefix(this.#bytes, timePrefix(thread));
     await deletePrefix(this.#writes, writesPrefix(thread));
-    await deletePrefix(this.#blobs, blobsPrefix(thread));
+    await deletePrefix(this.#bytes, valuesPrefix(thread));
   }
 
   /** Keeps the newest `keep` checkpoints per namespace; returns how many it removed. */
   async prune(thread: string, keep: number): Promise<number> {
     if (keep === 0) {
       let count = 0;
-      for await (const _ of ascendingKeys(this.#checkpoints, checkpointPrefix(thread))) count++;
+      for await (const _ of ascendingKeys(this.#bytes, checkpointPrefix(thread))) count++;
       await this.deleteThread(thread);
       return count;
     }
@@ -67,18 +71,17 @@ export class ThreadMaintenance {
   /** Copies thread `from` into `to`, which must have no checkpoints. */
   async copyThread(from: string, to: string): Promise<void> {
     if (from === to) throw new StoreError('INVALID_VALUE', 'copyThread needs two different threads');
-    const occupied =
-      (await this.#checkpoints.count({ prefix: checkpointPrefix(to), limit: 1 })) > 0 || (await this.#heads?.exists(to)) === true;
+    const occupied = (await this.#bytes.count({ prefix: checkpointPrefix(to), limit: 1 })) > 0 || (await this.#heads?.exists(to)) === true;
     if (occupied) throw new StoreError('CONFLICT', `thread ${JSON.stringify(to)} already has checkpoints`);
     // Values and writes before records: a copied record is complete the moment it is visible.
-    await copyPrefix(this.#blobs, blobsPrefix(from), (key) => [to, ...key.slice(1)]);
+    await copyPrefix(this.#bytes, valuesPrefix(from), (key) => ['v', to, ...key.slice(2)]);
     await copyPrefix(this.#writes, writesPrefix(from), (key) => [to, ...key.slice(1)]);
-    await copyPrefix(this.#checkpoints, timePrefix(from), (key) => ['t', to, ...key.slice(2)]);
-    await copyPrefix(this.#checkpoints, checkpointPrefix(from), (key) => ['c', to, ...key.slice(2)]);
+    await copyPrefix(this.#bytes, timePrefix(from), (key) => ['t', to, ...key.slice(2)]);
+    await copyPrefix(this.#bytes, checkpointPrefix(from), (key) => ['c', to, ...key.slice(2)]);
     if (this.#heads) {
       for await (const ns of this.namespaces(to)) {
-        for await (const [key, record] of descending(this.#checkpoints, checkpointPrefix(to, ns), undefined, 1)) {
-          await this.#heads.seed(to, ns, (key as string[])[3] as string, record as CheckpointRecord);
+        for await (const [key, record] of descending(this.#bytes, checkpointPrefix(to, ns), undefined, 1)) {
+          await this.#heads.seed(to, ns, (key as string[])[3] as string, record);
           break;
         }
       }
@@ -90,7 +93,7 @@ export class ThreadMaintenance {
     let from: Key | undefined;
     for (;;) {
       let next: string | undefined;
-      for await (const key of this.#checkpoints.keys({
+      for await (const key of this.#bytes.keys({
         prefix: checkpointPrefix(thread),
         ...(from === undefined ? {} : { gte: from }),
         limit: 1,
@@ -130,7 +133,7 @@ export class ThreadMaintenance {
   }
 
   async #removeCheckpoints(thread: string, ns: string, ids: readonly string[]): Promise<number> {
-    await this.#checkpoints.deleteMany(ids.flatMap((id) => [checkpointKey(thread, ns, id), timeKey(thread, id, ns)]));
+    await this.#bytes.deleteMany(ids.flatMap((id) => [checkpointKey(thread, ns, id), timeKey(thread, id, ns)]));
     for (const id of ids) await deletePrefix(this.#writes, writesPrefix(thread, ns, id));
     return ids.length;
   }
@@ -142,17 +145,17 @@ export class ThreadMaintenance {
   async #collectValues(thread: string, ns: string, kept: ReadonlySet<string>, newest: Version | undefined): Promise<void> {
     if (newest === undefined) return;
     let doomed: Key[] = [];
-    for await (const key of ascendingKeys(this.#blobs, blobsPrefix(thread, ns))) {
-      const [, , channel, version] = key as [string, string, string, Version];
+    for await (const key of ascendingKeys(this.#bytes, valuesPrefix(thread, ns))) {
+      const [, , , channel, version] = key as [string, string, string, string, Version];
       if (kept.has(versionKey(channel, version))) continue;
       if (!comparable(version, newest) || compareChannelVersions(version, newest) >= 0) continue;
       doomed.push(key);
       if (doomed.length >= 512) {
-        await this.#blobs.deleteMany(doomed);
+        await this.#bytes.deleteMany(doomed);
         doomed = [];
       }
     }
-    if (doomed.length > 0) await this.#blobs.deleteMany(doomed);
+    if (doomed.length > 0) await this.#bytes.deleteMany(doomed);
   }
 }
 
@@ -165,10 +168,10 @@ function comparable(a: Version, b: Version): boolean {
 }
 
 /** Copies every entry under `prefix` to `rename(key)`, a page per transaction. */
-async function copyPrefix(kv: DomainStore<unknown>, prefix: Key, rename: (key: Array<string | number>) => Key): Promise<void> {
+async function copyPrefix(kv: DomainStore<Uint8Array>, prefix: Key, rename: (key: Array<string | number>) => Key): Promise<void> {
   let lower: Key | undefined;
   for (;;) {
-    const page: Array<readonly [Key, unknown]> = [];
+    const page: Array<readonly [Key, Uint8Array]> = [];
     for await (const [key, value] of kv.entries({ prefix, ...(lower === undefined ? {} : { gt: lower }), limit: PAGE }))
       page.push([key, value]);
     const last = page[page.length - 1];

@@ -44,6 +44,11 @@ async function count(store: Store, domain: string): Promise<number> {
   return store.kv(domain).count();
 }
 
+/** Channel values stored (the `'v'` entries of the checkpoints domain). */
+async function values(store: Store, domain = 'checkpoints'): Promise<number> {
+  return store.kv(domain).count({ prefix: ['v'] });
+}
+
 describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
   let store: Store;
   let destroy: () => Promise<void>;
@@ -56,9 +61,9 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
 
   it('writes one channel value per changed channel, and finds unchanged ones at their older versions', async () => {
     await putHistory(saver, 't', [{ messages: ['hi'], big: 'x'.repeat(10_000) }]);
-    expect(await count(store, 'checkpoint_blobs')).toBe(2);
+    expect(await values(store)).toBe(2);
     await putHistory(saver, 't2', [{ messages: ['hi'], big: 'x'.repeat(10_000) }, { messages: ['hi', 'there'] }]);
-    expect(await count(store, 'checkpoint_blobs')).toBe(2 + 3);
+    expect(await values(store)).toBe(2 + 3);
     const latest = await saver.getTuple({ configurable: { thread_id: 't2' } });
     expect(latest?.checkpoint.channel_values).toEqual({ messages: ['hi', 'there'], big: 'x'.repeat(10_000) });
   });
@@ -181,7 +186,7 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
       keep: 'k',
     });
     // Left: a@4, a@5, keep@1 of thread t, and the other thread's a@1.
-    expect(await count(store, 'checkpoint_blobs')).toBe(4);
+    expect(await values(store)).toBe(4);
     expect(await count(store, 'checkpoint_writes')).toBe(0);
   });
 
@@ -204,9 +209,9 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
     await putHistory(saver, 'kept', [{ a: 1 }]);
     await saver.deleteThread('gone');
     expect(await collect(saver.list({ configurable: { thread_id: 'gone' } }))).toEqual([]);
-    expect(await count(store, 'checkpoint_blobs')).toBe(1);
+    expect(await values(store)).toBe(1);
     expect(await count(store, 'checkpoint_writes')).toBe(0);
-    expect(await count(store, 'checkpoints')).toBe(2);
+    expect(await count(store, 'checkpoints')).toBe(2 + 1); // kept's record, its index entry and its value
   });
 });
 
@@ -216,7 +221,11 @@ describe('AgentstoreSaver options', () => {
     try {
       expect(() => new AgentstoreSaver(store, { checkpoint: 'x' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
       expect(() => new AgentstoreSaver(store, { writes: 'checkpoints' })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }));
-      expect(() => new AgentstoreSaver(store, { blobs: 'Bad-Name' })).toThrow(expect.objectContaining({ code: 'INVALID_DOMAIN' }));
+      expect(() => new AgentstoreSaver(store, { heads: 'Bad-Name' })).toThrow(expect.objectContaining({ code: 'INVALID_DOMAIN' }));
+      // Channel values moved into the checkpoints domain; the option that routed them says so.
+      expect(() => new AgentstoreSaver(store, { blobs: 'lg_values' } as never)).toThrow(
+        expect.objectContaining({ code: 'INVALID_OPTIONS', message: expect.stringMatching(/"blobs" is gone/) }),
+      );
     } finally {
       await destroy();
     }
@@ -226,15 +235,21 @@ describe('AgentstoreSaver options', () => {
     const { store, destroy } = await openStore('memory');
     try {
       await store.configureDomain('lg_records', { adapter: 'sqlite' });
-      await store.configureDomain('lg_values', { adapter: 'lmdb' });
       await store.configureDomain('lg_writes', { adapter: 'level' });
-      const saver = new AgentstoreSaver(store, { checkpoints: 'lg_records', blobs: 'lg_values', writes: 'lg_writes' });
+      await store.configureDomain('lg_heads', { adapter: 'lmdb' });
+      const saver = new AgentstoreSaver(store, {
+        checkpoints: 'lg_records',
+        writes: 'lg_writes',
+        heads: 'lg_heads',
+        exclusiveThreads: true,
+      });
       const [id] = await putHistory(saver, 't', [{ a: 1 }]);
       await saver.putWrites({ configurable: { thread_id: 't', checkpoint_ns: '', checkpoint_id: id } }, [['a', 2]], 'task');
       const stats = new Map((await store.stats()).map((s) => [s.domain, s]));
-      expect(stats.get('lg_records')).toMatchObject({ adapter: 'sqlite', records: 2 });
-      expect(stats.get('lg_values')).toMatchObject({ adapter: 'lmdb', records: 1 });
+      // Record, index entry and the channel value.
+      expect(stats.get('lg_records')).toMatchObject({ adapter: 'sqlite', records: 3 });
       expect(stats.get('lg_writes')).toMatchObject({ adapter: 'level', records: 1 });
+      expect(stats.get('lg_heads')).toMatchObject({ adapter: 'lmdb' });
     } finally {
       await destroy();
     }

@@ -16,8 +16,7 @@ export type AdapterName = (typeof ADAPTERS)[number];
 const ROUTED = {
   checkpoints: { adapter: 'sqlite' },
   checkpoint_writes: { adapter: 'level' },
-  checkpoint_blobs: { adapter: 'lmdb' },
-  checkpoint_heads: { adapter: 'sqlite' },
+  checkpoint_heads: { adapter: 'lmdb' },
 };
 
 /**
