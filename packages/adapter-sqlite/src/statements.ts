@@ -1,4 +1,4 @@
-import type { Bytes, CounterUpdate } from '@agentstore/core';
+import { applyCounterUpdate, type Bytes, type CounterUpdate } from '@agentstore/core';
 import type { Bounds } from './bounds.js';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
 
@@ -58,13 +58,12 @@ export class TableStatements {
   updateCounter(update: CounterUpdate): Bytes {
     this.#counter ??= this.#db
       .prepare(
-        `INSERT INTO ${this.#table} (k, v) VALUES (?, agentstore_counter(NULL, ?, ?, ?)) ` +
-          `ON CONFLICT (k) DO UPDATE SET v = agentstore_counter(v, ?, ?, ?) RETURNING v`,
+        `INSERT INTO ${this.#table} (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = agentstore_counter(v, ?, ?, ?) RETURNING v`,
       )
       .pluck();
-    const threshold = update.bounded?.threshold ?? null;
-    const setTo = update.bounded?.setTo ?? null;
-    return this.#counter.get(update.key, update.by, threshold, setTo, update.by, threshold, setTo) as Bytes;
+    // The value for an absent key is computed here, so the SQL function runs only on a stored one.
+    const fresh = applyCounterUpdate(undefined, update);
+    return this.#counter.get(update.key, fresh, update.by, update.bounded?.threshold ?? null, update.bounded?.setTo ?? null) as Bytes;
   }
 
   /** Applies `writes` in order: runs of puts go in multi-row inserts (a later row replaces an earlier one). */
