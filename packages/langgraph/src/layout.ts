@@ -5,7 +5,7 @@ import type { Key } from '@agentstore/core';
  * prefix scan and "newest first" is a reverse scan: checkpoint ids (uuid6) sort in creation order.
  *
  * checkpoints domain (a checkpoint's record and the channel values it adds: one `putMany`, one commit)
- *   ['c', thread, ns, checkpointId]       → CheckpointRecord (per thread and namespace, by id)
+ *   ['c', thread, ns, checkpointId]       → CheckpointRecord (per thread and namespace, by id; with copies of its small new values)
  *   ['t', thread, checkpointId, ns]       → 0                (per thread across namespaces, by id)
  *   ['v', thread, ns, channel, version]   → StoredValue      (one value per channel version)
  * writes domain
@@ -30,6 +30,11 @@ export interface CheckpointRecord {
   readonly metadata: StoredValue;
   /** Id of the parent checkpoint in the same thread and namespace. */
   readonly parentId?: string;
+  /**
+   * Copies of the small channel values this checkpoint changed (each also stored as its `'v'` entry,
+   * which later checkpoints read), so reading this checkpoint needs no `'v'` read for them.
+   */
+  readonly values?: ReadonlyArray<readonly [channel: string, value: StoredValue]>;
 }
 
 /** One pending write. */

@@ -30,6 +30,12 @@ import { recordEntries, ThreadHeads } from './thread-heads.js';
 import { ThreadMaintenance } from './thread-maintenance.js';
 import { type Located, TupleReader } from './tuple-reader.js';
 
+/**
+ * Largest encoded channel value a record carries a copy of. The copy saves a read of each checkpoint
+ * that changed the channel; keeping it small bounds what the copies add to storage and to `put`.
+ */
+const COPY_MAX_BYTES = 2048;
+
 /** The stored form of a channel emptied at a version. */
 const EMPTIED = defaultCodec.encode(null);
 
@@ -131,14 +137,26 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const { channel_values: values, ...rest } = checkpoint;
     // Only channels LangGraph says changed are written; the rest are found at their older versions.
     const changed: Array<[Key, Uint8Array | Promise<Uint8Array>]> = [];
+    const copies: Array<readonly [string, StoredValue]> = [];
     for (const channel of Object.keys(newVersions)) {
-      const key = valueKey(thread, ns, channel, checkVersion(newVersions[channel]));
-      const present = values !== undefined && values !== null && Object.hasOwn(values, channel);
-      changed.push([key, present ? this.#codec.encode([values[channel]], onlyValue) : EMPTIED]);
+      const version = checkVersion(newVersions[channel]);
+      const key = valueKey(thread, ns, channel, version);
+      if (values === undefined || values === null || !Object.hasOwn(values, channel)) {
+        changed.push([key, EMPTIED]);
+        continue;
+      }
+      const bytes = this.#codec.encode([values[channel]], onlyValue);
+      changed.push([key, bytes]);
+      // A small value stored whole is copied into the record too: reading this checkpoint then skips its 'v' entry.
+      if (bytes instanceof Uint8Array && bytes.byteLength <= COPY_MAX_BYTES && rest.channel_versions?.[channel] === version)
+        copies.push([channel, [values[channel]]]);
     }
-    const encoded = this.#codec.encode([rest, metadata], ([stored, meta]) =>
-      parentId === undefined ? { checkpoint: stored, metadata: meta } : { checkpoint: stored, metadata: meta, parentId },
-    );
+    const encoded = this.#codec.encode([rest, metadata], ([stored, meta]) => ({
+      checkpoint: stored,
+      metadata: meta,
+      ...(parentId === undefined ? {} : { parentId }),
+      ...(copies.length === 0 ? {} : { values: copies }),
+    }));
     let record: Uint8Array;
     let valueEntries: Array<[Key, Uint8Array]>;
     // Awaited only when something went through the serde.

@@ -78,22 +78,40 @@ export class TupleReader {
     }
     const decoded = loads.settle();
     if (decoded !== undefined) await decoded;
+    // Channel values: the copies a record carries, the rest from their 'v' entries in one read.
+    loads = new Loads(this.#codec);
     const keys: Key[] = [];
     const channels: string[][] = [];
+    const valuesOf: Array<Record<string, unknown>> = [];
     for (let i = 0; i < n; i++) {
-      const { thread, ns } = found[i] as Located;
+      const { thread, ns, record } = found[i] as Located;
       const versions = (bases[i] as Checkpoint).channel_versions ?? {};
-      const names = Object.keys(versions);
+      const values: Record<string, unknown> = {};
+      valuesOf.push(values);
+      let copied: Set<string> | undefined;
+      if (record.values !== undefined) {
+        copied = new Set();
+        for (const [channel, value] of record.values) {
+          copied.add(channel);
+          loads.add(value, (v) => {
+            values[channel] = v;
+          });
+        }
+      }
+      const names: string[] = [];
+      for (const channel of Object.keys(versions)) {
+        if (copied?.has(channel)) continue;
+        names.push(channel);
+        keys.push(valueKey(thread, ns, channel, versions[channel] as Version));
+      }
       channels.push(names);
-      for (const channel of names) keys.push(valueKey(thread, ns, channel, versions[channel] as Version));
     }
     const [stored, writes] = await Promise.all([keys.length > 0 ? this.#checkpoints.getMany(keys) : [], writesRead]);
-    loads = new Loads(this.#codec);
     const tuples: CheckpointTuple[] = [];
     let k = 0;
     for (let i = 0; i < n; i++) {
       const { thread, ns, id, record } = found[i] as Located;
-      const values: Record<string, unknown> = {};
+      const values = valuesOf[i] as Record<string, unknown>;
       for (const channel of channels[i] as string[]) {
         const value = stored[k++] as ValueRecord | undefined;
         if (value !== undefined && value !== null)
