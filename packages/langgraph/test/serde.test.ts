@@ -95,3 +95,62 @@ describe('AgentstoreSaver with a serde of its own', () => {
     }
   });
 });
+
+describe('AgentstoreSaver with the default serde', () => {
+  it('stores plain values whole, class instances through the serde, and copies small new values into the record', async () => {
+    const { store, destroy } = await openStore('sqlite');
+    try {
+      const saver = new AgentstoreSaver(store);
+      const values = { plain: { n: 1n, at: new Date(0) }, msg: new HumanMessage('hi'), big: 'x'.repeat(5000), gone: undefined };
+      const versions = { plain: 1, msg: 1, big: 1, gone: 1 };
+      const first = { v: 4, id: uuid6(-1), ts: '', channel_values: values, channel_versions: versions, versions_seen: {} };
+      const root = await saver.put({ configurable: { thread_id: 't' } }, first, { source: 'input', step: -1, parents: {} }, versions);
+      const kv = store.kv('checkpoints');
+      expect(await kv.get(['v', 't', '', 'plain', 1])).toEqual([values.plain]);
+      expect(await kv.get(['v', 't', '', 'big', 1])).toEqual([values.big]);
+      expect(((await kv.get(['v', 't', '', 'msg', 1])) as unknown[])[0]).toBe(AGENTSTORE_MIXED_TYPE);
+      const record = (await kv.get(['c', 't', '', first.id])) as { values: Array<[string, unknown]> };
+      // Copied: the small plain values (an undefined value is a value); not the 5,000-byte one, not the message.
+      expect(record.values.map(([channel]) => channel).sort()).toEqual(['gone', 'plain']);
+      // A second checkpoint changes one channel; the others are read from their 'v' entries.
+      const second = { ...first, id: uuid6(-1), channel_values: { ...values, plain: 'new' }, channel_versions: { ...versions, plain: 2 } };
+      await saver.put(root, second, { source: 'loop', step: 0, parents: {} }, { plain: 2 });
+      const tuples: Array<Record<string, unknown>> = [];
+      for await (const tuple of saver.list({ configurable: { thread_id: 't' } })) tuples.push(tuple.checkpoint.channel_values);
+      expect(tuples).toEqual([
+        { ...values, plain: 'new' },
+        { ...values, msg: expect.any(HumanMessage) },
+      ]);
+      expect(tuples[0]?.msg).toBeInstanceOf(HumanMessage);
+      expect(tuples[0]).toHaveProperty('gone', undefined);
+    } finally {
+      await destroy();
+    }
+  });
+
+  it('sends every value of a subclass of AgentstoreSerde through its methods', async () => {
+    const seen: string[] = [];
+    class Counting extends AgentstoreSerde {
+      override async dumpsTyped(data: unknown): Promise<[string, Uint8Array]> {
+        const out = await super.dumpsTyped(data);
+        seen.push(out[0]);
+        return out;
+      }
+    }
+    const { store, destroy } = await openStore('memory');
+    try {
+      const saver = new AgentstoreSaver(store, { serde: new Counting() });
+      const checkpoint = { v: 4, id: uuid6(-1), ts: '', channel_values: { a: 1 }, channel_versions: { a: 1 }, versions_seen: {} };
+      const config = await saver.put(
+        { configurable: { thread_id: 't' } },
+        checkpoint,
+        { source: 'input', step: -1, parents: {} },
+        { a: 1 },
+      );
+      expect(seen).toEqual([AGENTSTORE_TYPE, AGENTSTORE_TYPE, AGENTSTORE_TYPE]);
+      expect((await saver.getTuple(config))?.checkpoint).toEqual(checkpoint);
+    } finally {
+      await destroy();
+    }
+  });
+});
