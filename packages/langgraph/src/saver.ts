@@ -281,6 +281,15 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
         upper = checkpointKey(thread, ns, last.id);
       }
     }
+    if (thread !== undefined && only === undefined && before === undefined) {
+      const root = await this.#rootOnlyPage(thread, pageSize);
+      if (root !== undefined) {
+        const last = root[root.length - 1];
+        if (last !== undefined) yield root;
+        if (root.length === pageSize && last !== undefined) yield* this.#pages(thread, '', last.id, undefined, pageSize);
+        return;
+      }
+    }
     // Without a namespace, walk the per-thread time index (all threads when none is given, thread by thread).
     const onlyPrefix = thread !== undefined && only !== undefined;
     if (onlyPrefix && before !== undefined && !(only < before)) return;
@@ -309,6 +318,22 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
       if (scanned < pageSize || last === undefined) return;
       upper = last;
     }
+  }
+
+  /**
+   * The newest page of `thread` when its only namespace is the root one, else undefined. `''` sorts
+   * before every other namespace, so a reverse scan of the thread's records meets any other namespace
+   * first: when its first entry is in `''`, the root namespace's order is the thread's time order and
+   * the records come without the time index and a second read. Otherwise only one record was decoded.
+   */
+  async #rootOnlyPage(thread: string, pageSize: number): Promise<Located[] | undefined> {
+    const page: Located[] = [];
+    for await (const [key, record] of this.#checkpoints.entries({ prefix: checkpointPrefix(thread), reverse: true, limit: pageSize })) {
+      const [, , ns, id] = key as [string, string, string, string];
+      if (ns !== '') return undefined;
+      page.push({ thread, ns, id, record: record as CheckpointRecord });
+    }
+    return page;
   }
 
   /** The records of index entries `[thread, id, ns]`, in one read. */

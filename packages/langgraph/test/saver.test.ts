@@ -110,6 +110,21 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
     expect(tuple?.parentConfig?.configurable?.checkpoint_id).toBe(child[0]);
   });
 
+  it('lists a thread without a namespace newest first, whether it has only the root namespace or more', async () => {
+    const root = await putHistory(
+      saver,
+      't',
+      Array.from({ length: 70 }, (_, i) => ({ step: i })),
+    );
+    const ids = (tuples: CheckpointTuple[]) => tuples.map((t) => t.checkpoint.id);
+    const anyNs = { configurable: { thread_id: 't' } };
+    expect(ids(await collect(saver.list(anyNs)))).toEqual([...root].reverse());
+    expect(ids(await collect(saver.list(anyNs, { limit: 66 })))).toEqual([...root].reverse().slice(0, 66));
+    expect(ids(await collect(saver.list(anyNs, { filter: { step: 3 } })))).toEqual([root[3]]);
+    const child = await putHistory(saver, 't', [{ b: 1 }], 'child:1');
+    expect(ids(await collect(saver.list(anyNs, { limit: 3 })))).toEqual([child[0], root[69], root[68]]);
+  });
+
   it('returns pending writes by task path, task id and index; special writes replace, regular ones are kept', async () => {
     const [id] = await putHistory(saver, 't', [{ a: 1 }]);
     const config = { configurable: { thread_id: 't', checkpoint_ns: '', checkpoint_id: id } };
