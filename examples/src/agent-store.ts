@@ -9,17 +9,15 @@ import type { AgentEvent } from './research-agent.js';
  */
 export const SAVER_OPTIONS = {
   checkpoints: 'checkpoints',
-  blobs: 'checkpoint_values',
   writes: 'checkpoint_writes',
   heads: 'checkpoint_heads',
   exclusiveThreads: true,
 } as const satisfies AgentstoreSaverOptions;
 
-/** Every domain the demo writes, in the order it lists them: the agent's own two and the saver's four. */
+/** Every domain the demo writes, in the order it lists them: the agent's own two and the saver's three. */
 export const DOMAINS = [
   'runs',
   SAVER_OPTIONS.checkpoints,
-  SAVER_OPTIONS.blobs,
   SAVER_OPTIONS.heads,
   SAVER_OPTIONS.writes,
   'journal',

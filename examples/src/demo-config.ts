@@ -4,8 +4,8 @@ import { sqliteAdapter } from '@agentstore/adapter-sqlite';
 import type { StoreConfig } from '@agentstore/core';
 
 /**
- * The demo's routing: run records and counters in SQLite; LangGraph's checkpoints, channel values and
- * thread heads in LMDB (read on every resume and every step); LangGraph's pending writes and the agent's
+ * The demo's routing: run records and counters in SQLite; LangGraph's checkpoints (with their channel values)
+ * and thread heads in LMDB (read on every resume and every step); LangGraph's pending writes and the agent's
  * event journal, both write-heavy, in LevelDB.
  */
 export function demoStoreConfig(dataDir: string): StoreConfig {
@@ -16,7 +16,6 @@ export function demoStoreConfig(dataDir: string): StoreConfig {
     domains: {
       runs: { adapter: 'sqlite', options: { durability: 'strict' } },
       checkpoints: { adapter: 'lmdb' },
-      checkpoint_values: { adapter: 'lmdb' },
       checkpoint_heads: { adapter: 'lmdb' },
       checkpoint_writes: { adapter: 'level' },
       journal: { adapter: 'level' },

@@ -34,9 +34,7 @@ function contentsOf(domain: string, run: RunReport): string {
     case 'runs':
       return `run record + counters: steps ${c.steps} · tokens ${fmt(c.tokens)} · tool calls ${c.toolCalls} · attempts ${c.attempts}`;
     case SAVER_OPTIONS.checkpoints:
-      return `${run.checkpoints.length} LangGraph checkpoints (supersteps ${first?.superstep}..${last?.superstep}) + their time index`;
-    case SAVER_OPTIONS.blobs:
-      return 'channel values, one per (channel, version)';
+      return `${run.checkpoints.length} LangGraph checkpoints (supersteps ${first?.superstep}..${last?.superstep}), their time index and channel values`;
     case SAVER_OPTIONS.heads:
       return "the thread's head: one commit per checkpoint, each compare-and-set on its parent";
     case SAVER_OPTIONS.writes:
@@ -52,7 +50,7 @@ async function main(): Promise<void> {
   const dataDir = join(examplesDir, '.agentstore-demo', stamp);
   mkdirSync(dataDir, { recursive: true });
   const runId = `research-${stamp}`;
-  const { checkpoints, blobs, heads, writes } = SAVER_OPTIONS;
+  const { checkpoints, heads, writes } = SAVER_OPTIONS;
 
   console.log('agentstore demo: a LangGraph research agent killed with SIGKILL mid-run, then resumed\n');
   console.log(`  data dir   ${dataDir}`);
@@ -61,9 +59,9 @@ async function main(): Promise<void> {
     `  graph      START → plan → search → read → summarize → plan … → END (${TASKS.length} tasks × ${TOOLS.length} tools = ${TOTAL_STEPS} steps)`,
   );
   console.log(
-    `  saver      new AgentstoreSaver(store, { blobs: '${blobs}', writes: '${writes}', heads: '${heads}', exclusiveThreads: true })`,
+    `  saver      new AgentstoreSaver(store, { checkpoints: '${checkpoints}', writes: '${writes}', heads: '${heads}', exclusiveThreads: true })`,
   );
-  console.log(`  routing    runs → sqlite (strict) · ${checkpoints}, ${blobs}, ${heads} → lmdb · ${writes}, journal → level`);
+  console.log(`  routing    runs → sqlite (strict) · ${checkpoints}, ${heads} → lmdb · ${writes}, journal → level`);
   console.log(`  plan       ${STEP_DELAY_MS} ms of fake tool latency per step; SIGKILL in the middle of step ${KILL_AFTER_STEPS + 1}\n`);
 
   const crash = await runWithCrash({

@@ -40,7 +40,7 @@ export async function loadAgentstoreSaver(): Promise<SaverFactory | string> {
   }
   const Ctor = mod.AgentstoreSaver as (new (store: Store, domains: Record<string, string>) => Saver) | undefined;
   if (typeof Ctor !== 'function') return `${LANGGRAPH_PACKAGE} does not export AgentstoreSaver yet`;
-  return (store) => new Ctor(store, { checkpoints: 'lg_checkpoints', writes: 'lg_writes', blobs: 'lg_blobs', heads: 'lg_heads' });
+  return (store) => new Ctor(store, { checkpoints: 'lg_checkpoints', writes: 'lg_writes', heads: 'lg_heads' });
 }
 
 /** A LangGraph checkpoint of step `step` (a growing message channel and a step channel). */
