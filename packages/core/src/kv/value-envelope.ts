@@ -30,9 +30,12 @@ const scratchFloat = new Float64Array(1);
 const scratchBytes = new Uint8Array(scratchFloat.buffer);
 const HOST_LE = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
-/** Encodes a counter value (a safe integer). */
+/**
+ * Encodes a counter value (a safe integer), in pooled memory like `encodeValue`: a 9-byte array of
+ * its own would live on V8's heap and be moved off it when a native driver takes its bytes.
+ */
 export function encodeCounter(value: number): Uint8Array {
-  const out = new Uint8Array(9);
+  const out = allocBytes(9);
   out[0] = COUNTER_TAG;
   scratchFloat[0] = value;
   for (let i = 0; i < 8; i++) out[1 + i] = scratchBytes[HOST_LE ? i : 7 - i] as number;
