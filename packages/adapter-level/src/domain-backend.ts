@@ -112,14 +112,19 @@ export class LevelDomainBackend implements DomainBackend {
     return this.#lease.queue.transact(this.#prefix, fn, this.#strict);
   }
 
-  /** Durable counters (SPI fast path for a lone call): one transaction that starts at once when the queue is idle. */
+  /**
+   * Durable counters (SPI fast path for a lone call): one transaction through the write queue, as
+   * `transact` would run it, without core's per-write closures. Starting it at once when the queue is
+   * idle, rather than after a microtask, measured slower here (settled LevelDB, 3 runs each: counter p50
+   * 36–43 µs against 25–29 µs, the native put itself slower), so it queues like any transaction.
+   */
   updateCounters(updates: readonly CounterUpdate[]): Promise<Bytes[]> {
     try {
       this.#db();
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#lease.queue.transactNow(
+    return this.#lease.queue.transact(
       this.#prefix,
       (tx) =>
         updates.map((update) => {

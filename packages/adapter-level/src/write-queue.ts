@@ -55,50 +55,6 @@ export class WriteQueue {
     });
   }
 
-  /**
-   * Like `transact`, but when nothing is queued or running the group starts at once instead of after
-   * a microtask: for a lone call (core's counter fast path), whose group nobody else would join.
-   */
-  transactNow<T>(prefix: Uint8Array, fn: (tx: Tx) => T, sync: boolean): Promise<T> {
-    if (this.#draining || this.#jobs.length > 0) return this.transact(prefix, fn, sync);
-    // The group of one, without the general path's async frames (a lone counter update is small
-    // enough that their garbage shows in its latency). A function that needs a range takes that path.
-    const state = new GroupState(this.#db);
-    const outcome = runOnce(state, prefix, fn);
-    if (outcome.kind === 'miss') return this.transact(prefix, fn, sync);
-    if (outcome.kind === 'failed') return Promise.reject(outcome.error);
-    if (outcome.writes.size === 0) {
-      diagnostics.transactions++;
-      return Promise.resolve(outcome.value);
-    }
-    // The queue is busy until the write lands: whatever arrives meanwhile reads after it.
-    this.#draining = true;
-    const release = () => {
-      this.#draining = false;
-      if (this.#jobs.length > 0) this.#schedule();
-      else this.#wakeIdle();
-    };
-    let written: Promise<void>;
-    try {
-      written = writeAll(this.#db, outcome.writes.writes, sync);
-    } catch (error) {
-      release();
-      return Promise.reject(translateLevelError(error, 'commit'));
-    }
-    return written.then(
-      () => {
-        diagnostics.batches++;
-        diagnostics.transactions++;
-        release();
-        return outcome.value;
-      },
-      (error: unknown) => {
-        release();
-        throw translateLevelError(error, 'commit');
-      },
-    );
-  }
-
   /** Runs `run` alone, after everything queued before it. */
   exclusive<T>(run: (db: NativeDb) => Promise<T>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
