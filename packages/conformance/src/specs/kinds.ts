@@ -60,5 +60,22 @@ export function kindsSpec(h: Harness): void {
       await expectCode(b.checkpoints('k1').save('t', { data: bytes(1) }), 'WRONG_KIND');
       await expectCode(b.kv('c1').put('x', 1), 'WRONG_KIND');
     });
+
+    it.skipIf(!h.caps.persistent)(
+      'a domain read while empty is checked again after another instance writes it: writes at once, reads within a second',
+      async () => {
+        const a = await h.open();
+        const b = await h.open();
+        expect(await a.kv('d').get('k')).toBeUndefined();
+        expect(await a.checkpoints('e').loadLatest('t')).toBeUndefined();
+        await b.checkpoints('d').save('t', { data: bytes(1) });
+        await b.kv('e').put('k', 1);
+        await expectCode(a.kv('d').put('k', 1), 'WRONG_KIND');
+        await expectCode(a.checkpoints('e').save('t', { data: bytes(1) }), 'WRONG_KIND');
+        await new Promise((resolve) => setTimeout(resolve, 1_100));
+        await expectCode(a.kv('d').get('k'), 'WRONG_KIND');
+        await expectCode(a.checkpoints('e').loadLatest('t'), 'WRONG_KIND');
+      },
+    );
   });
 }

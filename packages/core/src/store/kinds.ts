@@ -8,6 +8,9 @@ export const KIND_KEY = new Uint8Array([0x00, 0x6b, 0x69, 0x6e, 0x64]);
 
 const KINDS: ReadonlySet<string> = new Set<DomainKind>(['kv', 'checkpoints', 'journal', 'versioned', 'snapshots', 'artifacts']);
 
+/** How long a domain found without a kind record is read without looking again (see `checkRead`). */
+const EMPTY_TRUSTED_MS = 1_000;
+
 function decodeKind(bytes: Uint8Array): string {
   const kind = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
   if (!KINDS.has(kind)) throw new StoreError('CORRUPT', `unknown domain kind record "${kind.slice(0, 32)}"`);
@@ -24,6 +27,8 @@ function wrongKind(domain: string, recorded: string, wanted: DomainKind): StoreE
  */
 export class KindRegistry {
   readonly #known = new WeakMap<DomainBackend, string>();
+  /** Domains found without a kind record (never written), and until when (ms) that finding is trusted. */
+  readonly #emptyUntil = new WeakMap<DomainBackend, number>();
 
   /** Whether `backend` is known to hold `kind` already: the hot path's check, with no await. */
   isKnown(backend: DomainBackend, kind: DomainKind): boolean {
@@ -35,10 +40,18 @@ export class KindRegistry {
     const known = this.#known.get(backend);
     if (known === kind) return;
     if (known !== undefined) throw wrongKind(domain, known, kind);
+    // A never-written domain would otherwise cost this read on every call (a saver's empty writes
+    // domain on each getTuple). Another process may write it meanwhile, so the finding is trusted
+    // for a moment only; a known kind is trusted for good, so this is never less current than that.
+    const emptyUntil = this.#emptyUntil.get(backend);
+    if (emptyUntil !== undefined && Date.now() < emptyUntil) return;
     // The tombstone is looked at with the kind record: only until the kind is known, so it is free after.
     const [stored, moved] = await backend.getMany([KIND_KEY, MOVED_KEY]);
     if (moved !== undefined) throw movedError(domain, moved);
-    if (stored === undefined) return;
+    if (stored === undefined) {
+      this.#emptyUntil.set(backend, Date.now() + EMPTY_TRUSTED_MS);
+      return;
+    }
     const recorded = decodeKind(stored);
     if (recorded !== kind) throw wrongKind(domain, recorded, kind);
     this.#known.set(backend, recorded);
@@ -57,11 +70,13 @@ export class KindRegistry {
   /** Called after a write transaction committed: the kind is now on disk. */
   confirm(backend: DomainBackend, kind: DomainKind): void {
     this.#known.set(backend, kind);
+    this.#emptyUntil.delete(backend);
   }
 
   /** Forgets a backend's kind (after `dropDomain`). */
   forget(backend: DomainBackend): void {
     this.#known.delete(backend);
+    this.#emptyUntil.delete(backend);
   }
 
   /** Throws `MOVED` when a migration left its tombstone in this backend (one read, uncached). */
