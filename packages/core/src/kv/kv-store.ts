@@ -120,9 +120,9 @@ export class KvStore<V> implements DomainStore<V> {
   }
 
   async *entries(range?: Range): AsyncIterable<[Key, V]> {
-    const bytesRange = await guard(async () => rangeToBytes(range));
-    const d = await guard(() => this.#readable());
     try {
+      const bytesRange = rangeToBytes(range);
+      const d = this.#ready() ?? (await this.#readable());
       for await (const [k, v] of d.backend.range(bytesRange)) yield [decodeKey(k), decodeValue(this.#codec, v)];
     } catch (err) {
       throw toStoreError(err);
