@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../context.js';
@@ -8,27 +9,20 @@ import { REPO_ROOT } from '../machine.js';
 const CHILD = join(dirname(fileURLToPath(import.meta.url)), '..', 'startup-child.mjs');
 const PACKAGES = ['core', 'adapter-sqlite', 'adapter-lmdb', 'adapter-level'];
 
-/** Newest modification time of the `.ts` files under `dir`. */
-function newestSource(dir: string): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestSource(path));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 /**
- * Built JavaScript is what users start, so children load `dist` when every package's build is at
- * least as new as its sources; otherwise both children (bare and store) run the TypeScript sources
+ * Built JavaScript is what users start, so children load `dist` when TypeScript's own build check
+ * (`tsc -b --dry`) says every package's build is current (it compares contents, not file times, which
+ * a checkout or stash changes); otherwise both children (bare and store) run the TypeScript sources
  * through tsx, and the row says so.
  */
 function loader(): { args: string[]; name: string } {
-  const built = PACKAGES.every((p) => {
-    const entry = join(REPO_ROOT, 'packages', p, 'dist', 'index.js');
-    return existsSync(entry) && statSync(entry).mtimeMs >= newestSource(join(REPO_ROOT, 'packages', p, 'src'));
-  });
+  const dirs = PACKAGES.map((p) => join(REPO_ROOT, 'packages', p));
+  let built = dirs.every((dir) => existsSync(join(dir, 'dist', 'index.js')));
+  if (built) {
+    const tsc = createRequire(join(REPO_ROOT, 'package.json')).resolve('typescript/bin/tsc');
+    const dry = spawnSync(process.execPath, [tsc, '-b', '--dry', ...dirs], { encoding: 'utf8', timeout: 60_000 });
+    built = dry.status === 0 && !/would build project/.test(dry.stdout);
+  }
   return built ? { args: [], name: 'built dist' } : { args: ['--conditions=source', '--import', 'tsx'], name: 'TS sources via tsx' };
 }
 
