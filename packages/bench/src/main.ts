@@ -69,7 +69,8 @@ async function phase(name: string, run: () => Promise<void>): Promise<void> {
 /**
  * Flushes the OS's dirty pages before a phase. Without it, the kernel writes back what the previous
  * phase left (hundreds of MB after the artifacts rows) during the next one, on the same 2 cores:
- * measured, LangGraph `list` p50 went from 112 to 187 µs on both savers right after the artifacts rows.
+ * measured right after the artifacts rows, `AgentstoreSaver.list` p50 went from 112 to 187 µs and
+ * `SqliteSaver`'s from 1.83 to 2.13 ms.
  */
 function settleDisk(): void {
   spawnSync('sync', { stdio: 'ignore', timeout: 60_000 });
@@ -144,8 +145,8 @@ async function runBackend(name: (typeof BACKENDS)[number], saver: Awaited<Return
         }
       });
     }
-    // Last: its baseline decodes a 61 KiB snapshot thousands of times, and the rows run after it showed
-    // 5-6 ms stalls (LangGraph list p99 5.6 ms against 1.7 ms when run before it), on both savers.
+    // Last: its baseline decodes a 61 KiB snapshot thousands of times, and rows run after it showed
+    // 5-6 ms stalls (AgentstoreSaver list p99 5.6 ms against 1.7 ms when run before it).
     if (wanted.includes('kinds')) await phase(`kinds:${name}`, () => kindsSection(ctx, name, b.store));
   } finally {
     try {
@@ -163,7 +164,7 @@ try {
   for (const name of BACKENDS) {
     await runBackend(name, saver);
     // Only now is nothing of the backend referenced (its store, data and baselines): collect it before
-    // the next backend, not during it (the memory backend leaves ~100 MB of heap and 2.5 GB of buffers).
+    // the next backend, not during it (the memory backend leaves ~85 MB of heap and 2.5 GB of buffers).
     globalThis.gc?.();
   }
   if (selected(ctx, 'startup', 'sqlite+lmdb+level')) await phase('startup', () => startupSection(ctx));
