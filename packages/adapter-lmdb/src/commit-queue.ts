@@ -1,5 +1,6 @@
 import type { RootDatabase } from 'lmdb';
 import { toStoreError } from './errors.js';
+import { withWriteLock } from './write-lock-rescue.js';
 
 /** What one queued job does inside the group's write transaction. */
 export interface JobStep {
@@ -119,24 +120,26 @@ export class CommitQueue {
       const outcomes = new Map<Job, Outcome>();
       let failed: { job: Job; error: unknown } | undefined;
       try {
-        this.#root.transactionSync(() => {
-          for (const job of live) {
-            let step: JobStep;
-            try {
-              step = job.run();
-            } catch (error) {
-              outcomes.set(job, { ok: false, error });
-              continue;
+        withWriteLock(() =>
+          this.#root.transactionSync(() => {
+            for (const job of live) {
+              let step: JobStep;
+              try {
+                step = job.run();
+              } catch (error) {
+                outcomes.set(job, { ok: false, error });
+                continue;
+              }
+              try {
+                step.apply();
+              } catch (error) {
+                failed = { job, error };
+                throw RETRY;
+              }
+              outcomes.set(job, { ok: true, value: step.value });
             }
-            try {
-              step.apply();
-            } catch (error) {
-              failed = { job, error };
-              throw RETRY;
-            }
-            outcomes.set(job, { ok: true, value: step.value });
-          }
-        });
+          }),
+        );
         return outcomes;
       } catch (err) {
         if (err === RETRY && failed) {

@@ -4,6 +4,7 @@ import { CommitQueue } from './commit-queue.js';
 import { toStoreError } from './errors.js';
 import type { LmdbResolvedOptions } from './options.js';
 import type { BinaryDb } from './tx-view.js';
+import { withWriteLock } from './write-lock-rescue.js';
 
 /** Names a domain may have (core validates them); anything else in the main database is not ours. */
 const DOMAIN_NAME = /^[a-z][a-z0-9_]{0,47}$/;
@@ -71,7 +72,8 @@ export class SharedEnv {
     let db = this.#dbs.get(domain);
     if (!db) {
       try {
-        db = this.root.openDB<Buffer, Buffer>({ name: domain, keyEncoding: 'binary', encoding: 'binary' });
+        // Creating a named database is a write transaction.
+        db = withWriteLock(() => this.root.openDB<Buffer, Buffer>({ name: domain, keyEncoding: 'binary', encoding: 'binary' }));
       } catch (err) {
         throw toStoreError(err, `open database ${domain}`);
       }
@@ -96,7 +98,8 @@ export class SharedEnv {
     await this.queue.drain();
     if (!this.domains().includes(domain)) return;
     try {
-      this.db(domain).dropSync();
+      const db = this.db(domain);
+      withWriteLock(() => db.dropSync());
     } catch (err) {
       throw toStoreError(err, `drop ${domain}`);
     } finally {
@@ -136,7 +139,8 @@ const OPEN_ATTEMPTS = 4;
 function openWithRetry(options: Parameters<typeof open>[0]): RootDatabase {
   for (let attempt = 1; ; attempt++) {
     try {
-      return open(options) as RootDatabase;
+      // Opening may write (a new environment's main database), so it may wait for the write lock.
+      return withWriteLock(() => open(options) as RootDatabase);
     } catch (err) {
       const transient = err instanceof Error && /renew/i.test(err.message);
       if (!transient || attempt >= OPEN_ATTEMPTS) throw err;
