@@ -1,7 +1,7 @@
 import { type ByteRange, type Bytes, type DomainBackend, StoreError, type Tx } from '@agentstore/core';
 import type { Job } from './commit-queue.js';
 import { toStoreError } from './errors.js';
-import { isEmptyRange, toLmdbRange } from './range.js';
+import { lmdbRangeOf } from './range.js';
 import type { SharedEnv } from './shared-env.js';
 import { readRange, readValue, TxView } from './tx-view.js';
 
@@ -53,8 +53,9 @@ export class LmdbBackend implements DomainBackend {
   }
 
   async count(range: ByteRange): Promise<number> {
-    if (isEmptyRange(range)) return 0;
-    const all = this.#read('count', (db) => db.getCount(toLmdbRange({ ...range, reverse: false, limit: undefined })));
+    const options = range.limit === 0 ? undefined : lmdbRangeOf({ ...range, reverse: false, limit: undefined });
+    if (options === undefined) return 0;
+    const all = this.#read('count', (db) => db.getCount(options));
     return range.limit === undefined ? all : Math.min(all, range.limit);
   }
 

@@ -45,17 +45,12 @@ function bounds(range: ByteRange): { lower: Bound | undefined; upper: Bound | un
   return { lower, upper };
 }
 
+/** True when bounds `lower`..`upper` (or `limit` 0) cannot hold any key. */
 function isEmpty(lower: Bound | undefined, upper: Bound | undefined, limit: number | undefined): boolean {
   if (limit === 0) return true;
   if (!lower || !upper) return false;
   const c = Buffer.compare(lower.key, upper.key);
   return c > 0 || (c === 0 && !(lower.inclusive && upper.inclusive));
-}
-
-/** True when the range cannot hold any key (lower bound above upper bound). */
-export function isEmptyRange(range: ByteRange): boolean {
-  const { lower, upper } = bounds(range);
-  return isEmpty(lower, upper, range.limit);
 }
 
 /** True when `key` lies within the bounds of `range` (ignoring order and limit). */
@@ -79,12 +74,6 @@ export function inRange(key: Buffer, range: ByteRange): boolean {
 export function lmdbRangeOf(range: ByteRange, limit = range.limit): LmdbRangeOptions | undefined {
   const { lower, upper } = bounds(range);
   if (isEmpty(lower, upper, range.limit)) return undefined;
-  return optionsOf(lower, upper, range.reverse === true, limit);
-}
-
-/** Translates a byte range to lmdb's getRange options (in reverse, `start` is the upper bound). */
-export function toLmdbRange(range: ByteRange, limit = range.limit): LmdbRangeOptions {
-  const { lower, upper } = bounds(range);
   return optionsOf(lower, upper, range.reverse === true, limit);
 }
 
