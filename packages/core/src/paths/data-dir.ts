@@ -1,4 +1,4 @@
-import { lstatSync, mkdirSync, readdirSync, realpathSync, type Stats } from 'node:fs';
+import { type Dirent, lstatSync, mkdirSync, readdirSync, realpathSync, type Stats } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { StoreError } from '../errors.js';
 import { requireRelativeSegments } from './relative-path.js';
@@ -110,16 +110,19 @@ function assertPlain(path: string, stat: Stats, kind: DataDirEntryKind): void {
   if (kind === 'file' && !stat.isFile()) throw new StoreError('IO', `${path} is not a regular file`);
 }
 
-/** Checks the direct entries of `dir`: plain files and directories only. */
+/** Checks the direct entries of `dir`: plain files and directories only (types from the directory listing, no stat each). */
 function assertPlainEntries(dir: string): void {
-  let names: string[];
+  let entries: Dirent[];
   try {
-    names = readdirSync(dir);
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     throw new StoreError('IO', `cannot list ${dir}: ${messageOf(err)}`, { cause: err });
   }
-  for (const name of names) {
-    const path = join(dir, name);
+  for (const entry of entries) {
+    if (entry.isFile() || entry.isDirectory()) continue;
+    // Only the rare other entry is stat'ed: a link or special file is refused, and a file system whose
+    // listing gives no entry types ("unknown") gets its answer from lstat.
+    const path = join(dir, entry.name);
     const stat = lstatOrUndefined(path);
     if (stat !== undefined) assertPlain(path, stat, stat.isDirectory() ? 'directory' : 'file');
   }
@@ -139,9 +142,9 @@ function makeDirectory(path: string): Stats {
 
 function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    return lstatSync(path);
+    // No exception for a missing entry: the common case when creating, and exceptions cost.
+    return lstatSync(path, { throwIfNoEntry: false });
   } catch (err) {
-    if (codeOf(err) === 'ENOENT') return undefined;
     throw new StoreError('IO', `cannot inspect ${path}: ${messageOf(err)}`, { cause: err });
   }
 }
