@@ -40,8 +40,8 @@ async function domainsOf(store: Store, config: LoadedConfig): Promise<Set<string
 
 /**
  * `backup --out <dir>`: each adapter's online backup (SQLite backup API, LMDB environment copy, LevelDB
- * snapshot iteration) while writers go on, then a manifest made by reading the copy, which is itself
- * a data directory.
+ * snapshot iteration) while writers go on, then a manifest made by reading the copy (which is itself
+ * a data directory): every domain's entry count and hash, every file's size and SHA-256.
  */
 export async function backup(ctx: CommandContext, opts: { out: string }): Promise<void> {
   const outDir = resolve(opts.out);
