@@ -109,20 +109,24 @@ export async function stageBackup(backup: CheckedBackup, target: string): Promis
 }
 
 /**
- * Puts a staged restore where the data directory is: a rename when there is none; the entries moved
- * into an empty one (its mode, owner or mount point stay); a non-empty one (with `--force`) renamed
- * aside first, and put back if the last rename fails. Returns where the old directory went.
+ * Puts a staged restore where the data directory is, with one rename: over a missing or empty data
+ * directory (rename replaces an empty directory atomically), or, for a non-empty one (`--force`),
+ * after renaming that aside (put back if the last rename fails). Only an empty data directory that
+ * is a mount point (`EBUSY`) gets the copy's entries renamed into it one by one. Returns where the
+ * old directory went.
  */
 export async function moveIntoPlace(stage: string, target: RestoreTarget): Promise<string | undefined> {
-  if (!target.exists) {
-    await rename(stage, target.path);
-    await syncDir(dirname(target.path));
-    return undefined;
-  }
   if (target.empty) {
-    for (const name of await readdir(stage)) await rename(join(stage, name), join(target.path, name));
-    await rmdir(stage);
-    await syncDir(target.path);
+    try {
+      await rename(stage, target.path);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'EBUSY') throw err;
+      for (const name of await readdir(stage)) await rename(join(stage, name), join(target.path, name));
+      await rmdir(stage);
+      await syncDir(target.path);
+      return undefined;
+    }
+    await syncDir(dirname(target.path));
     return undefined;
   }
   const aside = `${target.path}.before-restore-${Date.now()}`;

@@ -217,4 +217,20 @@ describe('restore of a sound backup', () => {
     expect(run.code, run.stderr).toBe(0);
     expect((JSON.parse(run.stdout) as Array<{ status: string }>).map((r) => r.status)).toEqual(['ok', 'ok', 'ok']);
   });
+
+  it('with --force, moves a non-empty data directory aside and restores in its place', async () => {
+    const c = freshCase();
+    mkdirSync(c.dataDir);
+    writeFileSync(join(c.dataDir, 'keep-me'), 'old data');
+    const run = await cli(['-c', c.config, 'restore', '--from', c.backup, '--force', '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    const aside = readdirSync(c.dir).filter((name) => name.startsWith('data.before-restore-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(c.dir, aside[0] ?? '', 'keep-me'), 'utf8')).toBe('old data');
+    expect(existsSync(join(c.dataDir, 'keep-me'))).toBe(false);
+    expect(readdirSync(c.dir).filter((name) => name.includes('.restore-'))).toEqual([]);
+    const store = await openStore(c.dataDir, ROUTES);
+    expect(await store.kv('runs').count()).toBe(50);
+    await store.close();
+  });
 });
