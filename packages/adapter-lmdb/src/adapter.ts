@@ -1,10 +1,17 @@
 import { existsSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
-import { type Adapter, type AdapterInstance, type DomainBackend, type DomainOptions, type OpenContext, StoreError } from '@agentstore/core';
+import {
+  type Adapter,
+  type AdapterInstance,
+  DataDir,
+  type DomainBackend,
+  type DomainOptions,
+  type OpenContext,
+  StoreError,
+} from '@agentstore/core';
 import { backupEnv } from './backup.js';
 import { lmdbBuildInfo } from './build-info.js';
 import { LmdbBackend } from './domain-backend.js';
-import { isContainedPath, type LmdbOptions, type LmdbResolvedOptions, lmdbOptionsSchema } from './options.js';
+import { type LmdbOptions, type LmdbResolvedOptions, lmdbOptionsSchema } from './options.js';
 import { SharedEnv } from './shared-env.js';
 
 /** Environment directory under dataDir when a domain gives no `path`. */
@@ -26,26 +33,23 @@ function checkBuild(): void {
   );
 }
 
-/** The absolute environment directory of a domain: `path` resolved inside dataDir. */
-function envPath(dataDir: string, path: string | undefined): string {
-  if (path === undefined) return resolve(dataDir, DEFAULT_ENV_DIR);
-  const full = resolve(dataDir, path);
-  if (!isContainedPath(path) || !full.startsWith(dataDir.endsWith(sep) ? dataDir : dataDir + sep)) {
-    throw new StoreError('INVALID_OPTIONS', `lmdb path ${JSON.stringify(path)} must stay inside dataDir`, {
-      issues: [{ path: ['path'], message: 'path must be relative and stay inside dataDir' }],
-    });
-  }
-  return full;
+/**
+ * The real environment directory of a domain, `path` (default `lmdb`) inside dataDir, through core's
+ * path policy: no link or special file on the way or among the environment's files (`CORRUPT`), no
+ * escape (`INVALID_OPTIONS`); `create` makes the missing directories.
+ */
+function envPath(dataDir: DataDir, path: string | undefined, create: boolean): string {
+  return dataDir.resolve(path ?? DEFAULT_ENV_DIR, { kind: 'directory', create, checkEntries: true });
 }
 
 /** One store's view of the adapter: the environments it holds a reference to. */
 class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
-  readonly #dataDir: string;
+  readonly #dataDir: DataDir;
   readonly #envs = new Map<string, Promise<SharedEnv>>();
   #open = true;
 
   constructor(dataDir: string) {
-    this.#dataDir = resolve(dataDir);
+    this.#dataDir = new DataDir(dataDir);
   }
 
   async domain(domain: string, options: DomainOptions<LmdbResolvedOptions>): Promise<DomainBackend> {
@@ -74,10 +78,12 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
   }
 
   async backup(targetDir: string): Promise<void> {
-    if (existsSync(resolve(this.#dataDir, DEFAULT_ENV_DIR))) await this.#env(lmdbOptionsSchema.parse({}));
+    if (existsSync(envPath(this.#dataDir, undefined, false))) await this.#env(lmdbOptionsSchema.parse({}));
+    // Environments exist, so dataDir does: its real path is what they were resolved below.
+    const root = this.#dataDir.root() ?? this.#dataDir.path;
     for (const env of await Promise.all(this.#envs.values())) {
       await env.queue.drain();
-      await backupEnv(env, this.#dataDir, targetDir);
+      await backupEnv(env, root, targetDir);
     }
   }
 
@@ -91,7 +97,12 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
 
   #env(options: Pick<LmdbResolvedOptions, 'path' | 'maxDbs' | 'maxReaders' | 'mapSizeMb'>): Promise<SharedEnv> {
     if (!this.#open) return Promise.reject(new StoreError('CLOSED', 'the lmdb adapter is closed'));
-    const path = envPath(this.#dataDir, options.path);
+    let path: string;
+    try {
+      path = envPath(this.#dataDir, options.path, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     let env = this.#envs.get(path);
     if (!env) {
       env = SharedEnv.acquire(path, options as LmdbResolvedOptions);
