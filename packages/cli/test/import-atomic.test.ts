@@ -60,12 +60,16 @@ for (const adapter of ['sqlite', 'lmdb', 'level'] as const) {
     });
 
     it('an undecodable entry 2,501 behind a valid trailer: CORRUPT naming the entry, nothing written', async () => {
-      for (const [target, ...flags] of [['dst'], ['dst', '--replace'], ['fresh']] as const) {
+      for (const [target, ...flags] of [['fresh'], ['dst', '--replace']] as const) {
         const r = await cli(['-c', config, 'import', target, file('bad-value.jsonl'), ...flags]);
         expect(await rawContent(dataDir, domains, target)).toEqual(target === 'dst' ? oldContent : []);
         expect(r.code, `${target} ${flags.join(' ')}: ${r.stderr}`).toBe(1);
         expect(r.stderr).toMatch(/^error CORRUPT: .*entry 2501\b.*\n$/);
       }
+      // Without --replace a domain holding data is refused before the file is read.
+      const r = await cli(['-c', config, 'import', 'dst', file('bad-value.jsonl')]);
+      expect(r.stderr).toMatch(/^error CONFLICT: /);
+      expect(await rawContent(dataDir, domains, 'dst')).toEqual(oldContent);
     });
 
     it('a key over 1 KiB at entry 2,501: INVALID_KEY, the replaced domain keeps its old content', async () => {

@@ -1,5 +1,5 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { storeAdmin, type StoreConfig } from '@agentstore/core';
+import { type StoreConfig, storeAdmin } from '@agentstore/core';
 import { ExportHash } from '../../src/export-format.js';
 import { openStore } from './stores.js';
 
