@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Store, storeAdmin } from '@agentstore/core';
+import { postgresAdapter } from '@agentstore/adapter-postgres';
+import { createStore, type Store, storeAdmin } from '@agentstore/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openExport } from '../src/export-format.js';
 import { codeOf, openStore, tempDir } from './support/stores.js';
@@ -136,5 +137,40 @@ describe('import checks', () => {
       /^CORRUPT .*:3: data after the trailer/,
     );
     expect(await read(`{"format":"other"}\n`)).toMatch(/^CORRUPT .*:1: not an agentstore-export v1 file/);
+  });
+
+  it('--replace over postgres: one transaction swaps the content; a bad entry leaves the old one', async (ctx) => {
+    const url = process.env.AGENTSTORE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+    const options = { connectionString: url, schema: 'agentstore_cli_import', connectTimeoutMs: 3000 };
+    const pgStore = await createStore({
+      dataDir: tmp.dir,
+      adapters: [postgresAdapter],
+      domains: { pgdst: { adapter: 'postgres', options } },
+    });
+    try {
+      const reach = await codeOf(storeAdmin(pgStore).kind('pgdst'));
+      if (reach !== undefined) return ctx.skip(`PostgreSQL at 127.0.0.1:5432 unreachable (${reach}); set AGENTSTORE_PG_URL`);
+      await pgStore.dropDomain('pgdst');
+      const kv = pgStore.kv('pgdst');
+      await kv.putMany(Array.from({ length: 1500 }, (_, i) => [['k', i], `old ${i}`] as const));
+      const admin = storeAdmin(pgStore);
+      const content = async (): Promise<string[]> => {
+        const out: string[] = [];
+        for await (const [k, v] of admin.entries('pgdst')) out.push(`${Buffer.from(k).toString('hex')}=${Buffer.from(v).toString('hex')}`);
+        return out;
+      };
+      const old = await content();
+      await store.kv('pg_src').putMany(Array.from({ length: 3000 }, (_, i) => [['k', i * 2], { i }] as const));
+      const fresh = await raw('pg_src');
+      const broken = fresh.map((row, i): Row => (i === 2501 ? [row[0], Uint8Array.of(9)] : row));
+      expect(await codeOf(admin.load('pgdst', rows(broken), { kind: 'kv', replace: true }))).toBe('CORRUPT');
+      expect(await content()).toEqual(old);
+      expect(await admin.load('pgdst', rows(fresh), { kind: 'kv', replace: true })).toBe(3001);
+      expect(await content()).toEqual(fresh.map(([k, v]) => `${Buffer.from(k).toString('hex')}=${Buffer.from(v).toString('hex')}`));
+      expect(await kv.get(['k', 1])).toBeUndefined(); // an old key the file does not hold is gone
+      await pgStore.dropDomain('pgdst');
+    } finally {
+      await pgStore.close();
+    }
   });
 });
