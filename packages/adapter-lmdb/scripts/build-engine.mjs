@@ -49,7 +49,7 @@ function log(line) {
 }
 
 /** The root of the lmdb package this package depends on (lmdb does not export its package.json). */
-function lmdbRoot() {
+export function lmdbRoot() {
   const entry = createRequire(path.join(packageRoot, 'package.json')).resolve('lmdb');
   let dir = path.dirname(entry);
   while (!fs.existsSync(path.join(dir, 'binding.gyp'))) {
@@ -143,8 +143,8 @@ function nodeDir() {
   return fs.existsSync(path.join(prefix, 'include', 'node', 'node.h')) ? prefix : undefined;
 }
 
-/** Copies lmdb's native sources into `dir` and applies the guard to the copy. */
-function prepareSources(lmdb, dir) {
+/** Copies lmdb's native sources into `dir` and applies the guard to the copy (exported for tests). */
+export function prepareSources(lmdb, dir) {
   fs.mkdirSync(dir, { recursive: true });
   for (const entry of ['binding.gyp', 'src', 'dependencies']) {
     fs.cpSync(path.join(lmdb, entry), path.join(dir, entry), { recursive: true });
@@ -256,4 +256,13 @@ function main() {
   }
 }
 
-main();
+// Run as the install script (argv[1] may reach it through a symlink); imported by tests, it only exports.
+function invokedDirectly() {
+  try {
+    return fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (invokedDirectly()) main();
