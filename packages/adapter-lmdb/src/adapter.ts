@@ -22,10 +22,11 @@ let warned = false;
 
 /** What a user does to get the fixed engine: the message of the warning and of `engine()`. */
 export const STOCK_ENGINE_FIX =
-  'To build it (needs a C/C++ compiler, make and python3): npm: `npm rebuild @agentstore/adapter-lmdb`; ' +
-  'pnpm 10: `pnpm approve-builds` and select @agentstore/adapter-lmdb (or add it to `pnpm.onlyBuiltDependencies` ' +
-  'in package.json), then `pnpm rebuild @agentstore/adapter-lmdb`; yarn: `yarn rebuild @agentstore/adapter-lmdb` ' +
-  '(yarn 1: reinstall). Import @agentstore/adapter-lmdb before anything imports lmdb.';
+  'To build it (needs a C/C++ compiler, make and python3): npm: `npm rebuild @agentstore/adapter-lmdb` ' +
+  '(npm ≥ 11.19 with strict-allow-scripts: first `npm install-scripts approve @agentstore/adapter-lmdb`); ' +
+  'pnpm 10: add @agentstore/adapter-lmdb to `pnpm.onlyBuiltDependencies` in package.json (or `pnpm approve-builds`), ' +
+  'then `pnpm rebuild @agentstore/adapter-lmdb`; yarn: `yarn rebuild @agentstore/adapter-lmdb`. ' +
+  'And import @agentstore/adapter-lmdb before anything imports lmdb.';
 
 /** Warns once per process when the adapter runs lmdb's stock engine, and why, and how to fix it. */
 function checkBuild(): void {

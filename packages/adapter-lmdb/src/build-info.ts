@@ -3,7 +3,7 @@ import './select-engine.js';
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { ENGINE_ADDON, ENGINE_DIR, forcedStock } from './select-engine.js';
 import 'lmdb';
 
@@ -49,6 +49,14 @@ function loadedAddons(): string[] | undefined {
   }
 }
 
+/**
+ * True for files lmdb's loader picks: `lmdb.node` of a source build (agentstore's engine or lmdb's own
+ * `build/Release`), a platform package's `@lmdb/lmdb-<platform>/*.node`, or lmdb's `prebuilds/`.
+ */
+function isLmdbAddon(file: string): boolean {
+  return basename(file) === 'lmdb.node' || /[\\/]lmdb-[^\\/]+[\\/][^\\/]+\.node$/.test(file) || /[\\/]lmdb[\\/]prebuilds[\\/]/.test(file);
+}
+
 /** True when `file` carries the guard: the marker (GCC/Clang builds) or the engine stamp's hash. */
 function carriesGuard(file: string): boolean {
   try {
@@ -91,7 +99,7 @@ export function lmdbBuildInfo(): LmdbBuildInfo {
   let lmdbRoot = dirname(require.resolve('lmdb'));
   while (!existsSync(join(lmdbRoot, 'package.json'))) lmdbRoot = dirname(lmdbRoot);
   const mapped = loadedAddons();
-  let addonPath = mapped?.find((p) => /lmdb/i.test(p) && existsSync(p));
+  let addonPath = mapped?.find((p) => isLmdbAddon(p) && existsSync(p));
   if (mapped === undefined) {
     // Nothing tells what is loaded: ask lmdb's resolver (it honours LMDB_PREBUILD, build/Release first).
     const loader = createRequire(join(lmdbRoot, 'package.json'))('node-gyp-build-optional-packages') as { path(dir: string): string };
