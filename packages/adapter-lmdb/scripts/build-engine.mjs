@@ -213,10 +213,14 @@ function readVersion(lmdb) {
   return JSON.parse(fs.readFileSync(path.join(lmdb, 'package.json'), 'utf8')).version;
 }
 
+/** Records the outcome for the runtime message; by rename, as pnpm may hard-link this file from its store. */
 function writeStatus(status) {
+  const tmp = `${statusFile}.${process.pid}`;
   try {
-    fs.writeFileSync(statusFile, `${JSON.stringify({ ...status, at: new Date().toISOString() }, null, 2)}\n`);
+    fs.writeFileSync(tmp, `${JSON.stringify({ ...status, at: new Date().toISOString() }, null, 2)}\n`);
+    fs.renameSync(tmp, statusFile);
   } catch {
+    fs.rmSync(tmp, { force: true });
     // a read-only package directory: the runtime message still says what to do
   }
 }
@@ -233,7 +237,6 @@ function main() {
     wanted = fingerprint(lmdb);
     if (upToDate(wanted)) {
       log('LMDB engine already built');
-      writeStatus({ ok: true });
       return;
     }
     acquireLock();
