@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,20 @@ function temp(): string {
 afterEach(() => {
   for (const dir of temps.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
+
+/** A package directory of its own (the script builds beside itself), resolving the same lmdb. */
+function probePackage(): string {
+  const pkg = temp();
+  mkdirSync(join(pkg, 'scripts'));
+  mkdirSync(join(pkg, 'node_modules'));
+  writeFileSync(join(pkg, 'package.json'), '{"name":"engine-probe","type":"module"}');
+  writeFileSync(join(pkg, 'scripts', 'build-engine.mjs'), readFileSync(script));
+  symlinkSync(lmdbRoot(), join(pkg, 'node_modules', 'lmdb'), 'dir');
+  return pkg;
+}
+
+/** An environment where node-gyp finds no compiler. */
+const NO_COMPILER = { ...process.env, CC: '/nonexistent/cc', CXX: '/nonexistent/c++' };
 
 function runScript(file: string, env: NodeJS.ProcessEnv = process.env) {
   return spawnSync(process.execPath, [file], { cwd: dirname(dirname(file)), env, encoding: 'utf8', timeout: 120_000 });
@@ -68,18 +82,12 @@ describe('scripts/build-engine.mjs', () => {
   });
 
   it('without a working compiler the install goes on, says why, and takes over a dead builder’s lock', () => {
-    // A package directory of its own (the script builds beside itself), resolving the same lmdb.
-    const pkg = temp();
-    mkdirSync(join(pkg, 'scripts'));
-    mkdirSync(join(pkg, 'node_modules'));
-    writeFileSync(join(pkg, 'package.json'), '{"name":"engine-probe","type":"module"}');
-    writeFileSync(join(pkg, 'scripts', 'build-engine.mjs'), readFileSync(script));
-    symlinkSync(lmdbRoot(), join(pkg, 'node_modules', 'lmdb'), 'dir');
+    const pkg = probePackage();
     const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' }).stdout;
     mkdirSync(join(pkg, 'engine.lock'));
     writeFileSync(join(pkg, 'engine.lock', 'pid'), dead);
 
-    const run = runScript(join(pkg, 'scripts', 'build-engine.mjs'), { ...process.env, CC: '/nonexistent/cc', CXX: '/nonexistent/c++' });
+    const run = runScript(join(pkg, 'scripts', 'build-engine.mjs'), NO_COMPILER);
     expect(run.status).toBe(0);
     expect(run.stderr).toContain('could not build the fixed LMDB engine');
     expect(run.stderr).toContain('a second process gets LOCKED');
@@ -88,5 +96,19 @@ describe('scripts/build-engine.mjs', () => {
     expect(status.reason).toMatch(/node-gyp/);
     expect(existsSync(join(pkg, 'engine'))).toBe(false);
     expect(existsSync(join(pkg, 'engine.lock'))).toBe(false);
+  }, 130_000);
+
+  it('waits while another live install holds the build lock, then builds', async () => {
+    const pkg = probePackage();
+    mkdirSync(join(pkg, 'engine.lock'));
+    writeFileSync(join(pkg, 'engine.lock', 'pid'), String(process.pid)); // this test process: alive
+    const child = spawn(process.execPath, [join(pkg, 'scripts', 'build-engine.mjs')], { cwd: pkg, env: NO_COMPILER, stdio: 'ignore' });
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    expect(child.exitCode).toBe(null);
+    expect(existsSync(join(pkg, 'engine-status.json'))).toBe(false);
+    rmSync(join(pkg, 'engine.lock'), { recursive: true });
+    expect(await exit).toBe(0);
+    expect(JSON.parse(readFileSync(join(pkg, 'engine-status.json'), 'utf8')).ok).toBe(false);
   }, 130_000);
 });

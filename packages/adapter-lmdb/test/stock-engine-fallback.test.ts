@@ -100,6 +100,19 @@ describe('the stock engine runs one process per environment', () => {
     expect(await report(start('try', 'stock'))).toMatchObject({ event: 'opened', previous: String(holder.pid) });
   }, 60_000);
 
+  it('lmdb imported before the adapter: the stock binary is loaded, and the adapter knows it and says why', async () => {
+    const env = { ...process.env };
+    delete env.LMDB_PREBUILD; // as in a fresh process (this one selected the engine for itself)
+    delete env.AGENTSTORE_LMDB_ENGINE;
+    const child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(here, 'fixtures', 'lmdb-first.ts')], {
+      cwd: join(here, '..', '..', '..'),
+      env,
+    });
+    const info = (await report(child)) as unknown as Record<string, unknown>;
+    expect(info).toMatchObject({ patched: false, forcedStock: false, multiProcess: false });
+    expect(info.reason).toContain('before @agentstore/adapter-lmdb was imported');
+  }, 60_000);
+
   it.skipIf(process.platform !== 'linux')(
     'a stock-engine process gets LOCKED while a fixed-engine process has the environment open',
     async () => {
