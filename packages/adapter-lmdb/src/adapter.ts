@@ -143,7 +143,15 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
 export const lmdbAdapter: Adapter<LmdbOptions> = {
   name: 'lmdb',
   optionsSchema: lmdbOptionsSchema,
-  capabilities: Object.freeze({ multiProcess: fixedEngineLoaded(), persistent: true, nativeTransactions: true, counters: 'native' }),
+  capabilities: Object.freeze({
+    // Which engine is loaded is looked up on first read (it reads the addon), not at import.
+    get multiProcess(): boolean {
+      return fixedEngineLoaded();
+    },
+    persistent: true,
+    nativeTransactions: true,
+    counters: 'native' as const,
+  }),
   async open(ctx: OpenContext): Promise<AdapterInstance<LmdbOptions>> {
     checkBuild();
     return new LmdbInstance(ctx.dataDir) as unknown as AdapterInstance<LmdbOptions>;
