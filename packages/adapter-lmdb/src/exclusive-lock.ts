@@ -11,9 +11,10 @@ import { StoreError } from '@agentstore/core';
  *
  * The lock is a local socket the holder listens on, named after the environment directory's device
  * and inode: an abstract socket on Linux and a named pipe on Windows, which the kernel frees when the
- * holder exits or is killed, so a holder is never stale. Elsewhere it is a socket file in the temp
- * directory; a file nobody listens on (its holder died) is taken over, and the taker checks that the
- * socket it then reaches is its own. A second process learns of the holder by connecting: the holder
+ * holder exits or is killed, so a holder is never stale. Elsewhere (macOS, BSD) it is a socket file in
+ * the temp directory; a file nobody listens on (its holder died) is taken over, and the taker checks that
+ * the socket it then reaches is its own — best effort: two processes taking over the same dead holder's
+ * file in the same instant can both succeed. A second process learns of the holder by connecting: the holder
  * answers with its pid and start time, and the second process gets `LOCKED` at once.
  *
  * Processes running the fixed engine take no lock, but check before and after they open the
