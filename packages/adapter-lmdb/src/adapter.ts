@@ -5,11 +5,12 @@ import {
   DataDir,
   type DomainBackend,
   type DomainOptions,
+  type EngineInfo,
   type OpenContext,
   StoreError,
 } from '@agentstore/core';
 import { backupEnv } from './backup.js';
-import { lmdbBuildInfo } from './build-info.js';
+import { fixedEngineLoaded, lmdbBuildInfo } from './build-info.js';
 import { LmdbBackend } from './domain-backend.js';
 import { type LmdbOptions, type LmdbResolvedOptions, lmdbOptionsSchema } from './options.js';
 import { SharedEnv } from './shared-env.js';
@@ -19,18 +20,35 @@ const DEFAULT_ENV_DIR = 'lmdb';
 
 let warned = false;
 
-/** Warns once per process when the loaded LMDB binary is not agentstore's patched build. */
+/** What a user does to get the fixed engine: the message of the warning and of `engine()`. */
+export const STOCK_ENGINE_FIX =
+  'To build it (needs a C/C++ compiler, make and python3): npm: `npm rebuild @agentstore/adapter-lmdb` ' +
+  '(npm ≥ 11.19 with strict-allow-scripts: first `npm install-scripts approve @agentstore/adapter-lmdb`); ' +
+  'pnpm 10: add @agentstore/adapter-lmdb to `pnpm.onlyBuiltDependencies` in package.json (or `pnpm approve-builds`), ' +
+  'then `pnpm rebuild @agentstore/adapter-lmdb`; yarn: `yarn rebuild @agentstore/adapter-lmdb`. ' +
+  'And import @agentstore/adapter-lmdb before anything imports lmdb.';
+
+/** Warns once per process when the adapter runs lmdb's stock engine, and why, and how to fix it. */
 function checkBuild(): void {
-  if (warned) return;
-  const info = lmdbBuildInfo();
-  if (info.patched) return;
+  if (warned || fixedEngineLoaded()) return;
   warned = true;
+  const info = lmdbBuildInfo();
   process.emitWarning(
-    `@agentstore/adapter-lmdb: the loaded LMDB addon (${info.addonPath ?? 'unknown'}) is not the patched ` +
-      'source build; with several processes on one dataDir it can lose acknowledged commits. ' +
-      'Reinstall so that patches/lmdb@3.5.6.patch is applied and the addon is built from source.',
-    { code: 'AGENTSTORE_LMDB_UNPATCHED' },
+    `@agentstore/adapter-lmdb runs LMDB's stock engine (${info.reason}), which can lose acknowledged commits ` +
+      'when several processes use one environment; each environment is therefore opened by one process only ' +
+      `(another gets LOCKED) and capabilities.multiProcess is false. ${STOCK_ENGINE_FIX}`,
+    { code: 'AGENTSTORE_LMDB_STOCK_ENGINE' },
   );
+}
+
+/** One line saying which engine build this process runs, for `store.stats()` and `agentstore doctor`. */
+export function engineSummary(): EngineInfo {
+  const info = lmdbBuildInfo();
+  if (fixedEngineLoaded()) return { build: `agentstore's fixed LMDB engine (${info.addonPath})`, multiProcess: true };
+  return {
+    build: `LMDB's stock engine (${info.addonPath ?? 'unknown addon'}), single-process: ${info.reason}. ${STOCK_ENGINE_FIX}`,
+    multiProcess: false,
+  };
 }
 
 /**
@@ -77,6 +95,10 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
     }
   }
 
+  engine(): EngineInfo {
+    return engineSummary();
+  }
+
   async backup(targetDir: string): Promise<void> {
     if (existsSync(envPath(this.#dataDir, undefined, false))) await this.#env(lmdbOptionsSchema.parse({}));
     // Environments exist, so dataDir does: its real path is what they were resolved below.
@@ -114,8 +136,10 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
 }
 
 /**
- * The LMDB adapter (lmdb-js 3.5.6, patched and built from source on install): one environment per
- * dataDir (`<dataDir>/lmdb`, or a domain's own `path`), one named database per domain, group commit.
+ * The LMDB adapter (lmdb-js 3.5.6 on agentstore's fixed engine, built from source on install): one
+ * environment per dataDir (`<dataDir>/lmdb`, or a domain's own `path`), one named database per domain,
+ * group commit. `capabilities.multiProcess` is false when this process runs lmdb's stock engine (each
+ * environment is then held by one process; see the README).
  *
  * @example
  * const store = await createStore({ adapters: [lmdbAdapter], domains: { checkpoints: { adapter: 'lmdb' } } });
@@ -123,7 +147,15 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
 export const lmdbAdapter: Adapter<LmdbOptions> = {
   name: 'lmdb',
   optionsSchema: lmdbOptionsSchema,
-  capabilities: Object.freeze({ multiProcess: true, persistent: true, nativeTransactions: true, counters: 'native' }),
+  capabilities: Object.freeze({
+    // Which engine is loaded is looked up on first read (it reads the addon), not at import.
+    get multiProcess(): boolean {
+      return fixedEngineLoaded();
+    },
+    persistent: true,
+    nativeTransactions: true,
+    counters: 'native' as const,
+  }),
   async open(ctx: OpenContext): Promise<AdapterInstance<LmdbOptions>> {
     checkBuild();
     return new LmdbInstance(ctx.dataDir) as unknown as AdapterInstance<LmdbOptions>;

@@ -4,6 +4,7 @@ import { normalizeRoute } from '../config/normalize-route.js';
 import { StoreError } from '../errors.js';
 import { decodeKey, USER_KEY_MIN } from '../keys/index.js';
 import { decodeValue, isCounter } from '../kv/value-envelope.js';
+import type { EngineInfo } from '../spi/adapter.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import { KIND_KEY } from '../store/kinds.js';
 import type { StoreContext } from '../store/store-context.js';
@@ -44,6 +45,8 @@ export interface AdapterHookResult {
   readonly supported: boolean;
   /** Faults an integrity check reported. */
   readonly faults: string[];
+  /** The engine build the adapter runs in this process, when it reports one (`checkAdapters` only). */
+  readonly engine?: EngineInfo;
 }
 
 const contexts = new WeakMap<Store, StoreContext>();
@@ -173,8 +176,9 @@ export class StoreAdmin {
       const out: AdapterHookResult[] = [];
       for (const adapter of this.#adapters()) {
         const instance = await this.#ctx.pool.instance(adapter);
-        if (!instance.check) out.push({ adapter, supported: false, faults: [] });
-        else out.push({ adapter, supported: true, faults: await instance.check() });
+        const engine = instance.engine?.();
+        const found = instance.check ? { supported: true, faults: await instance.check() } : { supported: false, faults: [] };
+        out.push({ adapter, ...found, ...(engine && { engine }) });
       }
       return out;
     });
