@@ -101,7 +101,14 @@ describe.each(persistentAdapters.map((a) => [a.name, a] as const))('artifacts un
       expect(after.liveBytes, where).toBe(after.usedBytes);
       expect((await a.usage()).usedBytes, where).toBe(after.liveBytes);
       expect(await a.gc({ deep: true }), where).toEqual({ reservations: 0, leases: 0, blobs: 0, freedBytes: 0 });
-      // The lapsed keys are usable again.
+      recordFigures(`artifacts writer killed ${name}`, {
+        'kill rounds': 1,
+        'writer processes': 1,
+        'puts acknowledged': acks.length,
+        'records freed': gc.reservations + gc.blobs,
+        'freed by gc (bytes)': gc.freedBytes,
+      });
+      // The freed keys are usable again.
       const r = await a.reserve('held');
       await r.commit(blobData('held', 1000));
       await a.putStream('plain-stream', [blobData('plain-stream', 5000)]);
