@@ -43,7 +43,7 @@ export interface VitestJson {
 
 /** Figures summed over every test that recorded them, in this order, with what the sum means. */
 const TOTALS: ReadonlyArray<readonly [key: string, meaning: string]> = [
-  ['kill rounds', 'rounds of writers killed with SIGKILL (crash, journal crash, snapshot kill)'],
+  ['kill rounds', 'rounds of writers killed with SIGKILL (crash, journal crash, snapshot kill, artifacts)'],
   ['writer processes', 'writer processes killed in those rounds'],
   ['acknowledged', 'writes acknowledged before a kill, during open/close churn or while PostgreSQL backends were terminated'],
   ['lost', 'acknowledged writes not found afterwards'],

@@ -245,7 +245,8 @@ export function encodeReservation(r: ReservationRecord): Uint8Array {
 /**
  * A blob whose chunks are not referenced by an entry: being streamed (`writing`, until `expiresAt` or
  * its writer's death) or discarded (`trash`, its chunks are removed in batches). `chunks` counts the
- * chunks stored. `owner` is the writer (absent in trash and in records of earlier versions).
+ * chunks stored. `owner` is the writer of a streamed blob (absent in the trash of a removed blob and in
+ * records of earlier versions).
  */
 export interface PendingRecord {
   readonly state: 'writing' | 'trash';
