@@ -45,5 +45,10 @@ export function resolveOptions(options: McpServerOptions = {}): ResolvedMcpOptio
     throw new StoreError('INVALID_OPTIONS', 'allowWrites needs writeDomains: name the domains the client may change');
   if (!o.allowWrites && o.writeDomains.length > 0)
     throw new StoreError('INVALID_OPTIONS', 'writeDomains is set but allowWrites is not: writes stay off unless both are given');
-  return Object.freeze({ allowWrites: o.allowWrites, writeDomains: new Set(o.writeDomains), maxBytes: o.maxBytes, maxEntries: o.maxEntries });
+  return Object.freeze({
+    allowWrites: o.allowWrites,
+    writeDomains: new Set(o.writeDomains),
+    maxBytes: o.maxBytes,
+    maxEntries: o.maxEntries,
+  });
 }

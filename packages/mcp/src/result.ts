@@ -28,7 +28,8 @@ export function okResult(data: Record<string, unknown>): CallToolResult {
 export function errorResult(err: unknown): CallToolResult {
   let error: { code: ToolErrorCode; message: string; issues?: ReadonlyArray<OptionIssue> };
   if (err instanceof ToolError) error = { code: err.code, message: err.message };
-  else if (isStoreError(err)) error = { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues.map(plainIssue) } : {}) };
+  else if (isStoreError(err))
+    error = { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues.map(plainIssue) } : {}) };
   else error = { code: 'IO', message: err instanceof Error ? err.message : String(err) };
   const data = { error };
   return { content: [{ type: 'text', text: JSON.stringify(data) }], structuredContent: data, isError: true };
@@ -36,5 +37,9 @@ export function errorResult(err: unknown): CallToolResult {
 
 function plainIssue(issue: OptionIssue): OptionIssue {
   // zod paths may hold symbols, which JSON cannot carry.
-  return { path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)), message: issue.message, ...(issue.code ? { code: issue.code } : {}) };
+  return {
+    path: issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p)),
+    message: issue.message,
+    ...(issue.code ? { code: issue.code } : {}),
+  };
 }

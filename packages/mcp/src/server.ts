@@ -27,12 +27,22 @@ function describeTool(tool: ToolDef): Tool {
  * Validates the arguments (zod; `INVALID_OPTIONS` with the issues), checks the write gate, and runs the
  * tool on a store opened for this call.
  */
-async function callTool(session: StoreSession, options: ResolvedMcpOptions, tools: ReadonlyMap<string, ToolDef>, name: string, raw: unknown): Promise<CallToolResult> {
+async function callTool(
+  session: StoreSession,
+  options: ResolvedMcpOptions,
+  tools: ReadonlyMap<string, ToolDef>,
+  name: string,
+  raw: unknown,
+): Promise<CallToolResult> {
   try {
     const tool = tools.get(name);
     if (tool === undefined) {
       const isWrite = TOOLS.some((t) => t.write && t.name === name);
-      if (isWrite) throw new ToolError('WRITE_NOT_ALLOWED', `${name} is a write tool and this server is read-only (start it with --allow-writes --write-domains <names>)`);
+      if (isWrite)
+        throw new ToolError(
+          'WRITE_NOT_ALLOWED',
+          `${name} is a write tool and this server is read-only (start it with --allow-writes --write-domains <names>)`,
+        );
       throw new ToolError('NOT_FOUND', `no tool "${name}"`);
     }
     const parsed = tool.input.safeParse(raw ?? {});
@@ -42,7 +52,10 @@ async function callTool(session: StoreSession, options: ResolvedMcpOptions, tool
     }
     const args = parsed.data as Record<string, unknown> & { domain?: string };
     if (tool.write && (args.domain === undefined || !options.writeDomains.has(args.domain)))
-      throw new ToolError('WRITE_NOT_ALLOWED', `writes to "${String(args.domain)}" are not allowed (allowed: ${[...options.writeDomains].join(', ')})`);
+      throw new ToolError(
+        'WRITE_NOT_ALLOWED',
+        `writes to "${String(args.domain)}" are not allowed (allowed: ${[...options.writeDomains].join(', ')})`,
+      );
     const data = await session.run((store) => tool.run({ store, admin: storeAdmin(store), options }, args));
     return okResult(data);
   } catch (err) {
@@ -68,7 +81,9 @@ export function createMcpServer(open: OpenStore, options: McpServerOptions = {})
       : 'agentstore (read-only): start with list_domains; listing tools are paged with nextCursor.',
   });
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listed }));
-  server.setRequestHandler(CallToolRequestSchema, (request) => callTool(session, resolved, byName, request.params.name, request.params.arguments));
+  server.setRequestHandler(CallToolRequestSchema, (request) =>
+    callTool(session, resolved, byName, request.params.name, request.params.arguments),
+  );
   return { server, session };
 }
 

@@ -24,7 +24,10 @@ export async function mcp(ctx: CommandContext, opts: McpCommandOptions): Promise
   const maxEntries = parseCount('--max-entries', opts.maxEntries);
   const options = {
     allowWrites: opts.allowWrites === true,
-    writeDomains: (opts.writeDomains ?? '').split(',').map((d) => d.trim()).filter((d) => d !== ''),
+    writeDomains: (opts.writeDomains ?? '')
+      .split(',')
+      .map((d) => d.trim())
+      .filter((d) => d !== ''),
     ...(maxBytes === undefined ? {} : { maxBytes }),
     ...(maxEntries === undefined ? {} : { maxEntries }),
   };

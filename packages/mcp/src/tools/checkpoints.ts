@@ -20,7 +20,10 @@ export const checkpointTraces = defineTool({
     });
     const page = takePage(traces, limit, ctx.options.maxBytes);
     const last = page.items.at(-1);
-    return { traces: page.items, ...(page.more && last !== undefined ? { nextCursor: encodeCursor('checkpoint_traces', args.domain, last) } : {}) };
+    return {
+      traces: page.items,
+      ...(page.more && last !== undefined ? { nextCursor: encodeCursor('checkpoint_traces', args.domain, last) } : {}),
+    };
   },
 });
 

@@ -32,7 +32,16 @@ export const listDomains = defineTool({
       routed: ctx.store.adapterOf(s.domain) === s.adapter,
     }));
     for (const l of await ctx.admin.domains()) {
-      if (l.movedTo) rows.push({ domain: l.domain, adapter: l.adapter, kind: null, records: 0, bytes: null, routed: l.routed, movedTo: l.movedTo.adapter });
+      if (l.movedTo)
+        rows.push({
+          domain: l.domain,
+          adapter: l.adapter,
+          kind: null,
+          records: 0,
+          bytes: null,
+          routed: l.routed,
+          movedTo: l.movedTo.adapter,
+        });
     }
     rows.sort((a, b) => (a.domain < b.domain ? -1 : a.domain > b.domain ? 1 : a.adapter < b.adapter ? -1 : a.adapter > b.adapter ? 1 : 0));
     const offset = cursorOf(decodeCursor('list_domains', '', args.cursor), isOffset) ?? 0;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boundedValue } from '../display.js';
+import { boundedValue, valueBudget } from '../display.js';
 import { cursorOf, decodeCursor, encodeCursor, isText, otherListing, takePage } from '../paging.js';
 import { defineTool, domainSchema, pageLimit, pageShape, requireDomain } from '../tool.js';
 
@@ -67,13 +67,15 @@ export const journalRead = defineTool({
       ...(fromSeq === undefined ? {} : { fromSeq }),
       ...(toSeq === undefined ? {} : { toSeq }),
     });
-    const shown = entries.map((e) => ({ ...e, value: boundedValue(e.value, ctx.options.maxBytes) }));
+    const shown = entries.map((e) => ({ ...e, value: boundedValue(e.value, valueBudget(ctx.options.maxBytes)) }));
     const page = takePage(shown, limit, ctx.options.maxBytes);
     const last = page.items.at(-1);
     const next = last === undefined ? undefined : reverse ? last.seq - 1 : last.seq + 1;
     return {
       entries: page.items,
-      ...(page.more && next !== undefined ? { nextCursor: encodeCursor('journal_read', args.domain, { stream: args.stream, seq: next }) } : {}),
+      ...(page.more && next !== undefined
+        ? { nextCursor: encodeCursor('journal_read', args.domain, { stream: args.stream, seq: next }) }
+        : {}),
     };
   },
 });

@@ -1,6 +1,6 @@
 import type { Key } from '@agentstore/core';
 import { z } from 'zod';
-import { boundedValue } from '../display.js';
+import { boundedValue, valueBudget } from '../display.js';
 import { decodeCursor, encodeCursor, takePage } from '../paging.js';
 import { defineTool, domainSchema, keySchema, pageLimit, pageShape, requireDomain } from '../tool.js';
 
@@ -17,9 +17,13 @@ export const kvList = defineTool({
     const after = decodeCursor('kv_list', args.domain, args.cursor) as Key | undefined;
     const limit = pageLimit(ctx, args.limit);
     const candidates: Array<{ key: Key; value: unknown }> = [];
-    const range = { limit: limit + 1, ...(args.prefix === undefined ? {} : { prefix: args.prefix }), ...(after === undefined ? {} : { gt: after }) };
+    const range = {
+      limit: limit + 1,
+      ...(args.prefix === undefined ? {} : { prefix: args.prefix }),
+      ...(after === undefined ? {} : { gt: after }),
+    };
     for await (const [key, value] of ctx.store.kv(args.domain).entries(range)) {
-      candidates.push({ key, value: boundedValue(value, ctx.options.maxBytes) });
+      candidates.push({ key, value: boundedValue(value, valueBudget(ctx.options.maxBytes, key)) });
     }
     const page = takePage(candidates, limit, ctx.options.maxBytes);
     const last = page.items.at(-1);
@@ -39,6 +43,6 @@ export const kvGet = defineTool({
   async run(ctx, args) {
     await requireDomain(ctx, args.domain, 'kv');
     const value = await ctx.store.kv(args.domain).get(args.key);
-    return value === undefined ? { found: false } : { found: true, value: boundedValue(value, ctx.options.maxBytes) };
+    return value === undefined ? { found: false } : { found: true, value: boundedValue(value, valueBudget(ctx.options.maxBytes)) };
   },
 });

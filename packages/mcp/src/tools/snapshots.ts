@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boundedValue } from '../display.js';
+import { boundedValue, valueBudget } from '../display.js';
 import { defineTool, domainSchema, requireDomain } from '../tool.js';
 
 /** `snapshot_get`: the current snapshot of a snapshots domain and its epoch. */
@@ -13,6 +13,11 @@ export const snapshotGet = defineTool({
     await requireDomain(ctx, args.domain, 'snapshots');
     const current = await ctx.store.snapshots(args.domain).get();
     if (current === undefined) return { found: false, epoch: await ctx.store.snapshots(args.domain).epoch() };
-    return { found: true, epoch: current.epoch, opts: current.opts, snapshot: boundedValue(current.snapshot, ctx.options.maxBytes) };
+    return {
+      found: true,
+      epoch: current.epoch,
+      opts: current.opts,
+      snapshot: boundedValue(current.snapshot, valueBudget(ctx.options.maxBytes)),
+    };
   },
 });

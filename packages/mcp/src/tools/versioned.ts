@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { boundedValue } from '../display.js';
+import { boundedValue, valueBudget } from '../display.js';
 import { cursorOf, decodeCursor, encodeCursor, otherListing, takePage } from '../paging.js';
 import { defineTool, domainSchema, keySchema, pageLimit, pageShape, requireDomain } from '../tool.js';
 
@@ -24,11 +24,15 @@ export const versionedHistory = defineTool({
     const offset = position?.offset ?? 0;
     // history() reads the whole key; a key's versions are few next to a page, so slicing here is enough.
     const versions = await ctx.store.versioned(args.domain).history(args.key);
-    const shown = versions.slice(offset, offset + pageLimit(ctx, args.limit) + 1).map((v) => ({ ...v, value: boundedValue(v.value, ctx.options.maxBytes) }));
+    const shown = versions
+      .slice(offset, offset + pageLimit(ctx, args.limit) + 1)
+      .map((v) => ({ ...v, value: boundedValue(v.value, valueBudget(ctx.options.maxBytes)) }));
     const page = takePage(shown, pageLimit(ctx, args.limit), ctx.options.maxBytes);
     return {
       versions: page.items,
-      ...(page.more ? { nextCursor: encodeCursor('versioned_history', args.domain, { key: keyText, offset: offset + page.items.length }) } : {}),
+      ...(page.more
+        ? { nextCursor: encodeCursor('versioned_history', args.domain, { key: keyText, offset: offset + page.items.length }) }
+        : {}),
     };
   },
 });
@@ -38,7 +42,8 @@ const timeSchema = z.number().describe('epoch milliseconds');
 /** `versioned_get`: what was known at `asOfTx` about valid time `asOfValid`. */
 export const versionedGet = defineTool({
   name: 'versioned_get',
-  description: 'Read one key of a versioned domain as known at transaction time asOfTx about valid time asOfValid (both epoch ms, default now): {found, value}.',
+  description:
+    'Read one key of a versioned domain as known at transaction time asOfTx about valid time asOfValid (both epoch ms, default now): {found, value}.',
   input: z.strictObject({ domain: domainSchema, key: keySchema, asOfTx: timeSchema.optional(), asOfValid: timeSchema.optional() }),
   write: false,
   async run(ctx, args) {
@@ -47,6 +52,6 @@ export const versionedGet = defineTool({
       ...(args.asOfTx === undefined ? {} : { asOfTx: args.asOfTx }),
       ...(args.asOfValid === undefined ? {} : { asOfValid: args.asOfValid }),
     });
-    return value === undefined ? { found: false } : { found: true, value: boundedValue(value, ctx.options.maxBytes) };
+    return value === undefined ? { found: false } : { found: true, value: boundedValue(value, valueBudget(ctx.options.maxBytes)) };
   },
 });

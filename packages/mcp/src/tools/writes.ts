@@ -40,6 +40,10 @@ export const journalAppend = defineTool({
   write: true,
   async run(ctx, args) {
     await requireDomain(ctx, args.domain, 'journal', true);
-    return { ...(await ctx.store.journal(args.domain).append(args.stream, args.values, args.validTime === undefined ? {} : { validTime: args.validTime })) };
+    return {
+      ...(await ctx.store
+        .journal(args.domain)
+        .append(args.stream, args.values, args.validTime === undefined ? {} : { validTime: args.validTime })),
+    };
   },
 });
