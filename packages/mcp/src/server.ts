@@ -96,8 +96,13 @@ export async function serveStdio(open: OpenStore, options: McpServerOptions = {}
   const closed = new Promise<void>((resolve) => {
     server.onclose = () => resolve();
   });
+  // A request read together with the end of stdin is dispatched a microtask later, and its reply is
+  // sent a few microtasks after its call finishes: the setImmediate on each side lets both happen
+  // before the server closes, so a client that writes its last request and closes stdin gets the reply.
   const stop = (): void => {
-    void session.idle().then(() => server.close());
+    setImmediate(() => {
+      void session.idle().then(() => setImmediate(() => void server.close()));
+    });
   };
   process.stdin.once('end', stop);
   process.stdin.once('close', stop);
