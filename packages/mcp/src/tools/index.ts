@@ -25,4 +25,4 @@ export const TOOLS: readonly ToolDef[] = [
   kvPut,
   kvDelete,
   journalAppend,
-] as unknown as readonly ToolDef[];
+];
