@@ -110,10 +110,12 @@ describe('agentstore mcp: writes', () => {
 
   it('the command refuses half a write setup and a missing data directory (usage error, exit 2)', async () => {
     // The other option refusals are checked in-process (options.test.ts); these two are the command's own path.
-    const alone = await runMcp(['--data-dir', tmp.dir, '--allow-writes']);
+    const [alone, missing] = await Promise.all([
+      runMcp(['--data-dir', tmp.dir, '--allow-writes']),
+      runMcp(['--data-dir', `${tmp.dir}/nope`]),
+    ]);
     expect(alone.code).toBe(2);
     expect(alone.stderr).toMatch(/error USAGE: .*writeDomains/);
-    const missing = await runMcp(['--data-dir', `${tmp.dir}/nope`]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no data directory/);
   });
