@@ -4,6 +4,7 @@ import type { CommandContext, GlobalOptions } from './commands/context.js';
 import { doctor } from './commands/doctor.js';
 import { inspect } from './commands/inspect.js';
 import { prune, truncate } from './commands/maintain.js';
+import { mcp } from './commands/mcp.js';
 import { migrate } from './commands/migrate.js';
 import { checkpoints, get, ls, traces } from './commands/read.js';
 import { exportDomain, importDomain } from './commands/transfer.js';
@@ -92,6 +93,14 @@ function build(setExit: (code: number) => void): Command {
     .requiredOption('--to <adapter>', 'target adapter')
     .option('--options <json>', 'target route options, e.g. \'{"durability":"strict"}\'')
     .action((domain: string, o: { to: string; options?: string }) => migrate(ctx(), domain, o));
+  program
+    .command('mcp')
+    .description('serve the store to an MCP client over stdio (read-only unless --allow-writes)')
+    .option('--allow-writes', 'offer the write tools (kv_put, kv_delete, journal_append)')
+    .option('--write-domains <names>', 'comma-separated domains the write tools may change (required with --allow-writes)')
+    .option('--max-bytes <n>', 'upper bound of one reply page in bytes (default 65536)')
+    .option('--max-entries <n>', 'upper bound of entries per page (default 100)')
+    .action((o: { allowWrites?: boolean; writeDomains?: string; maxBytes?: string; maxEntries?: string }) => mcp(ctx(), o));
   return program;
 }
 
