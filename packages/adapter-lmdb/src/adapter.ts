@@ -112,7 +112,7 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
 export const lmdbAdapter: Adapter<LmdbOptions> = {
   name: 'lmdb',
   optionsSchema: lmdbOptionsSchema,
-  capabilities: Object.freeze({ multiProcess: true, persistent: true, nativeTransactions: true, counters: 'native' }),
+  capabilities: Object.freeze({ multiProcess: true, persistent: true, nativeTransactions: true, counters: 'native', guardedWrites: true }),
   async open(ctx: OpenContext): Promise<AdapterInstance<LmdbOptions>> {
     checkBuild();
     return new LmdbInstance(ctx.dataDir) as unknown as AdapterInstance<LmdbOptions>;

@@ -16,7 +16,7 @@ import { TempDirs } from './harness/temp-dirs.js';
 
 const PG_URL = process.env.AGENTSTORE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DOMAIN = 'moving';
-const PRELOAD = 20_000;
+const PRELOAD = 5_000;
 
 const SQLITE: AdapterSource = { specifier: '@agentstore/adapter-sqlite', exportName: 'sqliteAdapter' };
 const LMDB: AdapterSource = { specifier: '@agentstore/adapter-lmdb', exportName: 'lmdbAdapter' };
@@ -103,6 +103,7 @@ describe('migrateDomain while other processes write through the old route', () =
 
         // Every writer got MOVED once the domain had moved, and nothing else; none was accepted after.
         for (const r of reports) {
+          expect(r.writes, 'the writer wrote before the move').toBeGreaterThan(0);
           expect(r.refused, 'the writer was refused').toBe(true);
           expect(Object.keys(r.codes)).toEqual(['MOVED']);
           expect(r.acceptedAfterRefusal).toBe(0);

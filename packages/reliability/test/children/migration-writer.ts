@@ -75,8 +75,8 @@ runChild(
           codes[code] = (codes[code] ?? 0) + 1;
           refusedAt ??= i;
         }
-        // Let the parent's migration (another process) and this child's lanes interleave.
-        if (i % 16 === 0) await new Promise((resolve) => setImmediate(resolve));
+        // Paced, so that on a small machine the migrating parent is not starved of CPU by its writers.
+        if (i % 4 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
       }
     };
     await Promise.all(Array.from({ length: p.lanes }, lane));
