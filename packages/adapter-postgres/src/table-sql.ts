@@ -111,6 +111,11 @@ export class TableSql {
     );
   }
 
+  /** The value under `key` as a statement without parameters (for a simple query of several statements). */
+  getLiteral(key: Bytes): string {
+    return `SELECT v FROM ${this.qualified} WHERE k = ${hexLiteral(key)}`;
+  }
+
   /** Upserts one entry with binary parameters (large values skip the array's hex text form). */
   putOne(key: Bytes, value: Bytes): Statement {
     const text = `INSERT INTO ${this.qualified} (k, v) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v`;

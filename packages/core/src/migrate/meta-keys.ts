@@ -1,4 +1,5 @@
 import { StoreError } from '../errors.js';
+import { MIGRATION_GUARD_KEY } from '../spi/backend.js';
 import type { NormalizedRoute } from '../store/types.js';
 
 const bytes = (name: string): Uint8Array => Uint8Array.from([0x00, ...Buffer.from(name, 'latin1')]);
@@ -10,7 +11,7 @@ const bytes = (name: string): Uint8Array => Uint8Array.from([0x00, ...Buffer.fro
  * incoming marker (JSON with `incoming`: `BUSY`). Like the kind record it sits below 0x10, where no
  * user key can go.
  */
-export const MOVED_KEY = bytes('moved');
+export const MOVED_KEY = MIGRATION_GUARD_KEY;
 
 /**
  * Marked a migration target while its copy was incomplete, before the marker moved into

@@ -58,6 +58,13 @@ export interface WriteGuard {
   refuse(value: Bytes): Error;
 }
 
+/**
+ * The key of core's migration guard (`0x00 'moved'`). Core reads it at the start of every write
+ * transaction it runs (and passes it as the `WriteGuard` of native counters and `clear`); a backend
+ * that fetches what a transaction reads (PostgreSQL) may fetch it with the transaction's first statement.
+ */
+export const MIGRATION_GUARD_KEY: Bytes = Uint8Array.of(0x00, 0x6d, 0x6f, 0x76, 0x65, 0x64);
+
 /** One domain's storage: an ordered map of bytes to bytes with atomic transactions. */
 export interface DomainBackend {
   /** The value under `key`, or undefined. */
