@@ -69,6 +69,20 @@ export function migrationGuardSpec(h: Harness): void {
       expect((await mover.snapshots('ms').get())?.epoch).toBe(1);
     });
 
+    it('buffered increments pending in a store that opened the domain before are refused at their flush', async () => {
+      const stale = await h.open({ domains: { mb: { counters: 'buffered', counterFlushMs: 60_000 } } });
+      const kv = stale.kv('mb');
+      await kv.updateCounter('n', 5);
+      await kv.flushCounters();
+      expect(await kv.updateCounter('n', 2)).toBe(7); // pending in this process only
+      const mover = await h.open();
+      await mover.migrateDomain('mb', AWAY);
+      await expectCode(kv.flushCounters(), 'MOVED');
+      await expectCode(kv.updateCounter('n', 1), 'MOVED');
+      await expectCode(stale.sync(), 'MOVED');
+      expect(await mover.kv('mb').get('n')).toBe(5);
+    });
+
     it("the backend's native counters and clear refuse as their guard says, writing nothing", async () => {
       const instance = await h.target.adapter.open({ dataDir: h.dataDir() });
       try {
