@@ -68,10 +68,33 @@ describe('migrateDomain', () => {
       }
     })();
     await new Promise((r) => setTimeout(r, 5));
-    await store.migrateDomain('runs', { adapter: 'memtwo' });
+    // Reads of this process go on throughout the migration (in microtask turns, as its steps on the
+    // memory backend run): while the source is frozen they wait, and they never get MOVED.
+    const readErrors: string[] = [];
+    let reads = 0;
+    let migrating = true;
+    const migration = store.migrateDomain('runs', { adapter: 'memtwo' }).finally(() => {
+      migrating = false;
+    });
+    const reader = (async () => {
+      while (migrating) {
+        try {
+          const got = await kv.get(['k', reads % 20_000]);
+          if (got === undefined) readErrors.push(`missing ['k', ${reads % 20_000}]`);
+          await kv.count({ prefix: ['w'] });
+        } catch (err) {
+          readErrors.push(isStoreError(err) ? err.code : String(err));
+        }
+        reads++;
+      }
+    })();
+    await migration;
+    await reader;
     await new Promise((r) => setTimeout(r, 5));
     stop = true;
     await writer;
+    expect(readErrors.slice(0, 5)).toEqual([]);
+    expect(reads).toBeGreaterThan(0);
     expect(written).toBeGreaterThan(0);
     expect(await kv.count({ prefix: ['w'] })).toBe(written);
     expect((await kv.get('writes')) ?? 0).toBe(Math.floor(written / 50) * 50);

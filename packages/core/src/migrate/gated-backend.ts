@@ -2,7 +2,7 @@ import { applyCounterUpdate } from '../kv/counter-op.js';
 import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Tx, WriteGuard } from '../spi/backend.js';
 import { guardError, MOVED_KEY } from './meta-keys.js';
 
-/** A hold a migration takes on a backend: writes in this process wait until it is released. */
+/** A hold a migration takes on a backend: reads and writes in this process wait until it is released. */
 export interface WriteHold {
   /** Settles once every write that started before the hold has finished. */
   readonly drained: Promise<void>;
@@ -20,8 +20,8 @@ export interface WriteHold {
  * transaction, so a process that opened the domain long before a migration, in any process, cannot
  * write to a location that has been frozen. Reads check the guard after reading (in the same
  * `getMany` for point reads), so a read that returns data read it before the tombstone committed.
- * In the migrating process, writes wait while the migration freezes and re-syncs the domain, and
- * then run on the new location.
+ * In the migrating process, reads and writes wait while the migration freezes and re-syncs the
+ * domain (the source refuses them then), and then run on the new location.
  */
 export class GatedBackend implements DomainBackend {
   /** The adapter's own backend. */
@@ -64,22 +64,31 @@ export class GatedBackend implements DomainBackend {
   }
 
   async get(key: Bytes): Promise<Bytes | undefined> {
+    if (this.#gate) await this.#gate;
     if (this.#forward) return this.#forward.get(key);
     const [value, guard] = await this.raw.getMany([key, MOVED_KEY]);
-    if (guard !== undefined) throw guardError(this.#domain, guard);
+    if (guard !== undefined) {
+      if (this.#frozenHere) return this.get(key);
+      throw guardError(this.#domain, guard);
+    }
     return value;
   }
 
   async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
+    if (this.#gate) await this.#gate;
     if (this.#forward) return this.#forward.getMany(keys);
     const values = await this.raw.getMany([...keys, MOVED_KEY]);
     const guard = values.pop();
-    if (guard !== undefined) throw guardError(this.#domain, guard);
+    if (guard !== undefined) {
+      if (this.#frozenHere) return this.getMany(keys);
+      throw guardError(this.#domain, guard);
+    }
     return values;
   }
 
   /** Streams the range; the guard is read once the scan ends (or is cut short), so no entry is silently missing. */
   async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
+    if (this.#gate) await this.#gate;
     if (this.#forward) {
       yield* this.#forward.range(range);
       return;
@@ -96,9 +105,14 @@ export class GatedBackend implements DomainBackend {
   }
 
   async count(range: ByteRange): Promise<number> {
+    if (this.#gate) await this.#gate;
     if (this.#forward) return this.#forward.count(range);
     const counted = await this.raw.count(range);
-    await this.#checkGuard();
+    const guard = await this.raw.get(MOVED_KEY);
+    if (guard !== undefined) {
+      if (this.#frozenHere) return this.count(range);
+      throw guardError(this.#domain, guard);
+    }
     return counted;
   }
 
@@ -149,6 +163,14 @@ export class GatedBackend implements DomainBackend {
         open();
       },
     };
+  }
+
+  /**
+   * Whether a migration in this process holds or has moved this backend: a point read that met its
+   * tombstone then runs again once the hold is released (on the new location, or here if it failed).
+   */
+  get #frozenHere(): boolean {
+    return this.#gate !== undefined || this.#forward !== undefined;
   }
 
   async #checkGuard(): Promise<void> {
