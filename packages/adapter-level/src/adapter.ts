@@ -14,6 +14,7 @@ export const levelAdapter: Adapter<LevelOptions> = Object.freeze({
     persistent: true,
     nativeTransactions: false,
     counters: 'serialized',
+    guardedWrites: true,
   }),
   async open(ctx: OpenContext) {
     return new LevelAdapterInstance(ctx.dataDir);

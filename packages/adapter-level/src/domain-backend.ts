@@ -6,6 +6,7 @@ import {
   type DomainBackend,
   StoreError,
   type Tx,
+  type WriteGuard,
 } from '@agentstore/core';
 import { domainNameKey } from './domain-names.js';
 import { translateLevelError } from './errors.js';
@@ -118,7 +119,7 @@ export class LevelDomainBackend implements DomainBackend {
    * idle, rather than after a microtask, measured slower here (settled LevelDB, 3 runs each: counter p50
    * 36–43 µs against 25–29 µs, the native put itself slower), so it queues like any transaction.
    */
-  updateCounters(updates: readonly CounterUpdate[]): Promise<Bytes[]> {
+  updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {
     try {
       this.#db();
     } catch (error) {
@@ -126,19 +127,27 @@ export class LevelDomainBackend implements DomainBackend {
     }
     return this.#lease.queue.transact(
       this.#prefix,
-      (tx) =>
-        updates.map((update) => {
+      (tx) => {
+        const held = guard === undefined ? undefined : tx.get(guard.key);
+        if (guard !== undefined && held !== undefined) throw guard.refuse(held);
+        return updates.map((update) => {
           const next = applyCounterUpdate(tx.get(update.key), update);
           tx.put(update.key, next);
           return next;
-        }),
+        });
+      },
       this.#strict,
     );
   }
 
-  async clear(): Promise<void> {
+  async clear(guard?: WriteGuard): Promise<void> {
     this.#db();
-    await this.#lease.queue.exclusive((db) => clearDomain(db, this.#domain, this.#strict, false));
+    await this.#lease.queue.exclusive(async (db) => {
+      // The queue runs every write of the location: nothing can write the guard between this read and the clear.
+      const held = guard === undefined ? undefined : db.getSync(withPrefix(this.#prefix, guard.key));
+      if (guard !== undefined && held !== undefined) throw guard.refuse(held);
+      await clearDomain(db, this.#domain, this.#strict, false);
+    });
   }
 
   async sizeBytes(): Promise<number | undefined> {

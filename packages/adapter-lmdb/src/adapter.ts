@@ -155,6 +155,7 @@ export const lmdbAdapter: Adapter<LmdbOptions> = {
     persistent: true,
     nativeTransactions: true,
     counters: 'native' as const,
+    guardedWrites: true,
   }),
   async open(ctx: OpenContext): Promise<AdapterInstance<LmdbOptions>> {
     checkBuild();

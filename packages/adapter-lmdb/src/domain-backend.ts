@@ -1,4 +1,4 @@
-import { type ByteRange, type Bytes, type DomainBackend, StoreError, type Tx } from '@agentstore/core';
+import { type ByteRange, type Bytes, type DomainBackend, StoreError, type Tx, type WriteGuard } from '@agentstore/core';
 import type { Job } from './commit-queue.js';
 import { toStoreError } from './errors.js';
 import { lmdbRangeOf } from './range.js';
@@ -67,8 +67,14 @@ export class LmdbBackend implements DomainBackend {
     });
   }
 
-  clear(): Promise<void> {
-    return this.#enqueue<void>(() => ({ value: undefined, apply: () => this.#env.db(this.#domain).clearSync() }));
+  clear(guard?: WriteGuard): Promise<void> {
+    return this.#enqueue<void>(() => {
+      // Runs inside the group's write transaction: the guard is read under LMDB's write lock.
+      const db = this.#env.db(this.#domain);
+      const held = guard === undefined ? undefined : readValue(db, guard.key);
+      if (guard !== undefined && held !== undefined) throw guard.refuse(held);
+      return { value: undefined, apply: () => db.clearSync() };
+    });
   }
 
   async sizeBytes(): Promise<number | undefined> {

@@ -252,6 +252,7 @@ describe('path option', () => {
       persistent: true,
       nativeTransactions: true,
       counters: 'native',
+      guardedWrites: true,
     });
   });
 });

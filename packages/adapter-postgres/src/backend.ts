@@ -7,6 +7,7 @@ import {
   type Durability,
   StoreError,
   type Tx,
+  type WriteGuard,
 } from '@agentstore/core';
 import { byteId, toBounds } from './bounds.js';
 import type { Database } from './database.js';
@@ -86,49 +87,65 @@ export class PostgresBackend implements DomainBackend {
     return this.#table.queue.transact(fn, this.#durability);
   }
 
-  updateCounters(updates: readonly CounterUpdate[]): Promise<Bytes[]> {
+  updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {
     const only = updates.length === 1 ? updates[0] : undefined;
-    // One statement, one round trip: for a lone durable update while this process queues nothing
-    // on the domain (so call order holds); `fast` and async-by-default sessions keep the queue's
-    // SET LOCAL handling.
+    // One round trip: for a lone durable update while this process queues nothing on the domain
+    // (so call order holds); `fast` and async-by-default sessions keep the queue's SET LOCAL handling.
     if (only !== undefined && this.#durability !== 'fast' && this.#db.synchronousByDefault && this.#table.queue.isIdle) {
-      return this.#counterStatement(only, updates);
+      return this.#counterStatement(only, updates, guard);
     }
-    return this.#counterTransaction(updates);
+    return this.#counterTransaction(updates, guard);
   }
 
-  async #counterStatement(update: CounterUpdate, updates: readonly CounterUpdate[]): Promise<Bytes[]> {
+  async #counterStatement(update: CounterUpdate, updates: readonly CounterUpdate[], guard: WriteGuard | undefined): Promise<Bytes[]> {
     this.#assertOpen();
     try {
-      const result = await this.#db.write(this.#table.sql.counter(update, this.#table.lockId));
-      return [result.rows[0]?.[0] as Bytes];
+      // Without a guard, one no key can match (keys are never empty).
+      const guardKey = guard?.key ?? new Uint8Array(0);
+      const results = await this.#db.write({ text: this.#table.sql.guardedCounter(update, this.#table.lockId, guardKey), values: [] });
+      // A simple query of two statements answers with two results; the upsert's is the last.
+      const upsert = Array.isArray(results) ? (results.at(-1) as typeof results) : results;
+      const stored = upsert.rows[0]?.[0] as Bytes | undefined;
+      if (stored !== undefined) return [stored];
+      // Refused by the guard (nothing was written): read it for the error.
+      const held = await this.get(guardKey);
+      throw guard && held !== undefined ? guard.refuse(held) : new StoreError('IO', 'postgres: counter update wrote nothing');
     } catch (error) {
+      if (error instanceof StoreError) throw error;
       const state = sqlState(error);
       const message = error instanceof Error ? error.message : String(error);
       if (state === 'ASC01' || state === 'ASC02') throw new StoreError('INVALID_VALUE', message);
       if (state === 'ASC03') throw new StoreError('DECODE', message);
       // The table or schema vanished behind this process, or predates the function: the queue's
       // transaction recreates what is missing.
-      if (isMissingRelation(error) || state === '42883') return this.#counterTransaction(updates);
+      if (isMissingRelation(error) || state === '42883') return this.#counterTransaction(updates, guard);
       throw translateError(error, 'counter update');
     }
   }
 
-  #counterTransaction(updates: readonly CounterUpdate[]): Promise<Bytes[]> {
-    return this.transact((tx) =>
-      updates.map((update) => {
+  #counterTransaction(updates: readonly CounterUpdate[], guard: WriteGuard | undefined): Promise<Bytes[]> {
+    return this.transact((tx) => {
+      const held = guard === undefined ? undefined : tx.get(guard.key);
+      if (guard !== undefined && held !== undefined) throw guard.refuse(held);
+      return updates.map((update) => {
         const next = applyCounterUpdate(tx.get(update.key), update);
         tx.put(update.key, next);
         return next;
-      }),
-    );
+      });
+    });
   }
 
-  async clear(): Promise<void> {
+  async clear(guard?: WriteGuard): Promise<void> {
     this.#assertOpen();
     const sql = this.#table.sql;
     await this.#table.queue.exclusive(async (client) => {
       try {
+        if (guard !== undefined) {
+          // A statement after the lock the exclusive transaction took: it sees every committed guard.
+          const found = await client.query({ ...sql.get(guard.key), rowMode: 'array' });
+          const held = found.rows[0]?.[0] as Bytes | undefined;
+          if (held !== undefined) throw guard.refuse(held);
+        }
         await client.query({ ...sql.clear(), rowMode: 'array' });
       } catch (error) {
         // A dropped table has nothing to clear; the transaction is aborted either way, and ends.

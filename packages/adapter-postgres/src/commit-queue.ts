@@ -1,5 +1,5 @@
-import type { Bytes, Durability, Tx } from '@agentstore/core';
-import { compareKeys } from './bounds.js';
+import { type Bytes, type Durability, MIGRATION_GUARD_KEY, type Tx } from '@agentstore/core';
+import { byteId, compareKeys } from './bounds.js';
 import type { Database } from './database.js';
 import type { DomainTable } from './domain-table.js';
 import type { PooledClient } from './driver.js';
@@ -139,7 +139,8 @@ export class CommitQueue {
     for (;;) {
       const state = new GroupState();
       const settled: Settled[] = [];
-      const result = await this.#db.transaction(this.#table.begin(fast), async (client) => {
+      const result = await this.#db.transaction(this.#table.beginReadingGuard(fast), async (client, preluded) => {
+        state.storeValue(GUARD_REQUEST, guardOf(preluded), undefined);
         for (const job of jobs) settled.push(await this.#runJob(job, state, client));
         if (state.writes.size > 0) await this.#write(client, state.writes);
       });
@@ -244,6 +245,16 @@ export class CommitQueue {
   #rejectAll(jobs: TxJob[], error: unknown): void {
     for (const job of jobs) job.reject(error);
   }
+}
+
+/** The read of core's migration guard that every group fetches with its prelude. */
+const GUARD_REQUEST = { kind: 'get', id: byteId(MIGRATION_GUARD_KEY), key: MIGRATION_GUARD_KEY } as const;
+
+/** The guard's value from the prelude's results (the last statement's row, if any). */
+function guardOf(preluded: unknown): Bytes | undefined {
+  const results = Array.isArray(preluded) ? preluded : [preluded];
+  const last = results.at(-1) as { rows?: Array<{ v?: Bytes }> } | undefined;
+  return last?.rows?.[0]?.v ?? undefined;
 }
 
 function backoff(attempt: number): Promise<void> {

@@ -115,11 +115,11 @@ export class Database {
   }
 
   /**
-   * Runs `body` in one transaction on one connection: `prelude` (BEGIN and locks, one round trip),
-   * then `body`, then COMMIT. Never throws: the result says how it ended. A connection that failed
+   * Runs `body` in one transaction on one connection: `prelude` (BEGIN and locks, one round trip; its
+   * results are handed to `body`), then `body`, then COMMIT. Never throws: the result says how it ended. A connection that failed
    * is destroyed rather than returned to the pool.
    */
-  async transaction<T>(prelude: string, body: (client: PooledClient) => Promise<T>): Promise<TxResult<T>> {
+  async transaction<T>(prelude: string, body: (client: PooledClient, preluded: unknown) => Promise<T>): Promise<TxResult<T>> {
     let client: PooledClient;
     try {
       this.#assertNotEnded();
@@ -137,8 +137,8 @@ export class Database {
     let committing = false;
     let destroy = false;
     try {
-      await client.query(prelude);
-      const value = await body(client);
+      const preluded: unknown = await client.query(prelude);
+      const value = await body(client, preluded);
       committing = true;
       await client.query('COMMIT');
       return { ok: true, value };

@@ -1,3 +1,4 @@
+import { MIGRATION_GUARD_KEY } from '@agentstore/core';
 import { CommitQueue } from './commit-queue.js';
 import type { Database } from './database.js';
 import { translateError } from './errors.js';
@@ -17,6 +18,8 @@ export class DomainTable {
   readonly lockId: string;
   /** `BEGIN; SELECT pg_advisory_xact_lock(<64-bit hash of schema and domain>)`. */
   readonly #lock: string;
+  /** `SELECT v FROM <table> WHERE k = <the migration guard key>`. */
+  readonly #guardRead: string;
   readonly #db: Database;
   #known = false;
 
@@ -26,12 +29,22 @@ export class DomainTable {
     this.sql = new TableSql(db.settings.schema, domain);
     this.lockId = lockKey(db.settings.schema, `domain:${domain}`);
     this.#lock = `SELECT pg_advisory_xact_lock(${this.lockId})`;
+    this.#guardRead = this.sql.getLiteral(MIGRATION_GUARD_KEY);
     this.queue = new CommitQueue(db, this);
   }
 
   /** The statements that open a transaction holding this domain's writer lock. */
   begin(fast: boolean): string {
     return `BEGIN; ${this.#db.durabilitySql(fast)}${this.#lock}`;
+  }
+
+  /**
+   * `begin`, then a read of core's migration guard, which every write transaction reads first: in the
+   * same round trip, and after the lock (a statement of its own, so it sees every committed guard).
+   * The prelude's last result holds the guard's row, if any.
+   */
+  beginReadingGuard(fast: boolean): string {
+    return `${this.begin(fast)}; ${this.#guardRead}`;
   }
 
   /** Creates the table unless this process already saw it (or `force`). */

@@ -92,17 +92,28 @@ export class TableSql {
   }
 
   /**
-   * One counter update as one statement: takes the domain's writer lock `lockId` (so it never slips
-   * between a commit group's reads and writes), then upserts the bytes `agentstore_counter` computes
-   * from the current row; returns them.
+   * One counter update guarded by `guard`, as one simple query (one round trip, one implicit
+   * transaction): the first statement takes the domain's writer lock, the second upserts unless
+   * `guard` holds a value. The upsert is a statement of its own because a READ COMMITTED statement
+   * sees what committed before it started: in one statement with the lock, a guard committed while
+   * it waited for the lock would be missed. Returns one row (the stored bytes), or none when guarded.
+   * Every value is a hex or integer literal built here from bytes and safe integers, never text.
    */
-  counter(update: CounterUpdate, lockId: string): Statement {
+  guardedCounter(update: CounterUpdate, lockId: string, guard: Bytes): string {
     const fn = `${this.#schema}.agentstore_counter`;
-    const text =
-      `WITH lock AS (SELECT pg_advisory_xact_lock(${lockId})) ` +
-      `INSERT INTO ${this.qualified} (k, v) SELECT $1, ${fn}(NULL::bytea, $2::int8, $3::int8, $4::int8) FROM lock ` +
-      `ON CONFLICT (k) DO UPDATE SET v = ${fn}(${this.qualified}.v, $2::int8, $3::int8, $4::int8) RETURNING v`;
-    return named(text, [toBuffer(update.key), update.by, update.bounded?.threshold ?? null, update.bounded?.setTo ?? null]);
+    const int = (n: number | undefined) => (n === undefined ? 'NULL' : `${safeInteger(n)}::int8`);
+    const args = `${int(update.by)}, ${int(update.bounded?.threshold)}, ${int(update.bounded?.setTo)}`;
+    const unguarded = `NOT EXISTS (SELECT 1 FROM ${this.qualified} WHERE k = ${hexLiteral(guard)})`;
+    return (
+      `SELECT pg_advisory_xact_lock(${lockId}); ` +
+      `INSERT INTO ${this.qualified} (k, v) SELECT ${hexLiteral(update.key)}, ${fn}(NULL::bytea, ${args}) WHERE ${unguarded} ` +
+      `ON CONFLICT (k) DO UPDATE SET v = ${fn}(${this.qualified}.v, ${args}) WHERE ${unguarded} RETURNING v`
+    );
+  }
+
+  /** The value under `key` as a statement without parameters (for a simple query of several statements). */
+  getLiteral(key: Bytes): string {
+    return `SELECT v FROM ${this.qualified} WHERE k = ${hexLiteral(key)}`;
   }
 
   /** Upserts one entry with binary parameters (large values skip the array's hex text form). */
@@ -128,4 +139,15 @@ function whereOf({ lower, upper }: Bounds): { where: string; values: unknown[] }
     terms.push(`k ${upper.inclusive ? '<=' : '<'} $${values.length}`);
   }
   return { where: terms.length === 0 ? '' : ` WHERE ${terms.join(' AND ')}`, values };
+}
+
+/** `bytes` as a bytea literal that reads the same whatever `standard_conforming_strings` says. */
+function hexLiteral(bytes: Bytes): string {
+  return `decode('${toBuffer(bytes).toString('hex')}', 'hex')`;
+}
+
+/** `n` as SQL text, refusing anything but a safe integer (core validates counters before they get here). */
+function safeInteger(n: number): string {
+  if (!Number.isSafeInteger(n)) throw new RangeError(`postgres: counter operand ${n} is not a safe integer`);
+  return String(n);
 }

@@ -7,6 +7,7 @@ const capabilities: Capabilities = Object.freeze({
   persistent: true,
   nativeTransactions: true,
   counters: 'native',
+  guardedWrites: true,
 });
 
 /**

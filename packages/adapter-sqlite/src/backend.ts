@@ -6,12 +6,16 @@ import {
   type DomainBackend,
   type Durability,
   type Tx,
+  type WriteGuard,
 } from '@agentstore/core';
 import { toBounds } from './bounds.js';
 import type { Connection } from './connection.js';
 import type { DomainTable } from './domain-table.js';
 import { isBusy, translateError } from './errors.js';
 import { TxView } from './tx-view.js';
+
+/** A key no entry has (core never stores an empty key). */
+const NO_KEY = new Uint8Array(0);
 
 /** Rows fetched per statement run while streaming a range. */
 export const PAGE_SIZE = 256;
@@ -68,13 +72,19 @@ export class SqliteBackend implements DomainBackend {
     return this.#transact(fn, false);
   }
 
-  updateCounters(updates: readonly CounterUpdate[]): Promise<Bytes[]> {
+  updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {
     const only = updates.length === 1 ? updates[0] : undefined;
     if (only !== undefined && this.#connection.idle) {
       // One update with nothing queued: one upsert statement in autocommit, no transaction around it.
       try {
         this.#assertOpen();
-        return Promise.resolve([this.#connection.autocommit(this.#durability, () => this.#table.use((s) => s.updateCounter(only)))]);
+        // Without a guard, one no key can match (keys are never empty).
+        const guardKey = guard?.key ?? NO_KEY;
+        const stored = this.#connection.autocommit(this.#durability, () => this.#table.use((s) => s.updateCounter(only, guardKey)));
+        if (stored !== undefined) return Promise.resolve([stored]);
+        // Refused by the guard (nothing was written): read it for the error.
+        const held = this.#read((t) => t.use((s) => s.get(guardKey)));
+        return Promise.reject(guard && held !== undefined ? guard.refuse(held) : new Error('sqlite: counter update wrote nothing'));
       } catch (err) {
         // Still locked after the busy timeout: the queue retries it with back-off.
         if (!isBusy(err)) return Promise.reject(translateError(err, 'counter update'));
@@ -82,15 +92,15 @@ export class SqliteBackend implements DomainBackend {
     }
     // A lone counter update commits at once when the queue is idle: the event-loop turn that lets
     // concurrent writes join a group is most of the cost of a single small commit.
-    return this.#transact(
-      (tx) =>
-        updates.map((update) => {
-          const next = applyCounterUpdate(tx.get(update.key), update);
-          tx.put(update.key, next);
-          return next;
-        }),
-      true,
-    );
+    return this.#transact((tx) => {
+      const held = guard === undefined ? undefined : tx.get(guard.key);
+      if (guard !== undefined && held !== undefined) throw guard.refuse(held);
+      return updates.map((update) => {
+        const next = applyCounterUpdate(tx.get(update.key), update);
+        tx.put(update.key, next);
+        return next;
+      });
+    }, true);
   }
 
   #transact<T>(fn: (tx: Tx) => T, now: boolean): Promise<T> {
@@ -115,9 +125,15 @@ export class SqliteBackend implements DomainBackend {
     return now ? this.#connection.writeNow(this.#durability, run) : this.#connection.write(this.#durability, run);
   }
 
-  async clear(): Promise<void> {
+  async clear(guard?: WriteGuard): Promise<void> {
     this.#assertOpen();
-    await this.#connection.write(this.#durability, () => this.#table.use((s) => s.clear()));
+    await this.#connection.write(this.#durability, () =>
+      this.#table.use((s) => {
+        const held = guard === undefined ? undefined : s.get(guard.key);
+        if (guard !== undefined && held !== undefined) throw guard.refuse(held);
+        s.clear();
+      }),
+    );
   }
 
   async sizeBytes(): Promise<number | undefined> {

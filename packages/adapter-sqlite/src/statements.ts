@@ -52,18 +52,24 @@ export class TableStatements {
 
   /**
    * Applies one counter update in one statement (an autocommit when no transaction is open) and
-   * returns the bytes stored; the value is computed by core's `applyCounterUpdate` through the
-   * connection's `agentstore_counter` SQL function, whose INVALID_VALUE fails the statement.
+   * returns the bytes stored, or undefined (writing nothing) when `guard` holds a value; the value
+   * is computed by core's `applyCounterUpdate` through the connection's `agentstore_counter` SQL
+   * function, whose INVALID_VALUE fails the statement. The guard is read by the statement itself, so
+   * atomically with its write: SQLite runs one writer at a time and a writing statement starts from
+   * the newest snapshot.
    */
-  updateCounter(update: CounterUpdate): Bytes {
+  updateCounter(update: CounterUpdate, guard: Bytes): Bytes | undefined {
+    const unguarded = `NOT EXISTS (SELECT 1 FROM ${this.#table} WHERE k = ?)`;
     this.#counter ??= this.#db
       .prepare(
-        `INSERT INTO ${this.#table} (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = agentstore_counter(v, ?, ?, ?) RETURNING v`,
+        `INSERT INTO ${this.#table} (k, v) SELECT ?, ? WHERE ${unguarded} ` +
+          `ON CONFLICT (k) DO UPDATE SET v = agentstore_counter(v, ?, ?, ?) WHERE ${unguarded} RETURNING v`,
       )
       .pluck();
     // The value for an absent key is computed here, so the SQL function runs only on a stored one.
     const fresh = applyCounterUpdate(undefined, update);
-    return this.#counter.get(update.key, fresh, update.by, update.bounded?.threshold ?? null, update.bounded?.setTo ?? null) as Bytes;
+    const { by, bounded } = update;
+    return this.#counter.get(update.key, fresh, guard, by, bounded?.threshold ?? null, bounded?.setTo ?? null, guard) as Bytes | undefined;
   }
 
   /** Applies `writes` in order: runs of puts go in multi-row inserts (a later row replaces an earlier one). */

@@ -5,8 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { type AdapterInstance, type ByteRange, type Bytes, type DomainBackend, isStoreError, StoreError } from '@agentstore/core';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { sqliteAdapter, sqliteOptionsSchema, type SqliteOptions } from '../src/index.js';
 import { openDatabase } from '../src/driver.js';
+import { type SqliteOptions, sqliteAdapter, sqliteOptionsSchema } from '../src/index.js';
 import { DEFAULT_FILE } from '../src/paths.js';
 import { openConnectionTo } from '../src/registry.js';
 import { b, collect, domainOptions, openAdapter, openDomain, plain, readU32, tempDir, u32 } from './helpers.js';
@@ -58,6 +58,7 @@ describe('adapter object', () => {
       persistent: true,
       nativeTransactions: true,
       counters: 'native',
+      guardedWrites: true,
     });
     expect(sqliteOptionsSchema.parse({})).toEqual({ busyTimeoutMs: 30_000, busyRetries: 3 });
     expect(sqliteOptionsSchema.safeParse({ nope: 1 }).success).toBe(false);
@@ -72,13 +73,40 @@ describe('adapter object', () => {
 describe('key order', () => {
   it('orders raw bytes unsigned, a prefix before its extensions, 0x00 and 0xFF included', async () => {
     const keys = [
-      b(0xff, 0xff), b(0x80), b(0), b(0xff), b(1), b(0, 0), b(0x7f), b(0, 0xff), b(0xff, 0), b(0, 1), b(), b(0, 0, 0),
-      b(1, 0), b(0xfe, 0xff, 0xff),
+      b(0xff, 0xff),
+      b(0x80),
+      b(0),
+      b(0xff),
+      b(1),
+      b(0, 0),
+      b(0x7f),
+      b(0, 0xff),
+      b(0xff, 0),
+      b(0, 1),
+      b(),
+      b(0, 0, 0),
+      b(1, 0),
+      b(0xfe, 0xff, 0xff),
     ];
-    await putAll(backend, keys.map((k, i) => [k, b(i)] as const));
+    await putAll(
+      backend,
+      keys.map((k, i) => [k, b(i)] as const),
+    );
     const got = await collect(backend.range({}));
     expect(got.map(([k]) => [...k])).toEqual([
-      [], [0], [0, 0], [0, 0, 0], [0, 1], [0, 0xff], [1], [1, 0], [0x7f], [0x80], [0xfe, 0xff, 0xff], [0xff], [0xff, 0],
+      [],
+      [0],
+      [0, 0],
+      [0, 0, 0],
+      [0, 1],
+      [0, 0xff],
+      [1],
+      [1, 0],
+      [0x7f],
+      [0x80],
+      [0xfe, 0xff, 0xff],
+      [0xff],
+      [0xff, 0],
       [0xff, 0xff],
     ]);
     const reversed = await collect(backend.range({ reverse: true }));
@@ -110,7 +138,10 @@ describe('range, count and reads', () => {
   );
 
   beforeEach(async () => {
-    await putAll(backend, keys.map((k) => [k, k] as const));
+    await putAll(
+      backend,
+      keys.map((k) => [k, k] as const),
+    );
   });
 
   it('honours gt/gte/lt/lte, reverse and limit like the reference model', async () => {
@@ -129,14 +160,16 @@ describe('range, count and reads', () => {
     await fc.assert(
       fc.asyncProperty(rangeArb, fc.array(fc.tuple(keyArb, fc.boolean())), async (range, writes) => {
         const present = new Map(sorted.map((k) => [Buffer.from(k).toString('hex'), k]));
-        const got = await backend.transact((tx) => {
-          for (const [k, put] of writes) {
-            if (put) tx.put(k, b(7));
-            else tx.del(k);
-          }
-          const result = tx.range(range);
-          throw Object.assign(new Error('discard'), { result });
-        }).catch((err: { result: Array<[Bytes, Bytes]> }) => err.result);
+        const got = await backend
+          .transact((tx) => {
+            for (const [k, put] of writes) {
+              if (put) tx.put(k, b(7));
+              else tx.del(k);
+            }
+            const result = tx.range(range);
+            throw Object.assign(new Error('discard'), { result });
+          })
+          .catch((err: { result: Array<[Bytes, Bytes]> }) => err.result);
         for (const [k, put] of writes) {
           if (put) present.set(Buffer.from(k).toString('hex'), k);
           else present.delete(Buffer.from(k).toString('hex'));
@@ -190,7 +223,10 @@ describe('paging', () => {
   });
 
   it('honours a limit that is not a multiple of the page size', async () => {
-    await putAll(backend, Array.from({ length: 600 }, (_, i) => [u32(i), u32(i)] as const));
+    await putAll(
+      backend,
+      Array.from({ length: 600 }, (_, i) => [u32(i), u32(i)] as const),
+    );
     const got = await collect(backend.range({ gte: u32(10), limit: 513 }));
     expect(got).toHaveLength(513);
     expect(readU32(got.at(-1)?.[0])).toBe(522);
@@ -310,7 +346,10 @@ describe('lifecycle', () => {
   it('keeps two domains apart', async () => {
     const other = await openDomain(instance, 'other');
     await putAll(backend, [[b(1), b(1)]]);
-    await putAll(other, [[b(1), b(2)], [b(3), b(3)]]);
+    await putAll(other, [
+      [b(1), b(2)],
+      [b(3), b(3)],
+    ]);
     expect(plain(await collect(backend.range({})))).toEqual([[[1], [1]]]);
     expect(await other.count({})).toBe(2);
     await other.clear();
@@ -320,7 +359,10 @@ describe('lifecycle', () => {
 
   it('lists, sizes, drops and syncs domains', async () => {
     const other = await openDomain(instance, 'other_2');
-    await putAll(other, Array.from({ length: 100 }, (_, i) => [u32(i), new Uint8Array(100)] as const));
+    await putAll(
+      other,
+      Array.from({ length: 100 }, (_, i) => [u32(i), new Uint8Array(100)] as const),
+    );
     expect(await instance.listDomains()).toEqual(['other_2', 'test']);
     expect(await other.sizeBytes?.()).toBeGreaterThan(10_000);
     await instance.sync();

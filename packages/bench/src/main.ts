@@ -17,6 +17,7 @@ import { renderReport, writeJson } from './report.js';
 import { Results } from './results.js';
 import { artifactsSection } from './sections/artifacts.js';
 import { checkpointSection, groupCommitSection } from './sections/checkpoints.js';
+import { guardSection } from './sections/guard.js';
 import { kindsSection } from './sections/kinds.js';
 import { kvSection } from './sections/kv.js';
 import { langgraphSection, loadAgentstoreSaver, type PeerSaver, postgresPeer, sqlitePeer } from './sections/langgraph.js';
@@ -89,7 +90,7 @@ const ctx: Context = {
 async function runBackend(name: (typeof BACKENDS)[number], saver: Awaited<ReturnType<typeof loadAgentstoreSaver>>): Promise<void> {
   // The kinds section is not run on postgres: it is not asked of that backend, and at one synchronous
   // commit per write it would cost a minute of the 5-minute budget.
-  const sections = ['kv', 'checkpoints', 'group-commit', 'artifacts', 'langgraph', ...(name === 'postgres' ? [] : ['kinds'])];
+  const sections = ['kv', 'guard', 'checkpoints', 'group-commit', 'artifacts', 'langgraph', ...(name === 'postgres' ? [] : ['kinds'])];
   const wanted = sections.filter((s) => selected(ctx, s, name));
   if (wanted.length === 0) return;
   let b: Awaited<ReturnType<typeof openBackend>>;
@@ -117,6 +118,7 @@ async function runBackend(name: (typeof BACKENDS)[number], saver: Awaited<Return
         checkpointSection(bctx, { backend: name, agentstore: b.checkpoints, raw: b.raw.checkpoints, rawLabel: b.raw.label, targets }),
       );
     }
+    if (wanted.includes('guard')) await phase(`guard:${name}`, () => guardSection(bctx, name));
     const strictRaw = b.raw.strictCheckpoints;
     if (wanted.includes('group-commit') && strictRaw) {
       await phase(`group-commit:${name}`, () =>

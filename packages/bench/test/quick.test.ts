@@ -102,6 +102,7 @@ describe('pnpm bench --quick', () => {
     const backends = pgUnreachable ? EMBEDDED : [...EMBEDDED, 'postgres'];
     for (const backend of backends) {
       for (const op of KV_OPS) expectPair('kv', backend, op);
+      for (const op of ['write transaction: put', 'point read']) expectPair('guard', backend, op, 'with guard');
       for (const op of checkpointOps(backend === 'postgres' ? '500' : '2,000')) expectPair('checkpoints', backend, op);
       if (backend !== 'memory') {
         expectPair('group commit', backend, 'save strict, one at a time');

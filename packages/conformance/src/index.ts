@@ -19,6 +19,7 @@ import { kvPutManySpec } from './specs/kv-putmany.js';
 import { kvRangesSpec } from './specs/kv-ranges.js';
 import { kvValuesLimitsSpec } from './specs/kv-values-limits.js';
 import { lifecycleSpec } from './specs/lifecycle.js';
+import { migrationGuardSpec } from './specs/migration-guard.js';
 import { persistenceSpec } from './specs/persistence.js';
 import { routingSpec } from './specs/routing.js';
 import { snapshotsSpec } from './specs/snapshots.js';
@@ -62,5 +63,6 @@ export function runConformance(target: ConformanceTarget): void {
     artifactsLruSpec(h);
     lifecycleSpec(h);
     persistenceSpec(h);
+    migrationGuardSpec(h);
   });
 }

@@ -5,7 +5,7 @@ export * from './spi/backend.js';
 export * from './types.js';
 export type { KvOptions, NormalizedRoute, RouteConfig, Store, StoreConfig } from './store/types.js';
 export { createStore } from './store/agent-store.js';
-export type { MigrateOptions, MigrationProgress, MigrationReport } from './migrate/types.js';
+export type { MigrateOptions, MigrationProgress, MigrationReport, MigrationVerification } from './migrate/types.js';
 export { storeAdmin, StoreAdmin, type AdapterHookResult, type DomainCheck, type DomainListing } from './migrate/admin.js';
 export type * from './journal/types.js';
 export type * from './versioned/types.js';

@@ -1,5 +1,8 @@
+import { spawn } from 'node:child_process';
+import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { type Adapter, createStore, isStoreError, memoryAdapter, type Store, storeAdmin } from '../src/index.js';
+import { type Adapter, createStore, type DomainBackend, isStoreError, memoryAdapter, type Store, storeAdmin } from '../src/index.js';
+import { encodeIncoming, encodeTombstone, MOVED_KEY } from '../src/migrate/meta-keys.js';
 
 // A second in-memory adapter, so that a migration has somewhere else to go without any native engine.
 const otherMemory: Adapter = { ...memoryAdapter, name: 'memtwo' } as Adapter;
@@ -65,10 +68,33 @@ describe('migrateDomain', () => {
       }
     })();
     await new Promise((r) => setTimeout(r, 5));
-    await store.migrateDomain('runs', { adapter: 'memtwo' });
+    // Reads of this process go on throughout the migration (in microtask turns, as its steps on the
+    // memory backend run): while the source is frozen they wait, and they never get MOVED.
+    const readErrors: string[] = [];
+    let reads = 0;
+    let migrating = true;
+    const migration = store.migrateDomain('runs', { adapter: 'memtwo' }).finally(() => {
+      migrating = false;
+    });
+    const reader = (async () => {
+      while (migrating) {
+        try {
+          const got = await kv.get(['k', reads % 20_000]);
+          if (got === undefined) readErrors.push(`missing ['k', ${reads % 20_000}]`);
+          await kv.count({ prefix: ['w'] });
+        } catch (err) {
+          readErrors.push(isStoreError(err) ? err.code : String(err));
+        }
+        reads++;
+      }
+    })();
+    await migration;
+    await reader;
     await new Promise((r) => setTimeout(r, 5));
     stop = true;
     await writer;
+    expect(readErrors.slice(0, 5)).toEqual([]);
+    expect(reads).toBeGreaterThan(0);
     expect(written).toBeGreaterThan(0);
     expect(await kv.count({ prefix: ['w'] })).toBe(written);
     expect((await kv.get('writes')) ?? 0).toBe(Math.floor(written / 50) * 50);
@@ -141,3 +167,111 @@ describe('migrateDomain', () => {
     await store.close();
   });
 });
+
+/** A memory adapter under another name whose opened backends the test can reach (and break). */
+function spyMemory(name: string, overrides: Partial<Adapter['capabilities']> = {}) {
+  const backends = new Map<string, DomainBackend>();
+  const faults = { rangeFails: false };
+  const adapter: Adapter = {
+    ...memoryAdapter,
+    name,
+    capabilities: { ...memoryAdapter.capabilities, ...overrides },
+    async open(ctx) {
+      const inner = await memoryAdapter.open(ctx);
+      return {
+        ...inner,
+        async domain(domain, options) {
+          const backend = await inner.domain(domain, options as never);
+          const spied: DomainBackend = {
+            get: (key) => backend.get(key),
+            getMany: (keys) => backend.getMany(keys),
+            range: (range) => {
+              if (faults.rangeFails) throw new Error('injected range failure');
+              return backend.range(range);
+            },
+            count: (range) => backend.count(range),
+            transact: (fn) => backend.transact(fn),
+            clear: (guard) => backend.clear(guard),
+          };
+          backends.set(domain, spied);
+          return spied;
+        },
+      };
+    },
+  } as Adapter;
+  return { adapter, backends, faults };
+}
+
+describe('migrateDomain after its commit point', () => {
+  it('withdraws the tombstone and discards the target when the re-sync fails', async () => {
+    const target = spyMemory('memspy');
+    const store = await createStore({ adapters: [target.adapter], default: { adapter: 'memory' } });
+    await fill(store, 'runs', 100);
+    target.faults.rangeFails = true; // the copy never reads the target's ranges; the re-sync does
+    expect(await code(store.migrateDomain('runs', { adapter: 'memspy' }))).toBe('IO');
+    target.faults.rangeFails = false;
+    expect(store.adapterOf('runs')).toBe('memory');
+    await store.kv('runs').put('after', 1); // the source takes writes again: no tombstone left
+    expect(await store.kv('runs').count()).toBe(101);
+    expect(await target.backends.get('runs')?.count({})).toBe(0);
+    const report = await store.migrateDomain('runs', { adapter: 'memspy' });
+    expect(report.resumed).toBe(false);
+    expect(await store.kv('runs').count()).toBe(101);
+    await store.close();
+  });
+
+  it('resumes a migration whose process died after committing its tombstone', async () => {
+    const source = spyMemory('memsrc');
+    const target = spyMemory('memdst');
+    const store = await createStore({ adapters: [source.adapter, target.adapter], default: { adapter: 'memsrc' } });
+    await fill(store, 'runs', 50);
+    const src = source.backends.get('runs') as DomainBackend;
+    await store.configureDomain('runs', { adapter: 'memdst' });
+    expect(await store.kv('runs').count()).toBe(0); // opens the (empty) target
+    await store.resetDomain('runs');
+    const dst = target.backends.get('runs') as DomainBackend;
+    // What a process killed between its tombstone and its switch leaves: a tombstone naming memdst in
+    // the source, and in the target part of the copy under an incoming marker of the same migration
+    // whose pid is dead.
+    const options = store.domainConfig('runs').options;
+    const partial: Array<[Uint8Array, Uint8Array]> = [];
+    for await (const [k, v] of src.range({ limit: 20 })) partial.push([new Uint8Array(k), new Uint8Array(v)]);
+    const owner = { id: 'mig-1', pid: await deadPid(), host: hostname() };
+    await dst.transact((tx) => {
+      tx.put(MOVED_KEY, encodeIncoming({ adapter: 'memsrc', options } as never, owner));
+      for (const [k, v] of partial) tx.put(k, v);
+    });
+    await src.transact((tx) => tx.put(MOVED_KEY, encodeTombstone({ adapter: 'memdst', options } as never, 'mig-1')));
+    expect(await code(store.kv('runs').put('x', 1))).toBe('MOVED'); // the source is frozen
+    await store.configureDomain('runs', { adapter: 'memdst' });
+    expect(await code(store.kv('runs').get(['k', 1]))).toBe('BUSY'); // the target is not open yet
+    await store.resetDomain('runs');
+    // Another target than the tombstone's is refused: the domain has moved.
+    expect(await code(store.migrateDomain('runs', { adapter: 'memory' }))).toBe('MOVED');
+    const report = await store.migrateDomain('runs', { adapter: 'memdst' });
+    expect(report.resumed).toBe(true);
+    expect(report.resynced).toBe(31); // the 30 entries the dead process had not copied, and the kind record
+    expect(report.verification.target).toBe(report.verification.source);
+    expect(store.adapterOf('runs')).toBe('memdst');
+    expect(await store.kv('runs').count()).toBe(50);
+    expect(await store.kv('runs').get(['k', 49])).toEqual({ i: 49, at: new Date(49) });
+    await store.kv('runs').put('after', 1);
+    await store.close();
+  });
+
+  it('refuses to migrate away from an adapter that cannot guard its native writes', async () => {
+    const unguarded = spyMemory('memold', { guardedWrites: false });
+    const store = await createStore({ adapters: [unguarded.adapter, otherMemory], default: { adapter: 'memold' } });
+    await fill(store, 'runs', 10);
+    expect(await code(store.migrateDomain('runs', { adapter: 'memtwo' }))).toBe('UNSUPPORTED');
+    expect(await store.kv('runs').count()).toBe(10);
+    await store.close();
+  });
+});
+
+/** A pid no process has: one of a child that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '0']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid as number;
+}

@@ -1,4 +1,4 @@
-import { StoreError } from '../errors.js';
+import { isStoreError, StoreError } from '../errors.js';
 import { toLatin1 } from '../memory/sorted-keys.js';
 import type { DomainBackend } from '../spi/backend.js';
 import { counterValue, encodeCounter } from './value-envelope.js';
@@ -25,6 +25,8 @@ export class BufferedCounters {
   #pending = new Map<string, Pending>();
   #flushing: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
+  /** Set once a flush was refused because the domain moved: later increments are refused too. */
+  #moved: StoreError | undefined;
 
   constructor(backend: DomainBackend, flushMs: number) {
     this.#backend = backend;
@@ -44,6 +46,7 @@ export class BufferedCounters {
 
   /** Adds increments to several keys at once (all or none); returns each key's new value. */
   async add(ops: ReadonlyArray<readonly [Uint8Array, number]>): Promise<number[]> {
+    if (this.#moved) throw this.#moved;
     for (;;) {
       const entries = ops.map(([key]) => this.#entry(key));
       for (const e of entries) e.base ??= await e.loading;
@@ -114,6 +117,8 @@ export class BufferedCounters {
         }
       });
     } catch (err) {
+      // The domain moved (SPEC §9.1): the pending increments stay here, refused; none reaches the old location.
+      if (isStoreError(err, 'MOVED')) this.#moved = err;
       this.#restore(batch);
       throw err;
     }
@@ -151,7 +156,7 @@ export class BufferedCounters {
   }
 
   #schedule(): void {
-    if (this.#timer || this.#pending.size === 0) return;
+    if (this.#timer || this.#pending.size === 0 || this.#moved) return;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       this.flush().catch(() => this.#schedule());

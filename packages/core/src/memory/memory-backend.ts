@@ -1,4 +1,4 @@
-import type { ByteRange, Bytes, DomainBackend, Tx } from '../spi/backend.js';
+import type { ByteRange, Bytes, DomainBackend, Tx, WriteGuard } from '../spi/backend.js';
 import { SortedKeys, toLatin1 } from './sorted-keys.js';
 
 /** A stored entry: the key's bytes beside its value, so scans never rebuild keys. */
@@ -61,7 +61,9 @@ export class MemoryBackend implements DomainBackend {
     return result;
   }
 
-  async clear(): Promise<void> {
+  async clear(guard?: WriteGuard): Promise<void> {
+    const held = guard === undefined ? undefined : this.#entries.get(toLatin1(guard.key))?.[1];
+    if (guard !== undefined && held !== undefined) throw guard.refuse(held);
     this.#order.clear();
     this.#entries.clear();
   }

@@ -1,7 +1,8 @@
 import { applyCounterUpdate } from '../kv/counter-op.js';
-import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Tx } from '../spi/backend.js';
+import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Tx, WriteGuard } from '../spi/backend.js';
+import { guardError, MOVED_KEY } from './meta-keys.js';
 
-/** A hold a migration takes on a backend: writes wait until it is released. */
+/** A hold a migration takes on a backend: reads and writes in this process wait until it is released. */
 export interface WriteHold {
   /** Settles once every write that started before the hold has finished. */
   readonly drained: Promise<void>;
@@ -9,41 +10,47 @@ export interface WriteHold {
    * Lets the waiting writes go: to `forwardTo` when the domain moved (they, and every later call on
    * this backend, run there), or to this backend when the migration failed.
    */
-  release(forwardTo?: DomainBackend): void;
+  release(forwardTo?: GatedBackend): void;
 }
 
 /**
- * The backend every handle sees: the adapter's backend plus the per-domain write gate migrations use.
- * With no migration running a write costs one counter update; reads pass straight through. Once the
- * domain has moved, a handle still holding this backend (taken before the switch) is forwarded to
- * the new one, so nothing it does lands in the old location.
+ * The backend every handle sees: the adapter's backend behind the migration guard (SPEC §9.1).
+ * Every write transaction reads the guard key first and is refused (`MOVED` once the domain has
+ * moved away, `BUSY` while a migration into it is incomplete) — one point read inside the
+ * transaction, so a process that opened the domain long before a migration, in any process, cannot
+ * write to a location that has been frozen. Reads check the guard after reading (in the same
+ * `getMany` for point reads), so a read that returns data read it before the tombstone committed.
+ * In the migrating process, reads and writes wait while the migration freezes and re-syncs the
+ * domain (the source refuses them then), and then run on the new location.
  */
 export class GatedBackend implements DomainBackend {
   /** The adapter's own backend. */
   readonly raw: DomainBackend;
-  #forward: DomainBackend | undefined;
+  /** Whether the adapter's `updateCounters` and `clear` honour a guard (`capabilities.guardedWrites`). */
+  readonly guardedWrites: boolean;
+  readonly #domain: string;
+  readonly #guard: WriteGuard;
+  #forward: GatedBackend | undefined;
   #gate: Promise<void> | undefined;
   #inflight = 0;
   #onIdle: (() => void) | undefined;
 
-  /** Present when the adapter's backend has it; after a move it runs in the new location. */
+  /** Present when the adapter's backend has it and honours guards; after a move it runs in the new location. */
   readonly updateCounters?: (updates: readonly CounterUpdate[]) => Promise<Bytes[]>;
 
-  constructor(raw: DomainBackend) {
+  constructor(raw: DomainBackend, domain: string, guardedWrites: boolean) {
     this.raw = raw;
+    this.#domain = domain;
+    this.guardedWrites = guardedWrites;
+    this.#guard = { key: MOVED_KEY, refuse: (value) => guardError(domain, value) };
     const native = raw.updateCounters?.bind(raw);
-    if (native) {
+    if (native && guardedWrites) {
       this.updateCounters = (updates) =>
         this.#write(
-          () => native(updates),
+          () => native(updates, this.#guard),
           (to) => (to.updateCounters ? to.updateCounters(updates) : to.transact((tx) => updates.map((u) => counterInTx(tx, u)))),
         );
     }
-  }
-
-  /** The backend calls go to now: the raw one, or the new location after a migration. */
-  get #target(): DomainBackend {
-    return this.#forward ?? this.raw;
   }
 
   /** Whether a migration holds this backend now. */
@@ -56,42 +63,88 @@ export class GatedBackend implements DomainBackend {
     return this.#forward !== undefined;
   }
 
-  get(key: Bytes): Promise<Bytes | undefined> {
-    return this.#target.get(key);
+  async get(key: Bytes): Promise<Bytes | undefined> {
+    if (this.#gate) await this.#gate;
+    if (this.#forward) return this.#forward.get(key);
+    const [value, guard] = await this.raw.getMany([key, MOVED_KEY]);
+    if (guard !== undefined) {
+      if (this.#frozenHere) return this.get(key);
+      throw guardError(this.#domain, guard);
+    }
+    return value;
   }
 
-  getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
-    return this.#target.getMany(keys);
+  async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
+    if (this.#gate) await this.#gate;
+    if (this.#forward) return this.#forward.getMany(keys);
+    const values = await this.raw.getMany([...keys, MOVED_KEY]);
+    const guard = values.pop();
+    if (guard !== undefined) {
+      if (this.#frozenHere) return this.getMany(keys);
+      throw guardError(this.#domain, guard);
+    }
+    return values;
   }
 
-  range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
-    return this.#target.range(range);
+  /** Streams the range; the guard is read once the scan ends (or is cut short), so no entry is silently missing. */
+  async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
+    if (this.#gate) await this.#gate;
+    if (this.#forward) {
+      yield* this.#forward.range(range);
+      return;
+    }
+    let failed = false;
+    try {
+      yield* this.raw.range(range);
+    } catch (err) {
+      failed = true;
+      throw err;
+    } finally {
+      if (!failed) await this.#checkGuard();
+    }
   }
 
-  count(range: ByteRange): Promise<number> {
-    return this.#target.count(range);
+  async count(range: ByteRange): Promise<number> {
+    if (this.#gate) await this.#gate;
+    if (this.#forward) return this.#forward.count(range);
+    const counted = await this.raw.count(range);
+    const guard = await this.raw.get(MOVED_KEY);
+    if (guard !== undefined) {
+      if (this.#frozenHere) return this.count(range);
+      throw guardError(this.#domain, guard);
+    }
+    return counted;
   }
 
   transact<T>(fn: (tx: Tx) => T): Promise<T> {
     return this.#write(
-      () => this.raw.transact(fn),
+      () =>
+        this.raw.transact((tx) => {
+          const guard = tx.get(MOVED_KEY);
+          if (guard !== undefined) throw guardError(this.#domain, guard);
+          return fn(tx);
+        }),
       (to) => to.transact(fn),
     );
   }
 
   clear(): Promise<void> {
     return this.#write(
-      () => this.raw.clear(),
+      async () => {
+        // An adapter that cannot guard its clear still gets the check, though not atomically with it.
+        if (!this.guardedWrites) await this.#checkGuard();
+        return this.raw.clear(this.#guard);
+      },
       (to) => to.clear(),
     );
   }
 
   async sizeBytes(): Promise<number | undefined> {
-    const target = this.#target;
+    const target = this.#forward ?? this.raw;
     return target.sizeBytes ? target.sizeBytes() : undefined;
   }
 
-  /** Closes the gate: later writes wait; `drained` settles when the ones under way are done. */
+  /** Closes the gate: later writes of this process wait; `drained` settles when the ones under way are done. */
   hold(): WriteHold {
     if (this.#gate) throw new Error('a migration already holds this backend');
     let open!: () => void;
@@ -112,7 +165,20 @@ export class GatedBackend implements DomainBackend {
     };
   }
 
-  #write<T>(direct: () => Promise<T>, forwarded: (to: DomainBackend) => Promise<T>): Promise<T> {
+  /**
+   * Whether a migration in this process holds or has moved this backend: a point read that met its
+   * tombstone then runs again once the hold is released (on the new location, or here if it failed).
+   */
+  get #frozenHere(): boolean {
+    return this.#gate !== undefined || this.#forward !== undefined;
+  }
+
+  async #checkGuard(): Promise<void> {
+    const guard = await this.raw.get(MOVED_KEY);
+    if (guard !== undefined) throw guardError(this.#domain, guard);
+  }
+
+  #write<T>(direct: () => Promise<T>, forwarded: (to: GatedBackend) => Promise<T>): Promise<T> {
     if (this.#forward) return forwarded(this.#forward);
     if (this.#gate) return this.#gate.then(() => this.#write(direct, forwarded));
     this.#inflight++;

@@ -6,7 +6,7 @@ import { KIND_KEY } from '../store/kinds.js';
 import type { StoreContext } from '../store/store-context.js';
 import type { DomainKind } from '../types.js';
 import { ImportCheck, isDomainKind } from './import-check.js';
-import { MOVED_KEY, movedError } from './meta-keys.js';
+import { guardError, MOVED_KEY } from './meta-keys.js';
 
 /** How {@link importEntries} fills a domain. */
 export interface ImportOptions {
@@ -80,7 +80,7 @@ async function precheck(ctx: StoreContext, d: OpenDomain, kind: DomainKind | nul
  */
 function replaceAll(tx: Tx, domain: string, rows: readonly Row[], kind: DomainKind | undefined, replace: boolean): void {
   const moved = tx.get(MOVED_KEY);
-  if (moved !== undefined) throw movedError(domain, moved);
+  if (moved !== undefined) throw guardError(domain, moved);
   const recorded = tx.get(KIND_KEY);
   const old = tx.range(replace ? {} : { limit: 1 });
   if (!replace && old.length > 0) throw notEmpty(domain);

@@ -26,6 +26,12 @@ export interface Capabilities {
   readonly nativeTransactions: boolean;
   /** Counters run in the engine's transactions (`native`) or through a lock in this process. */
   readonly counters: 'native' | 'serialized';
+  /**
+   * `updateCounters` and `clear` honour their `WriteGuard` (`transact` always can: core reads the
+   * guard in the transaction). Core uses native counters only then, and migrates a domain away from
+   * an adapter only then: one that ignored the guard could write to a location after it has moved.
+   */
+  readonly guardedWrites?: boolean;
 }
 
 /** Which engine build an adapter instance runs in this process (`AdapterInstance.engine`). */

@@ -46,6 +46,25 @@ export interface CounterUpdate {
   readonly bounded?: { readonly threshold: number; readonly setTo: number } | undefined;
 }
 
+/**
+ * A key a write must find absent, read inside the write's own transaction (after any lock that
+ * serializes the backend's writers, so a value committed by another process before that lock was
+ * granted is seen): when it holds a value, the write is refused with the error `refuse(value)`
+ * returns and nothing is written. Core passes the migration guard, so that no process writes to a
+ * location a migration has frozen (SPEC §9.1).
+ */
+export interface WriteGuard {
+  readonly key: Bytes;
+  refuse(value: Bytes): Error;
+}
+
+/**
+ * The key of core's migration guard (`0x00 'moved'`). Core reads it at the start of every write
+ * transaction it runs (and passes it as the `WriteGuard` of native counters and `clear`); a backend
+ * that fetches what a transaction reads (PostgreSQL) may fetch it with the transaction's first statement.
+ */
+export const MIGRATION_GUARD_KEY: Bytes = Uint8Array.of(0x00, 0x6d, 0x6f, 0x76, 0x65, 0x64);
+
 /** One domain's storage: an ordered map of bytes to bytes with atomic transactions. */
 export interface DomainBackend {
   /** The value under `key`, or undefined. */
@@ -71,10 +90,15 @@ export interface DomainBackend {
    * then nothing is written and the promise rejects with that error); resolves with the bytes
    * written, once as durable as the domain's `durability`. Core calls it only for a lone call on a
    * domain whose kind is recorded, and uses `transact` for concurrent ones (they group-commit).
+   * With a `guard` it must refuse as the guard says, in the same transaction (core always passes
+   * one, and calls it only on adapters that declare `capabilities.guardedWrites`).
    */
-  updateCounters?(updates: readonly CounterUpdate[]): Promise<Bytes[]>;
-  /** Deletes every entry of the domain. */
-  clear(): Promise<void>;
+  updateCounters?(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]>;
+  /**
+   * Deletes every entry of the domain; with a `guard`, atomically with reading it and refusing as it
+   * says (adapters that declare `capabilities.guardedWrites`).
+   */
+  clear(guard?: WriteGuard): Promise<void>;
   /** Bytes the domain occupies where the backend knows it cheaply, else undefined. */
   sizeBytes?(): Promise<number | undefined>;
 }

@@ -138,7 +138,8 @@ class AgentStore implements Store {
         const instance = await pool.instance(name);
         for (const domain of await instance.listDomains()) {
           const d = await pool.open(domain, this.#routeOn(domain, name));
-          if ((await d.backend.get(MOVED_KEY)) !== undefined) continue; // only a migration's tombstone is left
+          // Only a migration's tombstone is left, or a migration is copying into it.
+          if ((await d.backend.raw.get(MOVED_KEY)) !== undefined) continue;
           const kind = await kinds.read(d.backend);
           const records = kind && RECORDS_OF[kind] ? await d.backend.count(RECORDS_OF[kind]) : 0;
           const bytes = d.backend.sizeBytes ? await d.backend.sizeBytes() : undefined;

@@ -8,7 +8,7 @@ import type { NormalizedRoute } from './types.js';
 export interface OpenDomain {
   readonly domain: string;
   readonly route: NormalizedRoute;
-  /** The adapter's backend behind the write gate migrations use. */
+  /** The adapter's backend behind the migration guard. */
   readonly backend: GatedBackend;
   readonly options: DomainOptions<Record<string, unknown>>;
 }
@@ -129,7 +129,8 @@ export class BackendPool {
   async #openDomain(domain: string, route: NormalizedRoute): Promise<OpenDomain> {
     const instance = await this.instance(route.adapter);
     const options = route.options as DomainOptions<Record<string, unknown>>;
-    const backend = new GatedBackend(await instance.domain(domain, options));
+    const guarded = this.#router.adapters.get(route.adapter)?.capabilities.guardedWrites === true;
+    const backend = new GatedBackend(await instance.domain(domain, options), domain, guarded);
     return { domain, route, backend, options };
   }
 

@@ -1,5 +1,5 @@
 import { StoreError } from '../errors.js';
-import { MOVED_KEY, movedError } from '../migrate/meta-keys.js';
+import { guardError, MOVED_KEY } from '../migrate/meta-keys.js';
 import type { DomainBackend, Tx } from '../spi/backend.js';
 import type { DomainKind } from '../types.js';
 
@@ -45,9 +45,8 @@ export class KindRegistry {
     // for a moment only; a known kind is trusted for good, so this is never less current than that.
     const emptyUntil = this.#emptyUntil.get(backend);
     if (emptyUntil !== undefined && Date.now() < emptyUntil) return;
-    // The tombstone is looked at with the kind record: only until the kind is known, so it is free after.
-    const [stored, moved] = await backend.getMany([KIND_KEY, MOVED_KEY]);
-    if (moved !== undefined) throw movedError(domain, moved);
+    // The backend (GatedBackend) checks the migration guard on every read, this one included.
+    const stored = await backend.get(KIND_KEY);
     if (stored === undefined) {
       this.#emptyUntil.set(backend, Date.now() + EMPTY_TRUSTED_MS);
       return;
@@ -60,8 +59,7 @@ export class KindRegistry {
   /** Inside a write transaction: checks the kind and records it on the domain's first write. */
   checkWrite(tx: Tx, backend: DomainBackend, domain: string, kind: DomainKind): void {
     if (this.#known.get(backend) === kind) return;
-    const moved = tx.get(MOVED_KEY);
-    if (moved !== undefined) throw movedError(domain, moved);
+    // The migration guard was read by the backend (GatedBackend) at the start of this transaction.
     const stored = tx.get(KIND_KEY);
     if (stored === undefined) tx.put(KIND_KEY, Buffer.from(kind, 'utf8'));
     else if (decodeKind(stored) !== kind) throw wrongKind(domain, decodeKind(stored), kind);
@@ -79,10 +77,13 @@ export class KindRegistry {
     this.#emptyUntil.delete(backend);
   }
 
-  /** Throws `MOVED` when a migration left its tombstone in this backend (one read, uncached). */
+  /**
+   * Throws `MOVED` when a migration left its tombstone in this backend, `BUSY` while one is copying
+   * into it (one read, uncached).
+   */
   async assertNotMoved(backend: DomainBackend, domain: string): Promise<void> {
-    const moved = await backend.get(MOVED_KEY);
-    if (moved !== undefined) throw movedError(domain, moved);
+    const guard = await backend.get(MOVED_KEY);
+    if (guard !== undefined) throw guardError(domain, guard);
   }
 
   /** The kind recorded in a domain, if any (for stats). */

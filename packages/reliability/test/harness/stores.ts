@@ -27,6 +27,7 @@ const IMPORTERS: Record<string, () => Promise<Record<string, unknown>>> = {
   '@agentstore/adapter-sqlite': () => import('@agentstore/adapter-sqlite'),
   '@agentstore/adapter-lmdb': () => import('@agentstore/adapter-lmdb'),
   '@agentstore/adapter-level': () => import('@agentstore/adapter-level'),
+  '@agentstore/adapter-postgres': () => import('@agentstore/adapter-postgres'),
 };
 
 const loaded = new Map<string, Promise<AnyAdapter>>();
