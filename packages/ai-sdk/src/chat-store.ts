@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { type Journal, type Store, StoreError } from '@agentstore/core';
 import { type UIMessage, validateUIMessages } from 'ai';
 import { assertCountOption, assertId, assertKnownOptions, domainOption } from './options.js';
@@ -32,12 +33,17 @@ export interface ChatStore<M extends UIMessage = UIMessage> {
   deleteChat(chatId: string): Promise<void>;
 }
 
-// A chat is one journal stream. `reset` starts a new content (saveChat, deleteChat); every other entry
-// is one message. After a reset the entries before it are truncated, so a stream starts with its reset
-// (or at seq 1) and message i is entry base + 1 + i: a page is one range read.
-type ChatEntry = { readonly reset: true } | { readonly message: UIMessage };
-const RESET: ChatEntry = { reset: true };
+// A chat's messages live in one journal stream per generation, `m:<generation>:<chatId>`: message i is
+// the entry at seq i + 1, so a page is one range read. `saveChat` writes a new generation in one
+// append, then switches to it by appending its name to the pointer stream `g:<chatId>` (one append: a
+// reader sees the old chat or the new one), then frees the old generation. A chat never saved is in
+// generation `0`. An `appendMessages` that races a save lands in the generation it looked up: it is
+// ordered before the save, which replaces it.
+type ChatEntry = { readonly message: UIMessage } | { readonly generation: string };
+const FIRST_GENERATION = '0';
 const READ_ATTEMPTS = 5;
+const messagesOf = (generation: string, chatId: string) => `m:${generation}:${chatId}`;
+const pointerOf = (chatId: string) => `g:${chatId}`;
 
 /** Validates with the AI SDK's own schema; its error becomes the `cause` of an `INVALID_VALUE`. */
 async function validated(messages: unknown): Promise<void> {
@@ -54,56 +60,70 @@ async function validated(messages: unknown): Promise<void> {
 export function createChatStore<M extends UIMessage = UIMessage>(store: Store, options: ChatStoreOptions = {}): ChatStore<M> {
   assertKnownOptions(options, ['domain'], 'createChatStore');
   const journal: Journal<ChatEntry> = store.journal<ChatEntry>(domainOption(options.domain, 'ai_chats'));
+  // Chat ids leave room for the stream prefix and a generation name in a 256-character stream name.
+  const checkChatId = (chatId: unknown): void => assertId(chatId, 'chat id', 200);
 
-  /** The seq before the chat's first message: its reset entry's, or 0. */
-  async function baseOf(chatId: string): Promise<number> {
-    const [first] = await journal.read(chatId, { limit: 1 });
-    return first !== undefined && 'reset' in first.value ? first.seq : 0;
+  /** The chat's current generation. */
+  async function generationOf(chatId: string): Promise<string> {
+    const [last] = await journal.read(pointerOf(chatId), { reverse: true, limit: 1 });
+    return last !== undefined && 'generation' in last.value ? last.value.generation : FIRST_GENERATION;
   }
 
-  const toEntries = (messages: readonly M[]): ChatEntry[] => messages.map((message) => ({ message }));
+  /** Replaces the chat's content with `messages` (none: an empty chat). */
+  async function replace(chatId: string, messages: readonly M[]): Promise<void> {
+    const old = await generationOf(chatId);
+    const generation = randomUUID();
+    if (messages.length > 0)
+      await journal.append(
+        messagesOf(generation, chatId),
+        messages.map((message) => ({ message })),
+      );
+    const { lastSeq } = await journal.append(pointerOf(chatId), [{ generation }]);
+    // Free what the switch made unreachable; a crash before this leaves it stored but never read.
+    await journal.truncateBefore(pointerOf(chatId), lastSeq);
+    const oldLast = await journal.lastSeq(messagesOf(old, chatId));
+    if (oldLast > 0) await journal.truncateBefore(messagesOf(old, chatId), oldLast + 1);
+  }
 
   return {
     async saveChat({ chatId, messages }) {
-      assertId(chatId, 'chat id');
+      checkChatId(chatId);
       await validated(messages);
-      const { firstSeq } = await journal.append(chatId, [RESET, ...toEntries(messages)]);
-      // Readers ignore what precedes the reset (they start at the stream's first entry and retry when
-      // they meet a reset); a crash before this leaves entries the next save removes.
-      await journal.truncateBefore(chatId, firstSeq);
+      await replace(chatId, messages);
     },
 
     async appendMessages({ chatId, messages }) {
-      assertId(chatId, 'chat id');
+      checkChatId(chatId);
       await validated(messages);
-      if (messages.length > 0) await journal.append(chatId, toEntries(messages));
+      if (messages.length === 0) return;
+      await journal.append(
+        messagesOf(await generationOf(chatId), chatId),
+        messages.map((message) => ({ message })),
+      );
     },
 
     async loadChat(chatId, page = {}) {
-      assertId(chatId, 'chat id');
+      checkChatId(chatId);
       assertKnownOptions(page, ['offset', 'limit'], 'loadChat');
       const { offset = 0, limit } = page;
       assertCountOption(offset, 'offset');
       assertCountOption(limit, 'limit');
       if (limit === 0) return [];
-      let base = await baseOf(chatId);
+      const from = offset + 1;
       for (let attempt = 1; ; attempt++) {
-        const from = base + 1 + offset;
-        const entries = await journal.read(chatId, { fromSeq: from, ...(limit === undefined ? {} : { limit }) });
-        // A save that replaced the chat since `base` was read shows as a reset in the page (its entries
-        // come after it) or as the page's start truncated away; either way read again from the new base.
-        const reset = entries.findLast((e) => 'reset' in e.value);
-        const truncated = entries.length > 0 && entries[0]?.seq !== from;
-        if (reset === undefined && !truncated) return entries.map((e) => (e.value as { message: M }).message);
+        const generation = await generationOf(chatId);
+        const entries = await journal.read(messagesOf(generation, chatId), { fromSeq: from, ...(limit === undefined ? {} : { limit }) });
+        // A generation is freed only after a save switched away from it: a page that starts past
+        // `from`, or an empty page of a generation that is no longer current, means look it up again.
+        if (entries.length > 0 && entries[0]?.seq === from) return entries.map((e) => (e.value as { message: M }).message);
+        if (entries.length === 0 && (await generationOf(chatId)) === generation) return [];
         if (attempt === READ_ATTEMPTS) throw new StoreError('CONFLICT', 'the chat kept being replaced while it was read');
-        base = reset === undefined ? await baseOf(chatId) : reset.seq;
       }
     },
 
     async deleteChat(chatId) {
-      assertId(chatId, 'chat id');
-      const { firstSeq } = await journal.append(chatId, [RESET]);
-      await journal.truncateBefore(chatId, firstSeq);
+      checkChatId(chatId);
+      await replace(chatId, []);
     },
   };
 }

@@ -59,10 +59,22 @@ describe.each(['memory', 'sqlite'])('createChatStore on %s', (adapter) => {
     await chats.saveChat({ chatId: 'r', messages: [msg('a'), msg('x', 'assistant')] });
     expect(ids(await chats.loadChat('r'))).toEqual(['a', 'x']);
     expect(ids(await chats.loadChat('r', { offset: 1, limit: 5 }))).toEqual(['x']);
+    expect(await store.journal('ai_chats').read('m:0:r')).toEqual([]); // the replaced messages are freed
     await chats.appendMessages({ chatId: 'r', messages: [msg('y')] });
     expect(ids(await chats.loadChat('r'))).toEqual(['a', 'x', 'y']);
     await chats.deleteChat('r');
     expect(await chats.loadChat('r')).toEqual([]);
+  });
+
+  it('reads the new content when a save by another process switched to it but did not free the old one', async () => {
+    const chats = createChatStore(store);
+    await chats.appendMessages({ chatId: 'w', messages: ['a', 'b', 'c'].map((id) => msg(id)) });
+    // What saveChat writes before it frees the old messages: the new generation, then the switch.
+    const journal = store.journal('ai_chats');
+    await journal.append('m:gen1:w', [{ message: msg('n1') }, { message: msg('n2') }]);
+    await journal.append('g:w', [{ generation: 'gen1' }]);
+    expect(ids(await chats.loadChat('w'))).toEqual(['n1', 'n2']);
+    expect(ids(await chats.loadChat('w', { offset: 1, limit: 1 }))).toEqual(['n2']);
   });
 
   it('rejects messages the AI SDK’s schema rejects, writing nothing', async () => {

@@ -68,6 +68,18 @@ describe.each(['memory', 'sqlite'])('AgentstoreSession on %s', (adapter) => {
     expect(texts(await session.getItems())).toEqual(texts(all.slice(0, 900)));
   });
 
+  it('refuses a history whose start was truncated without its clear record (what a read overlapping a clear meets)', async () => {
+    const session = new AgentstoreSession(store, { sessionId: 'e' });
+    await session.addItems(Array.from({ length: 10 }, (_, i) => user(String(i))));
+    // A clear appends its record, then truncates below it; a read that began before the record can
+    // meet the truncated entries without the record. Truncating directly produces that view for good.
+    await store.journal('agent_sessions').truncateBefore('e', 5);
+    await expect(session.getItems()).rejects.toSatisfy((e) => isStoreError(e, 'CONFLICT'));
+    expect(texts(await session.getItems(3))).toEqual(['7', '8', '9']); // the walk stops before the gap
+    await session.clearSession();
+    expect(await session.getItems()).toEqual([]);
+  });
+
   it('generates a session id when none is given, and keeps sessions apart', async () => {
     const a = new AgentstoreSession(store);
     const b = new AgentstoreSession(store);
