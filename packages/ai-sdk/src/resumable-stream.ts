@@ -132,13 +132,15 @@ export function createResumableStreamContext(options: ResumableStreamContextOpti
               return;
             }
           }
-          if (page.length > 0) return;
+          if (page.length > 0) {
+            idleSince = Date.now();
+            return;
+          }
           if (Date.now() - idleSince > idleTimeoutMs) {
             controller.error(new StoreError('IO', `stream ${id} got no chunk for ${idleTimeoutMs} ms; its producer may have died`));
             return;
           }
           await changed(id);
-          if ((await journal.lastSeq(chunks(id))) >= next) idleSince = Date.now();
         }
       },
     });

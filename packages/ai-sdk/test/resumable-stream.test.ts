@@ -102,6 +102,21 @@ describe('resumable streams in one process', () => {
     await expect(context.createNewResumableStream('x', make)).rejects.toSatisfy((e) => isStoreError(e, 'CONFLICT'));
   });
 
+  it('times a reader out only after idleTimeoutMs without a chunk, not after idleTimeoutMs in all', async () => {
+    const context = createResumableStreamContext({ store, pollIntervalMs: 10, idleTimeoutMs: 400 });
+    const slow = new ReadableStream<string>({
+      async start(controller) {
+        for (let i = 0; i < 20; i++) {
+          controller.enqueue(String(i));
+          await new Promise((r) => setTimeout(r, 40));
+        }
+        controller.close();
+      },
+    });
+    const s = await context.createNewResumableStream('slow', () => slow);
+    expect(await readAll(s)).toEqual(Array.from({ length: 20 }, (_, i) => String(i)));
+  });
+
   it('passes a producer failure to readers, and rejects bad input', async () => {
     const context = createResumableStreamContext({ store });
     const s = await context.createNewResumableStream('f', () => streamOf(['a'], 'model exploded'));
