@@ -44,8 +44,6 @@ const chunks = (id: string) => `c:${id}`;
 const claims = (id: string) => `s:${id}`;
 const READ_PAGE = 256;
 
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref?.());
-
 /** A resumable-stream context (the `resumable-stream` package's API) on an agentstore journal instead of Redis. */
 export function createResumableStreamContext(options: ResumableStreamContextOptions): ResumableStreamContext {
   assertKnownOptions(options, ['store', 'domain', 'waitUntil', 'pollIntervalMs', 'idleTimeoutMs'], 'createResumableStreamContext');
@@ -58,19 +56,22 @@ export function createResumableStreamContext(options: ResumableStreamContextOpti
   // Readers in this process wake as soon as this process's producer stored something; readers elsewhere poll.
   const wakers = new Map<string, Set<() => void>>();
   const wake = (id: string) => {
-    for (const w of wakers.get(id) ?? []) w();
+    for (const w of [...(wakers.get(id) ?? [])]) w();
   };
+  // Resolves on the next wake-up for `id` or after one poll interval, whichever comes first. The timer
+  // is not unref'd: a process whose only work is following a stream must stay alive for it.
   const changed = (id: string) =>
     new Promise<void>((resolve) => {
-      const set = wakers.get(id) ?? new Set();
+      const set = wakers.get(id) ?? new Set<() => void>();
       wakers.set(id, set);
       const done = () => {
+        clearTimeout(timer);
         set.delete(done);
-        if (set.size === 0) wakers.delete(id);
+        if (set.size === 0 && wakers.get(id) === set) wakers.delete(id);
         resolve();
       };
+      const timer = setTimeout(done, pollIntervalMs);
       set.add(done);
-      void sleep(pollIntervalMs).then(done);
     });
 
   const check = (id: unknown, skip: unknown): void => {

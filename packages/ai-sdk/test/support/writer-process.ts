@@ -5,14 +5,14 @@ import { fileURLToPath } from 'node:url';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), '..', 'fixtures');
 
-/** The stream-writer fixture in its own process; `line()` is its next stdout line. */
+/** A fixture (default: stream-writer) in its own process; `line()` is its next stdout line. */
 export class WriterProcess {
   readonly child: ChildProcessWithoutNullStreams;
   readonly #lines: AsyncIterator<string>;
   #stderr = '';
 
-  constructor(args: readonly string[]) {
-    this.child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(fixtures, 'stream-writer.ts'), ...args]);
+  constructor(args: readonly string[], script = 'stream-writer.ts') {
+    this.child = spawn(process.execPath, ['--conditions=source', '--import', 'tsx', join(fixtures, script), ...args]);
     this.child.stderr.on('data', (chunk: Buffer) => {
       this.#stderr += chunk.toString();
     });
@@ -22,7 +22,7 @@ export class WriterProcess {
   /** The next line the process prints; rejects if it exits first. */
   async line(): Promise<string> {
     const next = await this.#lines.next();
-    if (next.done) throw new Error(`stream-writer exited: ${this.#stderr}`);
+    if (next.done) throw new Error(`the fixture exited: ${this.#stderr}`);
     return next.value;
   }
 
