@@ -10,5 +10,8 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // eventsource-parser (imported by the AI SDK) publishes a `source` condition that points at its
+    // TypeScript: with the AI SDK inlined, vite compiles that file instead of Node failing on it.
+    server: { deps: { inline: ['ai', /@ai-sdk\//, 'eventsource-parser'] } },
   },
 });
