@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { open, type RootDatabase } from 'lmdb';
 import { CommitQueue } from './commit-queue.js';
+import { assertEnvIntact } from './env-check.js';
 import { toStoreError } from './errors.js';
 import type { LmdbResolvedOptions } from './options.js';
 import type { BinaryDb } from './tx-view.js';
@@ -46,6 +47,8 @@ export class SharedEnv {
     }
     try {
       mkdirSync(path, { recursive: true });
+      // Synchronous on purpose: nothing may run between the registry lookup above and the set below.
+      assertEnvIntact(path);
       const root = openWithRetry({
         path,
         // lmdb takes a path with an extension for a file; ours is always a directory.
