@@ -5,6 +5,7 @@ import { diagnostics } from './diagnostics.js';
 import { translateLevelError } from './errors.js';
 import { type NativeDb, type NativeOpenOptions, openNative } from './native.js';
 import { DEFAULT_LOCATION, isContainedRelativePath } from './options.js';
+import { assertLocationIntact, assertRecoveryClean } from './recovery-check.js';
 import { WriteQueue } from './write-queue.js';
 
 /** An open location shared by every store instance of the process. */
@@ -89,10 +90,14 @@ export async function acquireLocation(path: string, options: NativeOpenOptions):
 
 async function openEntry(path: string, options: NativeOpenOptions): Promise<LocationEntry> {
   diagnostics.nativeOpens++;
+  let db: NativeDb | undefined;
   try {
-    const db = await openNative(path, options);
+    assertLocationIntact(path);
+    db = await openNative(path, options);
+    assertRecoveryClean(path);
     return { path, db, queue: new WriteQueue(db), refs: 0 };
   } catch (error) {
+    await db?.close().catch(() => {});
     throw translateLevelError(error, `level: opening ${path}`);
   }
 }
