@@ -4,6 +4,7 @@ import { type Adapter, type AdapterInstance, type DomainBackend, type DomainOpti
 import { backupEnv } from './backup.js';
 import { lmdbBuildInfo } from './build-info.js';
 import { LmdbBackend } from './domain-backend.js';
+import { walkEnv } from './env-walk.js';
 import { isContainedPath, type LmdbOptions, type LmdbResolvedOptions, lmdbOptionsSchema } from './options.js';
 import { SharedEnv } from './shared-env.js';
 
@@ -11,6 +12,9 @@ import { SharedEnv } from './shared-env.js';
 const DEFAULT_ENV_DIR = 'lmdb';
 
 let warned = false;
+
+/** Walks of one environment before its faults are believed (a concurrent commit can move pages). */
+const WALK_ATTEMPTS = 3;
 
 /** Warns once per process when the loaded LMDB binary is not agentstore's patched build. */
 function checkBuild(): void {
@@ -79,6 +83,30 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
       await env.queue.drain();
       await backupEnv(env, this.#dataDir, targetDir);
     }
+  }
+
+  /**
+   * A structural walk of every environment this instance holds (the default one included when it
+   * exists): `env-walk.ts`. A read transaction pins the snapshot being walked, and a walk that finds
+   * faults is repeated, so that a commit landing mid-walk is not taken for damage.
+   */
+  async check(): Promise<string[]> {
+    if (existsSync(resolve(this.#dataDir, DEFAULT_ENV_DIR))) await this.#env(lmdbOptionsSchema.parse({}));
+    const faults: string[] = [];
+    for (const env of await Promise.all(this.#envs.values())) {
+      let found: string[] = [];
+      for (let attempt = 0; attempt < WALK_ATTEMPTS; attempt++) {
+        const txn = env.root.useReadTransaction();
+        try {
+          found = walkEnv(env.path);
+        } finally {
+          txn.done();
+        }
+        if (found.length === 0) break;
+      }
+      faults.push(...found);
+    }
+    return faults;
   }
 
   async close(): Promise<void> {

@@ -145,6 +145,25 @@ function sleep(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
+function deletedFault(): string {
+  return `it is missing but ${LOCK_FILE} is there: the data file was deleted (to start an empty environment on purpose, delete ${LOCK_FILE} too)`;
+}
+
+/**
+ * One look at the environment in `dir`: null when it has no data file yet (a new environment), the
+ * fault found, or undefined when the file is fit to map.
+ */
+export function envFault(dir: string): string | null | undefined {
+  const data = join(dir, DATA_FILE);
+  if (!existsSync(data)) return existsSync(join(dir, LOCK_FILE)) ? deletedFault() : null;
+  const fd = openSync(data, 'r');
+  try {
+    return dataFault(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * Refuses, with `CORRUPT` naming the file and the fault, an environment directory whose `data.mdb`
  * LMDB would map into a crash: bad or inconsistent meta pages, a file shorter than its live meta
@@ -153,31 +172,18 @@ function sleep(ms: number): void {
  */
 export function assertEnvIntact(dir: string): void {
   const data = join(dir, DATA_FILE);
-  if (!existsSync(data)) {
-    if (existsSync(join(dir, LOCK_FILE))) {
-      throw new StoreError(
-        'CORRUPT',
-        `lmdb: ${data} is missing but ${LOCK_FILE} is there: the environment's data file was deleted ` +
-          `(to start an empty environment on purpose, delete ${LOCK_FILE} too)`,
-      );
-    }
-    return;
-  }
-  let fault: string | undefined;
+  let fault: string | null | undefined;
   for (let attempt = 0; ; attempt++) {
-    let fd: number | undefined;
     try {
-      fd = openSync(data, 'r');
-      fault = dataFault(fd);
+      fault = envFault(dir);
     } catch (err) {
       throw new StoreError('IO', `lmdb: reading ${data}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
-    } finally {
-      if (fd !== undefined) closeSync(fd);
     }
-    if (fault === undefined) return;
+    // A deleted file is not something another process is in the middle of.
+    if (fault === null || fault === undefined || fault === deletedFault()) break;
     const wait = RETRY_MS[attempt];
     if (wait === undefined) break;
     sleep(wait);
   }
-  throw new StoreError('CORRUPT', `lmdb: ${data} is damaged: ${fault}`);
+  if (typeof fault === 'string') throw new StoreError('CORRUPT', `lmdb: ${data} is damaged: ${fault}`);
 }

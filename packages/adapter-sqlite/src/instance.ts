@@ -4,9 +4,11 @@ import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreErro
 import { SqliteBackend } from './backend.js';
 import { backupFile, checkFile } from './backup.js';
 import type { Connection } from './connection.js';
+import { translateError } from './errors.js';
+import { prepareDatabaseFile } from './missing-file.js';
 import { type ResolvedSqliteOptions, resolveOptions, type SqliteOptions } from './options.js';
 import { DEFAULT_FILE, domainFile } from './paths.js';
-import { acquireConnection, releaseConnection } from './registry.js';
+import { acquireConnection, openConnectionTo, releaseConnection } from './registry.js';
 
 /** The SQLite adapter opened for one store: holds one reference per file it has used. */
 export class SqliteInstance implements AdapterInstance<SqliteOptions> {
@@ -89,6 +91,13 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
     if (held) {
       held.configure(settings);
       return held;
+    }
+    if (!openConnectionTo(file)) {
+      try {
+        prepareDatabaseFile(file, file === domainFile(this.#dataDir, DEFAULT_FILE));
+      } catch (err) {
+        throw translateError(err, `preparing ${file}`);
+      }
     }
     const connection = acquireConnection(file, settings);
     this.#connections.set(file, connection);
