@@ -1,6 +1,7 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { StoreError } from '@agentstore/core';
+import { checkCloseStamp, writeCloseStamp } from './close-stamp.js';
 import { diagnostics } from './diagnostics.js';
 import { translateLevelError } from './errors.js';
 import { type NativeDb, type NativeOpenOptions, openNative } from './native.js';
@@ -93,6 +94,7 @@ async function openEntry(path: string, options: NativeOpenOptions): Promise<Loca
   let db: NativeDb | undefined;
   try {
     assertLocationIntact(path);
+    checkCloseStamp(path);
     db = await openNative(path, options);
     assertRecoveryClean(path);
     return { path, db, queue: new WriteQueue(db), refs: 0 };
@@ -120,6 +122,11 @@ function lease(entry: LocationEntry, pending: Promise<LocationEntry>): LocationL
           await entry.db.close();
         } catch (error) {
           throw translateLevelError(error, `level: closing ${entry.path}`);
+        }
+        try {
+          writeCloseStamp(entry.path);
+        } catch {
+          // No stamp (a read-only medium, say): the next open just has nothing to compare.
         }
       })();
       registry.closing.set(entry.path, closing);
