@@ -96,6 +96,7 @@ describe('damaged files (SPEC §9.1): CORRUPT from open or read, never a crash; 
   // One row at a time: in parallel the rows only fight for the CPU (tried: slower on 2 cores).
   it.for(DAMAGE_CASES.map((c, i) => [`${c.adapter}: ${c.fault}`, i] as const))(
     '%s',
+    { timeout: 120_000 },
     async ([, index], { expect }) => {
       const c = DAMAGE_CASES[index] as DamageCase;
       const dir = join(tmp.dir, `case-${index}`);
@@ -138,7 +139,6 @@ describe('damaged files (SPEC §9.1): CORRUPT from open or read, never a crash; 
         doctor.code === 3 ? `exit 3: ${oneLine(faultLines[0] ?? '').replace(tmp.dir, '…')}` : `exit ${doctor.code}: no fault found`;
       results[index] = `| ${c.adapter} | ${c.fault} | ${clip(readCell)} | ${clip(doctorCell)} |`;
     },
-    120_000,
   );
 });
 
