@@ -131,12 +131,12 @@ describe('damaged files (SPEC §9.1): CORRUPT from open or read, never a crash; 
         expect(doctor.code, doctor.stdout + doctor.stderr).toBe(0);
       }
 
+      const shorten = (text: string): string => oneLine(text).replaceAll(`${dataDir}/`, '<dataDir>/');
       const readCell =
         read.code !== undefined
-          ? `\`${read.code}\`: ${oneLine(read.message ?? '').replace(tmp.dir, '…')}`
+          ? `\`${read.code}\`: ${shorten(read.message ?? '')}`
           : `no error, ${read.entries} of ${ENTRIES} entries${read.altered > 0 ? `, ${read.altered} value altered` : ''}`;
-      const doctorCell =
-        doctor.code === 3 ? `exit 3: ${oneLine(faultLines[0] ?? '').replace(tmp.dir, '…')}` : `exit ${doctor.code}: no fault found`;
+      const doctorCell = doctor.code === 3 ? `exit 3: ${shorten(faultLines[0] ?? '')}` : `exit ${doctor.code}: no fault found`;
       results[index] = `| ${c.adapter} | ${c.fault} | ${clip(readCell)} | ${clip(doctorCell)} |`;
     },
   );
