@@ -64,7 +64,9 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const results = await Promise.allSettled([...this.#leases.values()].map(async (pending) => (await pending).release()));
+    const results = await Promise.allSettled(
+      [...this.#leases.values()].map(async (pending) => (await pending).release()),
+    );
     this.#leases.clear();
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     // A lease that never opened (e.g. LOCKED) has nothing to release; report only close failures.

@@ -12,7 +12,10 @@ export function isContainedRelativePath(path: string): boolean {
 /** The level adapter's own domain options (strict: unknown keys are rejected; defaults filled). */
 export const levelOptionsSchema = z.strictObject({
   /** LevelDB location relative to dataDir for this domain; default `level` (shared by all domains). */
-  path: z.string().refine(isContainedRelativePath, { message: 'path must be a relative directory inside dataDir' }).optional(),
+  path: z
+    .string()
+    .refine(isContainedRelativePath, { message: 'path must be a relative directory inside dataDir' })
+    .optional(),
   /** LevelDB block cache, MiB (applies to the location; its first opener decides). */
   cacheSizeMb: z.number().positive().max(65_536).default(8),
   /** LevelDB write buffer (memtable) size, MiB (applies to the location; its first opener decides). */

@@ -1,4 +1,4 @@
-import { readFile, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { fileIn, flipAt, middleOf, middlePage, remove, truncateHalf } from './faults.js';
 
 /** Adapters whose files the table damages. */
@@ -58,7 +58,7 @@ async function liveMeta(file: string): Promise<number> {
 
 /** A kill -9 leaves no close stamp (`AGENTSTORE-CLOSED`); then `fault`. */
 async function afterCrash(dir: string, fault: () => Promise<void>): Promise<void> {
-  await remove(`${dir}/AGENTSTORE-CLOSED`);
+  await rm(`${dir}/AGENTSTORE-CLOSED`, { force: true });
   await fault();
 }
 
