@@ -1,3 +1,4 @@
+import { translateLevelError } from './errors.js';
 import type { LocationLease } from './location.js';
 
 /**
@@ -17,7 +18,11 @@ export function domainNameKey(domain: string): Buffer {
 /** Records `domain` in the location unless it is already there (a read, no write, in the usual case). */
 export async function registerDomain(lease: LocationLease, domain: string): Promise<void> {
   const key = domainNameKey(domain);
-  if (lease.db.getSync(key) !== undefined) return;
+  try {
+    if (lease.db.getSync(key) !== undefined) return;
+  } catch (error) {
+    throw translateLevelError(error, `level: reading the name record of ${domain}`);
+  }
   await lease.queue.transact(
     EMPTY,
     (tx) => {
@@ -33,7 +38,9 @@ export async function recordedDomains(lease: LocationLease): Promise<string[]> {
   const iterator = lease.db.keys({ gte: NAMES_PREFIX, lt: NAMES_END });
   try {
     for (;;) {
-      const page = await iterator.nextv(1000);
+      const page = await iterator.nextv(1000).catch((error: unknown) => {
+        throw translateLevelError(error, 'level: listing domains');
+      });
       if (page.length === 0) break;
       for (const key of page) names.push(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1', NAMES_PREFIX.length));
     }

@@ -1,4 +1,5 @@
 import type { ByteRange, Bytes, Tx } from '@agentstore/core';
+import { translateLevelError } from './errors.js';
 import { byteId, inRange, nativeRange, rangeId, withPrefix } from './keys.js';
 import type { NativeDb, NativeOp, NativeRange } from './native.js';
 
@@ -134,7 +135,11 @@ export class GroupTx implements Tx {
       const pending = this.writes.latest().get(id) ?? this.group.writes.latest().get(id);
       if (pending !== undefined) return writtenValue(pending);
     }
-    return this.group.db.getSync(full);
+    try {
+      return this.group.db.getSync(full);
+    } catch (error) {
+      throw translateLevelError(error, 'transaction get');
+    }
   }
 
   put(key: Bytes, value: Bytes): void {

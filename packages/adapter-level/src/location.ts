@@ -1,8 +1,10 @@
 import type { DataDir } from '@agentstore/core';
+import { checkCloseStamp, writeCloseStamp } from './close-stamp.js';
 import { diagnostics } from './diagnostics.js';
 import { translateLevelError } from './errors.js';
 import { type NativeDb, type NativeOpenOptions, openNative } from './native.js';
 import { DEFAULT_LOCATION } from './options.js';
+import { assertLocationIntact, assertRecoveryClean } from './recovery-check.js';
 import { WriteQueue } from './write-queue.js';
 
 /** An open location shared by every store instance of the process. */
@@ -74,10 +76,15 @@ export async function acquireLocation(path: string, options: NativeOpenOptions):
 
 async function openEntry(path: string, options: NativeOpenOptions): Promise<LocationEntry> {
   diagnostics.nativeOpens++;
+  let db: NativeDb | undefined;
   try {
-    const db = await openNative(path, options);
+    assertLocationIntact(path);
+    checkCloseStamp(path);
+    db = await openNative(path, options);
+    assertRecoveryClean(path);
     return { path, db, queue: new WriteQueue(db), refs: 0 };
   } catch (error) {
+    await db?.close().catch(() => {});
     throw translateLevelError(error, `level: opening ${path}`);
   }
 }
@@ -100,6 +107,11 @@ function lease(entry: LocationEntry, pending: Promise<LocationEntry>): LocationL
           await entry.db.close();
         } catch (error) {
           throw translateLevelError(error, `level: closing ${entry.path}`);
+        }
+        try {
+          writeCloseStamp(entry.path);
+        } catch {
+          // No stamp (a read-only medium, say): the next open just has nothing to compare.
         }
       })();
       registry.closing.set(entry.path, closing);

@@ -12,6 +12,7 @@ import {
 import { backupEnv } from './backup.js';
 import { fixedEngineLoaded, lmdbBuildInfo } from './build-info.js';
 import { LmdbBackend } from './domain-backend.js';
+import { walkEnv } from './env-walk.js';
 import { type LmdbOptions, type LmdbResolvedOptions, lmdbOptionsSchema } from './options.js';
 import { SharedEnv } from './shared-env.js';
 
@@ -19,6 +20,9 @@ import { SharedEnv } from './shared-env.js';
 const DEFAULT_ENV_DIR = 'lmdb';
 
 let warned = false;
+
+/** Walks of one environment before its faults are believed (a concurrent commit can move pages). */
+const WALK_ATTEMPTS = 3;
 
 /** What a user does to get the fixed engine: the message of the warning and of `engine()`. */
 export const STOCK_ENGINE_FIX =
@@ -107,6 +111,30 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
       await env.queue.drain();
       await backupEnv(env, root, targetDir);
     }
+  }
+
+  /**
+   * A structural walk of every environment this instance holds (the default one included when it
+   * exists): `env-walk.ts`. A read transaction pins the snapshot being walked, and a walk that finds
+   * faults is repeated, so that a commit landing mid-walk is not taken for damage.
+   */
+  async check(): Promise<string[]> {
+    if (existsSync(envPath(this.#dataDir, undefined, false))) await this.#env(lmdbOptionsSchema.parse({}));
+    const faults: string[] = [];
+    for (const env of await Promise.all(this.#envs.values())) {
+      let found: string[] = [];
+      for (let attempt = 0; attempt < WALK_ATTEMPTS; attempt++) {
+        const txn = env.root.useReadTransaction();
+        try {
+          found = walkEnv(env.path);
+        } finally {
+          txn.done();
+        }
+        if (found.length === 0) break;
+      }
+      faults.push(...found);
+    }
+    return faults;
   }
 
   async close(): Promise<void> {

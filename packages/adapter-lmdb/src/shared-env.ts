@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { open, type RootDatabase } from 'lmdb';
 import { fixedEngineLoaded } from './build-info.js';
 import { CommitQueue } from './commit-queue.js';
+import { assertEnvIntact } from './env-check.js';
 import { toStoreError } from './errors.js';
 import { assertNotHeldAlone, ExclusiveLock } from './exclusive-lock.js';
 import type { LmdbResolvedOptions } from './options.js';
@@ -71,6 +72,7 @@ export class SharedEnv {
     let root: RootDatabase | undefined;
     try {
       mkdirSync(path, { recursive: true });
+      assertEnvIntact(path);
       if (fixed) await assertNotHeldAlone(path);
       else lock = await ExclusiveLock.acquire(path);
       root = openWithRetry({

@@ -3,9 +3,11 @@ import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, 
 import { SqliteBackend } from './backend.js';
 import { backupFile, checkFile } from './backup.js';
 import type { Connection } from './connection.js';
+import { translateError } from './errors.js';
+import { prepareDatabaseFile } from './missing-file.js';
 import { type ResolvedSqliteOptions, resolveOptions, type SqliteOptions } from './options.js';
 import { DEFAULT_FILE, domainFile } from './paths.js';
-import { acquireConnection, releaseConnection } from './registry.js';
+import { acquireConnection, openConnectionTo, releaseConnection } from './registry.js';
 
 /** The SQLite adapter opened for one store: holds one reference per file it has used. */
 export class SqliteInstance implements AdapterInstance<SqliteOptions> {
@@ -20,7 +22,10 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
   async domain(domain: string, options: DomainOptions<SqliteOptions>): Promise<DomainBackend> {
     this.#assertOpen();
     const own = resolveOptions(options);
-    const connection = this.#connect(domainFile(this.#dataDir, own.path, true), own);
+    // The default file's directory is made together with its file (missing-file.ts), so that a
+    // directory without its file tells of a deleted database; a `path` gets its directories here.
+    if (own.path === undefined) this.#dataDir.root(true);
+    const connection = this.#connect(domainFile(this.#dataDir, own.path, own.path !== undefined), own);
     const table = connection.table(domain);
     return new SqliteBackend(connection, table, options.durability ?? 'balanced', () => this.#assertOpen());
   }
@@ -91,6 +96,13 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
     if (held) {
       held.configure(settings);
       return held;
+    }
+    if (!openConnectionTo(file)) {
+      try {
+        prepareDatabaseFile(file, file === domainFile(this.#dataDir, DEFAULT_FILE, false));
+      } catch (err) {
+        throw translateError(err, `preparing ${file}`);
+      }
     }
     const connection = acquireConnection(file, settings);
     this.#connections.set(file, connection);

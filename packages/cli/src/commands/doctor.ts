@@ -1,51 +1,109 @@
-import { storeAdmin } from '@agentstore/core';
+import { createStore, type Store, storeAdmin } from '@agentstore/core';
+import { type LoadedConfig, loadConfig } from '../config.js';
 import { EXIT } from '../output.js';
-import { type CommandContext, withStore } from './context.js';
+import type { CommandContext, GlobalOptions } from './context.js';
+import { runIsolated } from './doctor-isolated.js';
+
+/** One row of the doctor table. */
+export interface DoctorRow {
+  readonly target: string;
+  /** `WARN` is a limitation worth knowing (e.g. LMDB's stock engine), not a fault: it does not set exit 3. */
+  readonly status: 'ok' | 'WARN' | 'FAULT';
+  readonly detail: string;
+}
 
 /**
- * `doctor`: each adapter's own integrity check (SQLite `PRAGMA integrity_check`), then a full read and
- * decode of every routed domain through core. Returns the exit code: 3 when anything is wrong.
+ * Where the checks report as they go. `step` names the check about to run (a crash of the process
+ * is charged to it) and answers whether to run it: a rerun after a crash skips the steps done.
  */
-export async function doctor(ctx: CommandContext): Promise<number> {
-  const rows: Array<Record<string, unknown>> = [];
-  const fault = (target: string, detail: string): void => {
-    rows.push({ target, status: 'FAULT', detail });
-  };
-  await withStore(ctx.global, async (store, config) => {
-    const admin = storeAdmin(store);
+export interface DoctorSink {
+  step(id: string, label: string): boolean;
+  row(row: DoctorRow): void;
+}
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, ' ');
+
+/**
+ * The checks, in the process that may crash on a damaged file (see `doctor-isolated.ts`): opening
+ * the store, each adapter's own integrity check (SQLite `PRAGMA integrity_check`), then a full read
+ * and decode of every routed domain through core. An error of the config is thrown (exit 1); every
+ * error met in the data is a FAULT row.
+ */
+export async function runChecks(global: GlobalOptions, sink: DoctorSink): Promise<void> {
+  const config = await loadConfig(global.config, global.dataDir);
+  const fault = (target: string, detail: string): void => sink.row({ target, status: 'FAULT', detail });
+  let store: Store;
+  try {
+    store = await createStore(config.store);
+  } catch (err) {
+    fault('opening the store', message(err));
+    return;
+  }
+  try {
+    await checkStore(store, config, sink, fault);
+  } finally {
+    await store.close().catch((err: unknown) => fault('closing the store', message(err)));
+  }
+}
+
+async function checkStore(
+  store: Store,
+  config: LoadedConfig,
+  sink: DoctorSink,
+  fault: (target: string, detail: string) => void,
+): Promise<void> {
+  const admin = storeAdmin(store);
+  if (sink.step('adapters', 'adapter integrity checks')) {
     try {
       for (const r of await admin.checkAdapters()) {
         // Which engine build runs; a limited one is a warning (the data is fine), not a fault.
         if (r.engine)
-          rows.push({ target: `adapter ${r.adapter}`, status: r.engine.multiProcess ? 'ok' : 'WARN', detail: `engine: ${r.engine.build}` });
+          sink.row({ target: `adapter ${r.adapter}`, status: r.engine.multiProcess ? 'ok' : 'WARN', detail: `engine: ${r.engine.build}` });
         if (!r.supported) continue;
-        if (r.faults.length === 0) rows.push({ target: `adapter ${r.adapter}`, status: 'ok', detail: 'engine integrity check' });
+        if (r.faults.length === 0) sink.row({ target: `adapter ${r.adapter}`, status: 'ok', detail: 'engine integrity check' });
         for (const f of r.faults) fault(`adapter ${r.adapter}`, f);
       }
     } catch (err) {
-      fault('adapters', err instanceof Error ? err.message : String(err));
+      fault('adapters', message(err));
     }
-    const domains = new Set(Object.keys(config.store.domains ?? {}));
+  }
+  const domains = new Set(Object.keys(config.store.domains ?? {}));
+  if (sink.step('listing', 'listing domains')) {
     try {
       for (const l of await admin.domains()) if (l.routed && !l.movedTo) domains.add(l.domain);
     } catch (err) {
-      fault('listing domains', err instanceof Error ? err.message : String(err));
+      fault('listing domains', message(err));
     }
-    for (const domain of [...domains].sort()) {
-      try {
-        const c = await admin.check(domain);
-        const target = `domain ${domain} (${c.adapter})`;
-        const opaque = c.opaque > 0 ? `, ${c.opaque} values not in the default codec` : '';
-        if (c.faults.length === 0)
-          rows.push({ target, status: 'ok', detail: `${c.entries} entries read and decoded (${c.kind ?? 'empty'})${opaque}` });
-        for (const f of c.faults) fault(target, f);
-      } catch (err) {
-        fault(`domain ${domain}`, err instanceof Error ? err.message : String(err));
-      }
+  }
+  for (const domain of [...domains].sort()) {
+    if (!sink.step(`domain:${domain}`, `domain ${domain}`)) continue;
+    try {
+      const c = await admin.check(domain);
+      const target = `domain ${domain} (${c.adapter})`;
+      const opaque = c.opaque > 0 ? `, ${c.opaque} values not in the default codec` : '';
+      if (c.faults.length === 0)
+        sink.row({ target, status: 'ok', detail: `${c.entries} entries read and decoded (${c.kind ?? 'empty'})${opaque}` });
+      for (const f of c.faults) fault(target, f);
+    } catch (err) {
+      fault(`domain ${domain}`, message(err));
     }
-  });
+  }
+}
+
+/**
+ * `doctor`: runs {@link runChecks} in a child process, so that an engine that crashes on a damaged
+ * file (LMDB maps its file and keeps no page checksums) becomes a FAULT row naming what was being
+ * read, and the rest is checked in a fresh child. Returns the exit code: 3 when anything is wrong.
+ */
+export async function doctor(ctx: CommandContext): Promise<number> {
+  const outcome = await runIsolated(ctx.global);
+  if (outcome.error) {
+    process.stderr.write(`${outcome.error.line}\n`);
+    return outcome.error.exitCode;
+  }
+  const rows = outcome.rows;
   const faults = rows.filter((r) => r.status === 'FAULT').length;
-  ctx.out.table(rows, ['target', 'status', 'detail']);
+  ctx.out.table(rows as unknown as Array<Record<string, unknown>>, ['target', 'status', 'detail']);
   ctx.out.note(faults === 0 ? 'doctor: no fault found' : `doctor: ${faults} fault(s)`);
   return faults === 0 ? EXIT.ok : EXIT.faults;
 }

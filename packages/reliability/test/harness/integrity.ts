@@ -5,12 +5,15 @@
  * - SQLite: `PRAGMA integrity_check` on every database file under dataDir, opened read-only with
  *   better-sqlite3 directly (the very module, and so the very SQLite build, the adapter loads: it is
  *   resolved from the adapter's package, so this package needs no dependency of its own on it).
- * - LMDB and LevelDB have no such check a reader can run on a live environment; for them (and SQLite
- *   too) the full read is the check: an unreadable page, a torn record or an undecodable value fails it.
+ * - LMDB: the adapter's own `check()` (what `agentstore doctor` runs): a structural walk of every tree
+ *   of every environment under the store, with plain reads.
+ * - LevelDB has no such check a reader can run on a live location; for it (and the others too) the
+ *   full read is the check: an unreadable page, a torn record or an undecodable value fails it.
  */
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
+import { lmdbAdapter } from '@agentstore/adapter-lmdb';
 import type { Store } from '@agentstore/core';
 import { REPO_ROOT } from './paths.js';
 import { type StoreTarget, withStore } from './stores.js';
@@ -111,6 +114,14 @@ export async function checkIntegrity(target: StoreTarget, adapterName: string): 
     const { files, faults } = sqliteIntegrityCheck(target.dataDir);
     engineCheck = `PRAGMA integrity_check on ${files} file${files === 1 ? '' : 's'}`;
     engineFaults = faults;
+  } else if (adapterName === 'lmdb') {
+    const instance = await lmdbAdapter.open({ dataDir: target.dataDir });
+    try {
+      engineFaults = (await instance.check?.()) ?? [];
+    } finally {
+      await instance.close();
+    }
+    engineCheck = 'structural walk of data.mdb (adapter check())';
   }
   const read = await withStore(target, readEverything);
   return { engineCheck, engineFaults, ...read };

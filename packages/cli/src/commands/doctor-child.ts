@@ -1,0 +1,29 @@
+/**
+ * The process `doctor` runs its checks in (see `doctor-isolated.ts`): options and the steps to skip
+ * come in environment variables, events go out as JSON lines on stdout. A pipe write is synchronous
+ * on Linux, so the step a crash happened in has always been reported.
+ */
+import { describeError } from '../output.js';
+import { type DoctorRow, runChecks } from './doctor.js';
+import { DOCTOR_OPTIONS_ENV, DOCTOR_SKIP_ENV, type DoctorEvent } from './doctor-isolated.js';
+
+const emit = (event: DoctorEvent): void => {
+  process.stdout.write(`${JSON.stringify(event)}\n`);
+};
+
+const skip = new Set<string>(JSON.parse(process.env[DOCTOR_SKIP_ENV] ?? '[]') as string[]);
+try {
+  await runChecks(JSON.parse(process.env[DOCTOR_OPTIONS_ENV] ?? '{}'), {
+    step(id, label) {
+      if (skip.has(id)) return false;
+      emit({ step: { id, label } });
+      return true;
+    },
+    row(row: DoctorRow) {
+      emit({ row });
+    },
+  });
+  emit({ done: true });
+} catch (err) {
+  emit({ error: describeError(err) });
+}
