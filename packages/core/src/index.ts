@@ -15,7 +15,7 @@ export { prefixKey } from './artifacts/prefix-keys.js';
 export { DOMAIN_NAME_PATTERN, assertDomainName } from './domain-name.js';
 export { commonOptionsSchema, DEFAULT_MAX_VALUE_BYTES } from './config/common-options.js';
 export { defaultCodec, jsonCodec, rawCodec } from './codec/index.js';
-export { zodCodec } from './codec/zod-codec.js';
+export { standardCodec, zodCodec } from './codec/standard-codec.js';
 export { typedCheckpoints, type TypedCheckpoint, type TypedCheckpointStore, type TypedSaveOptions } from './checkpoints/typed-checkpoints.js';
 export { applyCounterUpdate } from './kv/counter-op.js';
 export { compareBytes, decodeKey, encodeKey, prefixUpperBound, rangeToBytes } from './keys/index.js';
