@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './spi/adapter.js';
 export * from './spi/backend.js';
+export { nativeBindingError } from './spi/native-binding.js';
 export * from './types.js';
 export type { KvOptions, NormalizedRoute, RouteConfig, Store, StoreConfig } from './store/types.js';
 export { createStore } from './store/agent-store.js';
