@@ -118,9 +118,9 @@ function exercise(app, kind) {
   runScript(app, 'langgraph.mjs', [join(app, 'data-lg'), 'start'], `${kind}: langgraph start`);
   const resumed = runScript(app, 'langgraph.mjs', [join(app, 'data-lg'), 'resume'], `${kind}: langgraph resume`);
   assert.equal(resumed.steps.length, 2);
-  runScript(app, 'lmdb-race.mjs', [join(app, 'data-race')], `${kind}: lmdb open race`);
   const help = run('npx', ['agentstore', '--help'], { cwd: app, label: `${kind}: npx agentstore --help` });
   assert.match(help, /Usage: agentstore/);
+  runScript(app, 'lmdb-race.mjs', [join(app, 'data-race')], `${kind}: lmdb open race`);
 }
 
 test('pnpm pack: every public package is built, licensed and has real versions', () => {
