@@ -12,11 +12,11 @@
 // the npm cache / pnpm store when they hold it). Run: `pnpm test:consumer` (part of `pnpm test`).
 // AGENTSTORE_CONSUMER_KEEP=1 keeps the apps for inspection.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -40,22 +40,39 @@ function userEnv() {
   return env;
 }
 
-/** Runs a command to completion; returns stdout; fails with the output's tail otherwise. */
+/**
+ * Runs a command in its own process group to completion; resolves with stdout, rejects with the output's
+ * tail on a non-zero exit. Past `timeout` the whole group is killed, so a hung install stops by itself.
+ */
 function run(command, args, { cwd, timeout = SCRIPT_TIMEOUT_MS, label = `${command} ${args.join(' ')}` } = {}) {
   const started = performance.now();
-  const result = spawnSync(command, args, { cwd, env: userEnv(), encoding: 'utf8', timeout, maxBuffer: 64 << 20 });
-  const seconds = Math.round((performance.now() - started) / 100) / 10;
-  timings[label] = seconds;
-  console.log(`[consumer] ${label} (in ${cwd}): ${seconds} s`);
-  const output = `${result.stdout ?? ''}\n${result.stderr ?? ''}`.trim().split('\n').slice(-40).join('\n');
-  assert.equal(result.error, undefined, `${label}: ${result.error?.message}\n${output}`);
-  assert.equal(result.status, 0, `${label} exited with ${result.status} (signal ${result.signal})\n${output}`);
-  return result.stdout;
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd, env: userEnv(), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding('utf8').on('data', (chunk) => {
+      stderr += chunk;
+    });
+    const timer = setTimeout(() => process.kill(-child.pid, 'SIGKILL'), timeout);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const seconds = Math.round((performance.now() - started) / 100) / 10;
+      timings[label] = seconds;
+      console.log(`[consumer] ${label} (in ${cwd}): ${seconds} s`);
+      const tail = `${stdout}\n${stderr}`.trim().split('\n').slice(-40).join('\n');
+      if (code === 0) resolvePromise(stdout);
+      else reject(new Error(`${label} exited with ${code} (signal ${signal}) after ${seconds} s\n${tail}`));
+    });
+  });
 }
 
-/** Runs an app script with node; returns its last stdout line parsed as JSON. */
-function runScript(app, script, args, label) {
-  const out = run(process.execPath, [script, ...args], { cwd: app, label });
+/** Runs an app script with node; resolves with its last stdout line parsed as JSON. */
+async function runScript(app, script, args, label) {
+  const out = await run(process.execPath, [script, ...args], { cwd: app, label });
   const summary = JSON.parse(out.trim().split('\n').at(-1));
   console.log(`[consumer] ${label}: ${JSON.stringify(summary)}`);
   assert.equal(summary.ok, true);
@@ -68,11 +85,11 @@ const publicPackages = readdirSync(join(ROOT, 'packages'))
 const tarballs = new Map();
 const devVersions = JSON.parse(readFileSync(join(ROOT, 'packages', 'langgraph', 'package.json'), 'utf8')).devDependencies;
 
-before(() => {
+before(async () => {
   mkdirSync(tarballDir);
-  run('npx', [...PNPM, 'run', 'build'], { cwd: ROOT, timeout: INSTALL_TIMEOUT_MS, label: 'pnpm run build' });
+  await run('npx', [...PNPM, 'run', 'build'], { cwd: ROOT, timeout: INSTALL_TIMEOUT_MS, label: 'pnpm run build' });
   const filters = publicPackages.flatMap((pkg) => ['--filter', pkg.name]);
-  run('npx', [...PNPM, '-r', ...filters, 'pack', '--pack-destination', tarballDir], {
+  await run('npx', [...PNPM, '-r', ...filters, 'pack', '--pack-destination', tarballDir], {
     cwd: ROOT,
     timeout: INSTALL_TIMEOUT_MS,
     label: 'pnpm -r pack',
@@ -113,20 +130,20 @@ function makeApp(name, extra = {}) {
 const tarballOverrides = () => Object.fromEntries([...tarballs].map(([n, t]) => [n, `file:${t}`]));
 
 /** The scripts every installed app must pass. */
-function exercise(app, kind) {
-  runScript(app, 'smoke.mjs', [join(app, 'data-smoke')], `${kind}: smoke (sqlite, lmdb, level)`);
-  runScript(app, 'langgraph.mjs', [join(app, 'data-lg'), 'start'], `${kind}: langgraph start`);
-  const resumed = runScript(app, 'langgraph.mjs', [join(app, 'data-lg'), 'resume'], `${kind}: langgraph resume`);
+async function exercise(app, kind) {
+  await runScript(app, 'smoke.mjs', [join(app, 'data-smoke')], `${kind}: smoke (sqlite, lmdb, level)`);
+  await runScript(app, 'langgraph.mjs', [join(app, 'data-lg'), 'start'], `${kind}: langgraph start`);
+  const resumed = await runScript(app, 'langgraph.mjs', [join(app, 'data-lg'), 'resume'], `${kind}: langgraph resume`);
   assert.equal(resumed.steps.length, 2);
-  const help = run('npx', ['agentstore', '--help'], { cwd: app, label: `${kind}: npx agentstore --help` });
+  const help = await run('npx', ['agentstore', '--help'], { cwd: app, label: `${kind}: npx agentstore --help` });
   assert.match(help, /Usage: agentstore/);
-  runScript(app, 'lmdb-race.mjs', [join(app, 'data-race')], `${kind}: lmdb open race`);
+  await runScript(app, 'lmdb-race.mjs', [join(app, 'data-race')], `${kind}: lmdb open race`);
 }
 
-test('pnpm pack: every public package is built, licensed and has real versions', () => {
+it('pnpm pack: every public package is built, licensed and has real versions', () => {
   for (const [name, tarball] of tarballs) {
-    const files = run('tar', ['-tzf', tarball], { label: `list ${name}` }).split('\n');
-    const manifest = JSON.parse(run('tar', ['-xzOf', tarball, 'package/package.json'], { label: `manifest ${name}` }));
+    const files = execFileSync('tar', ['-tzf', tarball], { encoding: 'utf8' }).split('\n');
+    const manifest = JSON.parse(execFileSync('tar', ['-xzOf', tarball, 'package/package.json'], { encoding: 'utf8' }));
     assert.ok(files.includes('package/dist/index.js') && files.includes('package/dist/index.d.ts'), `${name} ships dist/`);
     assert.ok(files.includes('package/LICENSE'), `${name} ships LICENSE`);
     assert.ok(!files.some((f) => f.endsWith('.tsbuildinfo')), `${name} ships no tsbuildinfo`);
@@ -139,28 +156,35 @@ test('pnpm pack: every public package is built, licensed and has real versions',
   }
 });
 
-test('npm app: install, then smoke, LangGraph resume, LMDB open race, CLI', { timeout: 30 * 60_000 }, () => {
-  const app = makeApp('npm', { overrides: tarballOverrides() });
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], { cwd: app, timeout: INSTALL_TIMEOUT_MS, label: 'npm install' });
-  exercise(app, 'npm');
-});
-
-test('pnpm 10 app: without approved builds createStore names the fix; after it, smoke, LangGraph resume, LMDB open race, CLI', {
-  timeout: 30 * 60_000,
-}, () => {
-  const app = makeApp('pnpm', { pnpm: { overrides: tarballOverrides() } });
-  run('npx', [...PNPM, 'install', '--no-frozen-lockfile', '--prefer-offline'], {
-    cwd: app,
-    timeout: INSTALL_TIMEOUT_MS,
-    label: 'pnpm install (builds not approved)',
+// The two apps install and run side by side: each install compiles better-sqlite3 on one core.
+describe('installed apps', { concurrency: 2 }, () => {
+  it('npm app: install, then smoke, LangGraph resume, LMDB open race, CLI', { timeout: 30 * 60_000 }, async () => {
+    const app = makeApp('npm', { overrides: tarballOverrides() });
+    await run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
+      cwd: app,
+      timeout: INSTALL_TIMEOUT_MS,
+      label: 'npm install',
+    });
+    await exercise(app, 'npm');
   });
-  runScript(app, 'unbuilt-sqlite.mjs', [join(app, 'data-unbuilt'), 'unbuilt'], 'pnpm, builds not approved: createStore');
-  // What the message and the README say: approve the builds (non-interactively: onlyBuiltDependencies),
-  // then rebuild them. An app that lists them before its first install gets the same builds then.
-  const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
-  pkg.pnpm.onlyBuiltDependencies = APPROVED_BUILDS;
-  writeFileSync(join(app, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
-  run('npx', [...PNPM, 'rebuild', ...APPROVED_BUILDS], { cwd: app, timeout: INSTALL_TIMEOUT_MS, label: 'pnpm rebuild (approved)' });
-  runScript(app, 'unbuilt-sqlite.mjs', [join(app, 'data-unbuilt'), 'rebuilt'], 'pnpm, builds approved: createStore');
-  exercise(app, 'pnpm');
+
+  it('pnpm 10 app: without approved builds createStore names the fix; after it, smoke, LangGraph resume, LMDB open race, CLI', {
+    timeout: 30 * 60_000,
+  }, async () => {
+    const app = makeApp('pnpm', { pnpm: { overrides: tarballOverrides() } });
+    await run('npx', [...PNPM, 'install', '--no-frozen-lockfile', '--prefer-offline'], {
+      cwd: app,
+      timeout: INSTALL_TIMEOUT_MS,
+      label: 'pnpm install (builds not approved)',
+    });
+    await runScript(app, 'unbuilt-sqlite.mjs', [join(app, 'data-unbuilt'), 'unbuilt'], 'pnpm, builds not approved: createStore');
+    // What the message and the README say: approve the builds (non-interactively: onlyBuiltDependencies),
+    // then rebuild them. An app that lists them before its first install gets the same builds then.
+    const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
+    pkg.pnpm.onlyBuiltDependencies = APPROVED_BUILDS;
+    writeFileSync(join(app, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
+    await run('npx', [...PNPM, 'rebuild', ...APPROVED_BUILDS], { cwd: app, timeout: INSTALL_TIMEOUT_MS, label: 'pnpm rebuild (approved)' });
+    await runScript(app, 'unbuilt-sqlite.mjs', [join(app, 'data-unbuilt'), 'rebuilt'], 'pnpm, builds approved: createStore');
+    await exercise(app, 'pnpm');
+  });
 });
