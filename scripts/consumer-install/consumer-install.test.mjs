@@ -12,7 +12,7 @@
 // the npm cache / pnpm store when they hold it). Run: `pnpm test:consumer` (part of `pnpm test`).
 // AGENTSTORE_CONSUMER_KEEP=1 keeps the apps for inspection.
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -154,6 +154,17 @@ it('pnpm pack: every public package is built, licensed and has real versions', (
     assert.ok(manifest.engines?.node, `${name} declares engines.node`);
     if (manifest.bin) for (const bin of Object.values(manifest.bin)) assert.ok(files.includes(`package/${bin.replace('./', '')}`));
   }
+});
+
+it('npm pack refuses to pack a package (it would keep workspace: ranges); pnpm pack is the way', () => {
+  const npm = spawnSync('npm', ['pack', '--dry-run'], {
+    cwd: join(ROOT, 'packages', 'core'),
+    env: userEnv(),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  assert.notEqual(npm.status, 0, 'npm pack must fail');
+  assert.match(`${npm.stdout}${npm.stderr}`, /packed and published with pnpm/);
 });
 
 // The two apps install and run side by side: each install compiles better-sqlite3 on one core.
