@@ -1,7 +1,5 @@
 import { existsSync } from 'node:fs';
-import { realpath } from 'node:fs/promises';
-import { join } from 'node:path';
-import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
+import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
 import { backupLocation } from './backup.js';
 import { clearDomain, LevelDomainBackend, syncLog } from './domain-backend.js';
 import { recordedDomains, registerDomain } from './domain-names.js';
@@ -12,13 +10,13 @@ const MIB = 1024 * 1024;
 
 /** The level adapter opened for one store: holds a lease on each location its domains use. */
 export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
-  readonly #dataDir: string;
+  readonly #dataDir: DataDir;
   /** Leases by real location path; a promise so concurrent `domain()` calls share one acquire. */
   readonly #leases = new Map<string, Promise<LocationLease>>();
   #closed = false;
 
   constructor(dataDir: string) {
-    this.#dataDir = dataDir;
+    this.#dataDir = new DataDir(dataDir);
   }
 
   async domain(domain: string, options: DomainOptions<LevelOptions>): Promise<DomainBackend> {
@@ -38,7 +36,7 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
     this.#assertOpen();
     // The default location is looked at even when no domain opened it yet, as long as it exists;
     // locations given by `path` are known only once a domain using them was opened (README).
-    if (existsSync(join(this.#dataDir, DEFAULT_LOCATION))) {
+    if (existsSync(this.#defaultLocation())) {
       await this.#lease(resolveLevelOptions({}));
     }
     const names = new Set<string>();
@@ -56,17 +54,16 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
 
   async backup(targetDir: string): Promise<void> {
     this.#assertOpen();
-    if (existsSync(join(this.#dataDir, DEFAULT_LOCATION))) await this.#lease(resolveLevelOptions({}));
-    const root = await realpath(this.#dataDir);
+    if (existsSync(this.#defaultLocation())) await this.#lease(resolveLevelOptions({}));
+    // Locations exist, so dataDir does: its real path is what they were resolved below.
+    const root = this.#dataDir.root() ?? this.#dataDir.path;
     for (const pending of this.#leases.values()) await backupLocation(await pending, root, targetDir);
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    const results = await Promise.allSettled(
-      [...this.#leases.values()].map(async (pending) => (await pending).release()),
-    );
+    const results = await Promise.allSettled([...this.#leases.values()].map(async (pending) => (await pending).release()));
     this.#leases.clear();
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     // A lease that never opened (e.g. LOCKED) has nothing to release; report only close failures.
@@ -84,7 +81,7 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
   }
 
   async #lease(options: ResolvedLevelOptions): Promise<LocationLease> {
-    const path = await prepareLocation(this.#dataDir, options.path);
+    const path = prepareLocation(this.#dataDir, options.path);
     this.#assertOpen();
     let pending = this.#leases.get(path);
     if (pending === undefined) {
@@ -107,6 +104,11 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
       throw new StoreError('CLOSED', 'level: adapter instance is closed');
     }
     return lease;
+  }
+
+  /** The default location's path, checked by the path policy but not created. */
+  #defaultLocation(): string {
+    return this.#dataDir.resolve(DEFAULT_LOCATION, { kind: 'directory' });
   }
 
   #assertOpen(): void {

@@ -1,5 +1,6 @@
 import { rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { relative } from 'node:path';
+import { resolveInsideDataDir } from '@agentstore/core';
 import { translateLevelError } from './errors.js';
 import type { LocationLease } from './location.js';
 import { type NativeOp, openNative } from './native.js';
@@ -12,7 +13,8 @@ const BATCH = 1000;
  * the copy is consistent while the store's writers go on.
  */
 export async function backupLocation(lease: LocationLease, realDataDir: string, targetDir: string): Promise<void> {
-  const dest = join(targetDir, relative(realDataDir, lease.path));
+  // The policy makes and checks the parents; the location itself is made anew by the native open.
+  const dest = resolveInsideDataDir(targetDir, relative(realDataDir, lease.path), { kind: 'directory', create: true });
   await rm(dest, { recursive: true, force: true });
   const out = await openNative(dest, { cacheSize: 8 * 1024 * 1024, writeBufferSize: 4 * 1024 * 1024, compression: true });
   const iterator = lease.db.iterator({});

@@ -1,10 +1,8 @@
-import { mkdir, realpath } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
-import { StoreError } from '@agentstore/core';
+import type { DataDir } from '@agentstore/core';
 import { diagnostics } from './diagnostics.js';
 import { translateLevelError } from './errors.js';
 import { type NativeDb, type NativeOpenOptions, openNative } from './native.js';
-import { DEFAULT_LOCATION, isContainedRelativePath } from './options.js';
+import { DEFAULT_LOCATION } from './options.js';
 import { WriteQueue } from './write-queue.js';
 
 /** An open location shared by every store instance of the process. */
@@ -40,25 +38,12 @@ holder[KEY] ??= { open: new Map(), closing: new Map() };
 const registry: Registry = holder[KEY];
 
 /**
- * Creates the location directory for a domain (`relativePath` or the default) and returns its real
- * path, refusing anything that resolves outside dataDir (absolute paths, `..`, symlinks out).
+ * The real path of a domain's location directory (`relativePath` or the default), made when missing,
+ * through core's path policy: no link or special file on the way or among LevelDB's files
+ * (`CORRUPT`), no escape (`INVALID_OPTIONS`), a plain file in the way is `IO`.
  */
-export async function prepareLocation(dataDir: string, relativePath: string | undefined): Promise<string> {
-  const relative = relativePath ?? DEFAULT_LOCATION;
-  if (!isContainedRelativePath(relative)) {
-    throw new StoreError('INVALID_OPTIONS', `level: path ${JSON.stringify(relative)} must be a relative directory inside dataDir`);
-  }
-  try {
-    await mkdir(resolve(dataDir, relative), { recursive: true });
-    const root = await realpath(dataDir);
-    const real = await realpath(resolve(dataDir, relative));
-    if (!real.startsWith(root + sep)) {
-      throw new StoreError('INVALID_OPTIONS', `level: path ${JSON.stringify(relative)} resolves outside dataDir`);
-    }
-    return real;
-  } catch (error) {
-    throw translateLevelError(error, `level: preparing ${relative}`);
-  }
+export function prepareLocation(dataDir: DataDir, relativePath: string | undefined): string {
+  return dataDir.resolve(relativePath ?? DEFAULT_LOCATION, { kind: 'directory', create: true, checkEntries: true });
 }
 
 /** Takes a hold on the location at real path `path`, opening it natively only if no one in the process has. */

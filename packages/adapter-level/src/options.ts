@@ -1,21 +1,10 @@
-import { isAbsolute, normalize, sep } from 'node:path';
+import { isInsideRelativePath } from '@agentstore/core';
 import { z } from 'zod';
-
-/** True when `path` is relative, names a directory strictly below its base, and cannot climb out. */
-export function isContainedRelativePath(path: string): boolean {
-  if (path.length === 0 || isAbsolute(path) || path.includes('\0')) return false;
-  const normalized = normalize(path);
-  if (normalized === '.' || normalized === `.${sep}` || normalized === '..') return false;
-  return !normalized.startsWith(`..${sep}`);
-}
 
 /** The level adapter's own domain options (strict: unknown keys are rejected; defaults filled). */
 export const levelOptionsSchema = z.strictObject({
   /** LevelDB location relative to dataDir for this domain; default `level` (shared by all domains). */
-  path: z
-    .string()
-    .refine(isContainedRelativePath, { message: 'path must be a relative directory inside dataDir' })
-    .optional(),
+  path: z.string().refine(isInsideRelativePath, { message: 'path must be relative and inside dataDir (no `..`, no NUL)' }).optional(),
   /** LevelDB block cache, MiB (applies to the location; its first opener decides). */
   cacheSizeMb: z.number().positive().max(65_536).default(8),
   /** LevelDB write buffer (memtable) size, MiB (applies to the location; its first opener decides). */

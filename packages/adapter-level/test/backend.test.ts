@@ -387,7 +387,7 @@ describe('level backend: lifecycle', () => {
     expect(await again.backend.count({})).toBe(1);
   });
 
-  it('a domain `path` gets its own location inside dataDir; escapes are INVALID_OPTIONS', async () => {
+  it('a domain `path` gets its own location inside dataDir; escapes are INVALID_OPTIONS, links CORRUPT', async () => {
     const dataDir = dirs.make();
     const { instance, backend } = await open('kv', {}, dataDir);
     const own = await instance.domain('blobs', {
@@ -411,7 +411,7 @@ describe('level backend: lifecycle', () => {
     symlinkSync(dirs.make(), `${dataDir}/link-out`);
     await expect(
       instance.domain('bad', { durability: 'balanced', counters: 'durable', counterFlushMs: 1, maxValueBytes: 1, path: 'link-out/db' }),
-    ).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
+    ).rejects.toMatchObject({ code: 'CORRUPT' });
   });
 
   it('rejects unknown options and fills defaults', async () => {

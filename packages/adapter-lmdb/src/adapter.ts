@@ -1,10 +1,18 @@
 import { existsSync } from 'node:fs';
-import { resolve, sep } from 'node:path';
-import { type Adapter, type AdapterInstance, type DomainBackend, type DomainOptions, type OpenContext, StoreError } from '@agentstore/core';
+import {
+  type Adapter,
+  type AdapterInstance,
+  DataDir,
+  type DomainBackend,
+  type DomainOptions,
+  type EngineInfo,
+  type OpenContext,
+  StoreError,
+} from '@agentstore/core';
 import { backupEnv } from './backup.js';
-import { lmdbBuildInfo } from './build-info.js';
+import { fixedEngineLoaded, lmdbBuildInfo } from './build-info.js';
 import { LmdbBackend } from './domain-backend.js';
-import { isContainedPath, type LmdbOptions, type LmdbResolvedOptions, lmdbOptionsSchema } from './options.js';
+import { type LmdbOptions, type LmdbResolvedOptions, lmdbOptionsSchema } from './options.js';
 import { SharedEnv } from './shared-env.js';
 
 /** Environment directory under dataDir when a domain gives no `path`. */
@@ -12,40 +20,54 @@ const DEFAULT_ENV_DIR = 'lmdb';
 
 let warned = false;
 
-/** Warns once per process when the loaded LMDB binary is not agentstore's patched build. */
+/** What a user does to get the fixed engine: the message of the warning and of `engine()`. */
+export const STOCK_ENGINE_FIX =
+  'To build it (needs a C/C++ compiler, make and python3): npm: `npm rebuild @agentstore/adapter-lmdb` ' +
+  '(npm ≥ 11.19 with strict-allow-scripts: first `npm install-scripts approve @agentstore/adapter-lmdb`); ' +
+  'pnpm 10: add @agentstore/adapter-lmdb to `pnpm.onlyBuiltDependencies` in package.json (or `pnpm approve-builds`), ' +
+  'then `pnpm rebuild @agentstore/adapter-lmdb`; yarn: `yarn rebuild @agentstore/adapter-lmdb`. ' +
+  'And import @agentstore/adapter-lmdb before anything imports lmdb.';
+
+/** Warns once per process when the adapter runs lmdb's stock engine, and why, and how to fix it. */
 function checkBuild(): void {
-  if (warned) return;
-  const info = lmdbBuildInfo();
-  if (info.patched) return;
+  if (warned || fixedEngineLoaded()) return;
   warned = true;
+  const info = lmdbBuildInfo();
   process.emitWarning(
-    `@agentstore/adapter-lmdb: the loaded LMDB addon (${info.addonPath ?? 'unknown'}) is not the patched ` +
-      'source build; with several processes on one dataDir it can lose acknowledged commits. ' +
-      'Reinstall so that patches/lmdb@3.5.6.patch is applied and the addon is built from source.',
-    { code: 'AGENTSTORE_LMDB_UNPATCHED' },
+    `@agentstore/adapter-lmdb runs LMDB's stock engine (${info.reason}), which can lose acknowledged commits ` +
+      'when several processes use one environment; each environment is therefore opened by one process only ' +
+      `(another gets LOCKED) and capabilities.multiProcess is false. ${STOCK_ENGINE_FIX}`,
+    { code: 'AGENTSTORE_LMDB_STOCK_ENGINE' },
   );
 }
 
-/** The absolute environment directory of a domain: `path` resolved inside dataDir. */
-function envPath(dataDir: string, path: string | undefined): string {
-  if (path === undefined) return resolve(dataDir, DEFAULT_ENV_DIR);
-  const full = resolve(dataDir, path);
-  if (!isContainedPath(path) || !full.startsWith(dataDir.endsWith(sep) ? dataDir : dataDir + sep)) {
-    throw new StoreError('INVALID_OPTIONS', `lmdb path ${JSON.stringify(path)} must stay inside dataDir`, {
-      issues: [{ path: ['path'], message: 'path must be relative and stay inside dataDir' }],
-    });
-  }
-  return full;
+/** One line saying which engine build this process runs, for `store.stats()` and `agentstore doctor`. */
+export function engineSummary(): EngineInfo {
+  const info = lmdbBuildInfo();
+  if (fixedEngineLoaded()) return { build: `agentstore's fixed LMDB engine (${info.addonPath})`, multiProcess: true };
+  return {
+    build: `LMDB's stock engine (${info.addonPath ?? 'unknown addon'}), single-process: ${info.reason}. ${STOCK_ENGINE_FIX}`,
+    multiProcess: false,
+  };
+}
+
+/**
+ * The real environment directory of a domain, `path` (default `lmdb`) inside dataDir, through core's
+ * path policy: no link or special file on the way or among the environment's files (`CORRUPT`), no
+ * escape (`INVALID_OPTIONS`); `create` makes the missing directories.
+ */
+function envPath(dataDir: DataDir, path: string | undefined, create: boolean): string {
+  return dataDir.resolve(path ?? DEFAULT_ENV_DIR, { kind: 'directory', create, checkEntries: true });
 }
 
 /** One store's view of the adapter: the environments it holds a reference to. */
 class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
-  readonly #dataDir: string;
+  readonly #dataDir: DataDir;
   readonly #envs = new Map<string, Promise<SharedEnv>>();
   #open = true;
 
   constructor(dataDir: string) {
-    this.#dataDir = resolve(dataDir);
+    this.#dataDir = new DataDir(dataDir);
   }
 
   async domain(domain: string, options: DomainOptions<LmdbResolvedOptions>): Promise<DomainBackend> {
@@ -73,11 +95,17 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
     }
   }
 
+  engine(): EngineInfo {
+    return engineSummary();
+  }
+
   async backup(targetDir: string): Promise<void> {
-    if (existsSync(resolve(this.#dataDir, DEFAULT_ENV_DIR))) await this.#env(lmdbOptionsSchema.parse({}));
+    if (existsSync(envPath(this.#dataDir, undefined, false))) await this.#env(lmdbOptionsSchema.parse({}));
+    // Environments exist, so dataDir does: its real path is what they were resolved below.
+    const root = this.#dataDir.root() ?? this.#dataDir.path;
     for (const env of await Promise.all(this.#envs.values())) {
       await env.queue.drain();
-      await backupEnv(env, this.#dataDir, targetDir);
+      await backupEnv(env, root, targetDir);
     }
   }
 
@@ -91,7 +119,12 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
 
   #env(options: Pick<LmdbResolvedOptions, 'path' | 'maxDbs' | 'maxReaders' | 'mapSizeMb'>): Promise<SharedEnv> {
     if (!this.#open) return Promise.reject(new StoreError('CLOSED', 'the lmdb adapter is closed'));
-    const path = envPath(this.#dataDir, options.path);
+    let path: string;
+    try {
+      path = envPath(this.#dataDir, options.path, true);
+    } catch (err) {
+      return Promise.reject(err);
+    }
     let env = this.#envs.get(path);
     if (!env) {
       env = SharedEnv.acquire(path, options as LmdbResolvedOptions);
@@ -103,8 +136,10 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
 }
 
 /**
- * The LMDB adapter (lmdb-js 3.5.6, patched and built from source on install): one environment per
- * dataDir (`<dataDir>/lmdb`, or a domain's own `path`), one named database per domain, group commit.
+ * The LMDB adapter (lmdb-js 3.5.6 on agentstore's fixed engine, built from source on install): one
+ * environment per dataDir (`<dataDir>/lmdb`, or a domain's own `path`), one named database per domain,
+ * group commit. `capabilities.multiProcess` is false when this process runs lmdb's stock engine (each
+ * environment is then held by one process; see the README).
  *
  * @example
  * const store = await createStore({ adapters: [lmdbAdapter], domains: { checkpoints: { adapter: 'lmdb' } } });
@@ -112,7 +147,15 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
 export const lmdbAdapter: Adapter<LmdbOptions> = {
   name: 'lmdb',
   optionsSchema: lmdbOptionsSchema,
-  capabilities: Object.freeze({ multiProcess: true, persistent: true, nativeTransactions: true, counters: 'native' }),
+  capabilities: Object.freeze({
+    // Which engine is loaded is looked up on first read (it reads the addon), not at import.
+    get multiProcess(): boolean {
+      return fixedEngineLoaded();
+    },
+    persistent: true,
+    nativeTransactions: true,
+    counters: 'native' as const,
+  }),
   async open(ctx: OpenContext): Promise<AdapterInstance<LmdbOptions>> {
     checkBuild();
     return new LmdbInstance(ctx.dataDir) as unknown as AdapterInstance<LmdbOptions>;

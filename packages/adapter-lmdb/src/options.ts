@@ -1,12 +1,5 @@
-import { isAbsolute, normalize, sep } from 'node:path';
+import { isInsideRelativePath } from '@agentstore/core';
 import { z } from 'zod';
-
-/** True when `p` is relative and, once normalized, stays below the directory it is resolved against. */
-export function isContainedPath(p: string): boolean {
-  if (p.includes('\0') || isAbsolute(p) || /^[a-zA-Z]:/.test(p)) return false;
-  const n = normalize(p);
-  return n !== '.' && n !== '..' && !n.startsWith(`..${sep}`) && !n.startsWith('../');
-}
 
 /**
  * The LMDB adapter's own domain options (core validates the common ones). Environment-level options
@@ -16,7 +9,12 @@ export function isContainedPath(p: string): boolean {
 export const lmdbOptionsSchema = z
   .object({
     /** Environment directory relative to `dataDir` (default `lmdb`); must stay inside `dataDir`. */
-    path: z.string().min(1).max(1024).refine(isContainedPath, { message: 'path must be relative and stay inside dataDir' }).optional(),
+    path: z
+      .string()
+      .min(1)
+      .max(1024)
+      .refine(isInsideRelativePath, { message: 'path must be relative and inside dataDir (no `..`, no NUL)' })
+      .optional(),
     /** Initial map size in MiB; LMDB grows the map as data grows. */
     mapSizeMb: z
       .number()

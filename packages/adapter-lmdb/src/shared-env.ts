@@ -1,7 +1,11 @@
+// First: selects the engine before lmdb loads (see select-engine.ts).
+import './select-engine.js';
 import { mkdirSync } from 'node:fs';
 import { open, type RootDatabase } from 'lmdb';
+import { fixedEngineLoaded } from './build-info.js';
 import { CommitQueue } from './commit-queue.js';
 import { toStoreError } from './errors.js';
+import { assertNotHeldAlone, ExclusiveLock } from './exclusive-lock.js';
 import type { LmdbResolvedOptions } from './options.js';
 import type { BinaryDb } from './tx-view.js';
 import { withWriteLock } from './write-lock-rescue.js';
@@ -18,35 +22,58 @@ const DOMAIN_NAME = /^[a-z][a-z0-9_]{0,47}$/;
  * the last commits, never corrupt (`noSync` could). Strict commits add one `mdb_env_sync`, shared
  * by the group. `overlappingSync` is avoided: a commit returns before its flush and a sole opener
  * restores the last flushed snapshot, so surviving kill -9 would hang on lmdb's flush thread.
+ *
+ * With lmdb's stock engine (not agentstore's fixed build) the environment is held by this process
+ * alone through an `ExclusiveLock`, taken before the open and released after the close.
  */
 export class SharedEnv {
   readonly path: string;
   readonly root: RootDatabase;
   readonly queue: CommitQueue;
   readonly #dbs = new Map<string, BinaryDb>();
+  readonly #lock: ExclusiveLock | undefined;
   #refs = 1;
   #closing: Promise<void> | undefined;
 
-  private constructor(path: string, root: RootDatabase) {
+  private constructor(path: string, root: RootDatabase, lock: ExclusiveLock | undefined) {
     this.path = path;
     this.root = root;
     this.queue = new CommitQueue(root);
+    this.#lock = lock;
   }
 
-  /** Opens `path` or shares the environment this process already has open there. */
+  /** Opens `path` or shares the environment this process already has open (or is opening) there. */
   static async acquire(path: string, options: LmdbResolvedOptions): Promise<SharedEnv> {
-    let existing = registry.get(path);
-    while (existing?.closing) {
-      await existing.closing.catch(() => undefined);
-      existing = registry.get(path);
+    for (;;) {
+      const opening = pending.get(path);
+      const existing = registry.get(path);
+      if (opening || existing?.closing) {
+        await (opening ?? existing?.closing)?.catch(() => undefined);
+        continue;
+      }
+      if (existing) {
+        existing.#refs++;
+        return existing;
+      }
+      const open = SharedEnv.#open(path, options);
+      pending.set(path, open);
+      try {
+        return await open;
+      } finally {
+        pending.delete(path);
+      }
     }
-    if (existing) {
-      existing.#refs++;
-      return existing;
-    }
+  }
+
+  static async #open(path: string, options: LmdbResolvedOptions): Promise<SharedEnv> {
+    const fixed = fixedEngineLoaded();
+    let lock: ExclusiveLock | undefined;
+    let root: RootDatabase | undefined;
     try {
       mkdirSync(path, { recursive: true });
-      const root = openWithRetry({
+      if (fixed) await assertNotHeldAlone(path);
+      else lock = await ExclusiveLock.acquire(path);
+      root = openWithRetry({
         path,
         // lmdb takes a path with an extension for a file; ours is always a directory.
         noSubdir: false,
@@ -59,10 +86,15 @@ export class SharedEnv {
         overlappingSync: false,
         ...(options.mapSizeMb !== undefined && { mapSize: options.mapSizeMb * 1024 * 1024 }),
       });
-      const env = new SharedEnv(path, root);
+      // A stock-engine process that took the environment while this one opened it sees this open in
+      // /proc/locks or is seen here; nothing has been committed yet either way.
+      if (fixed) await assertNotHeldAlone(path);
+      const env = new SharedEnv(path, root, lock);
       registry.set(path, env);
       return env;
     } catch (err) {
+      await root?.close();
+      await lock?.release();
       throw toStoreError(err, `open ${path}`);
     }
   }
@@ -121,6 +153,7 @@ export class SharedEnv {
         await this.queue.drain();
         await this.root.close();
       } finally {
+        await this.#lock?.release();
         if (registry.get(this.path) === this) registry.delete(this.path);
       }
     })();
@@ -130,6 +163,9 @@ export class SharedEnv {
 
 /** Open environments of this process by absolute path. */
 const registry = new Map<string, SharedEnv>();
+
+/** Opens in progress (they wait for a lock, so they are not instant), by absolute path. */
+const pending = new Map<string, Promise<SharedEnv>>();
 
 // lmdb-js 3.5.6 sometimes fails to reopen an environment this process closed a moment ago: its cached
 // read transaction is renewed twice and the open throws EINVAL ("No transaction to renew"). Opening

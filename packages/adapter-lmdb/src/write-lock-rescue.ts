@@ -16,7 +16,7 @@ import { Worker } from 'node:worker_threads';
 const POLL_MS = 250;
 
 // [0]: write-lock calls in progress on the main thread; [1]: how many have started (so the helper
-// can tell a call that lasts from one that follows another).
+// can tell a call that lasts from one that follows another); [2]: wake-up signals sent.
 let state: Int32Array | undefined;
 
 const HELPER = `
@@ -25,13 +25,16 @@ const state = new Int32Array(workerData);
 let seen = -1;
 setInterval(() => {
   const epoch = Atomics.load(state, 1);
-  if (Atomics.load(state, 0) > 0 && epoch === seen) process.kill(process.pid, 'SIGURG');
+  if (Atomics.load(state, 0) > 0 && epoch === seen) {
+    Atomics.add(state, 2, 1);
+    process.kill(process.pid, 'SIGURG');
+  }
   seen = epoch;
 }, ${POLL_MS});
 `;
 
 function start(): Int32Array {
-  const shared = new Int32Array(new SharedArrayBuffer(8));
+  const shared = new Int32Array(new SharedArrayBuffer(12));
   process.on('SIGURG', () => {});
   const helper = new Worker(HELPER, { eval: true, workerData: shared.buffer });
   // Never keeps the process alive, and a helper that fails only loses the rescue.
@@ -50,4 +53,12 @@ export function withWriteLock<T>(call: () => T): T {
   } finally {
     Atomics.sub(state, 0, 1);
   }
+}
+
+/**
+ * How many wake-up signals the helper has sent in this process: write-lock calls that had lasted a poll
+ * period (a lost wakeup rescued, or a lock held that long by another writer). For test figures.
+ */
+export function writeLockWakeups(): number {
+  return state === undefined ? 0 : Atomics.load(state, 2);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withWriteLock } from '../src/write-lock-rescue.js';
+import { withWriteLock, writeLockWakeups } from '../src/write-lock-rescue.js';
 
 /** Blocks this thread for `ms`, as a native call waiting for LMDB's write lock would. */
 function blockFor(ms: number): void {
@@ -28,10 +28,12 @@ describe('write-lock rescue', () => {
       for (let i = 0; i < 20; i++) withWriteLock(() => blockFor(5));
       await settle();
       expect(signals.count()).toBe(0);
+      expect(writeLockWakeups()).toBe(0);
       expect(withWriteLock(() => 'value')).toBe('value');
       withWriteLock(() => blockFor(1_200));
       await settle();
       expect(signals.count()).toBeGreaterThanOrEqual(1);
+      expect(writeLockWakeups()).toBe(signals.count()); // the counter the reliability report reads
       const after = signals.count();
       blockFor(800);
       await settle();

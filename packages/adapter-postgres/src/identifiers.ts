@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { StoreError } from '@agentstore/core';
-import { SCHEMA_PATTERN } from './options.js';
+import { isSystemSchema, SCHEMA_PATTERN } from './options.js';
 
 // Core validates domain names already; this module builds SQL from them, so it checks again.
 const DOMAIN_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
@@ -22,7 +22,9 @@ export function quoteIdent(name: string): string {
 
 /** The quoted schema identifier. */
 export function quoteSchema(schema: string): string {
-  if (!SCHEMA_PATTERN.test(schema)) throw new StoreError('INVALID_OPTIONS', `postgres: invalid schema ${JSON.stringify(schema)}`);
+  if (!SCHEMA_PATTERN.test(schema) || isSystemSchema(schema)) {
+    throw new StoreError('INVALID_OPTIONS', `postgres: invalid schema ${JSON.stringify(schema)}`);
+  }
   return quoteIdent(schema);
 }
 

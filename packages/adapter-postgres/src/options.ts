@@ -7,6 +7,16 @@ const MAX_MS = 2 ** 31 - 1;
 /** A schema name this adapter accepts: lower-case, unquoted-safe, at most 63 bytes. */
 export const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/**
+ * True for PostgreSQL's own schemas (`pg_catalog`, `pg_toast`, `pg_temp_*`, any `pg_*`, and
+ * `information_schema`), whatever the case and with or without double quotes: PostgreSQL reserves the
+ * `pg_` prefix, and a superuser could otherwise create the domain tables among the catalogs.
+ */
+export function isSystemSchema(name: string): boolean {
+  const bare = (name.length >= 2 && name.startsWith('"') && name.endsWith('"') ? name.slice(1, -1) : name).toLowerCase();
+  return bare.startsWith('pg_') || bare === 'information_schema';
+}
+
 /** Where domains are stored when no `connectionString` is given. */
 export const DEFAULT_CONNECTION_STRING = 'postgres://127.0.0.1:5432/postgres';
 
@@ -15,7 +25,11 @@ export const postgresOptionsSchema = z.strictObject({
   /** libpq-style URL of the database; a password may come from PGPASSWORD or ~/.pgpass instead. */
   connectionString: z.string().min(1).default(DEFAULT_CONNECTION_STRING),
   /** Schema holding the domain tables and the migrations table; created when missing. */
-  schema: z.string().regex(SCHEMA_PATTERN, 'schema must match ^[a-z_][a-z0-9_]{0,62}$').default('agentstore'),
+  schema: z
+    .string()
+    .regex(SCHEMA_PATTERN, 'schema must match ^[a-z_][a-z0-9_]{0,62}$')
+    .refine((name) => !isSystemSchema(name), 'schema must not be a system schema (pg_*, information_schema)')
+    .default('agentstore'),
   /** Most connections the process's pool for this database and schema opens. */
   poolSize: z.number().int().min(1).max(1000).default(10),
   /** Server-side limit of one statement; a call exceeding it fails with `IO`. */

@@ -2,6 +2,8 @@
 import { rmSync } from 'node:fs';
 import { createStore, isStoreError, type Store, StoreError } from '@agentstore/core';
 import { afterEach, describe, expect, it } from 'vitest';
+// The reliability report (`pnpm reliability --report`) runs this file too and collects its figures.
+import { recordFigures } from '../../reliability/test/harness/figures.js';
 import { lockKey } from '../src/identifiers.js';
 import { postgresAdapter } from '../src/index.js';
 import { tempTarget } from './helpers.js';
@@ -172,6 +174,13 @@ describe.skipIf(skipped !== undefined)('postgres connection loss', () => {
       `[adapter-postgres] connection loss: ${killed} backends terminated in 8 rounds; ${acknowledged.size} acknowledged puts all present, ` +
         `${counterAcks} acknowledged increments ≤ counter ${counter}; ${ioFailures} calls failed, all IO; slowest call ${slowest} ms`,
     );
+    recordFigures('postgres connection loss', {
+      'PostgreSQL backends terminated': killed,
+      acknowledged: acknowledged.size + counterAcks,
+      lost: missing.length,
+      'calls failed (IO)': ioFailures,
+      'slowest call (ms)': slowest,
+    });
   });
 
   it('an unreachable server fails with IO within the connect timeout, never hangs', { timeout: 30_000 }, async () => {

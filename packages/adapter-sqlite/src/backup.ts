@@ -1,6 +1,7 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { relative } from 'node:path';
+import { resolveInsideDataDir } from '@agentstore/core';
 import { translateError } from './errors.js';
 
 /** The slice of better-sqlite3 backups and checks use: a second, read-only connection. */
@@ -20,14 +21,14 @@ function openReadOnly(file: string): ReadConnection {
 }
 
 /**
- * Copies `file` with SQLite's online backup API into the same place under `targetDir`, through a
+ * Copies `file` with SQLite's online backup API into the same place under `targetDir` (through core's
+ * path policy, like every file the adapter makes), through a
  * connection of its own so the store's writers go on. After the first step every step asks for all
  * remaining pages: a write by another connection restarts the copy, and one whole-file step always
  * finishes, where small steps could restart forever under a steady writer.
  */
 export async function backupFile(dataDir: string, file: string, targetDir: string): Promise<void> {
-  const dest = join(targetDir, relative(dataDir, file));
-  mkdirSync(dirname(dest), { recursive: true });
+  const dest = resolveInsideDataDir(targetDir, relative(dataDir, file), { kind: 'file', create: true });
   rmSync(dest, { force: true });
   const db = openReadOnly(file);
   try {

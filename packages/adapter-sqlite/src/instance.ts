@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
+import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
 import { SqliteBackend } from './backend.js';
 import { backupFile, checkFile } from './backup.js';
 import type { Connection } from './connection.js';
@@ -10,18 +9,18 @@ import { acquireConnection, releaseConnection } from './registry.js';
 
 /** The SQLite adapter opened for one store: holds one reference per file it has used. */
 export class SqliteInstance implements AdapterInstance<SqliteOptions> {
-  readonly #dataDir: string;
+  readonly #dataDir: DataDir;
   readonly #connections = new Map<string, Connection>();
   #closed = false;
 
   constructor(dataDir: string) {
-    this.#dataDir = resolve(dataDir);
+    this.#dataDir = new DataDir(dataDir);
   }
 
   async domain(domain: string, options: DomainOptions<SqliteOptions>): Promise<DomainBackend> {
     this.#assertOpen();
     const own = resolveOptions(options);
-    const connection = this.#connect(domainFile(this.#dataDir, own.path), own);
+    const connection = this.#connect(domainFile(this.#dataDir, own.path, true), own);
     const table = connection.table(domain);
     return new SqliteBackend(connection, table, options.durability ?? 'balanced', () => this.#assertOpen());
   }
@@ -29,7 +28,7 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
   async dropDomain(domain: string, options: DomainOptions<SqliteOptions>): Promise<void> {
     this.#assertOpen();
     const own = resolveOptions(options);
-    const file = domainFile(this.#dataDir, own.path);
+    const file = domainFile(this.#dataDir, own.path, false);
     // Nothing to drop, and no reason to create the file just to find that out.
     if (!this.#connections.has(file) && !existsSync(file)) return;
     await this.#connect(file, own).dropTable(domain);
@@ -38,7 +37,7 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
   async listDomains(): Promise<string[]> {
     this.#assertOpen();
     // Domains in files given by `path` are listed once this store has opened them.
-    const defaultFile = domainFile(this.#dataDir, DEFAULT_FILE);
+    const defaultFile = domainFile(this.#dataDir, DEFAULT_FILE, false);
     if (!this.#connections.has(defaultFile) && existsSync(defaultFile)) {
       this.#connect(defaultFile, resolveOptions({}));
     }
@@ -55,7 +54,10 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
   }
 
   async backup(targetDir: string): Promise<void> {
-    for (const file of this.#files()) await backupFile(this.#dataDir, file, targetDir);
+    const files = this.#files();
+    // Files exist, so dataDir does: its real path is what they were resolved below.
+    const root = this.#dataDir.root() ?? this.#dataDir.path;
+    for (const file of files) await backupFile(root, file, targetDir);
   }
 
   async check(): Promise<string[]> {
@@ -66,7 +68,7 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
   #files(): string[] {
     this.#assertOpen();
     const files = new Set(this.#connections.keys());
-    const defaultFile = domainFile(this.#dataDir, DEFAULT_FILE);
+    const defaultFile = domainFile(this.#dataDir, DEFAULT_FILE, false);
     if (existsSync(defaultFile)) files.add(defaultFile);
     return [...files].sort();
   }

@@ -1,5 +1,4 @@
-import { isAbsolute, win32 } from 'node:path';
-import { StoreError } from '@agentstore/core';
+import { isInsideRelativePath, StoreError } from '@agentstore/core';
 import { z } from 'zod';
 
 /** SQLite's largest busy timeout (a C int of milliseconds). */
@@ -11,13 +10,7 @@ export const sqliteOptionsSchema = z.strictObject({
    * File of the domain, relative to `dataDir` and staying inside it; domains without `path` share
    * `<dataDir>/sqlite/agentstore.db`.
    */
-  path: z
-    .string()
-    .min(1)
-    .refine((p) => !p.includes('\0'), 'path must not contain NUL')
-    .refine((p) => !isAbsolute(p) && !win32.isAbsolute(p), 'path must be relative to dataDir')
-    .refine((p) => !p.split(/[\\/]/).includes('..'), 'path must not contain `..` segments')
-    .optional(),
+  path: z.string().min(1).refine(isInsideRelativePath, 'path must be relative and inside dataDir (no `..`, no NUL)').optional(),
   /** How long a write waits for another process's lock before retrying (the busy handler is unfair). */
   busyTimeoutMs: z.number().int().min(0).max(MAX_TIMEOUT_MS).default(30_000),
   /** How many times a commit group is retried after the busy timeout before failing with `BUSY`. */

@@ -1,24 +1,21 @@
-import { isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { StoreError } from '@agentstore/core';
+import { join } from 'node:path';
+import type { DataDir } from '@agentstore/core';
 
 /** Where domains without a `path` option live, relative to dataDir. */
 export const DEFAULT_FILE = join('sqlite', 'agentstore.db');
 
+/** Files SQLite makes beside a database, which must pass the same checks as the database itself. */
+const COMPANIONS = ['-wal', '-shm', '-journal'];
+
 /**
- * The absolute file of a domain: `<dataDir>/sqlite/agentstore.db`, or `path` resolved against
- * dataDir. The options schema already refuses absolute paths and `..`; this checks containment
- * again on the resolved path, since the path reaches the file system.
+ * The real absolute file of a domain, `<dataDir>/sqlite/agentstore.db` or `path` inside dataDir,
+ * through core's path policy: no link or special file between dataDir and the file or its
+ * companions (`CORRUPT`), no escape (`INVALID_OPTIONS`). `create` makes the missing directories
+ * (for an open that will write); without it nothing is created.
  */
-export function domainFile(dataDir: string, path: string | undefined): string {
+export function domainFile(dataDir: DataDir, path: string | undefined, create: boolean): string {
   const wanted = path ?? DEFAULT_FILE;
-  const root = resolve(dataDir);
-  const file = resolve(root, wanted);
-  const inside = relative(root, file);
-  const escapes = inside === '' || inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside);
-  if (isAbsolute(wanted) || wanted.includes('\0') || escapes) {
-    throw new StoreError('INVALID_OPTIONS', `sqlite: path ${JSON.stringify(wanted)} must be a file inside dataDir`, {
-      issues: [{ path: ['path'], message: 'must be a relative file path inside dataDir' }],
-    });
-  }
+  const file = dataDir.resolve(wanted, { kind: 'file', create });
+  for (const suffix of COMPANIONS) dataDir.resolve(wanted + suffix, { kind: 'file' });
   return file;
 }

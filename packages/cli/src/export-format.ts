@@ -59,11 +59,16 @@ function corrupt(file: string, line: number, what: string): StoreError {
   return new StoreError('CORRUPT', `${file}:${line}: ${what}`);
 }
 
-/** A parsed export: its header and a way to stream its entries (checked against the trailer). */
+/** An export whose header has been read: its entries are read and checked as they are consumed. */
 export interface ExportFile {
   readonly header: ExportHeader;
-  readonly entries: number;
-  entriesOf(): AsyncIterable<[Uint8Array, Uint8Array]>;
+  /**
+   * The entries in file order, each decoded from strict base64; the iteration throws `CORRUPT`
+   * (naming the line and entry) on a malformed line, and at the end when the entries do not match
+   * the trailer's count and SHA-256 or the trailer is missing. A consumer that writes only after the
+   * iteration has ended therefore never writes a cut or altered file.
+   */
+  entries(): AsyncIterable<[Uint8Array, Uint8Array]>;
 }
 
 async function* lines(file: string): AsyncIterable<[number, string]> {
@@ -85,52 +90,57 @@ function parse(file: string, n: number, line: string): Record<string, unknown> {
   }
 }
 
-/** Reads an export fully once to check its shape, count and checksum; nothing is written yet. */
+/** Reads and checks the header of an export; nothing else is read yet. */
 export async function openExport(file: string): Promise<ExportFile> {
   let header: ExportHeader | undefined;
-  let trailer: { entries: number; sha256: string } | undefined;
-  const hash = new ExportHash();
   for await (const [n, line] of lines(file)) {
     const row = parse(file, n, line);
-    if (!header) {
-      if (row.format !== FORMAT || row.version !== VERSION) throw corrupt(file, n, `not an ${FORMAT} v${VERSION} file`);
-      header = row as unknown as ExportHeader;
-      continue;
-    }
-    if (trailer) throw corrupt(file, n, 'data after the trailer');
-    if ('end' in row) {
-      if (typeof row.entries !== 'number' || typeof row.sha256 !== 'string') throw corrupt(file, n, 'malformed trailer');
-      trailer = { entries: row.entries, sha256: row.sha256 };
-      continue;
-    }
-    const [key, value] = entryOf(file, n, row);
-    hash.add(key, value);
+    if (row.format !== FORMAT || row.version !== VERSION) throw corrupt(file, n, `not an ${FORMAT} v${VERSION} file`);
+    if (typeof row.domain !== 'string' || (row.kind !== null && typeof row.kind !== 'string')) throw corrupt(file, n, 'malformed header');
+    header = row as unknown as ExportHeader;
+    break;
   }
   if (!header) throw new StoreError('CORRUPT', `${file}: empty file`);
-  if (!trailer) throw new StoreError('CORRUPT', `${file}: no trailer (the export was cut short)`);
-  if (trailer.entries !== hash.count || trailer.sha256 !== hash.digest()) {
-    throw new StoreError('CORRUPT', `${file}: entries do not match the trailer (${hash.count} read, ${trailer.entries} recorded)`);
-  }
-  const checked = header;
-  return {
-    header: checked,
-    entries: trailer.entries,
-    async *entriesOf() {
-      let first = true;
-      for await (const [n, line] of lines(file)) {
-        if (first) {
-          first = false;
-          continue;
-        }
-        const row = parse(file, n, line);
-        if ('end' in row) return;
-        yield entryOf(file, n, row);
-      }
-    },
-  };
+  return { header, entries: () => readEntries(file) };
 }
 
-function entryOf(file: string, n: number, row: Record<string, unknown>): [Uint8Array, Uint8Array] {
-  if (typeof row.k !== 'string' || typeof row.v !== 'string') throw corrupt(file, n, 'an entry needs "k" and "v" (base64)');
-  return [new Uint8Array(Buffer.from(row.k, 'base64')), new Uint8Array(Buffer.from(row.v, 'base64'))];
+async function* readEntries(file: string): AsyncIterable<[Uint8Array, Uint8Array]> {
+  let trailer: { entries: number; sha256: string } | undefined;
+  let headerSeen = false;
+  const hash = new ExportHash();
+  for await (const [n, line] of lines(file)) {
+    if (!headerSeen) {
+      headerSeen = true; // checked by openExport
+      continue;
+    }
+    const row = parse(file, n, line);
+    if (trailer) throw corrupt(file, n, 'data after the trailer');
+    if ('end' in row) {
+      if (row.end !== true || !Number.isSafeInteger(row.entries) || typeof row.sha256 !== 'string')
+        throw corrupt(file, n, 'malformed trailer');
+      trailer = { entries: row.entries as number, sha256: row.sha256 };
+      continue;
+    }
+    const entry = entryOf(file, n, hash.count + 1, row);
+    hash.add(entry[0], entry[1]);
+    yield entry;
+  }
+  if (!trailer) throw new StoreError('CORRUPT', `${file}: no trailer (the export was cut short)`);
+  if (trailer.entries !== hash.count || trailer.sha256 !== hash.digest()) {
+    throw new StoreError(
+      'CORRUPT',
+      `${file}: entries do not match the trailer (${hash.count} read, ${trailer.entries} recorded, or another checksum)`,
+    );
+  }
+}
+
+function entryOf(file: string, n: number, entry: number, row: Record<string, unknown>): [Uint8Array, Uint8Array] {
+  const bytes = (field: 'k' | 'v'): Uint8Array => {
+    const text = row[field];
+    // Node's decoder skips what is not base64; an export holds canonical base64, which re-encodes the same.
+    const decoded = typeof text === 'string' ? Buffer.from(text, 'base64') : undefined;
+    if (decoded === undefined || decoded.toString('base64') !== text) throw corrupt(file, n, `entry ${entry}: "${field}" is not base64`);
+    return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength);
+  };
+  return [bytes('k'), bytes('v')];
 }

@@ -73,6 +73,7 @@ describe('agentstore (the real bin, as a child process)', () => {
     const table = await cli(['-c', config, 'inspect']);
     expect(table.stdout).toMatch(/^DOMAIN\s+ADAPTER\s+KIND\s+RECORDS/);
     expect(table.stdout).toContain('["tokens","in"]=1200');
+    expect(table.stderr).toContain("engine lmdb: agentstore's fixed LMDB engine");
   });
 
   it('ls, get, traces and checkpoints read through the routes', async () => {
@@ -198,8 +199,10 @@ describe('agentstore (the real bin, as a child process)', () => {
   it('doctor: 0 on a sound store, non-zero on a corrupted SQLite file', async () => {
     const clean = await cli(['-c', config, 'doctor', '--json']);
     expect(clean.code, clean.stdout).toBe(0);
-    const rows = JSON.parse(clean.stdout) as Array<{ target: string; status: string }>;
+    const rows = JSON.parse(clean.stdout) as Array<{ target: string; status: string; detail: string }>;
     expect(rows.some((r) => r.target === 'adapter sqlite' && r.status === 'ok')).toBe(true);
+    const engine = rows.find((r) => r.target === 'adapter lmdb' && r.detail.startsWith('engine: '));
+    expect(engine).toMatchObject({ status: 'ok', detail: expect.stringContaining("agentstore's fixed LMDB engine") });
     expect(rows.some((r) => r.target.startsWith('domain runs') && r.status === 'ok')).toBe(true);
     const broken = await tempDir();
     try {

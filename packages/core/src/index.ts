@@ -21,3 +21,5 @@ export { typedCheckpoints, type TypedCheckpoint, type TypedCheckpointStore, type
 export { applyCounterUpdate } from './kv/counter-op.js';
 export { compareBytes, decodeKey, encodeKey, prefixUpperBound, rangeToBytes } from './keys/index.js';
 export { memoryAdapter, memoryOptionsSchema, type MemoryOptions } from './memory/memory-adapter.js';
+export { DataDir, resolveInsideDataDir, type DataDirEntryKind, type DataDirResolveOptions } from './paths/data-dir.js';
+export { isInsideRelativePath, relativeSegments } from './paths/relative-path.js';

@@ -154,4 +154,6 @@ export interface DomainStats {
   readonly records: number;
   /** Undefined where the backend cannot tell cheaply. */
   readonly bytes: number | undefined;
+  /** The adapter's engine build in this process, when it reports one (`AdapterInstance.engine`). */
+  readonly engine?: string;
 }

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { multiProcessAdapters } from './harness/adapters.js';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
+import { recordFigures } from './harness/figures.js';
 import type { Message } from './harness/protocol.js';
 import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
@@ -68,5 +69,10 @@ describe.each(cases)('expectLatest race across processes: %s, %i racers', (_name
       `[reliability] expectLatest race ${adapter.name}, ${racers} racers: ${ROUNDS} rounds, exactly one winner each ` +
         `(wins per racer ${wins.join('/')}), ${ROUNDS * (racers - 1)} CONFLICTs, ${Math.round(performance.now() - started)} ms`,
     );
+    recordFigures(`expectLatest race ${adapter.name} × ${racers}`, {
+      races: ROUNDS,
+      winners: listed.length,
+      CONFLICTs: ROUNDS * (racers - 1),
+    });
   });
 });

@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { multiProcessAdapters } from './harness/adapters.js';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
+import { recordFigures } from './harness/figures.js';
 import type { Message } from './harness/protocol.js';
 import { sha256 } from './harness/random.js';
 import { withStore } from './harness/stores.js';
@@ -70,5 +71,11 @@ describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('checkpoint
       `[reliability] checkpoint seq ${adapter.name}: ${PROCESSES} processes × ${SAVES} saves → ${listed.length} listed, ` +
         `seq 1..${listed[0]?.seq}, ${outOfOrder.length} ids out of order, ${mismatched.length} mismatched, ${Math.round(performance.now() - started)} ms`,
     );
+    recordFigures(`checkpoint seq ${adapter.name}`, {
+      saves: PROCESSES * SAVES,
+      listed: listed.length,
+      'out of order': outOfOrder.length,
+      mismatched: mismatched.length,
+    });
   });
 });

@@ -11,6 +11,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { multiProcessAdapters, persistentAdapters } from './harness/adapters.js';
 import { type ChildHandle, killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
+import { recordFigures } from './harness/figures.js';
 import { childScript } from './harness/paths.js';
 import type { Message } from './harness/protocol.js';
 import { withStore } from './harness/stores.js';
@@ -81,6 +82,13 @@ describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('mixed read
         `increments ${increments} (counter ${stored.hits}), saves ${saves} (listed ${stored.seqs.length}); errors ${JSON.stringify(errors)}, ` +
         `${Math.round(performance.now() - started)} ms`,
     );
+    recordFigures(`mixed ${adapter.name}`, {
+      processes: MIXED_PROCESSES,
+      operations: MIXED_PROCESSES * MIXED_OPS,
+      errors: Object.values(errors).reduce((n: number, c) => n + Number(c), 0),
+      'missing puts': stored.missing,
+      mismatched: sum((t) => t.mismatched),
+    });
     expect(errors).toEqual({});
     expect(sum((t) => t.mismatched)).toBe(0);
     expect(stored.missing).toBe(0);
@@ -133,6 +141,7 @@ describe.each(persistentAdapters.map((a) => [a.name, a] as const))('clock steppe
       `[reliability] clock step-back ${adapter.name}: ${processes} processes × ${CLOCK_SAVES} saves, each clock −${CLOCK_STEP_MS} ms ` +
         `after save 20/45/70/95 → ${total} listed, ${outOfOrder.length} ids out of seq order, ${ownOutOfOrder.length} out of order within a process`,
     );
+    recordFigures(`clock step-back ${adapter.name}`, { saves: total, 'ids out of order': outOfOrder.length + ownOutOfOrder.length });
     expect(outOfOrder.map((c) => c.seq)).toEqual([]);
     expect(ownOutOfOrder).toEqual([]);
   });
@@ -174,6 +183,11 @@ describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('saves in t
       `[reliability] same-millisecond saves ${adapter.name}: ${SAME_MS_PROCESSES} processes × ${SAME_MS_ROUNDS} rounds, ` +
         `${sharedMs} rounds had ≥ 2 saves stamped with the same millisecond; ${listed.length} listed`,
     );
+    recordFigures(`same-millisecond saves ${adapter.name}`, {
+      rounds: SAME_MS_ROUNDS,
+      'rounds sharing a millisecond': sharedMs,
+      listed: listed.length,
+    });
     // The barrier did its job at least sometimes (on an idle machine: nearly every round).
     expect(sharedMs).toBeGreaterThan(0);
     // list is newest first: seq strictly descending, ids strictly descending with it.

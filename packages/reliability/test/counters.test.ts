@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { multiProcessAdapters } from './harness/adapters.js';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
+import { recordFigures } from './harness/figures.js';
 import type { Message } from './harness/protocol.js';
 import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
@@ -43,5 +44,6 @@ describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('durable co
       `[reliability] counters ${adapter.name}: ${PROCESSES} processes × ${INCREMENTS} = ${final} (expected ${PROCESSES * INCREMENTS}), ` +
         `${distinct.size} distinct values, ${Math.round(ms)} ms`,
     );
+    recordFigures(`counters ${adapter.name}`, { increments: PROCESSES * INCREMENTS, final: final ?? 0, 'distinct values': distinct.size });
   });
 });

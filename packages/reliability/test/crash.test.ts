@@ -13,8 +13,9 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { persistentAdapters, writersFor } from './harness/adapters.js';
-import { killAllChildren } from './harness/child.js';
+import { killAllChildren, writeLockWakeups } from './harness/child.js';
 import { type CrashReport, runCrashRounds } from './harness/crash-rounds.js';
+import { recordFigures } from './harness/figures.js';
 import { checkIntegrity, type IntegrityReport } from './harness/integrity.js';
 import { seedFrom } from './harness/random.js';
 import { TempDirs } from './harness/temp-dirs.js';
@@ -35,7 +36,7 @@ function summary(label: string, writers: number, r: CrashReport, i: IntegrityRep
   return (
     `[reliability] crash ${label}: ${r.rounds} rounds × ${writers} writer${writers === 1 ? '' : 's'}, ` +
     `acknowledged ${r.acknowledged} (checkpoints ${r.checkpoints}, puts ${r.puts}, counter updates ${r.counterUpdates}), ` +
-    `lost ${r.lost}, corrupt ${r.corrupt}, writer errors ${r.writerErrors}; ` +
+    `lost ${r.lost}, corrupt ${r.corrupt}, writer errors ${r.writerErrors}, stalled writers ${r.stalledWriters}; ` +
     `negative control: ${r.control.acknowledged} acknowledged early, ${r.control.lost} lost, caught in ${r.control.roundsCaught}/${r.rounds} rounds; ` +
     `integrity: ${i.engineCheck} → ${i.engineFaults.length} faults, full read of ${i.domains} domains, ${i.records} records, ${i.readFaults.length} faults; ` +
     `${(r.ms / 1000).toFixed(1)} s (load ${(r.phases.loadMs / 1000).toFixed(1)}, write ${(r.phases.writeMs / 1000).toFixed(1)}, ` +
@@ -59,6 +60,7 @@ describe.each(cases)('crash: %s', (label, adapter, durability) => {
     timeout: 120_000 + ROUNDS * 10_000,
   }, async () => {
     const target = adapter.target(dirs.make(`crash-${adapter.name}-${durability}`), { durability });
+    const wakeupsBefore = writeLockWakeups();
     const report = await runCrashRounds({
       target,
       rounds: ROUNDS,
@@ -67,6 +69,23 @@ describe.each(cases)('crash: %s', (label, adapter, durability) => {
     });
     const integrity = await checkIntegrity(target, adapter.name);
     console.log(summary(label, writers, report, integrity));
+    recordFigures(`crash ${label}`, {
+      adapter: adapter.name,
+      'kill rounds': report.rounds,
+      'writer processes': report.rounds * writers,
+      acknowledged: report.acknowledged,
+      lost: report.lost,
+      corrupt: report.corrupt,
+      'writer errors': report.writerErrors,
+      'stalled writers': report.stalledWriters,
+      'records read': integrity.records,
+      'integrity faults': integrity.engineFaults.length + integrity.readFaults.length,
+      'control acknowledged early': report.control.acknowledged,
+      'control lost': report.control.lost,
+      'control caught (rounds)': report.control.roundsCaught,
+      'LMDB write-lock wake-ups': writeLockWakeups() - wakeupsBefore,
+      seconds: Math.round(report.ms / 100) / 10,
+    });
     expect(report.problems).toEqual([]);
     expect(report.rounds).toBe(ROUNDS);
     expect(report.lost).toBe(0);

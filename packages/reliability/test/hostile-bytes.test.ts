@@ -10,6 +10,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { persistentAdapters } from './harness/adapters.js';
 import { killAllChildren, spawnChild } from './harness/child.js';
+import { recordFigures } from './harness/figures.js';
 import type { Message } from './harness/protocol.js';
 import { TempDirs } from './harness/temp-dirs.js';
 import { HOSTILE_BYTES } from './hostile/hostile-bytes.js';
@@ -55,6 +56,11 @@ describe.each(persistentAdapters.map((a) => [a.name, a] as const))('hostile stor
         `memory kept ${(report.growthBytes / 1024 / 1024).toFixed(2)} MB, most added by one read ${(report.peakBytes / 1024 / 1024).toFixed(2)} MB ` +
         `(gc ${report.gc ? 'on' : 'off'})`,
     );
+    recordFigures(`hostile stored bytes ${name}`, {
+      payloads: report.results.length,
+      unexpected,
+      'memory kept (MB)': Number((report.growthBytes / 1024 / 1024).toFixed(2)),
+    });
   }, 180_000);
 
   it.each(HOSTILE_BYTES.map((p, row) => [`${p.target}: ${p.name} → ${p.expect}`, row] as const))('%s', (_label, row) => {

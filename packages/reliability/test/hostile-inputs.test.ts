@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { type Adapter, createStore, memoryAdapter, type Store } from '@agentstore/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { persistentAdapters } from './harness/adapters.js';
+import { recordFigures } from './harness/figures.js';
 import { REPO_ROOT } from './harness/paths.js';
 import { TempDirs } from './harness/temp-dirs.js';
 import { HOSTILE_CASES, type HostileCase } from './hostile/hostile-inputs.js';
@@ -61,6 +62,7 @@ afterAll(() => {
     `[reliability] hostile inputs: ${HOSTILE_CASES.length} inputs × ${ADAPTERS.length} adapters = ${total} tried ` +
       `(${[...tried].map(([a, n]) => `${a} ${n}`).join(', ')}), each with its expected code, no file outside dataDir, schema unchanged`,
   );
+  recordFigures('hostile inputs', { inputs: HOSTILE_CASES.length, adapters: ADAPTERS.length, tried: total });
 });
 
 describe.each(ADAPTERS.map((a) => [a.name, a] as const))('hostile inputs: %s', (name, adapter) => {

@@ -6,6 +6,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ChildHandle, killAllChildren, release, spawnChild } from './harness/child.js';
+import { recordFigures } from './harness/figures.js';
 import type { Message } from './harness/protocol.js';
 import { Rng, seedFrom } from './harness/random.js';
 import { TempDirs } from './harness/temp-dirs.js';
@@ -131,6 +132,14 @@ describe.each(cases)('journal under SIGKILL: %s', (label, adapter, durability) =
         `(${acknowledgedValues} values), stream holds seq 1..${lastSeq} (${entriesRead} entries), ${problems.length} problems, ` +
         `${((performance.now() - started) / 1000).toFixed(1)} s, seed ${SEED}`,
     );
+    recordFigures(`journal crash ${label}`, {
+      'kill rounds': ROUNDS,
+      'writer processes': ROUNDS * WRITERS,
+      acknowledged: acks.length,
+      'values acknowledged': acknowledgedValues,
+      'records read': entriesRead,
+      problems: problems.length,
+    });
     expect(problems.slice(0, 20)).toEqual([]);
     expect(acks.length).toBeGreaterThan(ROUNDS * WRITERS);
     // The next append continues right after everything that survived.

@@ -4,6 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
+import { recordFigures } from './harness/figures.js';
 import type { Message } from './harness/protocol.js';
 import { TempDirs } from './harness/temp-dirs.js';
 import { multiProcessAdapters } from './kinds/adapters.js';
@@ -67,5 +68,6 @@ describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('journal se
         `${repeated} repeated, ${misplaced.length} misplaced, ${backwards.length} txTime steps back; ` +
         `appends ${Math.round(appendMs)} ms (${Math.round(total / (appendMs / 1000))}/s), total ${Math.round(performance.now() - started)} ms`,
     );
+    recordFigures(`journal seq ${adapter.name}`, { appends: total, 'last seq': lastSeq, repeated, misplaced: misplaced.length });
   });
 });

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { multiProcessAdapters } from './harness/adapters.js';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
+import { recordFigures } from './harness/figures.js';
 import type { Message } from './harness/protocol.js';
 import { sha256 } from './harness/random.js';
 import { withStore } from './harness/stores.js';
@@ -96,6 +97,15 @@ describe.each(cases)('open/close churn while writing: %s', (label, adapter, dura
         `acknowledged ${acknowledged.size}, listed ${listed.length}, lost ${missing.length}, differing ${differing.length}, ` +
         `seq reused ${duplicateSeqs}, failed saves ${failures.length}, ${Math.round(performance.now() - started)} ms`,
     );
+    recordFigures(`open churn ${label}`, {
+      rounds: ROUNDS,
+      'opens/closes': opens,
+      acknowledged: acknowledged.size,
+      lost: missing.length,
+      corrupt: differing.length,
+      'seq reused': duplicateSeqs,
+      'failed saves': failures.length,
+    });
     expect(missing).toEqual([]);
     expect(differing).toEqual([]);
     expect(duplicateSeqs).toBe(0);

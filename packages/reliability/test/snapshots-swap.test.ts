@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
+import { recordFigures } from './harness/figures.js';
 import type { Message } from './harness/protocol.js';
 import { Rng, seedFrom } from './harness/random.js';
 import { TempDirs } from './harness/temp-dirs.js';
@@ -62,6 +63,11 @@ describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('snapshot s
           .map((r) => `${r.reads} reads, ${r.epochs} epochs seen, ${r.shared} served from the shared object, ${r.problems.length} problems`)
           .join('; '),
     );
+    recordFigures(`snapshot swaps ${adapter.name}`, {
+      swaps: SWAPS,
+      reads: reports.reduce((n, r) => n + r.reads, 0),
+      problems: reports.reduce((n, r) => n + r.problems.length, 0),
+    });
   });
 
   it('a writer killed mid-swap leaves the last whole snapshot, at an epoch no older than its last acknowledged put', {
@@ -87,5 +93,6 @@ describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('snapshot s
         `[reliability] snapshot kill ${adapter.name} round ${round}: last acknowledged epoch ${acked}, reopened at epoch ${got.epoch}, whole`,
       );
     }
+    recordFigures(`snapshot kill ${adapter.name}`, { 'kill rounds': 3, 'writer processes': 3 });
   });
 });

@@ -1,3 +1,5 @@
+// First: the adapter points lmdb's loader at its fixed engine, so the raw side runs the same binary.
+import '@agentstore/adapter-lmdb';
 import { open, type RootDatabase } from 'lmdb';
 import {
   ARTIFACT,

@@ -1,31 +1,13 @@
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { basename, resolve } from 'node:path';
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { createStore, type Store, StoreError, storeAdmin } from '@agentstore/core';
+import { hashFile, listPlainFiles } from '../backup-files.js';
+import { type BackupManifest, MANIFEST, type ManifestDomain, type ManifestFile } from '../backup-manifest.js';
 import { configuredDomains, type LoadedConfig, loadConfig } from '../config.js';
 import { ExportHash } from '../export-format.js';
+import { inspectTarget, moveIntoPlace, readBackup, stageBackup } from '../restore-steps.js';
 import { type CommandContext, withStore } from './context.js';
-
-/** The manifest a backup writes beside the copied files. */
-const MANIFEST = 'agentstore-backup.json';
-
-interface ManifestDomain {
-  readonly domain: string;
-  readonly adapter: string;
-  readonly kind: string | null;
-  readonly entries: number;
-  readonly sha256: string;
-}
-
-interface Manifest {
-  readonly format: 'agentstore-backup';
-  readonly version: 1;
-  readonly createdAt: string;
-  readonly source: string;
-  readonly domains: ManifestDomain[];
-  /** Domains routed to the memory adapter: nothing on disk to copy. */
-  readonly skipped: string[];
-}
 
 async function isEmptyDir(dir: string): Promise<boolean> {
   return !existsSync(dir) || (await readdir(dir)).length === 0;
@@ -58,8 +40,8 @@ async function domainsOf(store: Store, config: LoadedConfig): Promise<Set<string
 
 /**
  * `backup --out <dir>`: each adapter's online backup (SQLite backup API, LMDB environment copy, LevelDB
- * snapshot iteration) while writers go on, then a manifest made by reading the copy, which is itself
- * a data directory.
+ * snapshot iteration) while writers go on, then a manifest made by reading the copy (which is itself
+ * a data directory): every domain's entry count and hash, every file's size and SHA-256.
  */
 export async function backup(ctx: CommandContext, opts: { out: string }): Promise<void> {
   const outDir = resolve(opts.out);
@@ -73,13 +55,17 @@ export async function backup(ctx: CommandContext, opts: { out: string }): Promis
     return { domains: found, config: loaded, adapters: hooks };
   });
   const copy = await createStore({ ...config.store, dataDir: outDir });
-  let manifest: Manifest;
+  let print: Awaited<ReturnType<typeof fingerprint>>;
   try {
-    const print = await fingerprint(copy, domains);
-    manifest = { format: 'agentstore-backup', version: 1, createdAt: new Date().toISOString(), source: config.store.dataDir, ...print };
+    print = await fingerprint(copy, domains);
   } finally {
     await copy.close();
   }
+  // Listed after the copy is closed, so the files are as restore will find them.
+  const files: ManifestFile[] = [];
+  for (const file of await listPlainFiles(outDir, MANIFEST)) files.push({ ...file, sha256: await hashFile(join(outDir, file.path)) });
+  const createdAt = new Date().toISOString();
+  const manifest: BackupManifest = { format: 'agentstore-backup', version: 2, createdAt, source: config.store.dataDir, ...print, files };
   await writeFile(resolve(outDir, MANIFEST), `${JSON.stringify(manifest, null, 2)}\n`);
   ctx.out.table(
     manifest.domains.map((d) => ({
@@ -96,45 +82,52 @@ export async function backup(ctx: CommandContext, opts: { out: string }): Promis
 }
 
 /**
- * `restore --from <dir> [--force]`: copies a backup into the config's (empty) data directory, with the
- * application stopped, then checks every domain against the manifest. `--force` moves a non-empty
- * data directory aside first (`<dataDir>.before-restore-<time>`), never deletes it.
+ * `restore --from <dir> [--force]`: with the application stopped, checks the whole backup before
+ * writing (manifest schema, no link, hard link, special file or path outside it, every file's size
+ * and SHA-256), copies it into a new directory beside the data directory, opens that copy and checks
+ * every domain against the manifest, and only then moves it into place. Any refusal is `CORRUPT` and
+ * leaves the data directory as it was. `--force` moves a non-empty data directory aside
+ * (`<dataDir>.before-restore-<time>`), never deletes it.
  */
 export async function restore(ctx: CommandContext, opts: { from: string; force?: boolean }): Promise<void> {
-  const from = resolve(opts.from);
-  let manifest: Manifest;
-  try {
-    manifest = JSON.parse(await readFile(resolve(from, MANIFEST), 'utf8')) as Manifest;
-  } catch (err) {
-    throw new StoreError('CORRUPT', `${from} holds no readable ${MANIFEST}: not a backup`, { cause: err });
-  }
+  const checked = await readBackup(resolve(opts.from));
   const config = await loadConfig(ctx.global.config, ctx.global.dataDir);
-  const dataDir = config.store.dataDir;
-  let movedAside: string | undefined;
-  if (!(await isEmptyDir(dataDir))) {
-    if (!opts.force) throw new StoreError('CONFLICT', `${dataDir} is not empty; stop the application and pass --force to move it aside`);
-    movedAside = `${dataDir}.before-restore-${Date.now()}`;
-    await rename(dataDir, movedAside);
+  const target = await inspectTarget(config.store.dataDir);
+  if (!target.empty && !opts.force) {
+    throw new StoreError('CONFLICT', `${config.store.dataDir} is not empty; stop the application and pass --force to move it aside`);
   }
-  await cp(from, dataDir, { recursive: true, filter: (src) => basename(src) !== MANIFEST });
-  const checked = await withStore(ctx.global, (store) =>
-    fingerprint(
-      store,
-      manifest.domains.map((d) => d.domain),
-    ),
-  );
-  const rows = manifest.domains.map((want) => {
-    const got = checked.domains.find((d) => d.domain === want.domain);
-    const ok = got !== undefined && got.entries === want.entries && got.sha256 === want.sha256;
-    return { domain: want.domain, adapter: got?.adapter ?? '', entries: got?.entries ?? 0, status: ok ? 'ok' : 'MISMATCH' };
-  });
+  const { manifest } = checked;
+  const stage = await stageBackup(checked, target.path);
+  let rows: Array<{ domain: string; adapter: string; entries: number; status: string }>;
+  try {
+    const staged = await createStore({ ...config.store, dataDir: stage });
+    let found: Awaited<ReturnType<typeof fingerprint>>;
+    try {
+      found = await fingerprint(
+        staged,
+        manifest.domains.map((d) => d.domain),
+      );
+    } finally {
+      await staged.close();
+    }
+    rows = manifest.domains.map((want) => {
+      const got = found.domains.find((d) => d.domain === want.domain);
+      const ok = got !== undefined && got.entries === want.entries && got.sha256 === want.sha256;
+      return { domain: want.domain, adapter: got?.adapter ?? '', entries: got?.entries ?? 0, status: ok ? 'ok' : 'MISMATCH' };
+    });
+    const bad = rows.filter((r) => r.status !== 'ok');
+    if (bad.length > 0) {
+      ctx.out.table(rows, ['domain', 'adapter', 'entries', 'status']);
+      throw new StoreError(
+        'CORRUPT',
+        `the backup's data does not match its manifest: ${bad.map((r) => r.domain).join(', ')} (is a domain routed to another adapter than at backup time?); nothing was restored`,
+      );
+    }
+  } catch (err) {
+    await rm(stage, { recursive: true, force: true });
+    throw err;
+  }
+  const movedAside = await moveIntoPlace(stage, target);
   ctx.out.table(rows, ['domain', 'adapter', 'entries', 'status']);
   if (movedAside) ctx.out.note(`the previous data directory was moved to ${movedAside}`);
-  const bad = rows.filter((r) => r.status !== 'ok');
-  if (bad.length > 0) {
-    throw new StoreError(
-      'CORRUPT',
-      `restored data does not match the backup manifest: ${bad.map((r) => r.domain).join(', ')} (is a domain routed to another adapter than at backup time?)`,
-    );
-  }
 }

@@ -15,6 +15,9 @@ export async function doctor(ctx: CommandContext): Promise<number> {
     const admin = storeAdmin(store);
     try {
       for (const r of await admin.checkAdapters()) {
+        // Which engine build runs; a limited one is a warning (the data is fine), not a fault.
+        if (r.engine)
+          rows.push({ target: `adapter ${r.adapter}`, status: r.engine.multiProcess ? 'ok' : 'WARN', detail: `engine: ${r.engine.build}` });
         if (!r.supported) continue;
         if (r.faults.length === 0) rows.push({ target: `adapter ${r.adapter}`, status: 'ok', detail: 'engine integrity check' });
         for (const f of r.faults) fault(`adapter ${r.adapter}`, f);

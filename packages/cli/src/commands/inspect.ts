@@ -7,10 +7,12 @@ const COUNTERS_SHOWN = 3;
 
 /** `inspect` / `stats`: every domain with adapter, kind, records, bytes, a few counters; moved ones too. */
 export async function inspect(ctx: CommandContext): Promise<void> {
+  const engines = new Map<string, string>();
   const rows = await withStore(ctx.global, async (store) => {
     const admin = storeAdmin(store);
     const out: Array<Record<string, unknown>> = [];
     for (const s of await store.stats()) {
+      if (s.engine) engines.set(s.adapter, s.engine);
       const routed = store.adapterOf(s.domain) === s.adapter;
       const counters = routed && s.kind === 'kv' ? await admin.counters(s.domain, COUNTERS_SHOWN + 1) : [];
       const shown = counters.slice(0, COUNTERS_SHOWN).map(([k, v]) => `${preview(k, 40)}=${v}`);
@@ -42,4 +44,5 @@ export async function inspect(ctx: CommandContext): Promise<void> {
     return out.sort((a, b) => String(a.domain).localeCompare(String(b.domain)) || String(a.adapter).localeCompare(String(b.adapter)));
   });
   ctx.out.table(rows, ['domain', 'adapter', 'kind', 'records', 'bytes', 'counters', 'status']);
+  for (const [adapter, engine] of engines) ctx.out.note(`engine ${adapter}: ${engine}`);
 }

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { storeAdmin } from '@agentstore/core';
+import { type DomainKind, storeAdmin } from '@agentstore/core';
 import { ExportHash, type ExportHeader, entryLine, FORMAT, openExport, VERSION } from '../export-format.js';
 import { startProgress } from '../progress.js';
 import { type CommandContext, withStore } from './context.js';
@@ -49,19 +49,30 @@ export async function exportDomain(ctx: CommandContext, domain: string, opts: { 
   }
 }
 
-/** `import <domain> <file>`: checks the whole file first, then writes its entries into an empty domain. */
+/**
+ * `import <domain> <file> [--replace]`: all or nothing. Reads and checks every entry of the file
+ * (format, base64, trailer checksum, and through core each key, value, size and the kind) before
+ * anything is written, then writes them in one transaction, which with `--replace` also deletes
+ * the domain's old content: readers see the old content until it commits, whatever happens first.
+ */
 export async function importDomain(ctx: CommandContext, domain: string, file: string, opts: { replace?: boolean }): Promise<void> {
   const parsed = await openExport(file);
+  const kind = parsed.header.kind;
   const written = await withStore(ctx.global, async (store) => {
-    const progress = startProgress(`import ${domain}`, parsed.entries, !ctx.out.json);
+    const progress = startProgress(`import ${domain}`, 0, !ctx.out.json);
     try {
-      return await storeAdmin(store).load(domain, parsed.entriesOf(), {
+      return await storeAdmin(store).load(domain, parsed.entries(), {
+        kind: kind === null ? null : (kind as DomainKind),
         replace: opts.replace === true,
-        onProgress: (n) => progress.update(n),
+        onProgress: (n) => progress.update(n, n),
+        onChecked: (n) => {
+          progress.stop();
+          ctx.out.note(`checked ${n} entries of ${file}; writing them in one transaction`);
+        },
       });
     } finally {
       progress.stop();
     }
   });
-  ctx.out.object({ domain, from: file, kind: parsed.header.kind, entries: written });
+  ctx.out.object({ domain, from: file, kind, entries: written });
 }

@@ -33,6 +33,11 @@ export function cli(args: readonly string[]): Promise<CliResult> {
   return new Promise((resolve) => child.on('close', (code) => resolve({ code, stdout, stderr })));
 }
 
+/** Starts `agentstore <args>` as a child process (no TTY), for a test that kills it. */
+export function startCli(args: readonly string[]): ChildProcess {
+  return spawn(process.execPath, tsNode(BIN, args), { cwd: CLI_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
 /** Starts a fixture script as a child process. */
 export function startChild(fixture: string, args: readonly string[]): ChildProcess {
   return spawn(process.execPath, tsNode(join(here, '..', 'fixtures', fixture), args), {
@@ -41,19 +46,20 @@ export function startChild(fixture: string, args: readonly string[]): ChildProce
   });
 }
 
-/** Resolves once the child printed a line matching `pattern`. */
-export function waitForLine(child: ChildProcess, pattern: RegExp): Promise<string> {
+/** Resolves once the child printed a line matching `pattern` (on stdout, or on `stream`). */
+export function waitForLine(child: ChildProcess, pattern: RegExp, stream: 'stdout' | 'stderr' = 'stdout'): Promise<string> {
+  const out = child[stream];
   return new Promise((resolve, reject) => {
     let buffered = '';
     const onData = (c: Buffer): void => {
       buffered += c.toString();
       const line = buffered.split('\n').find((l) => pattern.test(l));
       if (line !== undefined) {
-        child.stdout?.off('data', onData);
+        out?.off('data', onData);
         resolve(line);
       }
     };
-    child.stdout?.on('data', onData);
+    out?.on('data', onData);
     child.on('exit', (code) => reject(new Error(`child exited (${code}) before printing ${pattern}`)));
   });
 }

@@ -1,17 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { hostname } from 'node:os';
 import { StoreError } from '../errors.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import type { StoreContext } from '../store/store-context.js';
 import { toStoreError } from '../store/to-store-error.js';
-import { chunkCount, chunkKey, decodePending, type Entry, encodePending, type Owner, pendingKey, TIERS } from './artifact-layout.js';
+import { chunkCount, chunkKey, decodePending, type Entry, encodePending, type LeaseRecord, pendingKey, TIERS } from './artifact-layout.js';
 import { ArtifactTx, INLINE_DELETE_CHUNKS } from './artifact-tx.js';
 import { ArtifactsLocal } from './local-state.js';
+import { type OwnerCheck, ownerGone } from './owner.js';
 import type { ArtifactStat, ArtifactsPolicy } from './types.js';
 import { type CheckedPolicy, checkPolicy, metaOf } from './validate.js';
-
-/** This process, as the owner of leases, reservations and unfinished writes. */
-export const OWNER: Owner = { token: randomBytes(8).toString('hex'), pid: process.pid, host: hostname() };
 
 /** A fresh random id for a lease or a reservation. */
 export const randomId = (): string => randomBytes(8).toString('hex');
@@ -33,8 +30,13 @@ export interface NewBlob {
   readonly metaJson: string;
 }
 
+/** A lease that still pins its blob: unexpired, and its holder not known to be dead. */
+export function liveLease(l: LeaseRecord, now: number, owners?: OwnerCheck): boolean {
+  return l.expiresAt > now && !(owners ? owners.gone(l) : ownerGone(l));
+}
+
 /** The public view of an entry. */
-export function statOf(key: string, entry: Entry, now = Date.now()): ArtifactStat {
+export function statOf(key: string, entry: Entry, now = Date.now(), owners?: OwnerCheck): ArtifactStat {
   return {
     key,
     size: entry.size,
@@ -42,7 +44,7 @@ export function statOf(key: string, entry: Entry, now = Date.now()): ArtifactSta
     lastUsed: entry.lastUsed,
     createdAt: entry.createdAt,
     meta: entry.meta,
-    leases: entry.leases.filter((l) => l.expiresAt > now).length,
+    leases: entry.leases.filter((l) => liveLease(l, now, owners)).length,
   };
 }
 
@@ -67,7 +69,7 @@ export function storeBlob(at: ArtifactTx, key: string, b: NewBlob): ArtifactStat
   const entry = at.touch(key, fresh, undefined);
   at.head.used[b.tier] += b.size;
   at.head.count[b.tier] += 1;
-  return statOf(key, entry, at.now);
+  return statOf(key, entry, at.now, at.owners);
 }
 
 /** The shared machinery of one artifacts handle: policy, domain resolution, transactions, blob reads. */
@@ -180,7 +182,7 @@ export class ArtifactContext {
           const raw = at.tx.get(pendingKey(blob));
           if (raw === undefined) return 'gone' as const;
           const p = decodePending(raw);
-          if (p.state === 'writing' && p.expiresAt > at.now) return 'live' as const;
+          if (p.state === 'writing' && p.expiresAt > at.now && !(p.owner && at.owners.gone(p.owner))) return 'live' as const;
           const keep = Math.max(0, p.chunks - INLINE_DELETE_CHUNKS);
           for (let i = keep; i < p.chunks; i++) at.tx.del(chunkKey(blob, i));
           if (keep === 0) at.tx.del(pendingKey(blob));

@@ -140,12 +140,36 @@ export function encodeHead(h: Head): Uint8Array {
   return utf8(JSON.stringify(rec));
 }
 
-/** Who holds a lease or a reservation: a random per-process token, the pid and the host. */
+/**
+ * Who holds a lease, a reservation or an unfinished write: a random per-process token, the pid, the
+ * host (name, boot id and pid namespace: see `owner.ts`) and, where /proc tells it, the process start
+ * time in clock ticks since boot, so a reused pid is not taken for the holder.
+ */
 export interface Owner {
   readonly token: string;
   readonly pid: number;
   readonly host: string;
+  readonly start?: number;
 }
+
+const isOwner = (o: Record<string, unknown>): boolean =>
+  typeof o.o === 'string' && isCount(o.p) && typeof o.h === 'string' && (o.s === undefined || isCount(o.s));
+
+/** The owner fields of a decoded record (`o`, `p`, `h`, `s`). */
+const ownerOf = (o: Record<string, unknown>): Owner => ({
+  token: o.o as string,
+  pid: o.p as number,
+  host: o.h as string,
+  ...(o.s === undefined ? {} : { start: o.s as number }),
+});
+
+/** The owner fields of a record to encode. */
+const ownerFields = (o: Owner): Record<string, unknown> => ({
+  o: o.token,
+  p: o.pid,
+  h: o.host,
+  ...(o.start === undefined ? {} : { s: o.start }),
+});
 
 /** One lease on an entry. */
 export interface LeaseRecord extends Owner {
@@ -164,8 +188,6 @@ export interface Entry {
   readonly meta: Record<string, Json>;
   readonly leases: readonly LeaseRecord[];
 }
-
-const isOwner = (o: Record<string, unknown>): boolean => typeof o.o === 'string' && isCount(o.p) && typeof o.h === 'string';
 
 export function decodeEntry(bytes: Uint8Array): Entry {
   const r = parse(bytes, 'entry');
@@ -194,19 +216,13 @@ export function decodeEntry(bytes: Uint8Array): Entry {
     lastUsed: r.u as number,
     createdAt: r.c as number,
     meta: r.m as Record<string, Json>,
-    leases: (leases as Array<Record<string, unknown>>).map((l) => ({
-      id: l.i as string,
-      expiresAt: l.x as number,
-      token: l.o as string,
-      pid: l.p as number,
-      host: l.h as string,
-    })),
+    leases: (leases as Array<Record<string, unknown>>).map((l) => ({ id: l.i as string, expiresAt: l.x as number, ...ownerOf(l) })),
   };
 }
 
 export function encodeEntry(e: Entry): Uint8Array {
   const rec: Record<string, unknown> = { b: e.blob, z: e.size, t: e.tier, s: e.seq, u: e.lastUsed, c: e.createdAt, m: e.meta };
-  if (e.leases.length > 0) rec.l = e.leases.map((l) => ({ i: l.id, x: l.expiresAt, o: l.token, p: l.pid, h: l.host }));
+  if (e.leases.length > 0) rec.l = e.leases.map((l) => ({ i: l.id, x: l.expiresAt, ...ownerFields(l) }));
   return utf8(JSON.stringify(rec));
 }
 
@@ -219,16 +235,18 @@ export interface ReservationRecord extends Owner {
 export function decodeReservation(bytes: Uint8Array): ReservationRecord {
   const r = parse(bytes, 'reservation');
   if (typeof r.r !== 'string' || typeof r.x !== 'number' || !isOwner(r)) throw new StoreError('DECODE', 'malformed artifacts reservation');
-  return { id: r.r, expiresAt: r.x, token: r.o as string, pid: r.p as number, host: r.h as string };
+  return { id: r.r, expiresAt: r.x, ...ownerOf(r) };
 }
 
 export function encodeReservation(r: ReservationRecord): Uint8Array {
-  return utf8(JSON.stringify({ r: r.id, x: r.expiresAt, o: r.token, p: r.pid, h: r.host }));
+  return utf8(JSON.stringify({ r: r.id, x: r.expiresAt, ...ownerFields(r) }));
 }
 
 /**
- * A blob whose chunks are not referenced by an entry: being streamed (`writing`, until `expiresAt`)
- * or discarded (`trash`, its chunks are removed in batches). `chunks` counts the chunks stored.
+ * A blob whose chunks are not referenced by an entry: being streamed (`writing`, until `expiresAt` or
+ * its writer's death) or discarded (`trash`, its chunks are removed in batches). `chunks` counts the
+ * chunks stored. `owner` is the writer of a streamed blob (absent in the trash of a removed blob and in
+ * records of earlier versions).
  */
 export interface PendingRecord {
   readonly state: 'writing' | 'trash';
@@ -236,16 +254,29 @@ export interface PendingRecord {
   readonly bytes: number;
   readonly expiresAt: number;
   readonly token: string;
+  readonly owner?: Owner;
 }
 
 export function decodePending(bytes: Uint8Array): PendingRecord {
   const r = parse(bytes, 'pending blob');
-  if ((r.s !== 'w' && r.s !== 't') || !isCount(r.c) || !isCount(r.n) || typeof r.x !== 'number' || typeof r.o !== 'string') {
+  const w = r.w;
+  const owner = w !== null && typeof w === 'object' && !Array.isArray(w) ? (w as Record<string, unknown>) : undefined;
+  if (
+    (r.s !== 'w' && r.s !== 't') ||
+    !isCount(r.c) ||
+    !isCount(r.n) ||
+    typeof r.x !== 'number' ||
+    typeof r.o !== 'string' ||
+    (w !== undefined && (owner === undefined || !isOwner(owner)))
+  ) {
     throw new StoreError('DECODE', 'malformed artifacts pending blob');
   }
-  return { state: r.s === 'w' ? 'writing' : 'trash', chunks: r.c, bytes: r.n, expiresAt: r.x, token: r.o };
+  const p = { state: r.s === 'w' ? 'writing' : 'trash', chunks: r.c, bytes: r.n, expiresAt: r.x, token: r.o } as const;
+  return owner === undefined ? p : { ...p, owner: ownerOf(owner) };
 }
 
 export function encodePending(p: PendingRecord): Uint8Array {
-  return utf8(JSON.stringify({ s: p.state === 'writing' ? 'w' : 't', c: p.chunks, n: p.bytes, x: p.expiresAt, o: p.token }));
+  const rec: Record<string, unknown> = { s: p.state === 'writing' ? 'w' : 't', c: p.chunks, n: p.bytes, x: p.expiresAt, o: p.token };
+  if (p.owner !== undefined) rec.w = ownerFields(p.owner);
+  return utf8(JSON.stringify(rec));
 }

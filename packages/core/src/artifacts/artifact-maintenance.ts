@@ -1,6 +1,6 @@
 import type { ByteRange } from '../spi/backend.js';
 import type { OpenDomain } from '../store/backend-pool.js';
-import { type ArtifactContext, OWNER } from './artifact-context.js';
+import type { ArtifactContext } from './artifact-context.js';
 import {
   blobOfChunkKey,
   blobOfPendingKey,
@@ -11,17 +11,16 @@ import {
   decodePending,
   decodeReservation,
   ENTRY_RANGE,
-  entryKey,
   HEAD_KEY,
   keyOfLeasedKey,
   LEASED_RANGE,
-  type LeaseRecord,
   lruRange,
   PENDING_RANGE,
   RESERVATION_RANGE,
   reservationKey,
   seqOfLruKey,
 } from './artifact-layout.js';
+import { OwnerCheck } from './owner.js';
 import type { ArtifactAudit, ArtifactUsage, GcResult } from './types.js';
 
 /** Records handled per `gc` transaction. */
@@ -37,19 +36,6 @@ async function collect<T>(d: OpenDomain, range: ByteRange, pick: (k: Uint8Array,
     if (x !== undefined) out.push(x);
   }
   return out;
-}
-
-/** A process of this host that no longer exists (a pid reused by another process keeps its leases until expiry). */
-function deadHere(l: LeaseRecord): boolean {
-  if (l.host !== OWNER.host) return false;
-  // Our own pid with another token: an earlier process that had this pid, so it is gone.
-  if (l.pid === OWNER.pid) return l.token !== OWNER.token;
-  try {
-    process.kill(l.pid, 0);
-    return false;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'ESRCH';
-  }
 }
 
 /** `usage()`: recorded budgets and the accounting, from the head. */
@@ -76,11 +62,18 @@ export async function lruKeys(d: OpenDomain, tiers: ReadonlyArray<0 | 1>, limit:
   return limit === undefined ? keys : keys.slice(0, limit);
 }
 
-/** `gc()`: lapsed reservations and leases, unfinished or discarded blobs, and (deep) orphan chunks. */
+/**
+ * `gc()`: reservations and leases that lapsed or whose owner died on this host, unfinished writes that
+ * lapsed or whose writer died, discarded blobs, and (deep) orphan chunks.
+ */
 export async function collectGarbage(ac: ArtifactContext, d: OpenDomain, deep: boolean): Promise<GcResult> {
   const now = Date.now();
-  // Reservations that have lapsed: removed in transactions that check again.
-  const lapsed = await collect(d, RESERVATION_RANGE, (k, v) => (decodeReservation(v).expiresAt <= now ? text(k, 2) : undefined));
+  const owners = new OwnerCheck();
+  // Reservations that have lapsed or lost their owner: removed in transactions that check again.
+  const lapsed = await collect(d, RESERVATION_RANGE, (k, v) => {
+    const r = decodeReservation(v);
+    return r.expiresAt <= now || owners.gone(r) ? text(k, 2) : undefined;
+  });
   let reservations = 0;
   for (let i = 0; i < lapsed.length; i += GC_BATCH) {
     const keys = lapsed.slice(i, i + GC_BATCH);
@@ -88,7 +81,8 @@ export async function collectGarbage(ac: ArtifactContext, d: OpenDomain, deep: b
       let n = 0;
       for (const key of keys) {
         const raw = at.tx.get(reservationKey(key));
-        if (raw !== undefined && decodeReservation(raw).expiresAt <= at.now) {
+        const r = raw === undefined ? undefined : decodeReservation(raw);
+        if (r !== undefined && (r.expiresAt <= at.now || at.owners.gone(r))) {
           at.tx.del(reservationKey(key));
           n++;
         }
@@ -99,12 +93,6 @@ export async function collectGarbage(ac: ArtifactContext, d: OpenDomain, deep: b
   }
   // Leases that have lapsed or whose holder died on this host.
   const leasedKeys = await collect(d, LEASED_RANGE, (k) => keyOfLeasedKey(k));
-  const dead = new Set<string>();
-  for (const key of leasedKeys) {
-    const raw = await d.backend.get(entryKey(key));
-    if (raw === undefined) continue;
-    for (const l of decodeEntry(raw).leases) if (deadHere(l)) dead.add(l.id);
-  }
   let leases = 0;
   for (let i = 0; i < leasedKeys.length; i += GC_BATCH) {
     const keys = leasedKeys.slice(i, i + GC_BATCH);
@@ -113,7 +101,7 @@ export async function collectGarbage(ac: ArtifactContext, d: OpenDomain, deep: b
       for (const key of keys) {
         const e = at.entry(key);
         if (e === undefined) continue;
-        const kept = e.leases.filter((l) => l.expiresAt > at.now && !dead.has(l.id));
+        const kept = at.liveLeases(e.leases);
         if (kept.length === e.leases.length) continue;
         n += e.leases.length - kept.length;
         at.rewrite(key, { ...e, leases: kept }, e.leases.length > 0);
@@ -124,7 +112,7 @@ export async function collectGarbage(ac: ArtifactContext, d: OpenDomain, deep: b
   // Unfinished writes that lapsed and discarded blobs.
   const pending = await collect(d, PENDING_RANGE, (k, v) => {
     const p = decodePending(v);
-    return p.state === 'trash' || p.expiresAt <= now ? blobOfPendingKey(k) : undefined;
+    return p.state === 'trash' || p.expiresAt <= now || (p.owner !== undefined && owners.gone(p.owner)) ? blobOfPendingKey(k) : undefined;
   });
   const drained = await ac.drainPending(d, pending);
   let blobs = drained.blobs;

@@ -1,11 +1,12 @@
 import { StoreError } from '../errors.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import type { StoreContext } from '../store/store-context.js';
-import { ArtifactContext, guard, OWNER, randomId, statOf, storeBlob } from './artifact-context.js';
+import { ArtifactContext, guard, randomId, statOf, storeBlob } from './artifact-context.js';
 import { decodeEntry, decodeHead, decodeReservation, type Entry, entryKey, HEAD_KEY, reservationKey } from './artifact-layout.js';
 import { auditDomain, collectGarbage, lruKeys, usageOf } from './artifact-maintenance.js';
 import { streamIn, streamOut } from './artifact-stream.js';
 import { LeaseHandle, ReservationHandle } from './handles.js';
+import { OWNER, ownerGone } from './owner.js';
 import { prefixKey, stridePrefixKeys } from './prefix-keys.js';
 import type {
   ArtifactAudit,
@@ -168,7 +169,7 @@ export class ArtifactKvStore implements ArtifactStore {
         const e = at.entry(key);
         if (e === undefined) return undefined;
         const expiresAt = at.now + ttl;
-        const leases = [...e.leases.filter((l) => l.expiresAt > at.now), { id, expiresAt, ...OWNER }];
+        const leases = [...at.liveLeases(e.leases), { id, expiresAt, ...OWNER }];
         at.rewrite(key, { ...e, leases }, e.leases.length > 0);
         return { expiresAt, size: e.size };
       });
@@ -186,7 +187,9 @@ export class ArtifactKvStore implements ArtifactStore {
       const expiresAt = await this.#ac.write(d, (at) => {
         if (at.entry(key) !== undefined) throw new StoreError('CONFLICT', `artifact "${key.slice(0, 64)}" already exists`);
         const raw = at.tx.get(reservationKey(key));
-        if (raw !== undefined && decodeReservation(raw).expiresAt > at.now) {
+        const held = raw === undefined ? undefined : decodeReservation(raw);
+        // A reservation of a process that died on this host is taken over here, in this transaction.
+        if (held !== undefined && held.expiresAt > at.now && !at.owners.gone(held)) {
           throw new StoreError('CONFLICT', `artifact "${key.slice(0, 64)}" is reserved`);
         }
         return ReservationHandle.record(at, key, id, at.now + ttl);
@@ -208,9 +211,11 @@ export class ArtifactKvStore implements ArtifactStore {
         const hit = await this.#getIn(d, key);
         if (hit !== undefined) return hit;
         const raw = await d.backend.get(reservationKey(key));
-        if (raw === undefined || decodeReservation(raw).expiresAt <= Date.now()) {
-          // The commit may have landed between the two reads (it stores the blob and drops the
-          // reservation in one transaction): look once more.
+        const held = raw === undefined ? undefined : decodeReservation(raw);
+        if (held === undefined || held.expiresAt <= Date.now() || ownerGone(held)) {
+          // Nothing will commit: no reservation, a lapsed one, or its holder died on this host (the
+          // next `reserve` or `gc` frees it). The commit may have landed between the two reads (it
+          // stores the blob and drops the reservation in one transaction): look once more.
           return this.#getIn(d, key);
         }
         const left = deadline - Date.now();

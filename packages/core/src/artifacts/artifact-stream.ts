@@ -1,8 +1,9 @@
 import { StoreError } from '../errors.js';
 import type { OpenDomain } from '../store/backend-pool.js';
-import { type ArtifactContext, OWNER, storeBlob } from './artifact-context.js';
+import { type ArtifactContext, storeBlob } from './artifact-context.js';
 import { CHUNK_BYTES, chunkCount, chunkKey, decodePending, encodePending, pendingKey, TIERS } from './artifact-layout.js';
 import type { ArtifactTx } from './artifact-tx.js';
+import { OWNER } from './owner.js';
 import type { ArtifactReadStream, ArtifactStat } from './types.js';
 import { assertBytes, type CheckedPut } from './validate.js';
 
@@ -80,7 +81,10 @@ export async function streamIn(
   const ttl = ac.policy.reservationTtlMs;
   const opened = await ac.write(d, (at) => {
     const blob = at.newBlob();
-    at.tx.put(pendingKey(blob), encodePending({ state: 'writing', chunks: 0, bytes: 0, expiresAt: at.now + ttl, token: OWNER.token }));
+    at.tx.put(
+      pendingKey(blob),
+      encodePending({ state: 'writing', chunks: 0, bytes: 0, expiresAt: at.now + ttl, token: OWNER.token, owner: OWNER }),
+    );
     const limits = [at.head.budget, at.head.tierBudgets[put.tier]].filter((b): b is number => typeof b === 'number');
     return { blob, limit: Math.min(Number.POSITIVE_INFINITY, ...limits) };
   });
@@ -152,7 +156,7 @@ export async function streamOut(ac: ArtifactContext, d: OpenDomain, key: string,
   const opened = await ac.write(d, (at) => {
     const e = at.entry(key);
     if (e === undefined) return undefined;
-    const leases = [...e.leases.filter((l) => l.expiresAt > at.now), { id: leaseId, expiresAt: at.now + ttl, ...OWNER }];
+    const leases = [...at.liveLeases(e.leases), { id: leaseId, expiresAt: at.now + ttl, ...OWNER }];
     const next = at.touch(key, { ...e, leases }, e);
     at.rewrite(key, next, e.leases.length > 0);
     return next;

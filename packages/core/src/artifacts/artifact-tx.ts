@@ -13,12 +13,14 @@ import {
   entryKey,
   HEAD_KEY,
   type Head,
+  type LeaseRecord,
   leasedKey,
   lruKey,
   lruRange,
   pendingKey,
   seqOfLruKey,
 } from './artifact-layout.js';
+import { OwnerCheck } from './owner.js';
 
 /** LRU index entries read per page while looking for victims. */
 const LRU_PAGE = 32;
@@ -49,6 +51,8 @@ export class ArtifactTx {
   readonly head: Head;
   readonly now = Date.now();
   readonly removed: Removed[] = [];
+  /** Liveness of the owners of the records this transaction meets (dead ones' records are freed). */
+  readonly owners = new OwnerCheck();
 
   constructor(tx: Tx, defaults?: BudgetDefaults) {
     this.tx = tx;
@@ -123,9 +127,14 @@ export class ArtifactTx {
     this.removed.push({ key, blob: entry.blob, size: entry.size, trashed });
   }
 
-  /** True while some lease on the entry is unexpired. */
+  /** The leases that still pin their blob: unexpired, their holder not dead on this host. */
+  liveLeases(leases: readonly LeaseRecord[]): LeaseRecord[] {
+    return leases.filter((l) => l.expiresAt > this.now && !this.owners.gone(l));
+  }
+
+  /** True while some lease on the entry is unexpired and its holder not dead on this host. */
   leased(entry: Entry): boolean {
-    return entry.leases.some((l) => l.expiresAt > this.now);
+    return entry.leases.some((l) => l.expiresAt > this.now && !this.owners.gone(l));
   }
 
   /** Keys of `tiers` in LRU order (oldest first), merged across tiers by use-sequence number. */

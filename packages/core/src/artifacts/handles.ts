@@ -1,8 +1,9 @@
 import { StoreError } from '../errors.js';
-import { type ArtifactContext, guard, OWNER, storeBlob } from './artifact-context.js';
+import { type ArtifactContext, guard, storeBlob } from './artifact-context.js';
 import { decodeReservation, encodeReservation, reservationKey } from './artifact-layout.js';
 import { streamIn } from './artifact-stream.js';
 import type { ArtifactTx } from './artifact-tx.js';
+import { OWNER } from './owner.js';
 import type { ArtifactLease, ArtifactPutOptions, ArtifactReservation, ArtifactStat } from './types.js';
 import { assertBytes, assertFits, checkPutOptions, ttlOf } from './validate.js';
 
@@ -32,7 +33,7 @@ export class LeaseHandle implements ArtifactLease {
         const e = at.entry(this.key);
         const mine = e?.leases.find((l) => l.id === this.id);
         if (e === undefined || mine === undefined) return false;
-        at.rewrite(this.key, { ...e, leases: e.leases.filter((l) => l.id !== this.id && l.expiresAt > at.now) }, true);
+        at.rewrite(this.key, { ...e, leases: at.liveLeases(e.leases.filter((l) => l.id !== this.id)) }, true);
         return mine.expiresAt > at.now;
       }),
     );

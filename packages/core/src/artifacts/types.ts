@@ -50,7 +50,7 @@ export interface ArtifactStat {
   /** Epoch ms the current bytes were stored. */
   readonly createdAt: number;
   readonly meta: Record<string, Json>;
-  /** Live (unexpired) leases on the blob. */
+  /** Live leases on the blob: unexpired, their holder not dead on this host. */
   readonly leases: number;
 }
 
@@ -100,11 +100,11 @@ export interface EvictResult {
 
 /** Result of `gc`. */
 export interface GcResult {
-  /** Lapsed reservations removed. */
+  /** Reservations removed: lapsed, or of a dead process on this host. */
   readonly reservations: number;
-  /** Lapsed leases (or leases of dead processes on this host) removed. */
+  /** Leases removed: lapsed, or of a dead process on this host. */
   readonly leases: number;
-  /** Unfinished or discarded blobs whose chunks were removed. */
+  /** Unfinished (lapsed, or of a dead writer on this host) or discarded blobs whose chunks were removed. */
   readonly blobs: number;
   /** Bytes of chunks removed. */
   readonly freedBytes: number;
@@ -208,7 +208,7 @@ export interface ArtifactStore {
   setBudget(update: BudgetUpdate): Promise<ArtifactUsage>;
   /** Keys in eviction order (least recently used first). */
   lru(options?: { readonly tiers?: readonly ArtifactTier[]; readonly limit?: number }): Promise<string[]>;
-  /** Removes lapsed reservations and leases and the chunks of unfinished or discarded writes; `deep` also scans for orphan chunks. */
+  /** Removes lapsed or dead-owner reservations and leases and the chunks of unfinished or discarded writes; `deep` also scans for orphan chunks. */
   gc(options?: { readonly deep?: boolean }): Promise<GcResult>;
   /** Scans the whole domain and compares it with the accounting (admin and test tool). */
   audit(): Promise<ArtifactAudit>;

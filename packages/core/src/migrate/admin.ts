@@ -4,12 +4,14 @@ import { normalizeRoute } from '../config/normalize-route.js';
 import { StoreError } from '../errors.js';
 import { decodeKey, USER_KEY_MIN } from '../keys/index.js';
 import { decodeValue, isCounter } from '../kv/value-envelope.js';
+import type { EngineInfo } from '../spi/adapter.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import { KIND_KEY } from '../store/kinds.js';
 import type { StoreContext } from '../store/store-context.js';
 import { guard, toStoreError } from '../store/to-store-error.js';
 import type { NormalizedRoute, Store } from '../store/types.js';
 import type { DomainKind, Key } from '../types.js';
+import { type ImportOptions, importEntries } from './import-entries.js';
 import { isMigrationKey, MOVED_KEY, tombstoneRoute } from './meta-keys.js';
 
 /** A domain found in storage, as admin tools list it. */
@@ -43,9 +45,9 @@ export interface AdapterHookResult {
   readonly supported: boolean;
   /** Faults an integrity check reported. */
   readonly faults: string[];
+  /** The engine build the adapter runs in this process, when it reports one (`checkAdapters` only). */
+  readonly engine?: EngineInfo;
 }
-
-const KINDS: ReadonlySet<string> = new Set<DomainKind>(['kv', 'checkpoints', 'journal', 'versioned', 'snapshots', 'artifacts']);
 
 const contexts = new WeakMap<Store, StoreContext>();
 
@@ -116,48 +118,12 @@ export class StoreAdmin {
   }
 
   /**
-   * Writes raw entries (an export) into `domain`, which must be empty unless `replace` clears it
-   * first. Batched transactions; returns how many entries were written.
+   * Writes raw entries (an export) into `domain`, all or nothing (see `importEntries`): the domain
+   * must be empty unless `replace`, which swaps its content in the same transaction. Returns how
+   * many entries were written.
    */
-  load(
-    domain: string,
-    entries: AsyncIterable<[Uint8Array, Uint8Array]>,
-    opts: { replace?: boolean; onProgress?: (written: number) => void } = {},
-  ): Promise<number> {
-    return guard(async () => {
-      const d = await this.#open(domain);
-      if (opts.replace) {
-        await this.#ctx.flushState(d.backend);
-        await d.backend.clear();
-      } else if ((await d.backend.count({ limit: 1 })) > 0) {
-        throw new StoreError('CONFLICT', `domain "${domain}" is not empty; import into an empty domain (or replace it)`);
-      }
-      this.#ctx.kinds.forget(d.backend);
-      let written = 0;
-      let batch: Array<[Uint8Array, Uint8Array]> = [];
-      const flush = async (): Promise<void> => {
-        const rows = batch;
-        batch = [];
-        await d.backend.transact((tx) => {
-          for (const [k, v] of rows) tx.put(k, v);
-        });
-        written += rows.length;
-        opts.onProgress?.(written);
-      };
-      for await (const [key, value] of entries) {
-        if (key.byteLength === 0 || key.byteLength > 1024)
-          throw new StoreError('INVALID_KEY', 'an imported key is empty or longer than 1 KiB');
-        if (isMigrationKey(key)) continue;
-        if (sameBytes(key, KIND_KEY) && !KINDS.has(Buffer.from(value).toString('utf8'))) {
-          throw new StoreError('CORRUPT', 'the imported kind record names no known kind');
-        }
-        batch.push([key, value]);
-        if (batch.length >= 1000) await flush();
-      }
-      if (batch.length > 0) await flush();
-      this.#ctx.kinds.forget(d.backend);
-      return written;
-    });
+  load(domain: string, entries: AsyncIterable<[Uint8Array, Uint8Array]>, opts: ImportOptions = {}): Promise<number> {
+    return guard(async () => importEntries(this.#ctx, await this.#open(domain), entries, opts));
   }
 
   /** Up to `limit` kv keys holding counters, with their stored values (buffered increments flushed first). */
@@ -210,8 +176,9 @@ export class StoreAdmin {
       const out: AdapterHookResult[] = [];
       for (const adapter of this.#adapters()) {
         const instance = await this.#ctx.pool.instance(adapter);
-        if (!instance.check) out.push({ adapter, supported: false, faults: [] });
-        else out.push({ adapter, supported: true, faults: await instance.check() });
+        const engine = instance.engine?.();
+        const found = instance.check ? { supported: true, faults: await instance.check() } : { supported: false, faults: [] };
+        out.push({ adapter, ...found, ...(engine && { engine }) });
       }
       return out;
     });
@@ -277,8 +244,4 @@ function decodeProblem(kind: DomainKind | undefined, key: Uint8Array, value: Uin
 function hex(bytes: Uint8Array): string {
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.byteLength, 24)).toString('hex');
   return bytes.byteLength > 24 ? `${text}…` : text;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.byteLength === b.byteLength && a.every((byte, i) => byte === b[i]);
 }

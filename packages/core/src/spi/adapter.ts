@@ -28,6 +28,14 @@ export interface Capabilities {
   readonly counters: 'native' | 'serialized';
 }
 
+/** Which engine build an adapter instance runs in this process (`AdapterInstance.engine`). */
+export interface EngineInfo {
+  /** One line: the build loaded and, when it limits the adapter, why and how to fix it. */
+  readonly build: string;
+  /** Whether this build lets several processes share the adapter's files (see `Capabilities`). */
+  readonly multiProcess: boolean;
+}
+
 /** What core hands an adapter when a store opens it. */
 export interface OpenContext {
   /** Absolute store directory; every file the adapter makes stays below it. */
@@ -57,6 +65,8 @@ export interface AdapterInstance<O = Record<string, unknown>> {
   backup?(targetDir: string): Promise<void>;
   /** Optional: the engine's own integrity check of every location this instance holds; the faults found. */
   check?(): Promise<string[]>;
+  /** Optional: the engine build this process runs, shown by `store.stats()` and `agentstore doctor`. */
+  engine?(): EngineInfo;
 }
 
 /** An adapter: a plain object registered with `createStore({ adapters })`. */

@@ -142,7 +142,8 @@ class AgentStore implements Store {
           const kind = await kinds.read(d.backend);
           const records = kind && RECORDS_OF[kind] ? await d.backend.count(RECORDS_OF[kind]) : 0;
           const bytes = d.backend.sizeBytes ? await d.backend.sizeBytes() : undefined;
-          out.push({ domain, adapter: name, kind, records, bytes });
+          const engine = instance.engine?.().build;
+          out.push({ domain, adapter: name, kind, records, bytes, ...(engine !== undefined && { engine }) });
         }
       }
       return out;

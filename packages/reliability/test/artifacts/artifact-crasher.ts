@@ -4,6 +4,9 @@
  * plain puts, reporting each put only after it resolved and each streamed piece as it is handed over.
  * `mode: 'lease'`: checks out the given keys with their ttls, reports `leased`, then waits to be killed.
  * `mode: 'reserve'`: reserves `key`, reports `reserved`, commits on `commit`, then waits to be killed.
+ * `mode: 'hold'`: checks out `leases`, reserves `reservations` and streams without end into `stream`
+ * (each with a 10-minute ttl, so only its death can free them), reports `holding` once the stream's
+ * first batch is stored, then waits to be killed.
  */
 import { childParams, receive, runChild, send } from '../harness/child-runtime.js';
 import { Rng } from '../harness/random.js';
@@ -12,14 +15,21 @@ import { blobData, DOMAIN } from './blob-data.js';
 
 interface Params {
   readonly target: StoreTarget;
-  readonly mode: 'write' | 'lease' | 'reserve';
+  readonly mode: 'write' | 'lease' | 'reserve' | 'hold';
   readonly seed: number;
   readonly ttlMs: number;
   readonly budgetBytes?: number;
   readonly leases?: ReadonlyArray<{ key: string; ttlMs: number }>;
   /** `mode: 'reserve'`: the key to reserve, commit on `commit`. */
   readonly key?: string;
+  /** `mode: 'hold'`: keys to reserve. */
+  readonly reservations?: readonly string[];
+  /** `mode: 'hold'`: key of the endless stream. */
+  readonly stream?: string;
 }
+
+/** Lifetime of everything `mode: 'hold'` takes: far longer than any test, so no record lapses by itself. */
+const HOLD_TTL_MS = 600_000;
 
 const PIECE = 256 * 1024;
 
@@ -34,7 +44,7 @@ async function* endless(name: string): AsyncGenerator<Uint8Array> {
 
 runChild(
   async () => {
-    const { target, mode, seed, ttlMs, budgetBytes, leases = [], key = 'k' } = childParams<Params>();
+    const { target, mode, seed, ttlMs, budgetBytes, leases = [], key = 'k', reservations = [], stream } = childParams<Params>();
     const store = await openStore(target);
     const a = store.artifacts(DOMAIN, { reservationTtlMs: ttlMs, ...(budgetBytes === undefined ? {} : { budgetBytes }) });
     if (mode === 'lease') {
@@ -45,6 +55,29 @@ runChild(
         expires[key] = lease.expiresAt;
       }
       send({ t: 'leased', expires });
+      await receive('never');
+      return;
+    }
+    if (mode === 'hold') {
+      const held = store.artifacts(DOMAIN, { reservationTtlMs: HOLD_TTL_MS, leaseTtlMs: HOLD_TTL_MS });
+      for (const { key } of leases) if ((await held.checkout(key)) === undefined) throw new Error(`nothing to lease under ${key}`);
+      for (const key of reservations) await held.reserve(key);
+      if (stream !== undefined) {
+        let firstBatchStored: () => void = () => {};
+        const stored = new Promise<void>((resolve) => {
+          firstBatchStored = resolve;
+        });
+        async function* stalled(): AsyncGenerator<Uint8Array> {
+          const data = blobData(stream as string, PIECE);
+          for (let i = 0; i < 4; i++) yield data;
+          // Piece 5 is pulled only after pieces 1-4 were stored as one batch: the stream has chunks on disk.
+          firstBatchStored();
+          await new Promise<never>(() => {});
+        }
+        void held.putStream(stream, stalled());
+        await stored;
+      }
+      send({ t: 'holding' });
       await receive('never');
       return;
     }

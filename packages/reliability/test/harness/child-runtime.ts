@@ -6,6 +6,7 @@
  */
 import { createInterface } from 'node:readline';
 import { decodeLine, encodeLine, type Message } from './protocol.js';
+import { ownWakeups } from './wakeups.js';
 
 /** This child's parameters (argv[2], JSON). */
 export function childParams<P>(): P {
@@ -14,8 +15,18 @@ export function childParams<P>(): P {
   return JSON.parse(raw) as P;
 }
 
-/** Writes one protocol line to stdout. */
+let wakeupsReported = 0;
+
+/**
+ * Writes one protocol line to stdout, after a `wakeups` line when the LMDB write-lock rescue has woken
+ * this process since the last one (so the parent can count them although the child dies by SIGKILL).
+ */
 export function send(message: Message): void {
+  const wakeups = ownWakeups();
+  if (wakeups > wakeupsReported) {
+    wakeupsReported = wakeups;
+    process.stdout.write(encodeLine({ t: 'wakeups', n: wakeups }));
+  }
   process.stdout.write(encodeLine(message));
 }
 

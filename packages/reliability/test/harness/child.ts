@@ -3,6 +3,7 @@ import { appendFileSync } from 'node:fs';
 import { childCommand } from './child-command.js';
 import { REPO_ROOT } from './paths.js';
 import { decodeLine, type ErrorMessage, encodeLine, type Message } from './protocol.js';
+import { ownWakeups } from './wakeups.js';
 
 /** How a child ended. */
 export interface ExitInfo {
@@ -22,6 +23,19 @@ const live = new Set<ChildHandle>();
 
 const STDERR_TAIL = 8_192;
 
+/** LMDB write-lock wake-ups reported by every child of this process so far. */
+let childWakeups = 0;
+
+/** LMDB write-lock rescue wake-ups the children of this process reported (before they died or exited). */
+export function childWriteLockWakeups(): number {
+  return childWakeups;
+}
+
+/** LMDB write-lock rescue wake-ups in this process and the children it spawned. */
+export function writeLockWakeups(): number {
+  return childWakeups + ownWakeups();
+}
+
 /**
  * A child Node process running one script of `test/children/` (bundled from the TypeScript sources,
  * see `child-command.ts`), speaking the JSON line protocol on stdin/stdout.
@@ -38,6 +52,7 @@ export class ChildHandle {
   #stderr = '';
   readonly #taken: boolean[] = [];
   readonly #waiters: Waiter[] = [];
+  #wakeups = 0;
 
   constructor(name: string, script: string, params: unknown, env: Record<string, string> = {}, nodeArgs: readonly string[] = []) {
     this.name = name;
@@ -141,6 +156,11 @@ export class ChildHandle {
     for (const line of lines) {
       if (line === '') continue;
       const message = decodeLine(line);
+      if (message.t === 'wakeups' && typeof message.n === 'number' && message.n > this.#wakeups) {
+        childWakeups += message.n - this.#wakeups;
+        this.#wakeups = message.n;
+        continue;
+      }
       const index = this.messages.push(message) - 1;
       this.#taken[index] = false;
       if (message.t === 'error') {

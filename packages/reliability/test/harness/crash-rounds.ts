@@ -44,6 +44,11 @@ export interface CrashReport {
   control: { acknowledged: number; lost: number; roundsCaught: number };
   /** Errors the writers reported before being killed (none is expected). */
   writerErrors: number;
+  /**
+   * Writers whose first acknowledgement took longer than `STALL_MS` after `go` (they are killed all the
+   * same): how a writer asleep on a lock shows up, e.g. LMDB's lost write-lock wakeup (60 s).
+   */
+  stalledWriters: number;
   /** Human-readable descriptions of every loss, corruption and writer error (first 50). */
   problems: string[];
   ms: number;
@@ -78,6 +83,9 @@ class AckModel {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+/** A writer's first acknowledgement later than this after `go` counts as a stall (normally: milliseconds). */
+const STALL_MS = 10_000;
+
 /** Runs the plan's rounds and returns its figures (it does not assert; the test does). */
 export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
   const { target, rounds, writers, seed, lanes = 3, killAfterMs = [50, 400], staggerMs = 100, control = true } = plan;
@@ -93,6 +101,7 @@ export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
     corrupt: 0,
     control: { acknowledged: 0, lost: 0, roundsCaught: 0 },
     writerErrors: 0,
+    stalledWriters: 0,
     problems: [],
     ms: 0,
     phases: { loadMs: 0, writeMs: 0, verifyMs: 0 },
@@ -132,8 +141,10 @@ export async function runCrashRounds(plan: CrashPlan): Promise<CrashReport> {
     const killed = current.map(async (child) => {
       await sleep(rng.int(0, staggerMs));
       release([child]);
+      const goAt = performance.now();
       // The first honest acknowledgement (or the error that replaced it) starts the kill clock.
       await child.take((m) => isCrashAck(m) && m.t !== 'ctl', 60_000).catch(() => undefined);
+      if (performance.now() - goAt > STALL_MS) report.stalledWriters++;
       await sleep(rng.int(killAfterMs[0], killAfterMs[1]));
       await child.kill();
     });

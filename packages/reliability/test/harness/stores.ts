@@ -1,4 +1,5 @@
 import { type Adapter, createStore, type Store } from '@agentstore/core';
+import { watchWakeups } from './wakeups.js';
 
 /** Where an adapter is exported from, so a child process imports only the adapter it uses. */
 export interface AdapterSource {
@@ -36,6 +37,7 @@ export function loadAdapter(source: AdapterSource): Promise<AnyAdapter> {
   let pending = loaded.get(key);
   if (pending === undefined) {
     pending = (IMPORTERS[source.specifier]?.() ?? import(source.specifier)).then((module: Record<string, unknown>) => {
+      watchWakeups(module);
       const adapter = module[source.exportName] as AnyAdapter | undefined;
       if (adapter === undefined) throw new Error(`${source.specifier} does not export ${source.exportName}`);
       return adapter;
