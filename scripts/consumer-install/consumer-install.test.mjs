@@ -15,7 +15,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
@@ -25,7 +25,7 @@ const INSTALL_TIMEOUT_MS = 15 * 60_000;
 const SCRIPT_TIMEOUT_MS = 5 * 60_000;
 const PNPM = ['-y', 'pnpm@10'];
 /** Native builds the README tells pnpm 10 users to approve. */
-const APPROVED_BUILDS = ['@agentstore/adapter-lmdb', 'better-sqlite3', 'classic-level', 'lmdb'];
+const APPROVED_BUILDS = ['@agentstore/adapter-lmdb', 'better-sqlite3', 'classic-level'];
 
 const work = mkdtempSync(join(tmpdir(), 'agentstore-consumer-'));
 const tarballDir = join(work, 'tarballs');
@@ -118,7 +118,7 @@ function makeApp(name, extra = {}) {
     '@agentstore/langgraph',
     '@agentstore/cli',
   ];
-  const dependencies = Object.fromEntries(direct.map((n) => [n, `file:${tarballs.get(n)}`]));
+  const dependencies = Object.fromEntries(direct.map((n) => [n, tarballSpec(n)]));
   dependencies['@langchain/langgraph'] = devVersions['@langchain/langgraph'];
   dependencies['@langchain/core'] = devVersions['@langchain/core'];
   const pkg = { name: `agentstore-consumer-${name}`, private: true, type: 'module', dependencies, ...extra };
@@ -126,8 +126,11 @@ function makeApp(name, extra = {}) {
   return app;
 }
 
+/** How an app (a sibling of the tarball directory) names a package's tarball. */
+const tarballSpec = (name) => `file:../tarballs/${basename(tarballs.get(name))}`;
+
 /** Every @agentstore/* package, wherever it is required, resolves to its tarball. */
-const tarballOverrides = () => Object.fromEntries([...tarballs].map(([n, t]) => [n, `file:${t}`]));
+const tarballOverrides = () => Object.fromEntries([...tarballs.keys()].map((n) => [n, tarballSpec(n)]));
 
 /** The scripts every installed app must pass. */
 async function exercise(app, kind) {
@@ -192,7 +195,8 @@ describe('installed apps', { concurrency: 2 }, () => {
     // What the message and the README say: approve the builds (non-interactively: onlyBuiltDependencies),
     // then rebuild them. An app that lists them before its first install gets the same builds then.
     const pkg = JSON.parse(readFileSync(join(app, 'package.json'), 'utf8'));
-    pkg.pnpm.onlyBuiltDependencies = APPROVED_BUILDS;
+    // pnpm matches a dependency installed from a tarball by its full spec (registry users list the name).
+    pkg.pnpm.onlyBuiltDependencies = [...APPROVED_BUILDS, `@agentstore/adapter-lmdb@${tarballSpec('@agentstore/adapter-lmdb')}`];
     writeFileSync(join(app, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
     await run('npx', [...PNPM, 'rebuild', ...APPROVED_BUILDS], { cwd: app, timeout: INSTALL_TIMEOUT_MS, label: 'pnpm rebuild (approved)' });
     await runScript(app, 'unbuilt-sqlite.mjs', [join(app, 'data-unbuilt'), 'rebuilt'], 'pnpm, builds approved: createStore');

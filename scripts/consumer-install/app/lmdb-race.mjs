@@ -71,14 +71,15 @@ async function opener() {
 }
 
 async function probeOnce() {
-  const store = await open();
+  let store;
   try {
+    store = await open();
     await store.checkpoints(DOMAIN).save(TRACE, { data: new Uint8Array([1]) });
     await send({ t: 'done', opened: true });
   } catch (err) {
     await send({ t: 'done', opened: false, code: err.code, message: err.message });
   } finally {
-    await store.close().catch(() => {});
+    await store?.close().catch(() => {});
   }
 }
 
