@@ -1,5 +1,6 @@
 import type { Adapter, OpenContext } from '@agentstore/core';
 import { LevelAdapterInstance } from './adapter-instance.js';
+import { loadClassicLevel } from './native.js';
 import { type LevelOptions, levelOptionsSchema } from './options.js';
 
 /**
@@ -16,7 +17,11 @@ export const levelAdapter: Adapter<LevelOptions> = Object.freeze({
     counters: 'serialized',
     guardedWrites: true,
   }),
+  preflight(): void {
+    loadClassicLevel();
+  },
   async open(ctx: OpenContext) {
+    loadClassicLevel();
     return new LevelAdapterInstance(ctx.dataDir);
   },
 });

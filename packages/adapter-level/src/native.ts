@@ -1,4 +1,6 @@
-import { ClassicLevel } from 'classic-level';
+import { createRequire } from 'node:module';
+import { nativeBindingError } from '@agentstore/core';
+import type { ClassicLevel as ClassicLevelClass } from 'classic-level';
 
 /**
  * The slice of classic-level this adapter uses, declared here so that no classic-level type reaches
@@ -45,8 +47,27 @@ export interface NativeOpenOptions {
   readonly compression: boolean;
 }
 
+const require = createRequire(import.meta.url);
+let ClassicLevel: typeof ClassicLevelClass | undefined;
+
+/**
+ * Loads classic-level, whose module loads its native addon (once per process). Loaded on demand, not
+ * imported, so that a missing or unbuilt addon is `UNSUPPORTED` naming the fix, from `createStore`,
+ * and importing this adapter never throws.
+ */
+export function loadClassicLevel(): typeof ClassicLevelClass {
+  if (ClassicLevel) return ClassicLevel;
+  try {
+    ClassicLevel = (require('classic-level') as { ClassicLevel: typeof ClassicLevelClass }).ClassicLevel;
+    return ClassicLevel;
+  } catch (err) {
+    throw nativeBindingError('@agentstore/adapter-level', 'classic-level', err);
+  }
+}
+
 /** Opens the LevelDB at `location` (creating it). Callers guarantee it is not open in this process. */
 export async function openNative(location: string, options: NativeOpenOptions): Promise<NativeDb> {
+  const ClassicLevel = loadClassicLevel();
   // 'view' both ways: core hands us Uint8Arrays, and the native layer returns Buffers (which are
   // Uint8Arrays) without any transcoding.
   const db = new ClassicLevel<Uint8Array, Uint8Array>(location, {

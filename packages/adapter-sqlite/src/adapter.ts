@@ -1,4 +1,5 @@
 import type { Adapter, AdapterInstance, Capabilities, OpenContext } from '@agentstore/core';
+import { loadDriver } from './driver.js';
 import { SqliteInstance } from './instance.js';
 import { type SqliteOptions, sqliteOptionsSchema } from './options.js';
 
@@ -21,7 +22,11 @@ export const sqliteAdapter: Adapter<SqliteOptions> = Object.freeze({
   name: 'sqlite',
   optionsSchema: sqliteOptionsSchema,
   capabilities,
+  preflight(): void {
+    loadDriver();
+  },
   async open(ctx: OpenContext): Promise<AdapterInstance<SqliteOptions>> {
+    loadDriver();
     return new SqliteInstance(ctx.dataDir);
   },
 });

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { nativeBindingError } from '@agentstore/core';
 
 /**
  * The slice of better-sqlite3 this adapter uses, declared here so that none of the library's types
@@ -33,8 +34,25 @@ type DatabaseConstructor = new (file: string, options?: { timeout?: number }) =>
 const require = createRequire(import.meta.url);
 let Database: DatabaseConstructor | undefined;
 
+/**
+ * Loads better-sqlite3 and its native addon (once per process). The addon is only loaded by the first
+ * connection, so open one in memory: a missing or unbuilt addon (pnpm 10 skips build scripts until
+ * approved) is then `UNSUPPORTED` naming the fix, from `createStore`, instead of `IO` at the first write.
+ */
+export function loadDriver(): DatabaseConstructor {
+  if (Database) return Database;
+  try {
+    const loaded = require('better-sqlite3') as DatabaseConstructor;
+    new loaded(':memory:').close();
+    Database = loaded;
+    return loaded;
+  } catch (err) {
+    throw nativeBindingError('@agentstore/adapter-sqlite', 'better-sqlite3', err);
+  }
+}
+
 /** Opens (creating if needed) the SQLite file at `file`. */
 export function openDatabase(file: string, busyTimeoutMs: number): SqliteDatabase {
-  Database ??= require('better-sqlite3') as DatabaseConstructor;
-  return new Database(file, { timeout: busyTimeoutMs });
+  const Driver = loadDriver();
+  return new Driver(file, { timeout: busyTimeoutMs });
 }

@@ -2,6 +2,7 @@
 export * from './errors.js';
 export * from './spi/adapter.js';
 export * from './spi/backend.js';
+export { nativeBindingError } from './spi/native-binding.js';
 export * from './types.js';
 export type { KvOptions, NormalizedRoute, RouteConfig, Store, StoreConfig } from './store/types.js';
 export { createStore } from './store/agent-store.js';
@@ -15,7 +16,7 @@ export { prefixKey } from './artifacts/prefix-keys.js';
 export { DOMAIN_NAME_PATTERN, assertDomainName } from './domain-name.js';
 export { commonOptionsSchema, DEFAULT_MAX_VALUE_BYTES } from './config/common-options.js';
 export { defaultCodec, jsonCodec, rawCodec } from './codec/index.js';
-export { zodCodec } from './codec/zod-codec.js';
+export { standardCodec, zodCodec } from './codec/standard-codec.js';
 export { typedCheckpoints, type TypedCheckpoint, type TypedCheckpointStore, type TypedSaveOptions } from './checkpoints/typed-checkpoints.js';
 export { applyCounterUpdate } from './kv/counter-op.js';
 export { compareBytes, decodeKey, encodeKey, prefixUpperBound, rangeToBytes } from './keys/index.js';

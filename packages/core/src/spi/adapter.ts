@@ -85,4 +85,10 @@ export interface Adapter<O = Record<string, unknown>> {
   readonly capabilities: Capabilities;
   /** Opens the adapter for one store. */
   open(ctx: OpenContext): Promise<AdapterInstance<O>>;
+  /**
+   * Optional: throws a StoreError when the adapter cannot work in this process (its native addon
+   * missing or unbuilt: see `nativeBindingError`). `createStore` calls it for every adapter a route
+   * names, so such a failure comes from opening the store, not from the first write.
+   */
+  preflight?(): void;
 }

@@ -191,11 +191,17 @@ class AgentStore implements Store {
   }
 }
 
-/** Opens a store: validates the config and routes (nothing is opened until a domain is used). */
+/**
+ * Opens a store: validates the config and routes, and preflights the adapters they name (nothing is
+ * opened until a domain is used).
+ */
 export async function createStore(config: StoreConfig = {}): Promise<Store> {
   try {
     const checked = validateConfig(config);
     const router = new Router(checked.adapters, checked.defaultRoute, checked.domains);
+    // The routes are valid now: check that every adapter they name can run here (native addons built).
+    const routed = new Set([checked.defaultRoute.adapter, ...Object.values(checked.domains).map((route) => route.adapter)]);
+    for (const name of routed) checked.adapters.get(name)?.preflight?.();
     const ctx = new StoreContext(router, new BackendPool(router, checked.dataDir));
     const store = new AgentStore(checked.dataDir, ctx);
     registerStoreContext(store, ctx);
