@@ -15,13 +15,7 @@ export const SAVER_OPTIONS = {
 } as const satisfies AgentstoreSaverOptions;
 
 /** Every domain the demo writes, in the order it lists them: the agent's own two and the saver's three. */
-export const DOMAINS = [
-  'runs',
-  SAVER_OPTIONS.checkpoints,
-  SAVER_OPTIONS.heads,
-  SAVER_OPTIONS.writes,
-  'journal',
-] as const;
+export const DOMAINS = ['runs', SAVER_OPTIONS.checkpoints, SAVER_OPTIONS.heads, SAVER_OPTIONS.writes, 'journal'] as const;
 
 /** Everything in memory: the uninterrupted reference run the demo compares with. */
 export function memoryStoreConfig(): StoreConfig {

@@ -8,7 +8,13 @@ import { type LevelOptions, levelAdapter } from '../src/index.js';
 
 /** Common options as core would merge them, plus level options. */
 export function domainOptions(extra: LevelOptions & { durability?: Durability } = {}) {
-  return { durability: 'balanced' as Durability, counters: 'durable' as const, counterFlushMs: 1000, maxValueBytes: 64 * 1024 * 1024, ...extra };
+  return {
+    durability: 'balanced' as Durability,
+    counters: 'durable' as const,
+    counterFlushMs: 1000,
+    maxValueBytes: 64 * 1024 * 1024,
+    ...extra,
+  };
 }
 
 /** Fresh temp dataDirs, removed by `cleanup`. */

@@ -32,7 +32,11 @@ describe('level durability', () => {
     }
     writer.child.kill('SIGKILL');
     await writer.exited;
-    const acked = writer.output().split('\n').filter((line) => line !== '').map(Number);
+    const acked = writer
+      .output()
+      .split('\n')
+      .filter((line) => line !== '')
+      .map(Number);
     const { instance, backend } = await openDomain(dataDir, 'acked');
     try {
       const last = acked[acked.length - 1] ?? 0;

@@ -19,8 +19,7 @@ export const readU32 = (bytes: Bytes | undefined): number =>
   bytes === undefined ? 0 : new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(0);
 
 /** Plain arrays of byte values, for readable assertions. */
-export const plain = (entries: ReadonlyArray<readonly [Bytes, Bytes]>): number[][][] =>
-  entries.map(([k, v]) => [[...k], [...v]]);
+export const plain = (entries: ReadonlyArray<readonly [Bytes, Bytes]>): number[][][] => entries.map(([k, v]) => [[...k], [...v]]);
 
 /** Collects an async iterable. */
 export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {

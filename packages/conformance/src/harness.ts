@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore, StoreError } from '@agentstore/core';
 import type { Adapter, Capabilities, Store } from '@agentstore/core';
+import { createStore, StoreError } from '@agentstore/core';
 import { afterEach, beforeEach, expect } from 'vitest';
 
 /** A stable error code (`StoreError['code']`). */

@@ -61,10 +61,7 @@ export function sortedUnique(keys: readonly Key[]): Key[] {
 }
 
 /** Does `k` fall inside a range (prefix and bounds), by the SPEC rules? */
-export function inRange(
-  k: Key,
-  r: { prefix?: Key; gt?: Key; gte?: Key; lt?: Key; lte?: Key },
-): boolean {
+export function inRange(k: Key, r: { prefix?: Key; gt?: Key; gte?: Key; lt?: Key; lte?: Key }): boolean {
   if (r.prefix !== undefined) {
     const p = r.prefix;
     if (Array.isArray(p)) {

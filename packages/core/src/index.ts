@@ -1,25 +1,31 @@
 /** @agentstore/core: the SPI, routing, codecs, errors and the memory adapter. */
+
+export { prefixKey } from './artifacts/prefix-keys.js';
+export type * from './artifacts/types.js';
+export {
+  type TypedCheckpoint,
+  type TypedCheckpointStore,
+  type TypedSaveOptions,
+  typedCheckpoints,
+} from './checkpoints/typed-checkpoints.js';
+export { defaultCodec, jsonCodec, rawCodec } from './codec/index.js';
+export { standardCodec, zodCodec } from './codec/standard-codec.js';
+export { commonOptionsSchema, DEFAULT_MAX_VALUE_BYTES } from './config/common-options.js';
+export { assertDomainName, DOMAIN_NAME_PATTERN } from './domain-name.js';
 export * from './errors.js';
+export type * from './journal/types.js';
+export { compareBytes, decodeKey, encodeKey, prefixUpperBound, rangeToBytes } from './keys/index.js';
+export { applyCounterUpdate } from './kv/counter-op.js';
+export { type MemoryOptions, memoryAdapter, memoryOptionsSchema } from './memory/memory-adapter.js';
+export { type AdapterHookResult, type DomainCheck, type DomainListing, StoreAdmin, storeAdmin } from './migrate/admin.js';
+export type { MigrateOptions, MigrationProgress, MigrationReport, MigrationVerification } from './migrate/types.js';
+export { DataDir, type DataDirEntryKind, type DataDirResolveOptions, resolveInsideDataDir } from './paths/data-dir.js';
+export { isInsideRelativePath, relativeSegments } from './paths/relative-path.js';
+export type * from './snapshots/types.js';
 export * from './spi/adapter.js';
 export * from './spi/backend.js';
 export { nativeBindingError } from './spi/native-binding.js';
-export * from './types.js';
-export type { KvOptions, NormalizedRoute, RouteConfig, Store, StoreConfig } from './store/types.js';
 export { createStore } from './store/agent-store.js';
-export type { MigrateOptions, MigrationProgress, MigrationReport, MigrationVerification } from './migrate/types.js';
-export { storeAdmin, StoreAdmin, type AdapterHookResult, type DomainCheck, type DomainListing } from './migrate/admin.js';
-export type * from './journal/types.js';
+export type { KvOptions, NormalizedRoute, RouteConfig, Store, StoreConfig } from './store/types.js';
+export * from './types.js';
 export type * from './versioned/types.js';
-export type * from './snapshots/types.js';
-export type * from './artifacts/types.js';
-export { prefixKey } from './artifacts/prefix-keys.js';
-export { DOMAIN_NAME_PATTERN, assertDomainName } from './domain-name.js';
-export { commonOptionsSchema, DEFAULT_MAX_VALUE_BYTES } from './config/common-options.js';
-export { defaultCodec, jsonCodec, rawCodec } from './codec/index.js';
-export { standardCodec, zodCodec } from './codec/standard-codec.js';
-export { typedCheckpoints, type TypedCheckpoint, type TypedCheckpointStore, type TypedSaveOptions } from './checkpoints/typed-checkpoints.js';
-export { applyCounterUpdate } from './kv/counter-op.js';
-export { compareBytes, decodeKey, encodeKey, prefixUpperBound, rangeToBytes } from './keys/index.js';
-export { memoryAdapter, memoryOptionsSchema, type MemoryOptions } from './memory/memory-adapter.js';
-export { DataDir, resolveInsideDataDir, type DataDirEntryKind, type DataDirResolveOptions } from './paths/data-dir.js';
-export { isInsideRelativePath, relativeSegments } from './paths/relative-path.js';

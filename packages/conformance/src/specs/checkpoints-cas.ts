@@ -44,9 +44,7 @@ export function checkpointsCasSpec(h: Harness): void {
       expect(list.map((x) => x.seq)).toEqual([2, 1]);
       const winner = (ok[0] as PromiseFulfilledResult<{ id: string }>).value;
       expect(list[0]?.id).toBe(winner.id);
-      const empties = await Promise.allSettled(
-        Array.from({ length: 10 }, () => cp.save('fresh', { data: bytes(1), expectLatest: null })),
-      );
+      const empties = await Promise.allSettled(Array.from({ length: 10 }, () => cp.save('fresh', { data: bytes(1), expectLatest: null })));
       expect(empties.filter((s) => s.status === 'fulfilled')).toHaveLength(1);
       expect(await cp.list('fresh')).toHaveLength(1);
     });

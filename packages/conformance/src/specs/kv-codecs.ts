@@ -31,7 +31,14 @@ function roundTripValues(): Array<[string, unknown]> {
     ['bigint', 12345678901234567890123n],
     ['negative bigint', -(2n ** 70n)],
     ['Date', new Date(1_700_000_000_123)],
-    ['Map', new Map<unknown, unknown>([[1, 'a'], ['k', { x: [1] }], [null, new Set([1])]])],
+    [
+      'Map',
+      new Map<unknown, unknown>([
+        [1, 'a'],
+        ['k', { x: [1] }],
+        [null, new Set([1])],
+      ]),
+    ],
     ['Set', new Set<unknown>([1, 'a', { b: 2 }])],
     ['RegExp', /ab+c\/d/gi],
     ['Uint8Array', new Uint8Array([0, 1, 254, 255])],
@@ -48,10 +55,7 @@ function roundTripValues(): Array<[string, unknown]> {
     ['BigUint64Array', new BigUint64Array([2n ** 64n - 1n])],
     ['undefined in array', [1, undefined, 3]],
     ['undefined in object', withUndefined],
-    [
-      'nested mix',
-      { when: new Date(0), tags: new Set(['a']), index: new Map([['k', [new Uint8Array([1]), 2n]]]), re: [/x/m] },
-    ],
+    ['nested mix', { when: new Date(0), tags: new Set(['a']), index: new Map([['k', [new Uint8Array([1]), 2n]]]), re: [/x/m] }],
   ];
 }
 
@@ -120,7 +124,10 @@ export function kvCodecsSpec(h: Harness): void {
         expect(err.message, label).toContain('innerKey');
         expect(await kv.has(label)).toBe(false);
       }
-      await expectCode(kv.put('top', () => 1), 'INVALID_VALUE');
+      await expectCode(
+        kv.put('top', () => 1),
+        'INVALID_VALUE',
+      );
       await expectCode(kv.put('weak', new WeakMap()), 'INVALID_VALUE');
       expect(await kv.count()).toBe(0);
     });

@@ -18,7 +18,13 @@ export function kvCountersBufferedSpec(h: Harness): void {
       expect(await kv.get('n')).toBe(-2);
       expect(await kv.getMany(['n', 'missing'])).toEqual([-2, undefined]);
       expect(await kv.has('n')).toBe(true);
-      expect(await kv.updateCounters([['n', 2], ['m', 1], ['n', 1]])).toEqual([0, 1, 1]);
+      expect(
+        await kv.updateCounters([
+          ['n', 2],
+          ['m', 1],
+          ['n', 1],
+        ]),
+      ).toEqual([0, 1, 1]);
       await kv.flushCounters();
       expect(await kv.get('n')).toBe(1);
       expect(await kv.updateCounter('n', 1)).toBe(2);

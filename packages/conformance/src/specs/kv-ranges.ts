@@ -24,8 +24,26 @@ const ORDERED: Key[] = [
 /** Ranges and the keys they select, written by hand from SPEC §3. */
 const CASES: Array<[string, Range, Key[]]> = [
   ['everything', {}, ORDERED],
-  ['tuple prefix matches itself and extensions only', { prefix: ['run', 'a'] }, [['run', 'a'], ['run', 'a', 1], ['run', 'a', 'x']]],
-  ['one-element tuple prefix', { prefix: ['run'] }, [['run', 'a'], ['run', 'a', 1], ['run', 'a', 'x'], ['run', 'ab'], ['run', 'b']]],
+  [
+    'tuple prefix matches itself and extensions only',
+    { prefix: ['run', 'a'] },
+    [
+      ['run', 'a'],
+      ['run', 'a', 1],
+      ['run', 'a', 'x'],
+    ],
+  ],
+  [
+    'one-element tuple prefix',
+    { prefix: ['run'] },
+    [
+      ['run', 'a'],
+      ['run', 'a', 1],
+      ['run', 'a', 'x'],
+      ['run', 'ab'],
+      ['run', 'b'],
+    ],
+  ],
   ['tuple prefix ["a"] is not a string prefix', { prefix: ['a'] }, [['a']]],
   ['string prefix matches scalar strings only', { prefix: 'a' }, ['a', 'ab', 'abc']],
   ['string prefix "ab"', { prefix: 'ab' }, ['ab', 'abc']],
@@ -34,7 +52,11 @@ const CASES: Array<[string, Range, Key[]]> = [
   ['gt/lt across types', { gt: 0, lt: 'ab' }, [1.5, 10, 'a']],
   ['gte/lte across types', { gte: 0, lte: 'ab' }, [0, 1.5, 10, 'a', 'ab']],
   ['gte only', { gte: 'b' }, ['b', ['a'], ['run', 'a'], ['run', 'a', 1], ['run', 'a', 'x'], ['run', 'ab'], ['run', 'b'], ['s']]],
-  ['gt a missing key', { gt: 'aa' }, ['ab', 'abc', 'b', ['a'], ['run', 'a'], ['run', 'a', 1], ['run', 'a', 'x'], ['run', 'ab'], ['run', 'b'], ['s']]],
+  [
+    'gt a missing key',
+    { gt: 'aa' },
+    ['ab', 'abc', 'b', ['a'], ['run', 'a'], ['run', 'a', 1], ['run', 'a', 'x'], ['run', 'ab'], ['run', 'b'], ['s']],
+  ],
   ['lt only', { lt: 0 }, [-5]],
   ['lte only', { lte: 0 }, [-5, 0]],
   ['gt last', { gt: ['s'] }, []],
@@ -42,7 +64,16 @@ const CASES: Array<[string, Range, Key[]]> = [
   ['inverted bounds are empty', { gt: 10, lt: 1.5 }, []],
   ['equal exclusive bounds are empty', { gt: 'a', lt: 'a' }, []],
   ['equal inclusive bounds select one key', { gte: 'a', lte: 'a' }, ['a']],
-  ['gte a tuple shorter than stored ones', { gte: ['run'], lt: ['run', 'b'] }, [['run', 'a'], ['run', 'a', 1], ['run', 'a', 'x'], ['run', 'ab']]],
+  [
+    'gte a tuple shorter than stored ones',
+    { gte: ['run'], lt: ['run', 'b'] },
+    [
+      ['run', 'a'],
+      ['run', 'a', 1],
+      ['run', 'a', 'x'],
+      ['run', 'ab'],
+    ],
+  ],
   ['reverse', { reverse: true }, [...ORDERED].reverse()],
   ['reverse with limit', { reverse: true, limit: 3 }, [['s'], ['run', 'b'], ['run', 'ab']]],
   ['limit', { limit: 2 }, [-5, 0]],
@@ -52,9 +83,31 @@ const CASES: Array<[string, Range, Key[]]> = [
   ['prefix, reverse, limit 1 (the newest of a prefix)', { prefix: ['run'], reverse: true, limit: 1 }, [['run', 'b']]],
   ['empty prefix, reverse, limit 1', { prefix: ['nothing'], reverse: true, limit: 1 }, []],
   ['limit larger than the data', { limit: 1000 }, ORDERED],
-  ['prefix + gt', { prefix: ['run', 'a'], gt: ['run', 'a'] }, [['run', 'a', 1], ['run', 'a', 'x']]],
-  ['prefix + lt + reverse', { prefix: ['run'], lt: ['run', 'ab'], reverse: true }, [['run', 'a', 'x'], ['run', 'a', 1], ['run', 'a']]],
-  ['prefix + lte + limit', { prefix: ['run'], lte: ['run', 'ab'], limit: 2 }, [['run', 'a'], ['run', 'a', 1]]],
+  [
+    'prefix + gt',
+    { prefix: ['run', 'a'], gt: ['run', 'a'] },
+    [
+      ['run', 'a', 1],
+      ['run', 'a', 'x'],
+    ],
+  ],
+  [
+    'prefix + lt + reverse',
+    { prefix: ['run'], lt: ['run', 'ab'], reverse: true },
+    [
+      ['run', 'a', 'x'],
+      ['run', 'a', 1],
+      ['run', 'a'],
+    ],
+  ],
+  [
+    'prefix + lte + limit',
+    { prefix: ['run'], lte: ['run', 'ab'], limit: 2 },
+    [
+      ['run', 'a'],
+      ['run', 'a', 1],
+    ],
+  ],
   ['string prefix + gt', { prefix: 'a', gt: 'a' }, ['ab', 'abc']],
   ['prefix + bounds outside the prefix', { prefix: ['run'], gte: 'a', lte: 'b' }, []],
   ['prefix + bounds wider than the prefix', { prefix: 'ab', gte: -5, lte: ['s'] }, ['ab', 'abc']],

@@ -76,9 +76,7 @@ export function persistenceSpec(h: Harness): void {
     it('two store instances on one dataDir stay exact on counters and compare-and-set', async () => {
       const a = await h.open();
       const b = await h.open();
-      await Promise.all(
-        Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).kv('race').updateCounter('n', 1)),
-      );
+      await Promise.all(Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).kv('race').updateCounter('n', 1)));
       expect(await a.kv('race').get('n')).toBe(100);
       expect(await b.kv('race').get('n')).toBe(100);
       const base = await a.checkpoints('racecp').save('t', { data: bytes(1) });

@@ -53,7 +53,8 @@ export class CheckpointStore implements BlobCheckpointStore {
   save(traceId: TraceId, input: SaveInput): Promise<CheckpointInfo> {
     return guard(async () => {
       assertTraceId(traceId);
-      if (input === null || typeof input !== 'object') throw new StoreError('INVALID_VALUE', 'save takes { data, metadata?, parentId?, expectLatest? }');
+      if (input === null || typeof input !== 'object')
+        throw new StoreError('INVALID_VALUE', 'save takes { data, metadata?, parentId?, expectLatest? }');
       const { data, parentId, expectLatest } = input;
       if (!isBytes(data)) throw new StoreError('INVALID_VALUE', 'checkpoint data must be a Uint8Array');
       const metadataJson = jsonObjectText(input.metadata ?? {}, 'checkpoint metadata');
@@ -61,7 +62,10 @@ export class CheckpointStore implements BlobCheckpointStore {
       if (expectLatest !== undefined && expectLatest !== null) assertCheckpointId(expectLatest, 'expectLatest');
       const d = await this.#ctx.resolve(this.#domain);
       if (data.byteLength > d.options.maxValueBytes) {
-        throw new StoreError('VALUE_TOO_LARGE', `checkpoint data is ${data.byteLength} bytes; the domain allows ${d.options.maxValueBytes}`);
+        throw new StoreError(
+          'VALUE_TOO_LARGE',
+          `checkpoint data is ${data.byteLength} bytes; the domain allows ${d.options.maxValueBytes}`,
+        );
       }
       // Clock and randomness are read outside the transaction: backends may run its function again,
       // and it must ask for the same keys each time.

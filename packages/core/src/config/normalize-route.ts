@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { StoreError, type OptionIssue } from '../errors.js';
+import { type OptionIssue, StoreError } from '../errors.js';
 import type { Adapter } from '../spi/adapter.js';
 import type { NormalizedRoute } from '../store/types.js';
 import { COMMON_OPTION_KEYS, commonOptionsSchema } from './common-options.js';

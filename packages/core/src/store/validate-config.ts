@@ -57,6 +57,8 @@ export function validateConfig(config: StoreConfig): CheckedConfig {
   }
   const domains: unknown = config.domains ?? {};
   if (!isPlainObject(domains)) throw invalid('domains must map domain names to routes', 'domains');
-  const defaultRoute: RouteConfig = (config.default as RouteConfig | undefined) ?? { adapter: adapters.has('sqlite') ? 'sqlite' : 'memory' };
+  const defaultRoute: RouteConfig = (config.default as RouteConfig | undefined) ?? {
+    adapter: adapters.has('sqlite') ? 'sqlite' : 'memory',
+  };
   return { dataDir: resolve(dataDir), adapters, defaultRoute, domains: domains as Record<string, RouteConfig> };
 }
