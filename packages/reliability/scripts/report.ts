@@ -1,6 +1,7 @@
 /**
  * `pnpm reliability [--report] [--out <file>] [filters…]` from the workspace root: runs the reliability
- * suite (packages/reliability and PostgreSQL's connection-loss test) with vitest, or only the test files
+ * suite (packages/reliability, PostgreSQL's connection-loss test and the trust tests of the CLI and
+ * the adapters listed in FULL_SUITE) with vitest, or only the test files
  * matching `filters` (vitest's own file filters). With `--report` it collects what each test measured
  * (`test/harness/figures.ts` writes one JSON file per `recordFigures` call into a fresh results
  * directory), the per-test outcomes (vitest's JSON reporter) and the child processes spawned, and writes
@@ -16,8 +17,21 @@ import type { FigureRecord } from '../test/harness/figures.js';
 import { type RunInfo, renderReport, type VitestJson } from './render-report.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-/** What a run without filters covers. */
-const FULL_SUITE = ['packages/reliability', 'packages/adapter-postgres/test/connection-loss.test.ts'];
+/**
+ * What a run without filters covers: this package, PostgreSQL's connection loss, and the trust cases
+ * that live beside the code they test (import and restore, damaged files, links inside dataDir).
+ */
+const FULL_SUITE = [
+  'packages/reliability',
+  'packages/adapter-postgres/test/connection-loss.test.ts',
+  'packages/cli/test/import-atomic.test.ts',
+  'packages/cli/test/import-kill.test.ts',
+  'packages/cli/test/restore-safety.test.ts',
+  'packages/cli/test/damage-table.test.ts',
+  'packages/adapter-sqlite/test/paths.test.ts',
+  'packages/adapter-lmdb/test/paths.test.ts',
+  'packages/adapter-level/test/paths.test.ts',
+];
 
 function parseArgs(argv: readonly string[]): { report: boolean; out: string; filters: string[] } {
   let report = false;
