@@ -116,14 +116,24 @@ function makeApp(name, extra = {}) {
     '@agentstore/adapter-lmdb',
     '@agentstore/adapter-level',
     '@agentstore/langgraph',
+    '@agentstore/openai-agents',
+    '@agentstore/ai-sdk',
     '@agentstore/cli',
   ];
   const dependencies = Object.fromEntries(direct.map((n) => [n, tarballSpec(n)]));
   dependencies['@langchain/langgraph'] = devVersions['@langchain/langgraph'];
   dependencies['@langchain/core'] = devVersions['@langchain/core'];
+  // The bridges' frameworks are peers: the app brings them, as a user would.
+  dependencies['@openai/agents-core'] = bridgeDevVersion('openai-agents', '@openai/agents-core');
+  dependencies.ai = bridgeDevVersion('ai-sdk', 'ai');
   const pkg = { name: `agentstore-consumer-${name}`, private: true, type: 'module', dependencies, ...extra };
   writeFileSync(join(app, 'package.json'), `${JSON.stringify(pkg, null, 2)}\n`);
   return app;
+}
+
+/** The framework version a bridge package is tested with (its devDependency). */
+function bridgeDevVersion(dir, name) {
+  return JSON.parse(readFileSync(join(ROOT, 'packages', dir, 'package.json'), 'utf8')).devDependencies[name];
 }
 
 /** How an app (a sibling of the tarball directory) names a package's tarball. */
@@ -138,8 +148,10 @@ async function exercise(app, kind) {
   await runScript(app, 'langgraph.mjs', [join(app, 'data-lg'), 'start'], `${kind}: langgraph start`);
   const resumed = await runScript(app, 'langgraph.mjs', [join(app, 'data-lg'), 'resume'], `${kind}: langgraph resume`);
   assert.equal(resumed.steps.length, 2);
+  await runScript(app, 'bridges.mjs', [join(app, 'data-bridges')], `${kind}: openai-agents session, ai-sdk chat`);
   const help = await run('npx', ['agentstore', '--help'], { cwd: app, label: `${kind}: npx agentstore --help` });
   assert.match(help, /Usage: agentstore/);
+  assert.match(help, /\bmcp\b/, 'the CLI offers the MCP server');
   await runScript(app, 'lmdb-race.mjs', [join(app, 'data-race')], `${kind}: lmdb open race`);
 }
 
