@@ -1,9 +1,10 @@
 import {
-  applyCounterUpdate,
   type ByteRange,
   type Bytes,
   type CounterUpdate,
+  counterUpdatesInTx,
   type DomainBackend,
+  enforceWriteGuard,
   StoreError,
   type Tx,
   type WriteGuard,
@@ -125,27 +126,14 @@ export class LevelDomainBackend implements DomainBackend {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#lease.queue.transact(
-      this.#prefix,
-      (tx) => {
-        const held = guard === undefined ? undefined : tx.get(guard.key);
-        if (guard !== undefined && held !== undefined) throw guard.refuse(held);
-        return updates.map((update) => {
-          const next = applyCounterUpdate(tx.get(update.key), update);
-          tx.put(update.key, next);
-          return next;
-        });
-      },
-      this.#strict,
-    );
+    return this.#lease.queue.transact(this.#prefix, (tx) => counterUpdatesInTx(tx, updates, guard), this.#strict);
   }
 
   async clear(guard?: WriteGuard): Promise<void> {
     this.#db();
     await this.#lease.queue.exclusive(async (db) => {
       // The queue runs every write of the location: nothing can write the guard between this read and the clear.
-      const held = guard === undefined ? undefined : db.getSync(withPrefix(this.#prefix, guard.key));
-      if (guard !== undefined && held !== undefined) throw guard.refuse(held);
+      enforceWriteGuard(guard, (key) => db.getSync(withPrefix(this.#prefix, key)));
       await clearDomain(db, this.#domain, this.#strict, false);
     });
   }

@@ -1,4 +1,4 @@
-import { type ByteRange, type Bytes, type DomainBackend, StoreError, type Tx, type WriteGuard } from '@agentstore/core';
+import { type ByteRange, type Bytes, type DomainBackend, enforceWriteGuard, StoreError, type Tx, type WriteGuard } from '@agentstore/core';
 import type { Job } from './commit-queue.js';
 import { toStoreError } from './errors.js';
 import { lmdbRangeOf } from './range.js';
@@ -71,8 +71,7 @@ export class LmdbBackend implements DomainBackend {
     return this.#enqueue<void>(() => {
       // Runs inside the group's write transaction: the guard is read under LMDB's write lock.
       const db = this.#env.db(this.#domain);
-      const held = guard === undefined ? undefined : readValue(db, guard.key);
-      if (guard !== undefined && held !== undefined) throw guard.refuse(held);
+      enforceWriteGuard(guard, (key) => readValue(db, key));
       return { value: undefined, apply: () => db.clearSync() };
     });
   }

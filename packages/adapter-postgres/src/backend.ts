@@ -1,8 +1,8 @@
 import {
-  applyCounterUpdate,
   type ByteRange,
   type Bytes,
   type CounterUpdate,
+  counterUpdatesInTx,
   type DomainBackend,
   type Durability,
   StoreError,
@@ -124,15 +124,7 @@ export class PostgresBackend implements DomainBackend {
   }
 
   #counterTransaction(updates: readonly CounterUpdate[], guard: WriteGuard | undefined): Promise<Bytes[]> {
-    return this.transact((tx) => {
-      const held = guard === undefined ? undefined : tx.get(guard.key);
-      if (guard !== undefined && held !== undefined) throw guard.refuse(held);
-      return updates.map((update) => {
-        const next = applyCounterUpdate(tx.get(update.key), update);
-        tx.put(update.key, next);
-        return next;
-      });
-    });
+    return this.transact((tx) => counterUpdatesInTx(tx, updates, guard));
   }
 
   async clear(guard?: WriteGuard): Promise<void> {

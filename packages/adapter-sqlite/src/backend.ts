@@ -1,10 +1,11 @@
 import {
-  applyCounterUpdate,
   type ByteRange,
   type Bytes,
   type CounterUpdate,
+  counterUpdatesInTx,
   type DomainBackend,
   type Durability,
+  enforceWriteGuard,
   type Tx,
   type WriteGuard,
 } from '@agentstore/core';
@@ -92,15 +93,7 @@ export class SqliteBackend implements DomainBackend {
     }
     // A lone counter update commits at once when the queue is idle: the event-loop turn that lets
     // concurrent writes join a group is most of the cost of a single small commit.
-    return this.#transact((tx) => {
-      const held = guard === undefined ? undefined : tx.get(guard.key);
-      if (guard !== undefined && held !== undefined) throw guard.refuse(held);
-      return updates.map((update) => {
-        const next = applyCounterUpdate(tx.get(update.key), update);
-        tx.put(update.key, next);
-        return next;
-      });
-    }, true);
+    return this.#transact((tx) => counterUpdatesInTx(tx, updates, guard), true);
   }
 
   #transact<T>(fn: (tx: Tx) => T, now: boolean): Promise<T> {
@@ -129,8 +122,7 @@ export class SqliteBackend implements DomainBackend {
     this.#assertOpen();
     await this.#connection.write(this.#durability, () =>
       this.#table.use((s) => {
-        const held = guard === undefined ? undefined : s.get(guard.key);
-        if (guard !== undefined && held !== undefined) throw guard.refuse(held);
+        enforceWriteGuard(guard, (key) => s.get(key));
         s.clear();
       }),
     );

@@ -25,6 +25,7 @@ export type * from './snapshots/types.js';
 export * from './spi/adapter.js';
 export * from './spi/backend.js';
 export { nativeBindingError } from './spi/native-binding.js';
+export { counterUpdatesInTx, enforceWriteGuard } from './spi/write-guard.js';
 export { createStore } from './store/agent-store.js';
 export type { KvOptions, NormalizedRoute, RouteConfig, Store, StoreConfig } from './store/types.js';
 export * from './types.js';

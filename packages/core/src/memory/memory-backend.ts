@@ -1,4 +1,5 @@
 import type { ByteRange, Bytes, DomainBackend, Tx, WriteGuard } from '../spi/backend.js';
+import { enforceWriteGuard } from '../spi/write-guard.js';
 import { SortedKeys, toLatin1 } from './sorted-keys.js';
 
 /** A stored entry: the key's bytes beside its value, so scans never rebuild keys. */
@@ -62,8 +63,7 @@ export class MemoryBackend implements DomainBackend {
   }
 
   async clear(guard?: WriteGuard): Promise<void> {
-    const held = guard === undefined ? undefined : this.#entries.get(toLatin1(guard.key))?.[1];
-    if (guard !== undefined && held !== undefined) throw guard.refuse(held);
+    enforceWriteGuard(guard, (key) => this.#entries.get(toLatin1(key))?.[1]);
     this.#order.clear();
     this.#entries.clear();
   }

@@ -1,5 +1,5 @@
-import { applyCounterUpdate } from '../kv/counter-op.js';
 import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Tx, WriteGuard } from '../spi/backend.js';
+import { counterUpdatesInTx } from '../spi/write-guard.js';
 import { guardError, MOVED_KEY } from './meta-keys.js';
 
 /** A hold a migration takes on a backend: reads and writes in this process wait until it is released. */
@@ -48,7 +48,7 @@ export class GatedBackend implements DomainBackend {
       this.updateCounters = (updates) =>
         this.#write(
           () => native(updates, this.#guard),
-          (to) => (to.updateCounters ? to.updateCounters(updates) : to.transact((tx) => updates.map((u) => counterInTx(tx, u)))),
+          (to) => (to.updateCounters ? to.updateCounters(updates) : to.transact((tx) => counterUpdatesInTx(tx, updates))),
         );
     }
   }
@@ -199,10 +199,4 @@ export class GatedBackend implements DomainBackend {
       idle();
     }
   }
-}
-
-function counterInTx(tx: Tx, update: CounterUpdate): Bytes {
-  const next = applyCounterUpdate(tx.get(update.key), update);
-  tx.put(update.key, next);
-  return next;
 }
