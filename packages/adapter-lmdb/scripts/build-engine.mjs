@@ -190,9 +190,7 @@ function build(lmdb, wanted) {
     const dir = nodeDir();
     const jobs = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     const args = [...pre, 'rebuild', `--jobs=${jobs}`, ...(dir ? [`--nodedir=${dir}`] : [])];
-    log(
-      `building the LMDB engine from lmdb ${readVersion(lmdb)}'s sources with the txnid-reset guard and the page-number check (node-gyp rebuild)`,
-    );
+    log(`building the LMDB engine from lmdb ${readVersion(lmdb)}'s sources with the txnid-reset guard and the page-number check (node-gyp rebuild)`);
     const result = spawnSync(cmd, args, {
       cwd: staging,
       stdio: ['ignore', 'pipe', 'pipe'],
