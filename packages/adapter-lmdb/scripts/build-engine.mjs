@@ -31,18 +31,6 @@ const GUARDED_RESET = (indent, inner) =>
   `${indent} * (prev), as upstream LMDB does since ITS#9496. Resetting it on every open rewinds the txnid\n` +
   `${indent} * under a writer of another process and loses its acknowledged commit. */\n` +
   `${indent}if (prev && env->me_txns)\n${inner}env->me_txns->mti_txnid = meta.mm_txnid;\n`;
-/**
- * The end of `mdb_page_get` and its replacement: a page whose header does not carry the page number
- * it was fetched by is damaged (LMDB keeps no page checksums, and a flipped leaf header otherwise
- * reads as a shorter page: entries silently missing). Every page LMDB writes carries its number.
- */
-const STOCK_PAGE_GET_END = '\ndone:\n\t*ret = p;\n\treturn MDB_SUCCESS;\n}\n';
-const CHECKED_PAGE_GET_END =
-  '\ndone:\n\t/* agentstore: a page not carrying its own number is damaged (MDB_CORRUPTED, not a short read). */\n' +
-  '\tif (p->mp_pgno != pgno) {\n\t\ttxn->mt_flags |= MDB_TXN_ERROR;\n\t\treturn MDB_CORRUPTED;\n\t}\n' +
-  '\t*ret = p;\n\treturn MDB_SUCCESS;\n}\n';
-/** What this script changes in mdb.c, as part of the stamp: a new edit rebuilds the engine. */
-const EDITS_VERSION = 'txnid-reset-guard+page-number-check';
 const MARKER_SOURCE =
   '\n#if defined(__GNUC__)\n/* agentstore patch marker: found in the built addon to prove it is the guarded build. */\n' +
   `__attribute__((used)) static const char mdb_agentstore_patch_marker[] = "${PATCH_MARKER}";\n#endif\n`;
@@ -75,7 +63,7 @@ export function lmdbRoot() {
 /** What the engine is built from; a stamp with the same fingerprint means there is nothing to do. */
 function fingerprint(lmdb) {
   const hash = createHash('sha256');
-  hash.update(`${PATCH_MARKER}|${EDITS_VERSION}|${process.versions.modules}|${process.platform}|${process.arch}|`);
+  hash.update(`${PATCH_MARKER}|${process.versions.modules}|${process.platform}|${process.arch}|`);
   for (const file of ['package.json', 'binding.gyp', MDB_C]) hash.update(fs.readFileSync(path.join(lmdb, file)));
   return hash.digest('hex');
 }
@@ -155,7 +143,7 @@ function nodeDir() {
   return fs.existsSync(path.join(prefix, 'include', 'node', 'node.h')) ? prefix : undefined;
 }
 
-/** Copies lmdb's native sources into `dir` and applies the guard and the page check to the copy (exported for tests). */
+/** Copies lmdb's native sources into `dir` and applies the guard to the copy (exported for tests). */
 export function prepareSources(lmdb, dir) {
   fs.mkdirSync(dir, { recursive: true });
   for (const entry of ['binding.gyp', 'src', 'dependencies']) {
@@ -165,10 +153,7 @@ export function prepareSources(lmdb, dir) {
   const source = fs.readFileSync(mdb, 'utf8');
   const found = source.match(STOCK_RESET)?.length ?? 0;
   if (found !== 1) throw new Error(`${MDB_C} of this lmdb version has ${found} txnid resets where 1 was expected`);
-  const pageGetEnds = source.split(STOCK_PAGE_GET_END).length - 1;
-  if (pageGetEnds !== 1) throw new Error(`${MDB_C} of this lmdb version has ${pageGetEnds} mdb_page_get endings where 1 was expected`);
-  const guarded = source.replace(STOCK_RESET, (_m, indent, inner) => GUARDED_RESET(indent, inner));
-  fs.writeFileSync(mdb, guarded.replace(STOCK_PAGE_GET_END, CHECKED_PAGE_GET_END) + MARKER_SOURCE);
+  fs.writeFileSync(mdb, source.replace(STOCK_RESET, (_m, indent, inner) => GUARDED_RESET(indent, inner)) + MARKER_SOURCE);
   // binding.gyp asks `node -p "require('node-addon-api')..."` from the build directory, where lmdb's
   // dependencies do not resolve: give it the include directory of the node-addon-api lmdb uses.
   const addonApi = path.dirname(createRequire(path.join(lmdb, 'package.json')).resolve('node-addon-api/package.json'));
@@ -190,7 +175,7 @@ function build(lmdb, wanted) {
     const dir = nodeDir();
     const jobs = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
     const args = [...pre, 'rebuild', `--jobs=${jobs}`, ...(dir ? [`--nodedir=${dir}`] : [])];
-    log(`building the LMDB engine from lmdb ${readVersion(lmdb)}'s sources with the txnid-reset guard and the page-number check (node-gyp rebuild)`);
+    log(`building the LMDB engine from lmdb ${readVersion(lmdb)}'s sources with the txnid-reset guard (node-gyp rebuild)`);
     const result = spawnSync(cmd, args, {
       cwd: staging,
       stdio: ['ignore', 'pipe', 'pipe'],
