@@ -8,6 +8,7 @@ export {
   type TypedSaveOptions,
   typedCheckpoints,
 } from './checkpoints/typed-checkpoints.js';
+export { toDisplay } from './codec/display.js';
 export { defaultCodec, jsonCodec, rawCodec } from './codec/index.js';
 export { standardCodec, zodCodec } from './codec/standard-codec.js';
 export { commonOptionsSchema, DEFAULT_MAX_VALUE_BYTES } from './config/common-options.js';

@@ -1,5 +1,5 @@
-import { StoreError, storeAdmin } from '@agentstore/core';
-import { preview, toDisplay } from '../render.js';
+import { StoreError, storeAdmin, toDisplay } from '@agentstore/core';
+import { preview } from '../render.js';
 import { type CommandContext, parseCount, parseKey, withStore } from './context.js';
 
 /** `ls <domain>`: kv entries, checkpoint traces or journal streams, by the domain's kind. */
