@@ -4,6 +4,7 @@ import { artifactsSpec } from './specs/artifacts.js';
 import { artifactsLruSpec } from './specs/artifacts-lru.js';
 import { checkpointsBasicSpec } from './specs/checkpoints-basic.js';
 import { checkpointsCasSpec } from './specs/checkpoints-cas.js';
+import { checkpointsCountSpec } from './specs/checkpoints-count.js';
 import { checkpointsListSpec } from './specs/checkpoints-list.js';
 import { checkpointsPruneSpec } from './specs/checkpoints-prune.js';
 import { checkpointsTypedSpec } from './specs/checkpoints-typed.js';
@@ -56,6 +57,7 @@ export function runConformance(target: ConformanceTarget): void {
     checkpointsCasSpec(h);
     checkpointsPruneSpec(h);
     checkpointsTypedSpec(h);
+    checkpointsCountSpec(h);
     journalSpec(h);
     versionedSpec(h);
     snapshotsSpec(h);

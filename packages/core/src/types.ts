@@ -140,6 +140,8 @@ export interface BlobCheckpointStore {
   deleteTrace(traceId: TraceId): Promise<number>;
   /** Trace ids in order, for admin tools. */
   traces(opts?: TracesOptions): Promise<TraceId[]>;
+  /** Checkpoints in the trace (read from its head), or in the whole domain (a range count); no record is decoded. */
+  count(traceId?: TraceId): Promise<number>;
 }
 
 /** Kinds a domain can hold; recorded on the domain's first write. */

@@ -26,6 +26,7 @@ import {
   headRange,
   indexKey,
   indexRange,
+  RECORD_RANGE,
   recordKey,
   traceOfHeadKey,
 } from './checkpoint-layout.js';
@@ -217,6 +218,17 @@ export class CheckpointStore implements BlobCheckpointStore {
         if (out.length === limit) break;
       }
       return out;
+    });
+  }
+
+  count(traceId?: TraceId): Promise<number> {
+    return guard(async () => {
+      if (traceId !== undefined) assertTraceId(traceId);
+      const d = await this.#readable();
+      // A trace's head keeps its count, so one key answers; the domain's total is the backend's own
+      // range count over the record key space (lellm_graph's `len`), never a decode of each record.
+      if (traceId !== undefined) return decodeHead(await d.backend.get(headKey(traceId))).count;
+      return d.backend.count(RECORD_RANGE);
     });
   }
 

@@ -30,6 +30,8 @@ export interface TypedCheckpointStore<S> {
   deleteTrace(traceId: TraceId): Promise<number>;
   /** Trace ids in order. */
   traces(opts?: TracesOptions): Promise<TraceId[]>;
+  /** Checkpoints in the trace, or in the whole domain. */
+  count(traceId?: TraceId): Promise<number>;
   /** The underlying blob store. */
   readonly blobs: BlobCheckpointStore;
 }
@@ -58,5 +60,6 @@ export function typedCheckpoints<S>(blobs: BlobCheckpointStore, codec: Codec<S>)
     prune: (traceId, keep) => blobs.prune(traceId, keep),
     deleteTrace: (traceId) => blobs.deleteTrace(traceId),
     traces: (opts) => blobs.traces(opts),
+    count: (traceId) => blobs.count(traceId),
   };
 }
