@@ -8,10 +8,12 @@ import { checkpointsCountSpec } from './specs/checkpoints-count.js';
 import { checkpointsListSpec } from './specs/checkpoints-list.js';
 import { checkpointsPruneSpec } from './specs/checkpoints-prune.js';
 import { checkpointsTypedSpec } from './specs/checkpoints-typed.js';
+import { domainSyncSpec } from './specs/domain-sync.js';
 import { journalSpec } from './specs/journal.js';
 import { kindsSpec } from './specs/kinds.js';
 import { kvBasicSpec } from './specs/kv-basic.js';
 import { kvCodecsSpec } from './specs/kv-codecs.js';
+import { kvCounterTuplesSpec } from './specs/kv-counter-tuples.js';
 import { kvCountersSpec } from './specs/kv-counters.js';
 import { kvCountersBufferedSpec } from './specs/kv-counters-buffered.js';
 import { kvKeysOrderSpec } from './specs/kv-keys-order.js';
@@ -49,6 +51,7 @@ export function runConformance(target: ConformanceTarget): void {
     kvModelSpec(h);
     kvCountersSpec(h);
     kvCountersBufferedSpec(h);
+    kvCounterTuplesSpec(h);
     kvCodecsSpec(h);
     kvValuesLimitsSpec(h);
     kindsSpec(h);
@@ -64,6 +67,7 @@ export function runConformance(target: ConformanceTarget): void {
     artifactsSpec(h);
     artifactsLruSpec(h);
     lifecycleSpec(h);
+    domainSyncSpec(h);
     persistenceSpec(h);
     migrationGuardSpec(h);
   });

@@ -23,6 +23,12 @@ export interface Range {
 /** A counter update: a plain increment, or a bounded increment that resets past `threshold`. */
 export type CounterOp = number | { readonly by: number; readonly threshold?: number; readonly setTo?: number };
 
+/**
+ * Ops on a tuple counter, one record holding several counters by position (0, 1, …): each pair
+ * applies `op` to `position`, in order, atomically across positions.
+ */
+export type TupleCounterOps = ReadonlyArray<readonly [position: number, op: CounterOp]>;
+
 /** JSON data, as checkpoint metadata holds. */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -62,6 +68,8 @@ export interface DomainStore<V> {
   clear(): Promise<void>;
   /** Atomic read-modify-write of an integer counter; returns the new value. */
   updateCounter(key: Key, op: CounterOp): Promise<number>;
+  /** Atomic update of several positions of a tuple counter (read back by `get` as `number[]`); returns each op's result. */
+  updateCounter(key: Key, ops: TupleCounterOps): Promise<number[]>;
   /** Several counter updates atomically, in order; returns each result. */
   updateCounters(ops: ReadonlyArray<readonly [Key, CounterOp]>): Promise<number[]>;
   /** Writes buffered counter increments; a no-op unless counters are buffered. */

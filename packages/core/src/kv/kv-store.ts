@@ -4,10 +4,11 @@ import type { Tx } from '../spi/backend.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import type { StoreContext } from '../store/store-context.js';
 import { guard, toStoreError } from '../store/to-store-error.js';
-import type { Codec, CounterOp, DomainStore, Key, Range } from '../types.js';
+import type { Codec, CounterOp, DomainStore, Key, Range, TupleCounterOps } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
-import { counterValue, decodeValue, encodeCounter, encodeValue, isCounter } from './value-envelope.js';
+import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
+import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
 
 /** The `kv` handle: resolves its domain's route on every call, so it follows `configureDomain`. */
 export class KvStore<V> implements DomainStore<V> {
@@ -153,8 +154,28 @@ export class KvStore<V> implements DomainStore<V> {
     });
   }
 
-  updateCounter(key: Key, op: CounterOp): Promise<number> {
-    return this.updateCounters([[key, op]]).then((results) => results[0] as number);
+  updateCounter(key: Key, op: CounterOp): Promise<number>;
+  updateCounter(key: Key, ops: TupleCounterOps): Promise<number[]>;
+  updateCounter(key: Key, op: CounterOp | TupleCounterOps): Promise<number | number[]> {
+    if (Array.isArray(op)) return this.#updateTuple(key, op as TupleCounterOps);
+    return this.updateCounters([[key, op as CounterOp]]).then((results) => results[0] as number);
+  }
+
+  /**
+   * A tuple counter update runs in one transaction of its own, in every counter mode: its positions
+   * change together or not at all (pending buffered increments are written first, by `#write`).
+   */
+  #updateTuple(key: Key, ops: TupleCounterOps): Promise<number[]> {
+    return guard(async () => {
+      const k = encodeKey(key);
+      const normalized = normalizeTupleOps(ops);
+      const d = await this.#resolve();
+      return this.#write(d, (tx) => {
+        const { tuple, results } = applyTupleOps(tupleValue(tx.get(k)), normalized);
+        tx.put(k, encodeTuple(tuple));
+        return results;
+      });
+    });
   }
 
   updateCounters(ops: ReadonlyArray<readonly [Key, CounterOp]>): Promise<number[]> {

@@ -6,6 +6,10 @@ import type { Codec } from '../types.js';
 // The first byte of a stored kv value says what follows, so a counter reads as a number through any codec.
 const VALUE_TAG = 0x00;
 const COUNTER_TAG = 0x01;
+// A tuple counter (several positions in one record, BeamAgent's counter tuples): n float64 LE.
+const TUPLE_TAG = 0x02;
+/** The most positions a tuple counter holds (a record stays under 2 KiB). */
+export const MAX_TUPLE_POSITIONS = 256;
 
 /**
  * Encodes a user value with `codec`; `VALUE_TOO_LARGE` when the encoding exceeds `maxBytes`. The
@@ -42,16 +46,47 @@ export function encodeCounter(value: number): Uint8Array {
   return out;
 }
 
-/** Whether stored bytes hold a counter. */
+/** Whether stored bytes hold a counter (a single one or a tuple). */
 export function isCounter(bytes: Uint8Array): boolean {
-  return bytes[0] === COUNTER_TAG;
+  return bytes[0] === COUNTER_TAG || bytes[0] === TUPLE_TAG;
 }
 
 /** Reads a counter: 0 when absent, `INVALID_VALUE` when the key holds a non-counter value. */
 export function counterValue(bytes: Uint8Array | undefined): number {
   if (bytes === undefined) return 0;
+  if (bytes[0] === TUPLE_TAG) throw new StoreError('INVALID_VALUE', 'the key holds a tuple counter: update it by positions');
   if (bytes[0] !== COUNTER_TAG) throw new StoreError('INVALID_VALUE', 'the key holds a value that is not a counter');
   return readCounter(bytes);
+}
+
+/** Reads a tuple counter: `[]` when absent, `INVALID_VALUE` when the key holds anything else. */
+export function tupleValue(bytes: Uint8Array | undefined): number[] {
+  if (bytes === undefined) return [];
+  if (bytes[0] === COUNTER_TAG) throw new StoreError('INVALID_VALUE', 'the key holds a single counter, not a tuple counter');
+  if (bytes[0] !== TUPLE_TAG) throw new StoreError('INVALID_VALUE', 'the key holds a value that is not a counter');
+  return readTuple(bytes);
+}
+
+/** Encodes a tuple counter (every element a safe integer, at most {@link MAX_TUPLE_POSITIONS}). */
+export function encodeTuple(values: readonly number[]): Uint8Array {
+  const out = new Uint8Array(1 + 8 * values.length);
+  out[0] = TUPLE_TAG;
+  const view = new DataView(out.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat64(1 + 8 * i, values[i] as number, true);
+  return out;
+}
+
+function readTuple(bytes: Uint8Array): number[] {
+  const n = (bytes.byteLength - 1) / 8;
+  if (!Number.isInteger(n) || n < 1 || n > MAX_TUPLE_POSITIONS) throw new StoreError('DECODE', 'malformed tuple counter record');
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const out: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const value = view.getFloat64(1 + 8 * i, true);
+    if (!Number.isSafeInteger(value)) throw new StoreError('DECODE', 'malformed tuple counter record');
+    out.push(value);
+  }
+  return out;
 }
 
 function readCounter(bytes: Uint8Array): number {
@@ -62,10 +97,11 @@ function readCounter(bytes: Uint8Array): number {
   return value;
 }
 
-/** Decodes stored kv bytes: a counter as a number, anything else through `codec`. */
+/** Decodes stored kv bytes: a counter as a number, a tuple counter as numbers, anything else through `codec`. */
 export function decodeValue<V>(codec: Codec<V>, bytes: Uint8Array): V {
   const tag = bytes[0];
   if (tag === COUNTER_TAG) return readCounter(bytes) as V;
+  if (tag === TUPLE_TAG) return readTuple(bytes) as V;
   if (tag !== VALUE_TAG) throw new StoreError('DECODE', `unknown value record tag ${String(tag)}`);
   return codec.decode(bytes.subarray(1));
 }

@@ -122,10 +122,35 @@ class AgentStore implements Store {
     });
   }
 
-  async sync(): Promise<void> {
+  async sync(domain?: string): Promise<void> {
     await this.#run(async () => {
-      await this.#ctx.flushState();
-      await this.#ctx.pool.syncAll();
+      if (domain === undefined) {
+        await this.#ctx.flushState();
+        await this.#ctx.pool.syncAll();
+        return;
+      }
+      const route = this.#ctx.router.route(domain); // INVALID_DOMAIN for a bad name
+      await this.#flushOpened(domain);
+      // An adapter syncs all it holds (no SPI call syncs one domain); one this store never opened
+      // has nothing of this process to make durable, and is not opened just to be synced.
+      const adapters = new Set(this.#ctx.pool.opened().flatMap((o) => (o.domain === domain ? [o.route.adapter] : [])));
+      if (this.#ctx.pool.openedAdapters().includes(route.adapter)) adapters.add(route.adapter);
+      for (const name of adapters) await (await this.#ctx.pool.instance(name)).sync();
+    });
+  }
+
+  async closeDomain(domain: string): Promise<void> {
+    await this.#run(async () => {
+      this.#ctx.router.route(domain); // INVALID_DOMAIN for a bad name
+      const opened = this.#ctx.pool.opened().filter((o) => o.domain === domain);
+      for (const o of opened) await this.#ctx.flushState(o.backend);
+      for (const name of new Set(opened.map((o) => o.route.adapter))) await (await this.#ctx.pool.instance(name)).sync();
+      for (const o of opened) {
+        this.#ctx.stopState(o.backend);
+        this.#ctx.forgetState(o.backend);
+        this.#ctx.kinds.forget(o.backend);
+      }
+      this.#ctx.pool.forget(domain);
     });
   }
 

@@ -90,9 +90,10 @@ export class StoreContext {
     }
   }
 
-  /** Stops the timers of every piece of state (the store is closing). */
-  stopState(): void {
-    for (const byKind of this.#state.values()) {
+  /** Stops the timers of every piece of state (the store is closing), or of one backend's. */
+  stopState(backend?: DomainBackend): void {
+    const targets = backend ? [this.#state.get(backend) ?? new Map<string, unknown>()] : this.#state.values();
+    for (const byKind of targets) {
       for (const value of byKind.values()) (value as Partial<Flushable>).stop?.();
     }
   }

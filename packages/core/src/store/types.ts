@@ -70,8 +70,17 @@ export interface Store {
   adapterOf(domain: string): string;
   /** Deletes the domain's data and its recorded kind. */
   dropDomain(domain: string): Promise<void>;
-  /** Flushes buffered counters and makes every acknowledged write durable. */
-  sync(): Promise<void>;
+  /**
+   * Flushes buffered counters and makes every acknowledged write durable; with `domain`, that
+   * domain's counters and its adapter's writes (an adapter syncs everything it holds at once).
+   */
+  sync(domain?: string): Promise<void>;
+  /**
+   * Flushes and syncs `domain` like `sync(domain)`, then releases what this store keeps for it (its
+   * buffered counters and their timer, its snapshot and artifact caches, its opened route); a later
+   * call on any of its handles opens it again. BeamAgent.Store's `close_table`.
+   */
+  closeDomain(domain: string): Promise<void>;
   /** Per-domain figures for every domain with data on a registered adapter. */
   stats(): Promise<DomainStats[]>;
   /** Flushes and closes; idempotent. Afterwards every call rejects with `CLOSED`. */
