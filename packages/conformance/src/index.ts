@@ -26,6 +26,7 @@ import { migrationGuardSpec } from './specs/migration-guard.js';
 import { persistenceSpec } from './specs/persistence.js';
 import { routingSpec } from './specs/routing.js';
 import { snapshotsSpec } from './specs/snapshots.js';
+import { snapshotsCatalogSpec } from './specs/snapshots-catalog.js';
 import { versionedSpec } from './specs/versioned.js';
 
 export type { ConformanceTarget } from './harness.js';
@@ -64,6 +65,7 @@ export function runConformance(target: ConformanceTarget): void {
     journalSpec(h);
     versionedSpec(h);
     snapshotsSpec(h);
+    snapshotsCatalogSpec(h);
     artifactsSpec(h);
     artifactsLruSpec(h);
     lifecycleSpec(h);

@@ -39,24 +39,53 @@ export function epochOf(bytes: Uint8Array | undefined): number {
   return readUint64(bytes, 0);
 }
 
-/** A snapshot record for `stamp` (copied in), with the encoded options and snapshot. */
-export function encodeRecord(stamp: Uint8Array, opts: Uint8Array, snapshot: Uint8Array): Uint8Array {
-  const out = new Uint8Array(HEADER + opts.byteLength + snapshot.byteLength);
+// Bit 31 of the opts length says a catalog section (u32be length, index declarations) follows the
+// opts; lengths stay below 2 GiB (`maxValueBytes`), so the bit is free and older records read as before.
+const HAS_INDEXES = 0x8000_0000;
+
+/** A snapshot record for `stamp` (copied in), with the encoded options, index declarations (if any) and snapshot. */
+export function encodeRecord(stamp: Uint8Array, opts: Uint8Array, snapshot: Uint8Array, indexes?: Uint8Array): Uint8Array {
+  const extra = indexes === undefined ? 0 : 4 + indexes.byteLength;
+  const out = new Uint8Array(HEADER + opts.byteLength + extra + snapshot.byteLength);
   out.set(stamp);
-  new DataView(out.buffer).setUint32(STAMP_BYTES, opts.byteLength);
+  const view = new DataView(out.buffer);
+  view.setUint32(STAMP_BYTES, indexes === undefined ? opts.byteLength : (opts.byteLength | HAS_INDEXES) >>> 0);
   out.set(opts, HEADER);
-  out.set(snapshot, HEADER + opts.byteLength);
+  let at = HEADER + opts.byteLength;
+  if (indexes !== undefined) {
+    view.setUint32(at, indexes.byteLength);
+    out.set(indexes, at + 4);
+    at += extra;
+  }
+  out.set(snapshot, at);
   return out;
 }
 
-/** Splits a snapshot record into its stamp, options and snapshot bytes (views into `bytes`). */
-export function decodeRecord(bytes: Uint8Array): { stamp: Uint8Array; opts: Uint8Array; snapshot: Uint8Array } {
+/** Splits a snapshot record into its stamp, options, index declarations and snapshot bytes (views into `bytes`). */
+export function decodeRecord(bytes: Uint8Array): {
+  stamp: Uint8Array;
+  opts: Uint8Array;
+  indexes: Uint8Array | undefined;
+  snapshot: Uint8Array;
+} {
   if (bytes.byteLength < HEADER) throw new StoreError('DECODE', 'malformed snapshot record');
-  const optsLength = new DataView(bytes.buffer, bytes.byteOffset, HEADER).getUint32(STAMP_BYTES);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const word = view.getUint32(STAMP_BYTES);
+  const optsLength = word & ~HAS_INDEXES;
   if (optsLength > bytes.byteLength - HEADER) throw new StoreError('DECODE', 'malformed snapshot record');
+  let at = HEADER + optsLength;
+  let indexes: Uint8Array | undefined;
+  if ((word & HAS_INDEXES) !== 0) {
+    if (at + 4 > bytes.byteLength) throw new StoreError('DECODE', 'malformed snapshot record');
+    const length = view.getUint32(at);
+    if (length > bytes.byteLength - at - 4) throw new StoreError('DECODE', 'malformed snapshot record');
+    indexes = bytes.subarray(at + 4, at + 4 + length);
+    at += 4 + length;
+  }
   return {
     stamp: bytes.subarray(0, STAMP_BYTES),
     opts: bytes.subarray(HEADER, HEADER + optsLength),
-    snapshot: bytes.subarray(HEADER + optsLength),
+    indexes,
+    snapshot: bytes.subarray(at),
   };
 }

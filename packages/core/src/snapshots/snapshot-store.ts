@@ -5,10 +5,13 @@ import type { OpenDomain } from '../store/backend-pool.js';
 import type { StoreContext } from '../store/store-context.js';
 import { guard } from '../store/to-store-error.js';
 import type { Codec } from '../types.js';
+import { CatalogHandle, declareIndexes } from './catalog.js';
+import { buildIndexes } from './catalog-build.js';
+import { decodeIndexes, encodeIndexes, normalizeIndexes } from './catalog-index.js';
 import { deepFreeze } from './deep-freeze.js';
 import { MISS, SnapshotCache } from './snapshot-cache.js';
 import { decodeRecord, EPOCH_KEY, encodeRecord, epochOf, newStamp, SNAPSHOT_KEY, setEpoch } from './snapshot-layout.js';
-import type { Snapshot, SnapshotOptions, SnapshotStore } from './types.js';
+import type { Snapshot, SnapshotCatalog, SnapshotOptions, SnapshotPutOptions, SnapshotStore } from './types.js';
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
@@ -35,17 +38,21 @@ export class SnapshotKvStore<S> implements SnapshotStore<S> {
     this.#codec = codec ?? (defaultCodec as Codec<S>);
   }
 
-  put(snapshot: S, opts?: SnapshotOptions): Promise<number> {
+  put(snapshot: S, opts?: SnapshotOptions, options?: SnapshotPutOptions): Promise<number> {
     return guard(async () => {
       if (opts !== undefined && !isPlainObject(opts)) throw new StoreError('INVALID_VALUE', 'snapshot opts must be a plain object');
+      const specs = normalizeIndexes(options);
+      // Built once here only to refuse a catalog with duplicate ids or ambiguous aliases before writing.
+      if (specs !== undefined) buildIndexes(specs, snapshot);
       const d = await this.#ctx.resolve(this.#domain);
       const body = this.#codec.encode(snapshot);
       const optsBytes = opts === undefined ? new Uint8Array(0) : defaultCodec.encode(opts);
-      const size = body.byteLength + optsBytes.byteLength;
+      const indexBytes = specs === undefined ? undefined : encodeIndexes(specs);
+      const size = body.byteLength + optsBytes.byteLength + (indexBytes?.byteLength ?? 0);
       const max = d.options.maxValueBytes;
       if (size > max) throw new StoreError('VALUE_TOO_LARGE', `snapshot is ${size} bytes encoded; the domain allows ${max}`);
       const stamp = newStamp();
-      const record = encodeRecord(stamp, optsBytes, body);
+      const record = encodeRecord(stamp, optsBytes, body, indexBytes);
       return this.#write(d, (tx) => {
         const epoch = epochOf(tx.get(EPOCH_KEY)) + 1;
         setEpoch(stamp, epoch);
@@ -82,6 +89,18 @@ export class SnapshotKvStore<S> implements SnapshotStore<S> {
     });
   }
 
+  snapshot(): Promise<S | undefined> {
+    return this.get().then((current) => current?.snapshot);
+  }
+
+  lastOptions(): Promise<SnapshotOptions | undefined> {
+    return this.get().then((current) => current?.opts);
+  }
+
+  catalog<M extends Record<string, unknown> = Record<string, unknown>>(): SnapshotCatalog<S, M> {
+    return new CatalogHandle<S, M>(this);
+  }
+
   epoch(): Promise<number> {
     return guard(async () => {
       const d = await this.#readable();
@@ -112,12 +131,13 @@ export class SnapshotKvStore<S> implements SnapshotStore<S> {
       cache.store(codec, polled, undefined);
       return undefined;
     }
-    const { stamp, opts, snapshot } = decodeRecord(bytes);
+    const { stamp, opts, indexes, snapshot } = decodeRecord(bytes);
     const value: Snapshot<S> = deepFreeze({
       snapshot: this.#codec.decode(snapshot),
       epoch: epochOf(stamp),
       opts: opts.byteLength === 0 ? NO_OPTS : (defaultCodec.decode(opts) as SnapshotOptions),
     });
+    if (indexes !== undefined) declareIndexes(value, decodeIndexes(indexes));
     cache.store(codec, stamp, value);
     return value;
   }
