@@ -1,6 +1,7 @@
 import { describe } from 'vitest';
 import { type ConformanceTarget, useHarness } from './harness.js';
 import { artifactsSpec } from './specs/artifacts.js';
+import { artifactsFilesSpec } from './specs/artifacts-files.js';
 import { artifactsLruSpec } from './specs/artifacts-lru.js';
 import { checkpointsBasicSpec } from './specs/checkpoints-basic.js';
 import { checkpointsCasSpec } from './specs/checkpoints-cas.js';
@@ -68,6 +69,7 @@ export function runConformance(target: ConformanceTarget): void {
     snapshotsCatalogSpec(h);
     artifactsSpec(h);
     artifactsLruSpec(h);
+    artifactsFilesSpec(h);
     lifecycleSpec(h);
     domainSyncSpec(h);
     persistenceSpec(h);

@@ -118,4 +118,42 @@ export async function kindsSection(ctx: Context, backend: string, store: Store):
     () => snapshots.get(),
     () => defaultCodec.decode(encoded),
   );
+
+  // Catalog lookups (issue 22): a model by alias from the epoch's frozen view, against a Map.get on
+  // a Map built by hand from the same records; then the async lookup, which polls the epoch first.
+  await snapshots.put(catalog, { source: 'bench' }, { indexes: { models: { path: 'models', aliases: 'aliases' } } });
+  const models = benchCatalog().models;
+  const byId = new Map(models.map((m) => [m.id, m]));
+  const ids = models.map((m) => m.id);
+  const view = await snapshots.catalog().current();
+  if (view === undefined) throw new Error('the bench catalog was not stored');
+  await runPair(
+    ctx,
+    {
+      ...pair,
+      op: `catalog lookup, frozen view (${models.length} models)`,
+      budget: budget(200_000, 3_000),
+      impl: 'agentstore catalog view',
+      baselineLabel: 'Map.get',
+      note: 'both synchronous; each op is timed, so the timer is most of either cost',
+      targets: (ours: Summary, theirs: Summary) => [{ text: 'ops/s ≥ 0.5× Map.get', pass: ours.opsPerSec >= 0.5 * theirs.opsPerSec }],
+    },
+    (i) => view.lookup('models', ids[i % ids.length] as string),
+    (i) => byId.get(ids[i % ids.length] as string),
+  );
+  const lookups = snapshots.catalog();
+  await runPair(
+    ctx,
+    {
+      ...pair,
+      op: 'catalog lookup, epoch checked',
+      budget: budget(20_000, 4_000),
+      impl: 'agentstore catalog.lookup',
+      baselineLabel: 'agentstore snapshots get',
+      note: 'baseline: the epoch poll alone (snapshots.get on an unchanged epoch)',
+      targets: (ours: Summary, theirs: Summary) => [{ text: 'ops/s ≥ 0.8× get', pass: ours.opsPerSec >= 0.8 * theirs.opsPerSec }],
+    },
+    (i) => lookups.lookup('models', ids[i % ids.length] as string),
+    () => snapshots.get(),
+  );
 }

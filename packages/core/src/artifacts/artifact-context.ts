@@ -1,10 +1,22 @@
 import { randomBytes } from 'node:crypto';
 import { StoreError } from '../errors.js';
+import { DataDir } from '../paths/data-dir.js';
 import type { OpenDomain } from '../store/backend-pool.js';
 import type { StoreContext } from '../store/store-context.js';
 import { toStoreError } from '../store/to-store-error.js';
-import { chunkCount, chunkKey, decodePending, type Entry, encodePending, type LeaseRecord, pendingKey, TIERS } from './artifact-layout.js';
+import {
+  chunkCount,
+  chunkKey,
+  decodePending,
+  type Entry,
+  type ExternalFile,
+  encodePending,
+  type LeaseRecord,
+  pendingKey,
+  TIERS,
+} from './artifact-layout.js';
 import { ArtifactTx, INLINE_DELETE_CHUNKS } from './artifact-tx.js';
+import { readExternal, unlinkOwned } from './external-file.js';
 import { ArtifactsLocal } from './local-state.js';
 import { type OwnerCheck, ownerGone } from './owner.js';
 import type { ArtifactStat, ArtifactsPolicy } from './types.js';
@@ -28,6 +40,8 @@ export interface NewBlob {
   readonly size: number;
   readonly tier: 0 | 1;
   readonly metaJson: string;
+  /** An external blob's file: the entry refers to it instead of chunks. */
+  readonly file?: ExternalFile;
 }
 
 /** A lease that still pins its blob: unexpired, and its holder not known to be dead. */
@@ -45,6 +59,7 @@ export function statOf(key: string, entry: Entry, now = Date.now(), owners?: Own
     createdAt: entry.createdAt,
     meta: entry.meta,
     leases: entry.leases.filter((l) => liveLease(l, now, owners)).length,
+    ...(entry.file && { file: { path: entry.file.path, sha256: entry.file.sha256 } }),
   };
 }
 
@@ -65,6 +80,7 @@ export function storeBlob(at: ArtifactTx, key: string, b: NewBlob): ArtifactStat
     createdAt: at.now,
     meta: metaOf(b.metaJson),
     leases: [],
+    ...(b.file && { file: b.file }),
   };
   const entry = at.touch(key, fresh, undefined);
   at.head.used[b.tier] += b.size;
@@ -78,6 +94,7 @@ export class ArtifactContext {
   readonly domain: string;
   readonly #policy: CheckedPolicy | undefined;
   readonly #policyError: unknown;
+  #dataDir: DataDir | undefined;
 
   constructor(ctx: StoreContext, domain: string, policy: ArtifactsPolicy | undefined) {
     this.#ctx = ctx;
@@ -92,6 +109,12 @@ export class ArtifactContext {
     }
     this.#policy = checked;
     this.#policyError = error;
+  }
+
+  /** The store's data directory under core's path policy (external blob files live below it). */
+  get dataDir(): DataDir {
+    this.#dataDir ??= new DataDir(this.#ctx.pool.dataDir);
+    return this.#dataDir;
   }
 
   /** The validated policy (throws the validation error of a bad one). */
@@ -140,6 +163,7 @@ export class ArtifactContext {
       for (const r of removed) local.drop(r.blob);
       const trashed = removed.filter((r) => r.trashed).map((r) => r.blob);
       if (trashed.length > 0) await this.drainPending(d, trashed);
+      for (const r of removed) if (r.file !== undefined) await unlinkOwned(this.dataDir, r.file);
     }
     return value;
   }
@@ -150,6 +174,11 @@ export class ArtifactContext {
     if (entry.tier === 0) {
       const cached = local.read(entry.blob);
       if (cached !== undefined) return cached;
+    }
+    if (entry.file !== undefined) {
+      const bytes = await readExternal(this.dataDir, entry.file, entry.size);
+      if (bytes !== undefined && entry.tier === 0) local.keep(entry.blob, bytes.slice());
+      return bytes;
     }
     const n = chunkCount(entry.size);
     const keys: Uint8Array[] = [];

@@ -187,7 +187,19 @@ export interface Entry {
   readonly createdAt: number;
   readonly meta: Record<string, Json>;
   readonly leases: readonly LeaseRecord[];
+  /** An external blob (registered, or published in two stages): its file, relative to dataDir, and SHA-256. */
+  readonly file?: ExternalFile;
 }
+
+/** A blob whose bytes live in a file under dataDir instead of the domain's chunks. */
+export interface ExternalFile {
+  /** Path relative to dataDir ('/'-separated). */
+  readonly path: string;
+  /** SHA-256 of the bytes, lowercase hex. */
+  readonly sha256: string;
+}
+
+const isSha = (x: unknown): x is string => typeof x === 'string' && /^[0-9a-f]{64}$/.test(x);
 
 export function decodeEntry(bytes: Uint8Array): Entry {
   const r = parse(bytes, 'entry');
@@ -207,8 +219,9 @@ export function decodeEntry(bytes: Uint8Array): Entry {
       (l: Record<string, unknown>) =>
         l !== null && typeof l === 'object' && typeof l.i === 'string' && typeof l.x === 'number' && isOwner(l),
     );
-  if (!ok) throw new StoreError('DECODE', 'malformed artifacts entry');
+  if (!ok || (r.f !== undefined && (typeof r.f !== 'string' || !isSha(r.h)))) throw new StoreError('DECODE', 'malformed artifacts entry');
   return {
+    ...(r.f === undefined ? {} : { file: { path: r.f as string, sha256: r.h as string } }),
     blob: r.b as number,
     size: r.z as number,
     tier: r.t as 0 | 1,
@@ -223,23 +236,71 @@ export function decodeEntry(bytes: Uint8Array): Entry {
 export function encodeEntry(e: Entry): Uint8Array {
   const rec: Record<string, unknown> = { b: e.blob, z: e.size, t: e.tier, s: e.seq, u: e.lastUsed, c: e.createdAt, m: e.meta };
   if (e.leases.length > 0) rec.l = e.leases.map((l) => ({ i: l.id, x: l.expiresAt, ...ownerFields(l) }));
+  if (e.file !== undefined) {
+    rec.f = e.file.path;
+    rec.h = e.file.sha256;
+  }
   return utf8(JSON.stringify(rec));
+}
+
+/**
+ * The first stage of a two-stage publish (`prelink`): the file the reservation's holder is about to
+ * link into place, with what it must hold, so that the next owner can adopt it after a crash.
+ */
+export interface PublishRecord extends ExternalFile {
+  readonly size: number;
+  readonly tier: 0 | 1;
+  readonly meta: Record<string, Json>;
+  /** The holder's staging file (relative to dataDir), removed when the publish is discarded. */
+  readonly staging?: string;
 }
 
 /** A reservation of a key. */
 export interface ReservationRecord extends Owner {
   readonly id: string;
   readonly expiresAt: number;
+  /** Set by `prelink`, until `postlink` (or adoption) turns it into an entry. */
+  readonly publish?: PublishRecord;
+}
+
+function decodePublish(raw: unknown): PublishRecord | undefined {
+  if (raw === undefined) return undefined;
+  const p = raw as Record<string, unknown> | null;
+  const ok =
+    p !== null &&
+    typeof p === 'object' &&
+    typeof p.f === 'string' &&
+    isSha(p.h) &&
+    isCount(p.z) &&
+    (p.t === 0 || p.t === 1) &&
+    p.m !== null &&
+    typeof p.m === 'object' &&
+    !Array.isArray(p.m) &&
+    (p.s === undefined || typeof p.s === 'string');
+  if (!ok) throw new StoreError('DECODE', 'malformed artifacts reservation');
+  return {
+    path: p.f as string,
+    sha256: p.h as string,
+    size: p.z as number,
+    tier: p.t as 0 | 1,
+    meta: p.m as Record<string, Json>,
+    ...(p.s === undefined ? {} : { staging: p.s as string }),
+  };
 }
 
 export function decodeReservation(bytes: Uint8Array): ReservationRecord {
   const r = parse(bytes, 'reservation');
   if (typeof r.r !== 'string' || typeof r.x !== 'number' || !isOwner(r)) throw new StoreError('DECODE', 'malformed artifacts reservation');
-  return { id: r.r, expiresAt: r.x, ...ownerOf(r) };
+  const publish = decodePublish(r.P);
+  return { id: r.r, expiresAt: r.x, ...ownerOf(r), ...(publish === undefined ? {} : { publish }) };
 }
 
 export function encodeReservation(r: ReservationRecord): Uint8Array {
-  return utf8(JSON.stringify({ r: r.id, x: r.expiresAt, ...ownerFields(r) }));
+  const rec: Record<string, unknown> = { r: r.id, x: r.expiresAt, ...ownerFields(r) };
+  const p = r.publish;
+  if (p !== undefined)
+    rec.P = { f: p.path, h: p.sha256, z: p.size, t: p.tier, m: p.meta, ...(p.staging === undefined ? {} : { s: p.staging }) };
+  return utf8(JSON.stringify(rec));
 }
 
 /**

@@ -20,8 +20,9 @@ import {
   reservationKey,
   seqOfLruKey,
 } from './artifact-layout.js';
+import { reservationInfo, settleDeadPublish } from './artifact-publish.js';
 import { OwnerCheck } from './owner.js';
-import type { ArtifactAudit, ArtifactUsage, GcResult } from './types.js';
+import type { ArtifactAudit, ArtifactUsage, GcResult, ReservationInfo } from './types.js';
 
 /** Records handled per `gc` transaction. */
 const GC_BATCH = 256;
@@ -70,11 +71,17 @@ export async function collectGarbage(ac: ArtifactContext, d: OpenDomain, deep: b
   const now = Date.now();
   const owners = new OwnerCheck();
   // Reservations that have lapsed or lost their owner: removed in transactions that check again.
+  // Those of a two-stage publish are settled first (their file adopted when whole, else discarded).
+  const publishing = await collect(d, RESERVATION_RANGE, (k, v) => {
+    const r = decodeReservation(v);
+    return r.publish !== undefined && (r.expiresAt <= now || owners.gone(r)) ? text(k, 2) : undefined;
+  });
+  let reservations = 0;
+  for (const key of publishing) if ((await settleDeadPublish(ac, d, key)) !== 'none') reservations++;
   const lapsed = await collect(d, RESERVATION_RANGE, (k, v) => {
     const r = decodeReservation(v);
     return r.expiresAt <= now || owners.gone(r) ? text(k, 2) : undefined;
   });
-  let reservations = 0;
   for (let i = 0; i < lapsed.length; i += GC_BATCH) {
     const keys = lapsed.slice(i, i + GC_BATCH);
     reservations += await ac.write(d, (at) => {
@@ -176,7 +183,11 @@ export async function auditDomain(d: OpenDomain): Promise<ArtifactAudit> {
     liveBytes += decodeEntry(v).size;
     count++;
   }
+  const now = Date.now();
+  const reservations: ReservationInfo[] = [];
+  for await (const [k, v] of d.backend.range(RESERVATION_RANGE)) reservations.push(reservationInfo(text(k, 2), decodeReservation(v), now));
   return {
+    reservations,
     usedBytes: usage.usedBytes,
     liveBytes,
     chunkBytes: orphans.chunkBytes,

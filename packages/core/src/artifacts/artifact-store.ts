@@ -4,7 +4,9 @@ import type { StoreContext } from '../store/store-context.js';
 import { ArtifactContext, guard, randomId, statOf, storeBlob } from './artifact-context.js';
 import { decodeEntry, decodeHead, decodeReservation, type Entry, entryKey, HEAD_KEY, reservationKey } from './artifact-layout.js';
 import { auditDomain, collectGarbage, lruKeys, usageOf } from './artifact-maintenance.js';
+import { reservationInfo, settleDeadPublish } from './artifact-publish.js';
 import { streamIn, streamOut } from './artifact-stream.js';
+import { checkExternalInput, requireFile, resolveExternal } from './external-file.js';
 import { LeaseHandle, ReservationHandle } from './handles.js';
 import { OWNER, ownerGone } from './owner.js';
 import { prefixKey, stridePrefixKeys } from './prefix-keys.js';
@@ -21,10 +23,12 @@ import type {
   ArtifactUsage,
   BudgetUpdate,
   EvictResult,
+  ExternalFileSpec,
   GcResult,
   LongestPrefixOptions,
   PrefixHit,
   PutPrefixOptions,
+  ReservationInfo,
   TokenIds,
 } from './types.js';
 import {
@@ -88,6 +92,32 @@ export class ArtifactKvStore implements ArtifactStore {
     });
   }
 
+  registerFile(key: string, file: ExternalFileSpec, options?: ArtifactPutOptions): Promise<ArtifactStat> {
+    return guard(async () => {
+      const ac = this.#ac;
+      assertArtifactKey(key);
+      const input = checkExternalInput(file, 'registerFile');
+      const put = checkPutOptions(options, ac.policy.defaultTier);
+      const d = await ac.writable();
+      // Checked before the transaction (hashing may take a while); the domain owns the file afterwards.
+      await requireFile(resolveExternal(ac.dataDir, input.path), input, 'registerFile');
+      const stat = await ac.write(d, (at) =>
+        storeBlob(at, key, { blob: at.newBlob(), size: input.size, ...put, file: { path: input.path, sha256: input.sha256 } }),
+      );
+      ac.local(d).notify(key);
+      return stat;
+    });
+  }
+
+  reservation(key: string): Promise<ReservationInfo | undefined> {
+    return guard(async () => {
+      assertArtifactKey(key);
+      const d = await this.#ac.readable();
+      const raw = await d.backend.get(reservationKey(key));
+      return raw === undefined ? undefined : reservationInfo(key, decodeReservation(raw));
+    });
+  }
+
   get(key: string): Promise<Uint8Array | undefined> {
     return guard(async () => {
       assertArtifactKey(key);
@@ -117,8 +147,10 @@ export class ArtifactKvStore implements ArtifactStore {
     return guard(async () => {
       assertArtifactKey(key);
       const d = await this.#ac.readable();
-      const raw = await d.backend.get(entryKey(key));
-      return raw === undefined ? undefined : statOf(key, decodeEntry(raw));
+      const [raw, reserved] = await d.backend.getMany([entryKey(key), reservationKey(key)]);
+      if (raw === undefined) return undefined;
+      const stat = statOf(key, decodeEntry(raw));
+      return reserved === undefined ? stat : { ...stat, reservation: reservationInfo(key, decodeReservation(reserved)) };
     });
   }
 
@@ -183,6 +215,9 @@ export class ArtifactKvStore implements ArtifactStore {
       assertOptionsBag(options, 'reserve');
       const ttl = ttlOf(options?.ttlMs, this.#ac.policy.reservationTtlMs, 'ttlMs');
       const d = await this.#ac.writable();
+      // A dead holder's two-stage publish is settled first: its file becomes the blob (then the key
+      // exists: CONFLICT below) or is discarded (then the key is free to reserve).
+      await settleDeadPublish(this.#ac, d, key);
       const id = randomId();
       const expiresAt = await this.#ac.write(d, (at) => {
         if (at.entry(key) !== undefined) throw new StoreError('CONFLICT', `artifact "${key.slice(0, 64)}" already exists`);
@@ -215,7 +250,9 @@ export class ArtifactKvStore implements ArtifactStore {
         if (held === undefined || held.expiresAt <= Date.now() || ownerGone(held)) {
           // Nothing will commit: no reservation, a lapsed one, or its holder died on this host (the
           // next `reserve` or `gc` frees it). The commit may have landed between the two reads (it
-          // stores the blob and drops the reservation in one transaction): look once more.
+          // stores the blob and drops the reservation in one transaction): look once more. A dead
+          // holder's prelinked file is adopted here when it is whole.
+          if (held?.publish !== undefined) await settleDeadPublish(this.#ac, d, key);
           return this.#getIn(d, key);
         }
         const left = deadline - Date.now();

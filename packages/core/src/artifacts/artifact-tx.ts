@@ -37,6 +37,8 @@ export interface Removed {
   readonly size: number;
   /** Its chunks were left in the trash for a later batch removal. */
   readonly trashed: boolean;
+  /** An external blob's file (relative to dataDir), removed once the transaction has committed. */
+  readonly file?: string;
 }
 
 /** The budgets a handle would record if the domain has none yet. */
@@ -121,10 +123,11 @@ export class ArtifactTx {
     this.tx.del(entryKey(key));
     this.tx.del(lruKey(entry.tier, entry.seq));
     if (entry.leases.length > 0) this.tx.del(leasedKey(key));
-    const trashed = this.discardBlob(entry.blob, chunkCount(entry.size), entry.size);
+    // An external blob has no chunks: its file goes after the commit (ArtifactContext.write).
+    const trashed = entry.file === undefined && this.discardBlob(entry.blob, chunkCount(entry.size), entry.size);
     this.head.used[entry.tier] -= entry.size;
     this.head.count[entry.tier] -= 1;
-    this.removed.push({ key, blob: entry.blob, size: entry.size, trashed });
+    this.removed.push({ key, blob: entry.blob, size: entry.size, trashed, ...(entry.file && { file: entry.file.path }) });
   }
 
   /** The leases that still pin their blob: unexpired, their holder not dead on this host. */

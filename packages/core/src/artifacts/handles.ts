@@ -1,11 +1,12 @@
 import { StoreError } from '../errors.js';
 import { type ArtifactContext, guard, storeBlob } from './artifact-context.js';
-import { decodeReservation, encodeReservation, reservationKey } from './artifact-layout.js';
+import { decodeReservation, encodeReservation, type PublishRecord, reservationKey } from './artifact-layout.js';
 import { streamIn } from './artifact-stream.js';
 import type { ArtifactTx } from './artifact-tx.js';
+import { checkExternalInput, requireFile, resolveExternal, unlinkOwned } from './external-file.js';
 import { OWNER } from './owner.js';
-import type { ArtifactLease, ArtifactPutOptions, ArtifactReservation, ArtifactStat } from './types.js';
-import { assertBytes, assertFits, checkPutOptions, ttlOf } from './validate.js';
+import type { ArtifactLease, ArtifactPutOptions, ArtifactReservation, ArtifactStat, ExternalFileSpec, PrelinkOptions } from './types.js';
+import { assertBytes, assertFits, checkPutOptions, metaOf, ttlOf } from './validate.js';
 
 /** A lease returned by `checkout`: its record lives in the blob's entry. */
 export class LeaseHandle implements ArtifactLease {
@@ -66,8 +67,8 @@ export class ReservationHandle implements ArtifactReservation {
   readonly #ac: ArtifactContext;
 
   /** Writes a reservation record (inside `reserve`'s transaction); returns its expiry. */
-  static record(at: ArtifactTx, key: string, id: string, expiresAt: number): number {
-    at.tx.put(reservationKey(key), encodeReservation({ id, expiresAt, ...OWNER }));
+  static record(at: ArtifactTx, key: string, id: string, expiresAt: number, publish?: PublishRecord): number {
+    at.tx.put(reservationKey(key), encodeReservation({ id, expiresAt, ...OWNER, ...(publish && { publish }) }));
     return expiresAt;
   }
 
@@ -109,7 +110,8 @@ export class ReservationHandle implements ArtifactReservation {
       // Every batch renews the reservation: it lapses only once the writer stops making progress.
       return streamIn(this.#ac, d, this.key, source, put, {
         keepAlive: (at) => {
-          this.#live(at);
+          if (this.#live(at).publish !== undefined)
+            throw new StoreError('CONFLICT', `reservation of "${this.key.slice(0, 64)}" is publishing a file`);
           ReservationHandle.record(at, this.key, this.id, at.now + this.#ttl);
         },
         finish: (at) => this.#end(at),
@@ -120,14 +122,79 @@ export class ReservationHandle implements ArtifactReservation {
   abort(): Promise<boolean> {
     return guard(async () => {
       const d = await this.#ac.writable();
-      const live = await this.#ac.write(d, (at) => {
+      const ended = await this.#ac.write(d, (at) => {
         const r = this.#mine(at);
-        if (r === undefined) return false;
+        if (r === undefined) return undefined;
         at.tx.del(reservationKey(this.key));
-        return r.expiresAt > at.now;
+        return r;
       });
+      // An aborted publish leaves no file behind: what was prelinked is removed with the reservation.
+      if (ended?.publish !== undefined) {
+        await unlinkOwned(this.#ac.dataDir, ended.publish.path);
+        if (ended.publish.staging !== undefined) await unlinkOwned(this.#ac.dataDir, ended.publish.staging);
+      }
       this.#ac.local(d).notify(this.key);
-      return live;
+      return ended !== undefined && ended.expiresAt > Date.now();
+    });
+  }
+
+  check(): Promise<boolean> {
+    return guard(async () => {
+      const d = await this.#ac.readable();
+      const raw = await d.backend.get(reservationKey(this.key));
+      const r = raw === undefined ? undefined : decodeReservation(raw);
+      return r?.id === this.id && r.expiresAt > Date.now();
+    });
+  }
+
+  prelink(file: ExternalFileSpec, options?: PrelinkOptions): Promise<void> {
+    return guard(async () => {
+      const input = checkExternalInput(file, 'prelink');
+      const { staging, ...putOptions } = options ?? {};
+      const put = checkPutOptions(putOptions, this.#ac.policy.defaultTier);
+      const stagingPath = staging === undefined ? undefined : checkExternalInput({ ...input, path: staging }, 'prelink staging').path;
+      // Both paths go through the dataDir policy now, so a bad one fails before anything is recorded.
+      resolveExternal(this.#ac.dataDir, input.path);
+      if (stagingPath !== undefined) resolveExternal(this.#ac.dataDir, stagingPath);
+      const publish: PublishRecord = {
+        path: input.path,
+        sha256: input.sha256,
+        size: input.size,
+        tier: put.tier,
+        meta: metaOf(put.metaJson),
+        ...(stagingPath === undefined ? {} : { staging: stagingPath }),
+      };
+      const d = await this.#ac.writable();
+      this.#expiresAt = await this.#ac.write(d, (at) => {
+        this.#live(at);
+        return ReservationHandle.record(at, this.key, this.id, at.now + this.#ttl, publish);
+      });
+    });
+  }
+
+  postlink(): Promise<ArtifactStat> {
+    return guard(async () => {
+      const d = await this.#ac.writable();
+      const raw = await d.backend.get(reservationKey(this.key));
+      const seen = raw === undefined ? undefined : decodeReservation(raw);
+      if (seen?.id !== this.id) throw new StoreError('CONFLICT', `reservation of "${this.key.slice(0, 64)}" has ended`);
+      const p = seen.publish;
+      if (p === undefined) throw new StoreError('CONFLICT', `reservation of "${this.key.slice(0, 64)}" was not prelinked`);
+      await requireFile(resolveExternal(this.#ac.dataDir, p.path), p, 'postlink');
+      const stat = await this.#ac.write(d, (at) => {
+        this.#live(at);
+        at.tx.del(reservationKey(this.key));
+        return storeBlob(at, this.key, {
+          blob: at.newBlob(),
+          size: p.size,
+          tier: p.tier,
+          metaJson: JSON.stringify(p.meta),
+          file: { path: p.path, sha256: p.sha256 },
+        });
+      });
+      if (p.staging !== undefined && p.staging !== p.path) await unlinkOwned(this.#ac.dataDir, p.staging);
+      this.#ac.local(d).notify(this.key);
+      return stat;
     });
   }
 
@@ -135,8 +202,8 @@ export class ReservationHandle implements ArtifactReservation {
     return guard(async () => {
       const ttl = ttlOf(ttlMs, this.#ac.policy.reservationTtlMs, 'ttlMs');
       this.#expiresAt = await this.#ac.write(await this.#ac.writable(), (at) => {
-        this.#live(at);
-        return ReservationHandle.record(at, this.key, this.id, at.now + ttl);
+        const r = this.#live(at);
+        return ReservationHandle.record(at, this.key, this.id, at.now + ttl, r.publish);
       });
       return this.#expiresAt;
     });
@@ -148,15 +215,18 @@ export class ReservationHandle implements ArtifactReservation {
     return r?.id === this.id ? r : undefined;
   }
 
-  #live(at: ArtifactTx): void {
+  #live(at: ArtifactTx): ReturnType<typeof decodeReservation> {
     const r = this.#mine(at);
     if (r === undefined) throw new StoreError('CONFLICT', `reservation of "${this.key.slice(0, 64)}" has ended`);
     if (r.expiresAt <= at.now) throw new StoreError('CONFLICT', `reservation of "${this.key.slice(0, 64)}" has lapsed`);
+    return r;
   }
 
-  /** Inside a commit: the reservation must be live; it ends with the commit. */
+  /** Inside a commit: the reservation must be live and not mid-publish; it ends with the commit. */
   #end(at: ArtifactTx): void {
-    this.#live(at);
+    if (this.#live(at).publish !== undefined) {
+      throw new StoreError('CONFLICT', `reservation of "${this.key.slice(0, 64)}" is publishing a file: finish with postlink or abort`);
+    }
     at.tx.del(reservationKey(this.key));
   }
 }

@@ -52,6 +52,37 @@ export interface ArtifactStat {
   readonly meta: Record<string, Json>;
   /** Live leases on the blob: unexpired, their holder not dead on this host. */
   readonly leases: number;
+  /** An external blob (registered with `registerFile` or published in two stages): its file under dataDir. */
+  readonly file?: { readonly path: string; readonly sha256: string };
+  /** A reservation held on the key while it also holds a blob (a save replacing it is in flight). */
+  readonly reservation?: ReservationInfo;
+}
+
+/** What the read-only reservation check (`reservation(key)`, `audit().reservations`) reports. */
+export interface ReservationInfo {
+  readonly key: string;
+  readonly id: string;
+  readonly expiresAt: number;
+  /** The holder's process id and host. */
+  readonly pid: number;
+  readonly host: string;
+  /** Unexpired and its holder not known to be dead: a `reserve` of the key would be refused. */
+  readonly live: boolean;
+  /** Set between `prelink` and `postlink`: the file being published. */
+  readonly publishing?: { readonly path: string; readonly size: number; readonly sha256: string };
+}
+
+/** An external file: a path relative to dataDir, its size and the SHA-256 of its bytes (hex). */
+export interface ExternalFileSpec {
+  readonly path: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
+/** Options of `prelink`: where the file will be linked, and (optionally) the staging file it comes from. */
+export interface PrelinkOptions extends ArtifactPutOptions {
+  /** The holder's staging file, relative to dataDir: removed when the publish is discarded after a crash. */
+  readonly staging?: string;
 }
 
 /** A pin on one blob: it is never evicted while the lease lives. */
@@ -82,6 +113,17 @@ export interface ArtifactReservation {
   abort(): Promise<boolean>;
   /** Extends the reservation to now + `ttlMs` (default: the handle's `reservationTtlMs`); `CONFLICT` when it is gone. */
   renew(ttlMs?: number): Promise<number>;
+  /** Read-only: whether this reservation is still held and unexpired (erllama's `check_reservation`). */
+  check(): Promise<boolean>;
+  /**
+   * Stage 1 of a two-stage publish (erllama's `pre_link`): records the file about to be linked into
+   * place at `file.path`, so that if this process dies before `postlink`, the next owner of the key
+   * adopts that file when it is complete and its hash matches, or discards it. `CONFLICT` when the
+   * reservation has lapsed or ended.
+   */
+  prelink(file: ExternalFileSpec, options?: PrelinkOptions): Promise<void>;
+  /** Stage 2 (erllama's `post_link`): checks the linked file's size and hash and makes it the key's blob, ending the reservation. */
+  postlink(): Promise<ArtifactStat>;
 }
 
 /** A blob being read in chunks. */
@@ -143,6 +185,8 @@ export interface ArtifactAudit {
   readonly orphanBlobs: number;
   /** Unfinished (streamed) or discarded blobs still holding chunks. */
   readonly pendingBlobs: number;
+  /** Every reservation record, live or not (erllama's `dump`). */
+  readonly reservations: readonly ReservationInfo[];
 }
 
 /** Options of `longestPrefix`. */
@@ -178,6 +222,14 @@ export type TokenIds = ReadonlyArray<number> | Uint32Array;
 export interface ArtifactStore {
   /** Stores `bytes` under `key` (replacing what was there), evicting least recently used blobs to stay in budget. */
   put(key: string, bytes: Uint8Array, options?: ArtifactPutOptions): Promise<ArtifactStat>;
+  /**
+   * Registers a blob whose bytes already are in a file under dataDir (erllama's `insert_available`):
+   * the file must hold `size` bytes hashing to `sha256` (checked before anything is written). The
+   * domain owns the file from then on: deleting, evicting or replacing the blob removes it.
+   */
+  registerFile(key: string, file: ExternalFileSpec, options?: ArtifactPutOptions): Promise<ArtifactStat>;
+  /** Read-only reservation check of `key` (erllama's `check_reservation`): never takes over or frees it. */
+  reservation(key: string): Promise<ReservationInfo | undefined>;
   /** Stores a blob from chunks, in several transactions; it becomes readable atomically at the end. */
   putStream(key: string, source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, options?: ArtifactPutOptions): Promise<ArtifactStat>;
   /** The blob's bytes (a plain Uint8Array), marking it used; undefined when absent. */

@@ -32,6 +32,11 @@ export class BackendPool {
     this.#dataDir = dataDir;
   }
 
+  /** The store's data directory, as given (absolute). */
+  get dataDir(): string {
+    return this.#dataDir;
+  }
+
   /** The opened domain for `route`, or undefined when it has not been opened yet. */
   peek(domain: string, route: NormalizedRoute): OpenDomain | undefined {
     const fast = this.#byRoute.get(route)?.get(domain);
