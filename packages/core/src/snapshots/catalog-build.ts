@@ -130,10 +130,16 @@ function parts(key: CatalogKey, what: string): string[] {
 
 /** The frozen view of one snapshot with its built indexes (`M` is the caller's record typing). */
 export function catalogView<S, M extends Record<string, unknown>>(snap: Snapshot<S>, built: Map<string, BuiltIndex>): CatalogView<S, M> {
+  // The index asked for last: a caller looking up one index in a loop skips the map read of its name.
+  let lastName: string | undefined;
+  let lastIndex: BuiltIndex | undefined;
   const indexOf = (name: string): BuiltIndex => {
+    if (name === lastName) return lastIndex as BuiltIndex;
     const index = built.get(name);
     if (index === undefined)
       throw new StoreError('INVALID_VALUE', `the snapshot of epoch ${snap.epoch} declares no index "${String(name)}"`);
+    lastName = name;
+    lastIndex = index;
     return index;
   };
   return Object.freeze({

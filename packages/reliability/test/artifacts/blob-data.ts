@@ -25,3 +25,9 @@ export function isWhole(key: string, bytes: Uint8Array): boolean {
 
 /** Domain policy shared by parent and children. */
 export const DOMAIN = 'blobs';
+
+/** Where the two-stage publisher stages and links the file of `key` (paths relative to dataDir). */
+export const publishPaths = (key: string): { staging: string; final: string } => ({
+  staging: `kv-cache/tmp/${key}.part`,
+  final: `kv-cache/${key}.bin`,
+});
