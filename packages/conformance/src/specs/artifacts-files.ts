@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ExternalFileSpec } from '@agentstore/core';
 import { describe, expect, it } from 'vitest';
@@ -46,6 +46,24 @@ export function artifactsFilesSpec(h: Harness): void {
       expect(await a.delete('two')).toBe(true);
       expect(exists(h, 'kv-cache/two.bin')).toBe(false);
       expect((await a.usage()).usedBytes).toBe(3_000);
+    });
+
+    it('an external blob streams from its file; a file removed behind the store reads as CORRUPT', async () => {
+      const a = (await h.open()).artifacts('af8');
+      const data = bytes(600_000, 5);
+      await a.registerFile('big', writeUnder(h, 'ext/big.bin', data));
+      const stream = await a.getStream('big');
+      expect(stream?.size).toBe(600_000);
+      const parts: Uint8Array[] = [];
+      for await (const part of stream as AsyncIterable<Uint8Array>) {
+        expectPlainBytes(part);
+        parts.push(part);
+      }
+      expect(Buffer.concat(parts).equals(Buffer.from(data))).toBe(true);
+      await a.registerFile('gone', writeUnder(h, 'ext/gone.bin', bytes(10)));
+      unlinkSync(join(h.dataDir(), 'ext/gone.bin'));
+      await expectCode(a.get('gone'), 'CORRUPT');
+      expect(await a.delete('gone')).toBe(true);
     });
 
     it('registerFile refuses a path outside dataDir, a link, or a file that does not match, and writes nothing', async () => {

@@ -7,10 +7,12 @@ import { toStoreError } from '../store/to-store-error.js';
 import {
   chunkCount,
   chunkKey,
+  decodeEntry,
   decodePending,
   type Entry,
   type ExternalFile,
   encodePending,
+  entryKey,
   type LeaseRecord,
   pendingKey,
   TIERS,
@@ -169,7 +171,7 @@ export class ArtifactContext {
   }
 
   /** The bytes of a blob (a fresh plain Uint8Array), or undefined when its chunks are gone. */
-  async readBlob(d: OpenDomain, entry: Entry): Promise<Uint8Array | undefined> {
+  async readBlob(d: OpenDomain, entry: Entry, key?: string): Promise<Uint8Array | undefined> {
     const local = this.local(d);
     if (entry.tier === 0) {
       const cached = local.read(entry.blob);
@@ -177,7 +179,15 @@ export class ArtifactContext {
     }
     if (entry.file !== undefined) {
       const bytes = await readExternal(this.dataDir, entry.file, entry.size);
-      if (bytes !== undefined && entry.tier === 0) local.keep(entry.blob, bytes.slice());
+      if (bytes === undefined) {
+        // Gone because the blob was removed meanwhile (the caller looks again), or from under the store.
+        const now = key === undefined ? undefined : await d.backend.get(entryKey(key));
+        if (now !== undefined && decodeEntry(now).blob === entry.blob) {
+          throw new StoreError('CORRUPT', `external artifact file ${entry.file.path} is missing`);
+        }
+        return undefined;
+      }
+      if (entry.tier === 0) local.keep(entry.blob, bytes.slice());
       return bytes;
     }
     const n = chunkCount(entry.size);

@@ -354,7 +354,7 @@ export class ArtifactKvStore implements ArtifactStore {
         return e === undefined ? undefined : at.touch(key, e, e);
       });
       if (entry === undefined) return undefined;
-      const bytes = await this.#ac.readBlob(d, entry);
+      const bytes = await this.#ac.readBlob(d, entry, key);
       if (bytes !== undefined) return bytes;
     }
     throw new StoreError('CONFLICT', `artifact "${key.slice(0, 64)}" kept being replaced while it was read`);

@@ -3,6 +3,7 @@ import type { OpenDomain } from '../store/backend-pool.js';
 import { type ArtifactContext, storeBlob } from './artifact-context.js';
 import { CHUNK_BYTES, chunkCount, chunkKey, decodePending, encodePending, pendingKey, TIERS } from './artifact-layout.js';
 import type { ArtifactTx } from './artifact-tx.js';
+import { streamExternal } from './external-file.js';
 import { OWNER } from './owner.js';
 import type { ArtifactReadStream, ArtifactStat } from './types.js';
 import { assertBytes, type CheckedPut } from './validate.js';
@@ -175,6 +176,11 @@ export async function streamOut(ac: ArtifactContext, d: OpenDomain, key: string,
     started = true;
     let renewedAt = Date.now();
     try {
+      // An external blob streams from its file; the lease keeps eviction (and so its removal) away.
+      if (entry.file !== undefined) {
+        yield* streamExternal(ac.dataDir, entry.file, entry.size, CHUNK_BYTES);
+        return;
+      }
       const n = chunkCount(entry.size);
       for (let i = 0; i < n; i++) {
         const part = await d.backend.get(chunkKey(entry.blob, i));

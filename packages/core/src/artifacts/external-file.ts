@@ -91,3 +91,21 @@ export async function unlinkOwned(dataDir: DataDir, relative: string): Promise<v
     // Best effort after the commit: a file left behind is garbage under dataDir, never a wrong read.
   }
 }
+
+/** The bytes of an external blob in pieces of at most `chunkBytes` (plain Uint8Arrays); `CONFLICT` when the file is gone. */
+export async function* streamExternal(dataDir: DataDir, file: ExternalFile, size: number, chunkBytes: number): AsyncGenerator<Uint8Array> {
+  let read = 0;
+  try {
+    for await (const piece of createReadStream(resolveExternal(dataDir, file.path), { highWaterMark: chunkBytes })) {
+      const bytes = piece as Buffer;
+      read += bytes.byteLength;
+      if (read > size) break;
+      yield new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength).slice();
+    }
+  } catch (err) {
+    if ((err as { code?: unknown }).code === 'ENOENT')
+      throw new StoreError('CONFLICT', `external artifact file ${file.path} was removed while being read`);
+    throw err instanceof StoreError ? err : new StoreError('IO', `cannot read ${file.path}`, { cause: err });
+  }
+  if (read !== size) throw new StoreError('CORRUPT', `external artifact file ${file.path} does not hold ${size} bytes`);
+}
