@@ -6,6 +6,13 @@ import { describe, expect, it } from 'vitest';
 import { bytes, expectCode, expectPlainBytes, type Harness } from '../harness.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+/** Reservation ttl of the lapse tests: long enough for a reserve and a prelink on a loaded machine. */
+const LAPSE_TTL_MS = 1_500;
+/** Waits until every given reservation (its expiry as last renewed) has lapsed. */
+const lapse = async (...rs: Array<{ readonly expiresAt: number }>): Promise<void> => {
+  const until = Math.max(...rs.map((r) => r.expiresAt)) + 20;
+  while (Date.now() < until) await sleep(until - Date.now());
+};
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 /** Writes `data` at `relative` under the test's dataDir; returns the spec `registerFile`/`prelink` take. */
@@ -135,14 +142,14 @@ export function artifactsFilesSpec(h: Harness): void {
     it('the next owner adopts a lapsed publisher’s complete file, or discards one whose hash does not match', async () => {
       const a = (await h.open()).artifacts('af6');
       const good = bytes(1_000, 6);
-      const r1 = await a.reserve('good', { ttlMs: 100 });
+      const r1 = await a.reserve('good', { ttlMs: LAPSE_TTL_MS });
       await r1.prelink(writeUnder(h, 'adopt/good.bin', good)); // linked, then the writer "stops" before postlink
-      const r2 = await a.reserve('bad', { ttlMs: 100 });
+      const r2 = await a.reserve('bad', { ttlMs: LAPSE_TTL_MS });
       const promised = writeUnder(h, 'adopt/bad.bin', bytes(1_000, 7));
       await r2.prelink({ ...promised, path: 'adopt/bad.bin' }, { staging: 'adopt/bad.part' });
       writeFileSync(join(h.dataDir(), 'adopt/bad.bin'), bytes(1_000, 8)); // torn: not what was promised
       writeFileSync(join(h.dataDir(), 'adopt/bad.part'), bytes(10, 8));
-      await sleep(150);
+      await lapse(r1, r2);
       expect((await a.reservation('good'))?.live).toBe(false);
       // The next owner of 'good' finds the file whole: it is adopted, so the key exists.
       await expectCode(a.reserve('good'), 'CONFLICT');
@@ -159,9 +166,9 @@ export function artifactsFilesSpec(h: Harness): void {
 
     it('gc settles lapsed publishes too', async () => {
       const a = (await h.open()).artifacts('af7');
-      const r = await a.reserve('g', { ttlMs: 50 });
+      const r = await a.reserve('g', { ttlMs: LAPSE_TTL_MS });
       await r.prelink(writeUnder(h, 'gc/g.bin', bytes(64, 2)));
-      await sleep(100);
+      await lapse(r);
       expect((await a.gc()).reservations).toBe(1);
       expect((await a.stat('g'))?.size).toBe(64);
       expect((await a.audit()).reservations).toEqual([]);
