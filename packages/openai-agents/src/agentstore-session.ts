@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { assertDomainName, type Journal, type Store, StoreError } from '@agentstore/core';
+import { type Journal, type Store, StoreError } from '@agentstore/core';
+import { assertDomainName } from '@agentstore/core/spi';
 import type { AgentInputItem, Session } from '@openai/agents-core';
 import { liveItemsBackward } from './live-items.js';
 import { addEntry, CLEAR_ENTRY, POP_ENTRY, type SessionEntry } from './session-entry.js';
