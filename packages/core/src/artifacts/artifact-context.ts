@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { StoreError } from '../errors.js';
 import { DataDir } from '../paths/data-dir.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import type { StoreContext } from '../store/store-context.js';
-import { toStoreError } from '../store/to-store-error.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import type { StoreContext } from '../runtime/store-context.js';
+import { toStoreError } from '../runtime/to-store-error.js';
 import {
   chunkCount,
   chunkKey,

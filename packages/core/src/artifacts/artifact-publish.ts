@@ -1,4 +1,4 @@
-import type { OpenDomain } from '../store/backend-pool.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
 import { type ArtifactContext, storeBlob } from './artifact-context.js';
 import { decodeReservation, type ReservationRecord, reservationKey } from './artifact-layout.js';
 import { resolveExternal, unlinkOwned, verifyFile } from './external-file.js';

@@ -1,4 +1,4 @@
-import { guard } from '../store/to-store-error.js';
+import { guard } from '../runtime/to-store-error.js';
 import { buildIndexes, catalogView } from './catalog-build.js';
 import type { IndexSpecs } from './catalog-index.js';
 import type { CatalogKey, CatalogView, Snapshot, SnapshotCatalog, SnapshotStore } from './types.js';
