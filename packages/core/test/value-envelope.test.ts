@@ -6,7 +6,7 @@ import { runInNewContext } from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { defaultCodec, jsonCodec, rawCodec } from '../src/codec/index.js';
 import { StoreError } from '../src/errors.js';
-import { decodeValue, encodeValue } from '../src/kv/value-envelope.js';
+import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from '../src/kv/value-envelope.js';
 import type { Codec } from '../src/types.js';
 
 function code(fn: () => unknown): string | undefined {
@@ -81,5 +81,26 @@ describe('encodeValue', () => {
     // A Uint8Array from another realm is a Uint8Array.
     const foreign = runInNewContext('new Uint8Array([1, 2])') as Uint8Array;
     expect(Array.from(decodeValue(rawCodec, encodeValue(rawCodec, foreign, 10)))).toStrictEqual([1, 2]);
+  });
+});
+
+describe('tuple counter records', () => {
+  it('round-trip as numbers whatever the codec, and malformed ones are DECODE', () => {
+    const record = encodeTuple([0, -5, Number.MAX_SAFE_INTEGER]);
+    expect(isCounter(record)).toBe(true);
+    expect(decodeValue(jsonCodec, record)).toEqual([0, -5, Number.MAX_SAFE_INTEGER]);
+    expect(tupleValue(record)).toEqual([0, -5, Number.MAX_SAFE_INTEGER]);
+    expect(code(() => decodeValue(rawCodec, record.subarray(0, 5)))).toBe('DECODE'); // not a whole number of positions
+    expect(code(() => decodeValue(rawCodec, Uint8Array.of(0x02)))).toBe('DECODE'); // no position
+    const fraction = encodeTuple([1]);
+    new DataView(fraction.buffer).setFloat64(1, 0.5, true);
+    expect(code(() => decodeValue(rawCodec, fraction))).toBe('DECODE');
+  });
+
+  it('a single counter and a tuple counter refuse each other’s reads with INVALID_VALUE', () => {
+    expect(code(() => counterValue(encodeTuple([1])))).toBe('INVALID_VALUE');
+    expect(code(() => tupleValue(encodeCounter(1)))).toBe('INVALID_VALUE');
+    expect(code(() => tupleValue(encodeValue(jsonCodec, 1, 10)))).toBe('INVALID_VALUE');
+    expect(tupleValue(undefined)).toEqual([]);
   });
 });
