@@ -135,8 +135,9 @@ export async function kindsSection(ctx: Context, backend: string, store: Store):
       budget: budget(200_000, 3_000),
       impl: 'agentstore catalog view',
       baselineLabel: 'Map.get',
-      note: 'both synchronous; each op is timed, so the timer is most of either cost',
-      targets: (ours: Summary, theirs: Summary) => [{ text: 'ops/s ≥ 0.5× Map.get', pass: ours.opsPerSec >= 0.5 * theirs.opsPerSec }],
+      note: 'both synchronous; each op is timed, so the timer is most of either cost (and pauses of the machine weigh on ops/s)',
+      // On the median: a ~50 ns operation's mean is decided by the machine's pauses, not by the lookup.
+      targets: (ours: Summary, theirs: Summary) => [{ text: 'p50 ≤ 2× Map.get', pass: ours.p50Us <= 2 * theirs.p50Us }],
     },
     (i) => view.lookup('models', ids[i % ids.length] as string),
     (i) => byId.get(ids[i % ids.length] as string),
