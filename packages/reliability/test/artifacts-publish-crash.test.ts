@@ -5,16 +5,19 @@
  * a torn or missing one with its staging file, long before the reservation's 10-minute ttl. Negative
  * control: while the writer lives, nothing is adopted or discarded.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { blobData, DOMAIN, isWhole, publishPaths } from './artifacts/blob-data.js';
 import { persistentAdapters } from './harness/adapters.js';
 import { killAllChildren, spawnChild } from './harness/child.js';
+import { Rng, seedFrom } from './harness/random.js';
 import { openStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
 const SIZE = 700_000;
+const SEED = seedFrom('AGENTSTORE_CRASH_SEED');
+const ROUNDS = 3;
 const dirs = new TempDirs();
 
 afterEach(async () => {
@@ -91,6 +94,50 @@ describe.each(persistentAdapters.map((a) => [a.name, a] as const))('two-stage ar
       expect(after.count).toBe(4);
     } finally {
       await store.close();
+    }
+  });
+
+  it(`a publisher killed at a random moment of its cycles leaves, after gc, only whole blobs and no stray file (${ROUNDS} rounds)`, {
+    timeout: 180_000,
+  }, async () => {
+    const rng = new Rng((SEED + name.length * 104_729) >>> 0);
+    for (let round = 0; round < ROUNDS; round++) {
+      const where = `seed ${SEED}, round ${round}`;
+      const target = adapter.target(dirs.make(`artifacts-publish-loop-${name}`));
+      const child = spawnChild(`artifacts-publish-loop-${name}`, '../artifacts/publish-crasher.ts', {
+        target,
+        size: 200_000,
+        keys: [],
+        loop: true,
+      });
+      await child.take((m) => m.t === 'published' && m.key === 'loop-2', 60_000);
+      await new Promise((resolve) => setTimeout(resolve, rng.int(0, 60)));
+      await child.kill();
+      const published = child.all<{ t: string; key: string }>('published').map((m) => m.key);
+      const store = await openStore(target);
+      try {
+        const a = store.artifacts(DOMAIN);
+        await a.gc(); // settles the publish the kill interrupted, whatever its stage
+        expect((await a.audit()).reservations, where).toEqual([]);
+        const keys = await a.lru();
+        for (const key of published) expect(keys, `${where}: acknowledged ${key}`).toContain(key);
+        const referenced = new Set<string>();
+        for (const key of keys) {
+          const bytes = await a.get(key);
+          expect(bytes && isWhole(key, bytes), `${where}: ${key} is whole`).toBe(true);
+          referenced.add((await a.stat(key))?.file?.path as string);
+        }
+        // The in-flight cycle's files were adopted (then referenced) or removed: none is left behind.
+        const files = readdirSync(join(target.dataDir, 'kv-cache'), { recursive: true, withFileTypes: true })
+          .filter((e) => e.isFile())
+          .map((e) => join(e.parentPath, e.name).slice(target.dataDir.length + 1));
+        expect(
+          files.filter((f) => !referenced.has(f)),
+          `${where}: stray files`,
+        ).toEqual([]);
+      } finally {
+        await store.close();
+      }
     }
   });
 });
