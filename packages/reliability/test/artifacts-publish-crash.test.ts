@@ -3,7 +3,8 @@
  * is SIGKILLed between the stages. The next owner of each key — `reserve`, `getOrWait` or `gc` in
  * another process — adopts a final file that is whole and hashes as prelinked, and discards (removes)
  * a torn or missing one with its staging file, long before the reservation's 10-minute ttl. Negative
- * control: while the writer lives, nothing is adopted or discarded.
+ * control: while the writer lives, nothing is adopted or discarded. Then a looping publisher killed at
+ * a random moment (`AGENTSTORE_CRASH_SEED` replays a run): after `gc`, only whole blobs, no stray file.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
