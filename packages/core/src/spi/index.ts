@@ -1,6 +1,7 @@
 /**
  * @agentstore/core/spi: what adapter authors build on — the adapter and backend contracts, the
- * write-guard helpers, the shared option schema, the data-directory policy and key helpers.
+ * write-guard helpers, the transaction engine (`CommitQueue` over a `TxEngine`), the shared option
+ * schema, the data-directory policy and key helpers.
  */
 
 export { commonOptionsSchema, DEFAULT_MAX_VALUE_BYTES } from '../config/common-options.js';
@@ -13,5 +14,6 @@ export { isInsideRelativePath, relativeSegments } from '../paths/relative-path.j
 export type { CounterOp, Key, KeyPart } from '../types.js';
 export * from './adapter.js';
 export * from './backend.js';
+export * from './engine/index.js';
 export { nativeBindingError } from './native-binding.js';
 export { counterUpdatesInTx, enforceWriteGuard } from './write-guard.js';
