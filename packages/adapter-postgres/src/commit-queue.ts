@@ -139,7 +139,7 @@ export class CommitQueue {
 
   async #runExclusive(job: ExclusiveJob): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const result = await this.#db.transaction(this.#table.begin(false), job.run);
+      const result = await this.#db.transaction(this.#table.begin('strict'), job.run);
       if (result.ok) return job.resolve(result.value);
       if (isRetryable(result.error) && attempt < this.#db.settings.busyRetries) {
         await backoff(attempt);
@@ -150,7 +150,13 @@ export class CommitQueue {
   }
 
   async #commitGroup(jobs: TxJob[]): Promise<void> {
-    const fast = jobs.every((job) => job.durability === 'fast');
+    // The group commits as its most demanding member asks.
+    const durability: Durability = jobs.some((job) => job.durability === 'strict')
+      ? 'strict'
+      : jobs.some((job) => job.durability === 'balanced')
+        ? 'balanced'
+        : 'fast';
+    const fast = durability === 'fast';
     let busy = 0;
     let reconnects = 0;
     let recreates = 0;
@@ -160,7 +166,7 @@ export class CommitQueue {
       const state = new GroupState(plan.exclusive);
       for (const id of plan.ids) state.held.add(id);
       const settled: Settled[] = [];
-      const result = await this.#db.transaction(this.#table.beginGroup(fast, plan), async (client, preluded) => {
+      const result = await this.#db.transaction(this.#table.beginGroup(durability, plan), async (client, preluded) => {
         state.storeValue(GUARD_REQUEST, guardOf(preluded), undefined);
         for (const job of jobs) settled.push(await this.#runJob(job, state, client));
         if (state.writes.size > 0) {

@@ -1,4 +1,4 @@
-import { StoreError } from '@agentstore/core';
+import { type Durability, StoreError } from '@agentstore/core';
 import { DomainTable } from './domain-table.js';
 import { createPool, type Pool, type PooledClient, type PoolSettings, type RowsResult, type Statement } from './driver.js';
 import { isConnectionError, isMissingRelation, translateError } from './errors.js';
@@ -18,6 +18,15 @@ export interface DatabaseSettings extends PoolSettings {
 
 const EMPTY: RowsResult = { rows: [], rowCount: 0 };
 
+/** The `synchronous_commit` each durability asks for. */
+const COMMIT_LEVEL: Record<Durability, string> = { strict: 'on', balanced: 'remote_write', fast: 'off' };
+/** `synchronous_commit` levels from weakest to strongest (as they wait with synchronous replication). */
+const LEVELS = ['off', 'local', 'remote_write', 'on', 'remote_apply'];
+
+function rank(level: string): number {
+  return LEVELS.indexOf(level);
+}
+
 /**
  * One schema in one PostgreSQL database as seen by this process: the pool, the schema setup (run
  * once per process), and the domain tables with their commit queues.
@@ -27,8 +36,8 @@ export class Database {
   readonly #pool: Pool;
   readonly #tables = new Map<string, DomainTable>();
   #ready: Promise<void> | undefined;
-  /** Whether the session default is `synchronous_commit = off` (then durable groups turn it on). */
-  #asyncByDefault = false;
+  /** The server's (session default) `synchronous_commit`, read at setup. */
+  #serverCommit = 'on';
   /** A `fast` (asynchronous) commit happened since the last `sync()`. */
   #unsyncedFast = false;
   #ended = false;
@@ -72,10 +81,17 @@ export class Database {
     return table;
   }
 
-  /** SET LOCAL statements for a group of the given kind (after BEGIN). */
-  durabilitySql(fast: boolean): string {
-    if (fast) return 'SET LOCAL synchronous_commit = off; ';
-    return this.#asyncByDefault ? 'SET LOCAL synchronous_commit = on; ' : '';
+  /**
+   * The SET LOCAL statement (after BEGIN) that makes a group commit as `durability` asks: `strict` →
+   * `on` (the WAL flushed locally and, with synchronous replication, on the synchronous standbys),
+   * `balanced` → `remote_write` (flushed locally; a synchronous standby has written it but may not have
+   * flushed it yet — on a single server the same as `on`), `fast` → `off`. A server default stronger
+   * than that (`remote_apply`, or `on` for `balanced`) is kept: nothing empty is returned then.
+   */
+  durabilitySql(durability: Durability): string {
+    const want = COMMIT_LEVEL[durability];
+    if (rank(this.#serverCommit) >= rank(want)) return '';
+    return `SET LOCAL synchronous_commit = ${want}; `;
   }
 
   /** Notes that a `fast` group committed (so `sync()` has WAL to flush). */
@@ -100,9 +116,9 @@ export class Database {
     }
   }
 
-  /** Whether a commit without SET LOCAL waits for its WAL flush (the session default is synchronous). */
+  /** Whether a commit without SET LOCAL is as durable as `strict` asks (so as `balanced` too). */
   get synchronousByDefault(): boolean {
-    return !this.#asyncByDefault;
+    return this.durabilitySql('strict') === '';
   }
 
   /**
@@ -202,7 +218,7 @@ export class Database {
     try {
       await migrate(client, this.settings.schema);
       const shown = await client.query({ text: 'SHOW synchronous_commit', rowMode: 'array' });
-      this.#asyncByDefault = String(shown.rows[0]?.[0]) === 'off';
+      this.#serverCommit = String(shown.rows[0]?.[0]);
     } catch (error) {
       destroy = isConnectionError(error);
       throw error;

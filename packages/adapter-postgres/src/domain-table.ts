@@ -1,4 +1,4 @@
-import { MIGRATION_GUARD_KEY } from '@agentstore/core';
+import { type Durability, MIGRATION_GUARD_KEY } from '@agentstore/core';
 import { CommitQueue } from './commit-queue.js';
 import type { Database } from './database.js';
 import { translateError } from './errors.js';
@@ -46,8 +46,8 @@ export class DomainTable {
   }
 
   /** The statements that open a transaction holding this domain's lock exclusively. */
-  begin(fast: boolean): string {
-    return `BEGIN; ${this.#db.durabilitySql(fast)}${this.#lock}`;
+  begin(durability: Durability): string {
+    return `BEGIN; ${this.#db.durabilitySql(durability)}${this.#lock}`;
   }
 
   /**
@@ -57,10 +57,10 @@ export class DomainTable {
    * it sees every committed guard (a guard is written only under the exclusive lock). The prelude's
    * last result holds the guard's row, if any.
    */
-  beginGroup(fast: boolean, plan: LockPlan): string {
+  beginGroup(durability: Durability, plan: LockPlan): string {
     const domain = plan.exclusive ? this.#lock : `SELECT pg_advisory_xact_lock_shared(${this.lockId})`;
     const partitions = plan.exclusive ? '' : plan.ids.map((id) => `SELECT pg_advisory_xact_lock(${id}); `).join('');
-    return `BEGIN; ${this.#db.durabilitySql(fast)}${domain}; ${partitions}${this.#guardRead}`;
+    return `BEGIN; ${this.#db.durabilitySql(durability)}${domain}; ${partitions}${this.#guardRead}`;
   }
 
   /** The advisory-lock key of one of this domain's key partitions. */

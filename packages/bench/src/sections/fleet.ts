@@ -14,7 +14,7 @@ const THREADS = 50;
 /** Connections per worker process, the same for both savers (8 × 6 = 48 of the server's 100). */
 const POOL_SIZE = 6;
 /** How long a worker waits for the others (opening, first checkpoints) before the run is abandoned. */
-const READY_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 120_000;
 
 /**
  * The fleet rows: 1, 2, 4 and 8 worker processes × 50 concurrent LangGraph threads each, every
@@ -28,7 +28,7 @@ export async function fleetSection(ctx: Context): Promise<void> {
     ctx.results.skip('fleet', unreachable);
     return;
   }
-  const windowMs = ctx.quick ? { warmupMs: 500, measureMs: 1_500 } : { warmupMs: 1_000, measureMs: 4_000 };
+  const windowMs = ctx.quick ? { warmupMs: 1_000, measureMs: 3_000 } : { warmupMs: 2_000, measureMs: 6_000 };
   const ownRate = new Map<number, number>();
   for (const processes of FLEET_PROCESSES) {
     const rates: Record<'agentstore' | 'postgres', number> = { agentstore: 0, postgres: 0 };
