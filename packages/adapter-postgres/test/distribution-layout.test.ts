@@ -77,9 +77,18 @@ function recording(log: Touch[]): Adapter {
             log.push({ domain, what, threads });
           };
           return {
-            get: (key) => (touch('get', [key]), backend.get(key)),
-            getMany: (keys) => (touch('getMany', keys), backend.getMany(keys)),
-            range: (range) => (touch('range', [], [rangeThread(domain, range)]), backend.range(range)),
+            get: (key) => {
+              touch('get', [key]);
+              return backend.get(key);
+            },
+            getMany: (keys) => {
+              touch('getMany', keys);
+              return backend.getMany(keys);
+            },
+            range: (range) => {
+              touch('range', [], [rangeThread(domain, range)]);
+              return backend.range(range);
+            },
             count: (range) => backend.count(range),
             clear: (guard) => backend.clear(guard),
             transact<T>(fn: (tx: Tx) => T): Promise<T> {
@@ -88,10 +97,22 @@ function recording(log: Touch[]): Adapter {
               return backend
                 .transact((tx) =>
                   fn({
-                    get: (k) => (keys.push(k), tx.get(k)),
-                    range: (r) => (ranges.push(rangeThread(domain, r)), tx.range(r)),
-                    put: (k, v) => (keys.push(k), tx.put(k, v)),
-                    del: (k) => (keys.push(k), tx.del(k)),
+                    get: (k) => {
+                      keys.push(k);
+                      return tx.get(k);
+                    },
+                    range: (r) => {
+                      ranges.push(rangeThread(domain, r));
+                      return tx.range(r);
+                    },
+                    put: (k, v) => {
+                      keys.push(k);
+                      tx.put(k, v);
+                    },
+                    del: (k) => {
+                      keys.push(k);
+                      tx.del(k);
+                    },
                   }),
                 )
                 .finally(() => touch('transaction', keys, ranges));
