@@ -3,87 +3,13 @@
  * synchronous_standby_names) on free loopback ports, writers on a multi-host connection string
  * (`target_session_attrs=read-write`), the primary SIGKILLed mid-load and the standby promoted.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { appendFileSync, chownSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { postgresAdapter } from '@agentstore/adapter-postgres';
 import { createStore, type Store, StoreError } from '@agentstore/core';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-/** The newest PostgreSQL server binaries installed, or undefined. */
-function serverBin(): string | undefined {
-  const root = '/usr/lib/postgresql';
-  if (!existsSync(root)) return undefined;
-  const versions = readdirSync(root)
-    .filter((v) => /^\d+$/.test(v))
-    .sort((a, b) => Number(b) - Number(a));
-  for (const v of versions) {
-    const bin = join(root, v, 'bin');
-    if (['initdb', 'pg_ctl', 'pg_basebackup', 'postgres'].every((tool) => existsSync(join(bin, tool)))) return bin;
-  }
-  return undefined;
-}
-
-const BIN = serverBin();
-const IS_ROOT = process.getuid?.() === 0;
-/** initdb refuses root: as root, the servers run as the `postgres` user through runuser. */
-const postgresUid = (() => {
-  if (!IS_ROOT) return undefined;
-  const found = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
-  return found.status === 0 ? Number(found.stdout.trim()) : undefined;
-})();
-const SKIP = !BIN
-  ? 'PostgreSQL server binaries (initdb, pg_ctl, pg_basebackup) are not installed under /usr/lib/postgresql/*/bin'
-  : IS_ROOT && (postgresUid === undefined || (!existsSync('/usr/sbin/runuser') && !existsSync('/sbin/runuser')))
-    ? 'running as root without a postgres user and runuser: initdb refuses to run as root'
-    : undefined;
-
-function run(tool: string, args: string[], timeoutMs = 60_000): string {
-  const command = join(BIN as string, tool);
-  const [file, argv] = IS_ROOT ? ['runuser', ['-u', 'postgres', '--', command, ...args]] : [command, args];
-  return execFileSync(file, argv, { encoding: 'utf8', timeout: timeoutMs, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** The postmaster's pid and those of its children (backends, walsender, …), from /proc. */
-function clusterPids(dataDir: string): number[] {
-  const postmaster = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  const children = readdirSync('/proc')
-    .filter((d) => /^\d+$/.test(d))
-    .filter((d) => {
-      try {
-        return /^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${d}/status`, 'utf8'))?.[1] === String(postmaster);
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-  return [postmaster, ...children];
-}
-
-async function query(port: number, text: string): Promise<pg.QueryResult> {
-  const client = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', database: 'postgres', connectionTimeoutMillis: 3000 });
-  client.on('error', () => {});
-  await client.connect();
-  try {
-    return await client.query(text);
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+import { clusterPids, freePort, postgresUid, query, run, SKIP, startServer, stopServer } from './pg-cluster.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -99,23 +25,12 @@ describe.skipIf(SKIP !== undefined)('postgres failover with a synchronous standb
     if (postgresUid !== undefined) chownSync(dir, postgresUid, postgresUid);
     primaryPort = await freePort();
     standbyPort = await freePort();
-    run('initdb', ['-D', primary(), '-U', 'postgres', '-A', 'trust', '--no-sync', '--no-instructions']);
-    appendFileSync(
-      join(primary(), 'postgresql.conf'),
-      [
-        `port = ${primaryPort}`,
-        "listen_addresses = '127.0.0.1'",
-        `unix_socket_directories = '${dir}'`,
-        'wal_level = replica',
-        'max_wal_senders = 4',
-        "synchronous_standby_names = 'standby1'",
-        'max_connections = 40',
-        'shared_buffers = 16MB',
-        'wal_keep_size = 64MB',
-        '',
-      ].join('\n'),
-    );
-    run('pg_ctl', ['-D', primary(), '-l', join(dir, 'primary.log'), '-w', '-t', '60', 'start']);
+    startServer(primary(), primaryPort, dir, [
+      'wal_level = replica',
+      'max_wal_senders = 4',
+      "synchronous_standby_names = 'standby1'",
+      'wal_keep_size = 64MB',
+    ]);
     run('pg_basebackup', ['-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'postgres', '-D', standby(), '-X', 'stream', '-R']);
     // Later settings win: the standby's own port, and a name the primary's synchronous_standby_names lists.
     // Once promoted it has no standby of its own: it must not wait for one (a failover manager would
@@ -136,16 +51,8 @@ describe.skipIf(SKIP !== undefined)('postgres failover with a synchronous standb
 
   afterAll(() => {
     if (!dir) return;
-    for (const d of [primary(), standby()]) {
-      if (existsSync(join(d, 'postmaster.pid')))
-        spawnSync(
-          IS_ROOT ? 'runuser' : join(BIN as string, 'pg_ctl'),
-          IS_ROOT
-            ? ['-u', 'postgres', '--', join(BIN as string, 'pg_ctl'), '-D', d, '-m', 'immediate', 'stop']
-            : ['-D', d, '-m', 'immediate', 'stop'],
-          { timeout: 30_000 },
-        );
-    }
+    stopServer(primary());
+    stopServer(standby());
     rmSync(dir, { recursive: true, force: true });
   });
 
