@@ -1,4 +1,4 @@
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 
 /**
  * libpq's multi-host connection strings, which `pg` does not understand: `postgres://u@a:5432,b:5433/db?

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type Bytes, MIGRATION_GUARD_KEY } from '@agentstore/core';
+import { type Bytes, MIGRATION_GUARD_KEY } from '@agentstore/core/spi';
 import { type Bounds, byteId, compareKeys } from './bounds.js';
 
 /**

@@ -7,18 +7,17 @@
  * threads never share a lock (`key-locks.ts`: a tuple key's partition is its first two elements).
  * Checked on a recording wrapper around core's memory backend (no server needed).
  */
+import { createStore, memoryAdapter } from '@agentstore/core';
 import {
   type Adapter,
   type ByteRange,
   type Bytes,
-  createStore,
   type DomainBackend,
   decodeKey,
   encodeKey,
-  memoryAdapter,
   prefixUpperBound,
   type Tx,
-} from '@agentstore/core';
+} from '@agentstore/core/spi';
 import { AgentstoreSaver } from '@agentstore/langgraph';
 import { emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
 import { describe, expect, it } from 'vitest';

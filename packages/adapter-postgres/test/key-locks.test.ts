@@ -1,5 +1,5 @@
 /** Lock partitions and multi-host connection strings (no server needed). */
-import { encodeKey } from '@agentstore/core';
+import { encodeKey } from '@agentstore/core/spi';
 import { describe, expect, it } from 'vitest';
 import { parseHostList } from '../src/hosts.js';
 import { partitionOf, partitionOfRange } from '../src/key-locks.js';
