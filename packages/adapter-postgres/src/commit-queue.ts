@@ -35,6 +35,8 @@ const MAX_RUNS = 1000;
 const WRITE_BATCH_ROWS = 1000;
 const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
 const BIG_VALUE = 256 * 1024;
+/** Most bytes of keys and values a group writes in its one-round-trip commit (as hex text, twice that). */
+const INLINE_BYTES = 64 * 1024;
 /** Connection losses before COMMIT after which a group is retried on a fresh connection. */
 const RECONNECTS = 1;
 /** Times a group recreates a table (or schema) dropped under it. */
@@ -166,13 +168,18 @@ export class CommitQueue {
       const state = new GroupState(plan.exclusive);
       for (const id of plan.ids) state.held.add(id);
       const settled: Settled[] = [];
-      const result = await this.#db.transaction(this.#table.beginGroup(durability, plan), async (client, preluded) => {
+      const result = await this.#db.transaction(this.#table.beginGroup(durability, plan), async (client, preluded, commitWith) => {
         state.storeValue(GUARD_REQUEST, guardOf(preluded), undefined);
         for (const job of jobs) settled.push(await this.#runJob(job, state, client));
-        if (state.writes.size > 0) {
-          await this.#lockWrites(client, state);
-          await this.#write(client, state.writes);
+        if (state.writes.size === 0) return;
+        // Small writes whose locks can be waited for: locks, writes and COMMIT in one round trip.
+        const inline = this.#inlineCommit(state);
+        if (inline !== undefined) {
+          await commitWith(inline);
+          return;
         }
+        await this.#lockWrites(client, state);
+        await this.#write(client, state.writes);
       });
       if (result.ok) {
         commitStats.groups++;
@@ -293,6 +300,34 @@ export class CommitQueue {
     if (!wait && results[0]?.rows[0]?.ok !== true) throw new LockRestart(planWith(state, [id]));
     state.held.add(id);
     return (results[1]?.rows ?? []).map((row) => [row.k as Bytes, (row.v as Bytes | null) ?? null]);
+  }
+
+  /**
+   * The group's remaining locks, its writes and COMMIT as one simple query (values as hex literals),
+   * or undefined when that does not fit: writes past `INLINE_BYTES`, a lock that must only be tried
+   * (out of order), a guard write or too many locks — then `#lockWrites` and `#write` handle them.
+   */
+  #inlineCommit(state: GroupState): string | undefined {
+    let bytes = 0;
+    const puts: Array<[Bytes, Bytes]> = [];
+    const dels: Bytes[] = [];
+    const missing = new Set<string>();
+    for (const { key, value } of state.writes.values()) {
+      if (!state.exclusive) {
+        if (isGuardKey(key)) return undefined;
+        const id = this.#table.partitionLock(partitionOf(key));
+        if (!state.held.has(id)) missing.add(id);
+      }
+      bytes += key.byteLength + (value?.byteLength ?? 0);
+      if (bytes > INLINE_BYTES) return undefined;
+      if (value === undefined) dels.push(key);
+      else puts.push([key, value]);
+    }
+    const ids = sortLockIds(missing);
+    if (ids.length > 0 && (state.held.size + ids.length > MAX_PARTITION_LOCKS || !isAfterAll(ids[0] as string, state.held)))
+      return undefined;
+    const locks = ids.map((id) => `SELECT pg_advisory_xact_lock(${id}); `).join('');
+    return `${locks}${this.#table.sql.writeLiteral(puts, dels)}; COMMIT`;
   }
 
   /** Locks the partitions of the group's writes that its reads did not lock already. */

@@ -132,10 +132,15 @@ export class Database {
 
   /**
    * Runs `body` in one transaction on one connection: `prelude` (BEGIN and locks, one round trip; its
-   * results are handed to `body`), then `body`, then COMMIT. Never throws: the result says how it ended. A connection that failed
-   * is destroyed rather than returned to the pool.
+   * results are handed to `body`), then `body`, then COMMIT — unless `body` ended the transaction itself
+   * with `commitWith(sql)`, a simple query whose last statement is COMMIT (one round trip for its last
+   * statements and the commit). Never throws: the result says how it ended. A connection that failed is
+   * destroyed rather than returned to the pool.
    */
-  async transaction<T>(prelude: string, body: (client: PooledClient, preluded: unknown) => Promise<T>): Promise<TxResult<T>> {
+  async transaction<T>(
+    prelude: string,
+    body: (client: PooledClient, preluded: unknown, commitWith: (sql: string) => Promise<unknown>) => Promise<T>,
+  ): Promise<TxResult<T>> {
     let client: PooledClient;
     try {
       this.#assertNotEnded();
@@ -151,12 +156,28 @@ export class Database {
     };
     client.on('error', onError);
     let committing = false;
+    let committed = false;
     let destroy = false;
+    const commitWith = async (sql: string) => {
+      try {
+        const result = await client.query(sql);
+        committed = true;
+        return result;
+      } catch (error) {
+        // The server answered with an error: the statements after it, COMMIT included, did not run,
+        // and the transaction is aborted (rolled back below). Only a lost connection leaves the
+        // outcome unknown.
+        if (broken !== undefined || isConnectionError(error)) committing = true;
+        throw error;
+      }
+    };
     try {
       const preluded: unknown = await client.query(prelude);
-      const value = await body(client, preluded);
-      committing = true;
-      await client.query('COMMIT');
+      const value = await body(client, preluded, commitWith);
+      if (!committed) {
+        committing = true;
+        await client.query('COMMIT');
+      }
       return { ok: true, value };
     } catch (error) {
       destroy = broken !== undefined || isConnectionError(error);

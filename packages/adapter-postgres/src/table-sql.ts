@@ -91,6 +91,16 @@ export class TableSql {
     return named(text, [puts.map(([k]) => toBuffer(k)), puts.map(([, v]) => toBuffer(v)), dels.map(toBuffer)]);
   }
 
+  /** `write` as SQL without parameters (keys and values as hex literals), to run with other statements in one simple query. */
+  writeLiteral(puts: ReadonlyArray<readonly [Bytes, Bytes]>, dels: readonly Bytes[]): string {
+    const del = dels.length === 0 ? '' : `DELETE FROM ${this.qualified} WHERE k IN (${dels.map(hexLiteral).join(', ')})`;
+    if (puts.length === 0) return del;
+    const rows = puts.map(([k, v]) => `(${hexLiteral(k)}, ${hexLiteral(v)})`).join(', ');
+    // A statement of its own after the DELETE: puts and deletes of a group never share a key.
+    const put = `INSERT INTO ${this.qualified} (k, v) VALUES ${rows} ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v`;
+    return del === '' ? put : `${del}; ${put}`;
+  }
+
   /**
    * `getWithNeighbours` as SQL without parameters (columns `k`, `v`), to follow a lock statement in one
    * simple query: one round trip, and a statement of its own, so it sees every commit made under the lock.
