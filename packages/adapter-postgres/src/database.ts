@@ -1,9 +1,10 @@
 import { type Durability, StoreError } from '@agentstore/core/spi';
 import { DomainTable } from './domain-table.js';
-import { createPool, type Pool, type PooledClient, type PoolSettings, type RowsResult, type Statement } from './driver.js';
+import type { Pool, PooledClient, PoolSettings, RowsResult, Statement } from './driver.js';
 import { isConnectionError, isMissingRelation, translateError } from './errors.js';
 import { quoteSchema } from './identifiers.js';
 import { migrate } from './migrations.js';
+import { createPool } from './pool.js';
 
 /** How a transaction ended. `duringCommit`: the failure came from COMMIT itself (outcome unknown). */
 export type TxResult<T> =
