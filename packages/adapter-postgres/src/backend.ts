@@ -13,6 +13,7 @@ import { byteId, toBounds } from './bounds.js';
 import type { Database } from './database.js';
 import type { DomainTable } from './domain-table.js';
 import { isMissingRelation, sqlState, translateError } from './errors.js';
+import { partitionOf } from './key-locks.js';
 
 /** Rows fetched per statement while streaming a range. */
 export const PAGE_SIZE = 256;
@@ -102,8 +103,10 @@ export class PostgresBackend implements DomainBackend {
     try {
       // Without a guard, one no key can match (keys are never empty).
       const guardKey = guard?.key ?? new Uint8Array(0);
-      const results = await this.#db.write({ text: this.#table.sql.guardedCounter(update, this.#table.lockId, guardKey), values: [] });
-      // A simple query of two statements answers with two results; the upsert's is the last.
+      const keyLock = this.#table.partitionLock(partitionOf(update.key));
+      const text = this.#table.sql.guardedCounter(update, this.#table.lockId, keyLock, guardKey);
+      const results = await this.#db.write({ text, values: [] });
+      // A simple query of three statements answers with three results; the upsert's is the last.
       const upsert = Array.isArray(results) ? (results.at(-1) as typeof results) : results;
       const stored = upsert.rows[0]?.[0] as Bytes | undefined;
       if (stored !== undefined) return [stored];

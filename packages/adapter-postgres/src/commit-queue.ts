@@ -1,10 +1,11 @@
 import { type Bytes, type Durability, MIGRATION_GUARD_KEY, type Tx } from '@agentstore/core/spi';
 import { byteId, compareKeys } from './bounds.js';
 import type { Database } from './database.js';
-import type { DomainTable } from './domain-table.js';
+import type { DomainTable, LockPlan } from './domain-table.js';
 import type { PooledClient } from './driver.js';
 import { isConnectionError, isMissingRelation, isRetryable, translateError } from './errors.js';
 import { GroupState, type PendingWrite, type ReadRequest, runOnce } from './group-tx.js';
+import { isAfterAll, isGuardKey, type Partition, partitionOf, partitionOfRange, sortLockIds } from './key-locks.js';
 
 /** A queued transaction function. */
 interface TxJob {
@@ -34,21 +35,40 @@ const MAX_RUNS = 1000;
 const WRITE_BATCH_ROWS = 1000;
 const WRITE_BATCH_BYTES = 8 * 1024 * 1024;
 const BIG_VALUE = 256 * 1024;
+/** Most bytes of keys and values a group writes in its one-round-trip commit (as hex text, twice that). */
+const INLINE_BYTES = 64 * 1024;
 /** Connection losses before COMMIT after which a group is retried on a fresh connection. */
 const RECONNECTS = 1;
 /** Times a group recreates a table (or schema) dropped under it. */
 const RECREATES = 2;
+/**
+ * Most partition locks one transaction takes; beyond, it takes the domain's lock exclusively instead
+ * (PostgreSQL's shared lock table has room for about 64 locks per connection).
+ */
+const MAX_PARTITION_LOCKS = 256;
+/** Restarts for a lock taken out of order before a group takes the domain's lock exclusively. */
+const LOCK_RESTARTS = 8;
 
 /** Commit groups and physical commits made by this process (tests read it to see grouping). */
-export const commitStats = { groups: 0, transactions: 0, fetches: 0 };
+export const commitStats = { groups: 0, transactions: 0, fetches: 0, restarts: 0, exclusiveGroups: 0 };
+
+/** Aborts a group's attempt: it needs locks it could not take in order; the next attempt takes `plan` first. */
+class LockRestart {
+  constructor(readonly plan: LockPlan) {}
+}
+
+/** The domain's exclusive lock: for a range across partitions, a guard write, or too many locks. */
+const EXCLUSIVE: LockPlan = { exclusive: true, ids: [] };
 
 /**
  * Group commit for one domain table. Transactions queued while a group is running form the next
- * group: one PostgreSQL transaction that first takes the domain's advisory lock (so writers of the
- * domain are serialized across processes and hosts), then runs each function in turn, each seeing
- * the earlier ones' writes. A function reading data not fetched yet is stopped, the data is fetched
- * inside the same locked transaction, and the function runs again (read-through replay). A function
- * that throws fails alone. Every promise settles only once COMMIT has returned.
+ * group: one PostgreSQL transaction that takes the domain's advisory lock shared, then runs each
+ * function in turn, each seeing the earlier ones' writes. A function reading data not fetched yet is
+ * stopped, the data is fetched inside the same transaction after locking the key partition it lies in
+ * (`key-locks.ts`), and the function runs again (read-through replay); the partitions written are
+ * locked before the writes. Writers of different partitions — traces, threads, streams, keys — so
+ * commit in parallel, in any process on any host, and what a group read stays as it read it until it
+ * commits. A function that throws fails alone. Every promise settles only once COMMIT has returned.
  */
 export class CommitQueue {
   readonly #db: Database;
@@ -121,7 +141,7 @@ export class CommitQueue {
 
   async #runExclusive(job: ExclusiveJob): Promise<void> {
     for (let attempt = 0; ; attempt++) {
-      const result = await this.#db.transaction(this.#table.begin(false), job.run);
+      const result = await this.#db.transaction(this.#table.begin('strict'), job.run);
       if (result.ok) return job.resolve(result.value);
       if (isRetryable(result.error) && attempt < this.#db.settings.busyRetries) {
         await backoff(attempt);
@@ -132,21 +152,39 @@ export class CommitQueue {
   }
 
   async #commitGroup(jobs: TxJob[]): Promise<void> {
-    const fast = jobs.every((job) => job.durability === 'fast');
+    // The group commits as its most demanding member asks.
+    const durability: Durability = jobs.some((job) => job.durability === 'strict')
+      ? 'strict'
+      : jobs.some((job) => job.durability === 'balanced')
+        ? 'balanced'
+        : 'fast';
+    const fast = durability === 'fast';
     let busy = 0;
     let reconnects = 0;
     let recreates = 0;
+    let restarts = 0;
+    let plan: LockPlan = { exclusive: false, ids: [] };
     for (;;) {
-      const state = new GroupState();
+      const state = new GroupState(plan.exclusive);
+      for (const id of plan.ids) state.held.add(id);
       const settled: Settled[] = [];
-      const result = await this.#db.transaction(this.#table.beginReadingGuard(fast), async (client, preluded) => {
+      const result = await this.#db.transaction(this.#table.beginGroup(durability, plan), async (client, preluded, commitWith) => {
         state.storeValue(GUARD_REQUEST, guardOf(preluded), undefined);
         for (const job of jobs) settled.push(await this.#runJob(job, state, client));
-        if (state.writes.size > 0) await this.#write(client, state.writes);
+        if (state.writes.size === 0) return;
+        // Small writes whose locks can be waited for: locks, writes and COMMIT in one round trip.
+        const inline = this.#inlineCommit(state);
+        if (inline !== undefined) {
+          await commitWith(inline);
+          return;
+        }
+        await this.#lockWrites(client, state);
+        await this.#write(client, state.writes);
       });
       if (result.ok) {
         commitStats.groups++;
         commitStats.transactions += jobs.length;
+        if (plan.exclusive) commitStats.exclusiveGroups++;
         if (fast) this.#db.noteFastCommit();
         jobs.forEach((job, i) => {
           const outcome = settled[i] as Settled;
@@ -156,6 +194,11 @@ export class CommitQueue {
         return;
       }
       const { error, duringCommit } = result;
+      if (error instanceof LockRestart) {
+        commitStats.restarts++;
+        plan = ++restarts > LOCK_RESTARTS ? EXCLUSIVE : error.plan;
+        continue;
+      }
       if (!duringCommit && isRetryable(error) && busy < this.#db.settings.busyRetries) {
         await backoff(busy++);
         continue;
@@ -196,25 +239,120 @@ export class CommitQueue {
     }
   }
 
+  /**
+   * Fetches what a member missed, first locking what covers it (`key-locks.ts`): its partition, in the
+   * same round trip when the lock is not held yet; a range across partitions restarts the group with the
+   * domain's lock held exclusively.
+   */
   async #fetch(client: PooledClient, request: ReadRequest, state: GroupState): Promise<void> {
     commitStats.fetches++;
     const sql = this.#table.sql;
     if (request.kind === 'range') {
-      const result = await client.query({ ...sql.range(request.bounds, request.reverse, request.want), rowMode: 'array' });
-      return state.storeRange(request, result.rows as Array<[Bytes, Bytes]>);
+      const partition = state.exclusive ? undefined : partitionOfRange(request.bounds);
+      if (!state.exclusive && partition === undefined) throw new LockRestart(EXCLUSIVE);
+      const lock = partition === undefined ? undefined : this.#missingLock(state, partition);
+      const rows =
+        lock === undefined
+          ? ((await client.query({ ...sql.range(request.bounds, request.reverse, request.want), rowMode: 'array' })).rows as Array<
+              [Bytes, Bytes]
+            >)
+          : await this.#lockedRead(client, state, lock, sql.rangeLiteral(request.bounds, request.reverse, request.want));
+      return state.storeRange(request, rows as Array<[Bytes, Bytes]>);
     }
-    // The key with its neighbours: when it is absent, the gap between them is known empty too.
-    const result = await client.query({ ...sql.getWithNeighbours(request.key), rowMode: 'array' });
+    // The key with its neighbours: when it is absent, the gap between them is known empty too (for
+    // the keys of its partition, whose lock keeps them from appearing).
+    const partition = state.exclusive ? undefined : partitionOf(request.key);
+    const lock = partition === undefined ? undefined : this.#missingLock(state, partition);
+    const rows =
+      lock === undefined
+        ? ((await client.query({ ...sql.getWithNeighbours(request.key), rowMode: 'array' })).rows as Array<[Bytes, Bytes | null]>)
+        : await this.#lockedRead(client, state, lock, sql.getWithNeighboursLiteral(request.key));
     let value: Bytes | undefined;
     let after: Bytes | undefined;
     let before: Bytes | undefined;
-    for (const [k, v] of result.rows as Array<[Bytes, Bytes | null]>) {
+    for (const [k, v] of rows) {
       const order = compareKeys(k, request.key);
       if (order === 0) value = v ?? undefined;
       else if (order < 0) after = k;
       else before = k;
     }
-    state.storeValue(request, value, value === undefined ? { after, before } : undefined);
+    state.storeValue(request, value, value === undefined ? { after, before, partition } : undefined);
+  }
+
+  /** The lock id of `partition` when this attempt does not hold it yet (a restart when it holds too many). */
+  #missingLock(state: GroupState, partition: Partition): string | undefined {
+    const id = this.#table.partitionLock(partition);
+    if (state.held.has(id)) return undefined;
+    if (state.held.size >= MAX_PARTITION_LOCKS) throw new LockRestart(EXCLUSIVE);
+    return id;
+  }
+
+  /**
+   * Takes lock `id` and runs `select` after it, in one round trip (a simple query of two statements:
+   * the SELECT's snapshot is taken after the lock is granted). Waiting for a lock is safe only when it
+   * comes after every lock held in the common order; otherwise it is only tried, and when another
+   * transaction holds it, the attempt restarts taking all of them in order.
+   */
+  async #lockedRead(client: PooledClient, state: GroupState, id: string, select: string): Promise<Array<[Bytes, Bytes | null]>> {
+    const wait = isAfterAll(id, state.held);
+    const lock = wait ? `SELECT pg_advisory_xact_lock(${id})` : `SELECT pg_try_advisory_xact_lock(${id}) AS ok`;
+    const results = (await client.query(`${lock}; ${select}`)) as Array<{ rows: Array<Record<string, unknown>> }>;
+    if (!wait && results[0]?.rows[0]?.ok !== true) throw new LockRestart(planWith(state, [id]));
+    state.held.add(id);
+    return (results[1]?.rows ?? []).map((row) => [row.k as Bytes, (row.v as Bytes | null) ?? null]);
+  }
+
+  /**
+   * The group's remaining locks, its writes and COMMIT as one simple query (values as hex literals),
+   * or undefined when that does not fit: writes past `INLINE_BYTES`, a lock that must only be tried
+   * (out of order), a guard write or too many locks — then `#lockWrites` and `#write` handle them.
+   */
+  #inlineCommit(state: GroupState): string | undefined {
+    let bytes = 0;
+    const puts: Array<[Bytes, Bytes]> = [];
+    const dels: Bytes[] = [];
+    const missing = new Set<string>();
+    for (const { key, value } of state.writes.values()) {
+      if (!state.exclusive) {
+        if (isGuardKey(key)) return undefined;
+        const id = this.#table.partitionLock(partitionOf(key));
+        if (!state.held.has(id)) missing.add(id);
+      }
+      bytes += key.byteLength + (value?.byteLength ?? 0);
+      if (bytes > INLINE_BYTES) return undefined;
+      if (value === undefined) dels.push(key);
+      else puts.push([key, value]);
+    }
+    const ids = sortLockIds(missing);
+    if (ids.length > 0 && (state.held.size + ids.length > MAX_PARTITION_LOCKS || !isAfterAll(ids[0] as string, state.held)))
+      return undefined;
+    const locks = ids.map((id) => `SELECT pg_advisory_xact_lock(${id}); `).join('');
+    return `${locks}${this.#table.sql.writeLiteral(puts, dels)}; COMMIT`;
+  }
+
+  /** Locks the partitions of the group's writes that its reads did not lock already. */
+  async #lockWrites(client: PooledClient, state: GroupState): Promise<void> {
+    if (state.exclusive) return;
+    const missing = new Set<string>();
+    for (const { key } of state.writes.values()) {
+      // Every transaction read the guard under the shared domain lock: writing it needs that lock exclusively.
+      if (isGuardKey(key)) throw new LockRestart(EXCLUSIVE);
+      const id = this.#table.partitionLock(partitionOf(key));
+      if (!state.held.has(id)) missing.add(id);
+    }
+    if (missing.size === 0) return;
+    if (state.held.size + missing.size > MAX_PARTITION_LOCKS) throw new LockRestart(EXCLUSIVE);
+    const ids = sortLockIds(missing);
+    if (isAfterAll(ids[0] as string, state.held)) {
+      await client.query(ids.map((id) => `SELECT pg_advisory_xact_lock(${id})`).join('; '));
+    } else {
+      const result = (await client.query(`SELECT ${ids.map((id, i) => `pg_try_advisory_xact_lock(${id}) AS l${i}`).join(', ')}`)) as {
+        rows: Array<Record<string, unknown>>;
+      };
+      const row = result.rows[0] ?? {};
+      if (ids.some((_, i) => row[`l${i}`] !== true)) throw new LockRestart(planWith(state, ids));
+    }
+    for (const id of ids) state.held.add(id);
   }
 
   /** Applies a group's writes: batched upserts and deletes, big values one per statement. */
@@ -255,6 +393,12 @@ function guardOf(preluded: unknown): Bytes | undefined {
   const results = Array.isArray(preluded) ? preluded : [preluded];
   const last = results.at(-1) as { rows?: Array<{ v?: Bytes }> } | undefined;
   return last?.rows?.[0]?.v ?? undefined;
+}
+
+/** A plan taking every lock `state` holds and `more`, in order. */
+function planWith(state: GroupState, more: readonly string[]): LockPlan {
+  const ids = sortLockIds(new Set([...state.held, ...more]));
+  return ids.length > MAX_PARTITION_LOCKS ? EXCLUSIVE : { exclusive: false, ids };
 }
 
 function backoff(attempt: number): Promise<void> {

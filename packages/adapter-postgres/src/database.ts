@@ -1,9 +1,10 @@
-import { StoreError } from '@agentstore/core/spi';
+import { type Durability, StoreError } from '@agentstore/core/spi';
 import { DomainTable } from './domain-table.js';
-import { createPool, type Pool, type PooledClient, type PoolSettings, type RowsResult, type Statement } from './driver.js';
+import type { Pool, PooledClient, PoolSettings, RowsResult, Statement } from './driver.js';
 import { isConnectionError, isMissingRelation, translateError } from './errors.js';
 import { quoteSchema } from './identifiers.js';
 import { migrate } from './migrations.js';
+import { createPool } from './pool.js';
 
 /** How a transaction ended. `duringCommit`: the failure came from COMMIT itself (outcome unknown). */
 export type TxResult<T> =
@@ -18,6 +19,15 @@ export interface DatabaseSettings extends PoolSettings {
 
 const EMPTY: RowsResult = { rows: [], rowCount: 0 };
 
+/** The `synchronous_commit` each durability asks for. */
+const COMMIT_LEVEL: Record<Durability, string> = { strict: 'on', balanced: 'remote_write', fast: 'off' };
+/** `synchronous_commit` levels from weakest to strongest (as they wait with synchronous replication). */
+const LEVELS = ['off', 'local', 'remote_write', 'on', 'remote_apply'];
+
+function rank(level: string): number {
+  return LEVELS.indexOf(level);
+}
+
 /**
  * One schema in one PostgreSQL database as seen by this process: the pool, the schema setup (run
  * once per process), and the domain tables with their commit queues.
@@ -27,8 +37,8 @@ export class Database {
   readonly #pool: Pool;
   readonly #tables = new Map<string, DomainTable>();
   #ready: Promise<void> | undefined;
-  /** Whether the session default is `synchronous_commit = off` (then durable groups turn it on). */
-  #asyncByDefault = false;
+  /** The server's (session default) `synchronous_commit`, read at setup. */
+  #serverCommit = 'on';
   /** A `fast` (asynchronous) commit happened since the last `sync()`. */
   #unsyncedFast = false;
   #ended = false;
@@ -72,10 +82,17 @@ export class Database {
     return table;
   }
 
-  /** SET LOCAL statements for a group of the given kind (after BEGIN). */
-  durabilitySql(fast: boolean): string {
-    if (fast) return 'SET LOCAL synchronous_commit = off; ';
-    return this.#asyncByDefault ? 'SET LOCAL synchronous_commit = on; ' : '';
+  /**
+   * The SET LOCAL statement (after BEGIN) that makes a group commit as `durability` asks: `strict` →
+   * `on` (the WAL flushed locally and, with synchronous replication, on the synchronous standbys),
+   * `balanced` → `remote_write` (flushed locally; a synchronous standby has written it but may not have
+   * flushed it yet — on a single server the same as `on`), `fast` → `off`. A server default stronger
+   * than that (`remote_apply`, or `on` for `balanced`) is kept: nothing empty is returned then.
+   */
+  durabilitySql(durability: Durability): string {
+    const want = COMMIT_LEVEL[durability];
+    if (rank(this.#serverCommit) >= rank(want)) return '';
+    return `SET LOCAL synchronous_commit = ${want}; `;
   }
 
   /** Notes that a `fast` group committed (so `sync()` has WAL to flush). */
@@ -100,9 +117,9 @@ export class Database {
     }
   }
 
-  /** Whether a commit without SET LOCAL waits for its WAL flush (the session default is synchronous). */
+  /** Whether a commit without SET LOCAL is as durable as `strict` asks (so as `balanced` too). */
   get synchronousByDefault(): boolean {
-    return !this.#asyncByDefault;
+    return this.durabilitySql('strict') === '';
   }
 
   /**
@@ -116,10 +133,15 @@ export class Database {
 
   /**
    * Runs `body` in one transaction on one connection: `prelude` (BEGIN and locks, one round trip; its
-   * results are handed to `body`), then `body`, then COMMIT. Never throws: the result says how it ended. A connection that failed
-   * is destroyed rather than returned to the pool.
+   * results are handed to `body`), then `body`, then COMMIT — unless `body` ended the transaction itself
+   * with `commitWith(sql)`, a simple query whose last statement is COMMIT (one round trip for its last
+   * statements and the commit). Never throws: the result says how it ended. A connection that failed is
+   * destroyed rather than returned to the pool.
    */
-  async transaction<T>(prelude: string, body: (client: PooledClient, preluded: unknown) => Promise<T>): Promise<TxResult<T>> {
+  async transaction<T>(
+    prelude: string,
+    body: (client: PooledClient, preluded: unknown, commitWith: (sql: string) => Promise<unknown>) => Promise<T>,
+  ): Promise<TxResult<T>> {
     let client: PooledClient;
     try {
       this.#assertNotEnded();
@@ -135,12 +157,28 @@ export class Database {
     };
     client.on('error', onError);
     let committing = false;
+    let committed = false;
     let destroy = false;
+    const commitWith = async (sql: string) => {
+      try {
+        const result = await client.query(sql);
+        committed = true;
+        return result;
+      } catch (error) {
+        // The server answered with an error: the statements after it, COMMIT included, did not run,
+        // and the transaction is aborted (rolled back below). Only a lost connection leaves the
+        // outcome unknown.
+        if (broken !== undefined || isConnectionError(error)) committing = true;
+        throw error;
+      }
+    };
     try {
       const preluded: unknown = await client.query(prelude);
-      const value = await body(client, preluded);
-      committing = true;
-      await client.query('COMMIT');
+      const value = await body(client, preluded, commitWith);
+      if (!committed) {
+        committing = true;
+        await client.query('COMMIT');
+      }
       return { ok: true, value };
     } catch (error) {
       destroy = broken !== undefined || isConnectionError(error);
@@ -202,7 +240,7 @@ export class Database {
     try {
       await migrate(client, this.settings.schema);
       const shown = await client.query({ text: 'SHOW synchronous_commit', rowMode: 'array' });
-      this.#asyncByDefault = String(shown.rows[0]?.[0]) === 'off';
+      this.#serverCommit = String(shown.rows[0]?.[0]);
     } catch (error) {
       destroy = isConnectionError(error);
       throw error;

@@ -1,22 +1,34 @@
-import { MIGRATION_GUARD_KEY } from '@agentstore/core/spi';
+import { type Durability, MIGRATION_GUARD_KEY } from '@agentstore/core/spi';
 import { CommitQueue } from './commit-queue.js';
 import type { Database } from './database.js';
 import { translateError } from './errors.js';
 import { lockKey } from './identifiers.js';
+import { type Partition, partitionLockId } from './key-locks.js';
 import { ddlLock } from './migrations.js';
 import { TableSql } from './table-sql.js';
 
+/** The locks a commit group's transaction takes up front: the domain's (shared unless `exclusive`), then `ids` in order. */
+export interface LockPlan {
+  readonly exclusive: boolean;
+  /** Partition lock ids, sorted (`sortLockIds`). */
+  readonly ids: readonly string[];
+}
+
 /**
- * One domain's table in one database target, shared by every store of the process: its SQL, the
- * advisory lock that serializes its writers across processes, and its commit queue.
+ * One domain's table in one database target, shared by every store of the process: its SQL, its
+ * advisory locks (the domain's, and one per key partition: `key-locks.ts`), and its commit queue.
  */
 export class DomainTable {
   readonly domain: string;
   readonly sql: TableSql;
   readonly queue: CommitQueue;
-  /** The 64-bit key of the advisory lock every writer of this domain takes, as SQL. */
+  /**
+   * The 64-bit key of the domain's advisory lock, as SQL: every write transaction holds it shared;
+   * `clear`, `dropDomain`, a write to the migration guard and a range read across partitions hold it
+   * exclusively.
+   */
   readonly lockId: string;
-  /** `BEGIN; SELECT pg_advisory_xact_lock(<64-bit hash of schema and domain>)`. */
+  /** `SELECT pg_advisory_xact_lock(<64-bit hash of schema and domain>)`. */
   readonly #lock: string;
   /** `SELECT v FROM <table> WHERE k = <the migration guard key>`. */
   readonly #guardRead: string;
@@ -33,18 +45,27 @@ export class DomainTable {
     this.queue = new CommitQueue(db, this);
   }
 
-  /** The statements that open a transaction holding this domain's writer lock. */
-  begin(fast: boolean): string {
-    return `BEGIN; ${this.#db.durabilitySql(fast)}${this.#lock}`;
+  /** The statements that open a transaction holding this domain's lock exclusively. */
+  begin(durability: Durability): string {
+    return `BEGIN; ${this.#db.durabilitySql(durability)}${this.#lock}`;
   }
 
   /**
-   * `begin`, then a read of core's migration guard, which every write transaction reads first: in the
-   * same round trip, and after the lock (a statement of its own, so it sees every committed guard).
-   * The prelude's last result holds the guard's row, if any.
+   * The prelude of a commit group: BEGIN, the domain's lock (shared unless the plan says exclusive),
+   * the plan's partition locks in order, then a read of core's migration guard, which every write
+   * transaction reads first — one round trip, and the read a statement of its own after the locks, so
+   * it sees every committed guard (a guard is written only under the exclusive lock). The prelude's
+   * last result holds the guard's row, if any.
    */
-  beginReadingGuard(fast: boolean): string {
-    return `${this.begin(fast)}; ${this.#guardRead}`;
+  beginGroup(durability: Durability, plan: LockPlan): string {
+    const domain = plan.exclusive ? this.#lock : `SELECT pg_advisory_xact_lock_shared(${this.lockId})`;
+    const partitions = plan.exclusive ? '' : plan.ids.map((id) => `SELECT pg_advisory_xact_lock(${id}); `).join('');
+    return `BEGIN; ${this.#db.durabilitySql(durability)}${domain}; ${partitions}${this.#guardRead}`;
+  }
+
+  /** The advisory-lock key of one of this domain's key partitions. */
+  partitionLock(partition: Partition): string {
+    return partitionLockId(this.lockId, partition);
   }
 
   /** Creates the table unless this process already saw it (or `force`). */

@@ -1,5 +1,6 @@
 import { type ByteRange, type Bytes, StoreError, type Tx } from '@agentstore/core/spi';
 import { type Bounds, boundsId, byteId, compareKeys, inBounds, toBounds } from './bounds.js';
+import { inPartition, type Partition } from './key-locks.js';
 
 /** A buffered write: `value` undefined means delete. */
 export interface PendingWrite {
@@ -28,16 +29,22 @@ export type ReadRequest =
 
 /**
  * What the members of one commit group share: the writes of the members that already ran (later
- * members see them) and everything fetched so far. Fetched data stays valid for the whole group
- * because the group's transaction holds the domain's advisory lock, which every writer takes.
+ * members see them), everything fetched so far, and the writer locks held. Fetched data stays valid
+ * for the whole group because it was read under a lock every writer of it takes (`key-locks.ts`):
+ * its partition's, or the domain's held exclusively.
  */
 export class GroupState {
+  /** Partition lock ids this attempt's transaction holds. */
+  readonly held = new Set<string>();
   /** Writes of the group's successful members so far, by key identity. */
   readonly writes = new Map<string, PendingWrite>();
   readonly #values = new Map<string, Bytes | null>();
   readonly #ranges = new Map<string, FetchedRange>();
   /** Open intervals known to hold no stored key (from the neighbours of keys fetched absent). */
   readonly #gaps: Gap[] = [];
+
+  /** `exclusive`: the transaction holds the domain's lock exclusively (no partition locks needed). */
+  constructor(readonly exclusive = false) {}
 
   /** The fetched value (null: absent), or undefined when not known. */
   value(id: string, key: Bytes): Bytes | null | undefined {
@@ -46,6 +53,7 @@ export class GroupState {
     // A function may probe keys it makes up anew on every run (a random id checked for collisions):
     // such probes would never all be fetched, but they land in gaps already known to be empty.
     for (const gap of this.#gaps) {
+      if (gap.partition !== undefined && !inPartition(key, gap.partition)) continue;
       if ((gap.after === undefined || compareKeys(gap.after, key) < 0) && (gap.before === undefined || compareKeys(key, gap.before) < 0)) {
         return null;
       }
@@ -74,10 +82,15 @@ export class GroupState {
   }
 }
 
-/** Keys strictly between `after` and `before` (an end undefined: unbounded) are not stored. */
+/**
+ * Keys strictly between `after` and `before` (an end undefined: unbounded) are not stored — of those,
+ * only the keys of `partition` when given: the gap was read under that partition's lock, which keeps
+ * its keys from appearing, and says nothing lasting about other partitions' keys.
+ */
 export interface Gap {
   readonly after: Bytes | undefined;
   readonly before: Bytes | undefined;
+  readonly partition?: Partition | undefined;
 }
 
 /** Thrown inside a transaction function to stop it when it reads data not fetched yet. */

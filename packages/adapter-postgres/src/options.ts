@@ -36,7 +36,7 @@ export const postgresOptionsSchema = z.strictObject({
   statementTimeoutMs: z.number().int().min(100).max(MAX_MS).default(30_000),
   /** Limit for opening a connection (and for waiting for a free one in the pool). */
   connectTimeoutMs: z.number().int().min(100).max(MAX_MS).default(10_000),
-  /** How long a commit waits for another process's lock on the domain before it is retried. */
+  /** How long a commit waits for another transaction's lock (a key partition's or the domain's) before it is retried. */
   lockTimeoutMs: z.number().int().min(10).max(MAX_MS).default(10_000),
   /** Retries of a commit group after a lock timeout, serialization failure or deadlock, then `BUSY`. */
   busyRetries: z.number().int().min(0).max(100).default(3),

@@ -91,21 +91,54 @@ export class TableSql {
     return named(text, [puts.map(([k]) => toBuffer(k)), puts.map(([, v]) => toBuffer(v)), dels.map(toBuffer)]);
   }
 
+  /** `write` as SQL without parameters (keys and values as hex literals), to run with other statements in one simple query. */
+  writeLiteral(puts: ReadonlyArray<readonly [Bytes, Bytes]>, dels: readonly Bytes[]): string {
+    const del = dels.length === 0 ? '' : `DELETE FROM ${this.qualified} WHERE k IN (${dels.map(hexLiteral).join(', ')})`;
+    if (puts.length === 0) return del;
+    const rows = puts.map(([k, v]) => `(${hexLiteral(k)}, ${hexLiteral(v)})`).join(', ');
+    // A statement of its own after the DELETE: puts and deletes of a group never share a key.
+    const put = `INSERT INTO ${this.qualified} (k, v) VALUES ${rows} ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v`;
+    return del === '' ? put : `${del}; ${put}`;
+  }
+
+  /**
+   * `getWithNeighbours` as SQL without parameters (columns `k`, `v`), to follow a lock statement in one
+   * simple query: one round trip, and a statement of its own, so it sees every commit made under the lock.
+   */
+  getWithNeighboursLiteral(key: Bytes): string {
+    const k = hexLiteral(key);
+    return (
+      `(SELECT k, CASE WHEN k = ${k} THEN v END AS v FROM ${this.qualified} WHERE k >= ${k} ORDER BY k ASC LIMIT 1) UNION ALL ` +
+      `(SELECT k, NULL::bytea AS v FROM ${this.qualified} WHERE k < ${k} ORDER BY k DESC LIMIT 1)`
+    );
+  }
+
+  /** `range` as SQL without parameters (columns `k`, `v`), for the same reason. */
+  rangeLiteral(bounds: Bounds, reverse: boolean, limit: number | undefined): string {
+    const terms: string[] = [];
+    if (bounds.lower) terms.push(`k ${bounds.lower.inclusive ? '>=' : '>'} ${hexLiteral(bounds.lower.key)}`);
+    if (bounds.upper) terms.push(`k ${bounds.upper.inclusive ? '<=' : '<'} ${hexLiteral(bounds.upper.key)}`);
+    const where = terms.length === 0 ? '' : ` WHERE ${terms.join(' AND ')}`;
+    const cut = limit === undefined ? '' : ` LIMIT ${safeInteger(limit)}`;
+    return `SELECT k, v FROM ${this.qualified}${where} ORDER BY k ${reverse ? 'DESC' : 'ASC'}${cut}`;
+  }
+
   /**
    * One counter update guarded by `guard`, as one simple query (one round trip, one implicit
-   * transaction): the first statement takes the domain's writer lock, the second upserts unless
-   * `guard` holds a value. The upsert is a statement of its own because a READ COMMITTED statement
-   * sees what committed before it started: in one statement with the lock, a guard committed while
-   * it waited for the lock would be missed. Returns one row (the stored bytes), or none when guarded.
-   * Every value is a hex or integer literal built here from bytes and safe integers, never text.
+   * transaction): the first statements take the domain's lock shared and the key's partition lock
+   * (`key-locks.ts`), the last upserts unless `guard` holds a value. The upsert is a statement of its
+   * own because a READ COMMITTED statement sees what committed before it started: in one statement
+   * with the locks, a guard committed while it waited would be missed. Returns one row (the stored
+   * bytes), or none when guarded. Every value is a hex or integer literal built here from bytes and
+   * safe integers, never text.
    */
-  guardedCounter(update: CounterUpdate, lockId: string, guard: Bytes): string {
+  guardedCounter(update: CounterUpdate, domainLockId: string, keyLockId: string, guard: Bytes): string {
     const fn = `${this.#schema}.agentstore_counter`;
     const int = (n: number | undefined) => (n === undefined ? 'NULL' : `${safeInteger(n)}::int8`);
     const args = `${int(update.by)}, ${int(update.bounded?.threshold)}, ${int(update.bounded?.setTo)}`;
     const unguarded = `NOT EXISTS (SELECT 1 FROM ${this.qualified} WHERE k = ${hexLiteral(guard)})`;
     return (
-      `SELECT pg_advisory_xact_lock(${lockId}); ` +
+      `SELECT pg_advisory_xact_lock_shared(${domainLockId}); SELECT pg_advisory_xact_lock(${keyLockId}); ` +
       `INSERT INTO ${this.qualified} (k, v) SELECT ${hexLiteral(update.key)}, ${fn}(NULL::bytea, ${args}) WHERE ${unguarded} ` +
       `ON CONFLICT (k) DO UPDATE SET v = ${fn}(${this.qualified}.v, ${args}) WHERE ${unguarded} RETURNING v`
     );

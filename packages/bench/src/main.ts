@@ -17,6 +17,7 @@ import { renderReport, writeJson } from './report.js';
 import { Results } from './results.js';
 import { artifactsSection } from './sections/artifacts.js';
 import { checkpointSection, groupCommitSection } from './sections/checkpoints.js';
+import { fleetSection } from './sections/fleet.js';
 import { guardSection } from './sections/guard.js';
 import { kindsSection } from './sections/kinds.js';
 import { kvSection } from './sections/kv.js';
@@ -37,7 +38,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'usage: pnpm bench [--quick] [--only kv:sqlite,checkpoints,startup,…] [--out dir]\n' +
-      'sections: kv, checkpoints, group-commit, kinds, artifacts, langgraph, startup; backends: memory, sqlite, lmdb, level, postgres\n',
+      'sections: kv, checkpoints, group-commit, kinds, artifacts, langgraph, startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres\n',
   );
   process.exit(0);
 }
@@ -170,6 +171,7 @@ try {
     globalThis.gc?.();
   }
   if (selected(ctx, 'startup', 'sqlite+lmdb+level')) await phase('startup', () => startupSection(ctx));
+  if (selected(ctx, 'fleet', 'postgres')) await phase('fleet', () => fleetSection(ctx));
 
   const report = {
     machine: describeMachine(),

@@ -1,0 +1,126 @@
+/**
+ * One worker process of the fleet benchmark (`sections/fleet.ts`): opens a saver on the shared
+ * PostgreSQL server, says `ready`, then at the parent's start time runs `threads` LangGraph threads
+ * concurrently, each a loop of supersteps (`putWrites` of the step's task, then `put` of its
+ * checkpoint), and reports the supersteps completed inside the measured window with their latencies.
+ * Run with `--conditions=source --import tsx` (the parent forks it so).
+ */
+import { createStore, type Store } from '@agentstore/core';
+import type { RunnableConfig } from '@langchain/core/runnables';
+import { type Checkpoint, emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
+import pg from 'pg';
+import type { Saver } from './sections/langgraph.js';
+
+/** What the parent sends first. */
+export interface FleetJob {
+  readonly saver: 'agentstore' | 'postgres';
+  readonly url: string;
+  readonly schema: string;
+  readonly worker: number;
+  readonly threads: number;
+  readonly poolSize: number;
+  readonly dataDir: string;
+}
+
+/** What the worker reports at the end. */
+export interface FleetReport {
+  readonly supersteps: number;
+  /** Latency of each measured superstep, in microseconds. */
+  readonly latenciesUs: number[];
+  readonly errors: number;
+  readonly firstError?: string;
+}
+
+type Go = { readonly startAt: number; readonly warmupMs: number; readonly measureMs: number };
+
+function superstep(step: number): { checkpoint: Checkpoint; versions: Record<string, number> } {
+  const messages = Array.from({ length: 4 }, (_, k) => ({
+    role: k % 2 ? 'assistant' : 'user',
+    content: `message ${step}.${k} `.repeat(8),
+  }));
+  const checkpoint: Checkpoint = {
+    ...emptyCheckpoint(),
+    id: uuid6(-1),
+    channel_values: { messages, step },
+    channel_versions: { messages: step + 1, step: step + 1 },
+    versions_seen: { agent: { messages: step } },
+  };
+  return { checkpoint, versions: { messages: step + 1, step: step + 1 } };
+}
+
+async function openSaver(job: FleetJob): Promise<{ saver: Saver; close: () => Promise<void> }> {
+  if (job.saver === 'postgres') {
+    const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
+    const pool = new pg.Pool({ connectionString: job.url, max: job.poolSize, application_name: 'agentstore-bench-fleet' });
+    pool.on('error', () => {});
+    const saver = new PostgresSaver(pool, undefined, { schema: job.schema });
+    return { saver: saver as unknown as Saver, close: () => pool.end() };
+  }
+  const { postgresAdapter } = await import('@agentstore/adapter-postgres');
+  const { AgentstoreSaver } = (await import('@agentstore/langgraph')) as unknown as {
+    AgentstoreSaver: new (store: Store) => Saver;
+  };
+  const options = { connectionString: job.url, schema: job.schema, poolSize: job.poolSize, applicationName: 'agentstore-bench-fleet' };
+  const store = await createStore({
+    dataDir: job.dataDir,
+    adapters: [postgresAdapter],
+    domains: {
+      checkpoints: { adapter: 'postgres', options },
+      checkpoint_writes: { adapter: 'postgres', options },
+      checkpoint_heads: { adapter: 'postgres', options },
+    },
+  });
+  return { saver: new AgentstoreSaver(store), close: () => store.close() };
+}
+
+async function main(): Promise<void> {
+  const job = await new Promise<FleetJob>((resolve) => process.once('message', (m) => resolve(m as FleetJob)));
+  const { saver, close } = await openSaver(job);
+  // Each thread's first checkpoint is written before the clock starts (the tables and the pool warm up).
+  const configs = await Promise.all(
+    Array.from({ length: job.threads }, (_, t) => {
+      const first = superstep(0);
+      const config = { configurable: { thread_id: `fleet-${job.worker}-${t}`, checkpoint_ns: '' } };
+      return saver.put(config, first.checkpoint, { source: 'input', step: 0, parents: {} }, first.versions);
+    }),
+  );
+  const steps = configs.map(() => 1);
+  process.send?.({ ready: true });
+  const go = await new Promise<Go>((resolve) => process.once('message', (m) => resolve(m as Go)));
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, go.startAt - Date.now())));
+  const measureFrom = go.startAt + go.warmupMs;
+  const stopAt = measureFrom + go.measureMs;
+  const latenciesUs: number[] = [];
+  let errors = 0;
+  let firstError: string | undefined;
+  const writer = async (t: number) => {
+    while (Date.now() < stopAt) {
+      const step = steps[t] as number;
+      const { checkpoint, versions } = superstep(step);
+      const began = performance.now();
+      try {
+        const config = configs[t] as RunnableConfig;
+        await (saver as unknown as { putWrites(c: RunnableConfig, w: Array<[string, unknown]>, task: string): Promise<void> }).putWrites(
+          config,
+          [['messages', { role: 'assistant', content: `reply ${step}` }]],
+          `task-${step}`,
+        );
+        configs[t] = await saver.put(config, checkpoint, { source: 'loop', step, parents: {} }, versions);
+        steps[t] = step + 1;
+        // Counted when it completes inside the window: supersteps/s is completions per second.
+        const done = Date.now();
+        if (done >= measureFrom && done <= stopAt) latenciesUs.push((performance.now() - began) * 1000);
+      } catch (error) {
+        errors++;
+        firstError ??= (error as Error).message;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: job.threads }, (_, t) => writer(t)));
+  const report: FleetReport = { supersteps: latenciesUs.length, latenciesUs, errors, ...(firstError ? { firstError } : {}) };
+  process.send?.(report);
+  await close();
+  process.disconnect?.();
+}
+
+await main();

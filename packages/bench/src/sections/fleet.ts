@@ -1,0 +1,144 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Context } from '../context.js';
+import type { FleetJob, FleetReport } from '../fleet-worker.js';
+import { Recorder } from '../stats.js';
+import { dropSchemas, ownSchema, PG_URL, postgresUnreachable, runSchema } from '../subjects/raw-postgres.js';
+
+const WORKER = join(dirname(fileURLToPath(import.meta.url)), '..', 'fleet-worker.ts');
+/** Worker processes per step of the fleet. */
+export const FLEET_PROCESSES = [1, 2, 4, 8] as const;
+/** Concurrent LangGraph threads per worker process. */
+const THREADS = 50;
+/** Connections per worker process, the same for both savers (8 × 6 = 48 of the server's 100). */
+const POOL_SIZE = 6;
+/** How long a worker waits for the others (opening, first checkpoints) before the run is abandoned. */
+const READY_TIMEOUT_MS = 120_000;
+
+/**
+ * The fleet rows: 1, 2, 4 and 8 worker processes × 50 concurrent LangGraph threads each, every
+ * process checkpointing into the same postgres `checkpoints` domain (`AgentstoreSaver`) or the same
+ * `PostgresSaver` tables, on the same server in the same run: supersteps per second (all workers
+ * together, over the measured window) and p99 of one superstep (`putWrites` then `put`).
+ */
+export async function fleetSection(ctx: Context): Promise<void> {
+  const unreachable = await postgresUnreachable(PG_URL);
+  if (unreachable) {
+    ctx.results.skip('fleet', unreachable);
+    return;
+  }
+  const windowMs = ctx.quick ? { warmupMs: 1_000, measureMs: 3_000 } : { warmupMs: 2_000, measureMs: 6_000 };
+  const ownRate = new Map<number, number>();
+  for (const processes of FLEET_PROCESSES) {
+    const rates: Record<'agentstore' | 'postgres', number> = { agentstore: 0, postgres: 0 };
+    for (const saver of ['postgres', 'agentstore'] as const) {
+      const schema = `${runSchema()}_fleet_${saver === 'agentstore' ? 'as' : 'pg'}${processes}`;
+      ownSchema(schema);
+      try {
+        if (saver === 'postgres') await setUpPostgresSaver(schema);
+        ctx.progress.step(`fleet · ${processes} × ${THREADS} threads · ${saver === 'agentstore' ? 'AgentstoreSaver' : 'PostgresSaver'}`);
+        const reports = await runFleet(ctx, saver, schema, processes, windowMs);
+        const recorder = new Recorder(reports.reduce((n, r) => n + r.supersteps, 0));
+        for (const r of reports) for (const us of r.latenciesUs) recorder.add(us * 1000);
+        recorder.addWall(windowMs.measureMs * 1e6);
+        const summary = recorder.summary();
+        rates[saver] = summary.opsPerSec;
+        const errors = reports.reduce((n, r) => n + r.errors, 0);
+        const firstError = reports.find((r) => r.firstError)?.firstError;
+        const isOurs = saver === 'agentstore';
+        if (isOurs) ownRate.set(processes, summary.opsPerSec);
+        const base = ownRate.get(1);
+        const targets =
+          isOurs && processes === 8
+            ? [
+                { text: 'supersteps/s ≥ 2× PostgresSaver at 8 processes', pass: summary.opsPerSec >= 2 * rates.postgres },
+                ...(base ? [{ text: 'supersteps/s at 8 processes ≥ 3× at 1', pass: summary.opsPerSec >= 3 * base }] : []),
+              ]
+            : undefined;
+        ctx.results.add({
+          section: 'fleet',
+          op: `superstep, ${processes} process${processes > 1 ? 'es' : ''} × ${THREADS} threads`,
+          backend: 'postgres',
+          impl: isOurs ? 'AgentstoreSaver' : 'PostgresSaver',
+          summary,
+          ...(isOurs && rates.postgres > 0 ? { ratio: summary.opsPerSec / rates.postgres, baseline: 'PostgresSaver' } : {}),
+          ...(targets ? { targets } : {}),
+          note: `one superstep = putWrites + put; pool ${POOL_SIZE} per process; all processes on one domain${errors > 0 ? `; ${errors} failed (${firstError})` : ''}`,
+          extra: { processes, threads: THREADS, errors },
+        });
+      } finally {
+        await dropSchemas(PG_URL, [schema]).catch(() => {});
+      }
+    }
+  }
+}
+
+/** Creates PostgresSaver's tables once, before its workers start (its setup is not safe to race). */
+async function setUpPostgresSaver(schema: string): Promise<void> {
+  const { PostgresSaver } = await import('@langchain/langgraph-checkpoint-postgres');
+  const saver = PostgresSaver.fromConnString(PG_URL, { schema });
+  try {
+    await saver.setup();
+  } finally {
+    await saver.end();
+  }
+}
+
+/** Starts `processes` workers, waits until all are ready, starts them together and collects their reports. */
+async function runFleet(
+  ctx: Context,
+  saver: FleetJob['saver'],
+  schema: string,
+  processes: number,
+  window: { warmupMs: number; measureMs: number },
+): Promise<FleetReport[]> {
+  const children: ChildProcess[] = [];
+  const deadline = window.warmupMs + window.measureMs + READY_TIMEOUT_MS;
+  const timer = setTimeout(() => {
+    for (const child of children) child.kill('SIGKILL');
+  }, deadline);
+  try {
+    const dataDir = ctx.tempDir(`fleet-${saver}-${processes}`);
+    const ready: Array<Promise<void>> = [];
+    const reports: Array<Promise<FleetReport>> = [];
+    for (let worker = 0; worker < processes; worker++) {
+      const child = fork(WORKER, [], {
+        execArgv: ['--conditions=source', '--import', 'tsx'],
+        stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      });
+      children.push(child);
+      const exited = new Promise<never>((_, reject) =>
+        child.once('exit', (code, signal) => reject(new Error(`fleet worker ${worker} exited (${signal ?? code}) before reporting`))),
+      );
+      exited.catch(() => {});
+      let onReady: () => void = () => {};
+      let onReport: (r: FleetReport) => void = () => {};
+      ready.push(Promise.race([new Promise<void>((resolve) => (onReady = resolve)), exited]));
+      reports.push(Promise.race([new Promise<FleetReport>((resolve) => (onReport = resolve)), exited]));
+      child.on('message', (m: { ready?: boolean } & Partial<FleetReport>) => {
+        if (m.ready) onReady();
+        else onReport(m as FleetReport);
+      });
+      const job: FleetJob = {
+        saver,
+        url: PG_URL,
+        schema,
+        worker,
+        threads: THREADS,
+        poolSize: POOL_SIZE,
+        dataDir: join(dataDir, String(worker)),
+      };
+      child.send(job);
+      // The first worker creates agentstore's schema alone; the others then find it (no setup race to measure).
+      if (worker === 0) await ready[0];
+    }
+    await Promise.all(ready);
+    const startAt = Date.now() + 200;
+    for (const child of children) child.send({ startAt, ...window });
+    return await Promise.all(reports);
+  } finally {
+    clearTimeout(timer);
+    for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  }
+}
