@@ -1,0 +1,107 @@
+import {
+  applyCounterUpdate,
+  type ByteRange,
+  type Bytes,
+  CommitQueue,
+  type CounterUpdate,
+  type DomainBackend,
+  type Durability,
+  keyId,
+  type Tx,
+  type WriteGuard,
+} from '@agentstore/core';
+import type { Connection } from './connection.js';
+import { type DomainKeys, lexBounds, RedisEngine, type RedisTxn, readRange } from './engine.js';
+import { translateError } from './errors.js';
+
+/** Entries per round trip when streaming a range. */
+const PAGE = 512;
+/** Group retries after conflicts (each one means another process committed: the system progresses). */
+const RETRIES = 10_000;
+
+/** One domain on Redis: reads go straight to the server, writes through the commit queue. */
+export class RedisBackend implements DomainBackend {
+  readonly #conn: Connection;
+  readonly #keys: DomainKeys;
+  readonly #durability: Durability;
+  readonly queue: CommitQueue<DomainKeys, RedisTxn>;
+
+  constructor(conn: Connection, keys: DomainKeys, durability: Durability) {
+    this.#conn = conn;
+    this.#keys = keys;
+    this.#durability = durability;
+    this.queue = new CommitQueue(new RedisEngine(conn, keys), { retries: RETRIES });
+  }
+
+  get(key: Bytes): Promise<Bytes | undefined> {
+    return this.#call('get', async (c) => (await c.hgetBuffer(this.#keys.h, Buffer.from(key))) ?? undefined);
+  }
+
+  getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
+    if (keys.length === 0) return Promise.resolve([]);
+    return this.#call('getMany', async (c) => (await c.hmgetBuffer(this.#keys.h, ...keys.map((k) => Buffer.from(k)))).map((v) => v ?? undefined));
+  }
+
+  async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
+    let left = range.limit ?? Number.POSITIVE_INFINITY;
+    let page: ByteRange = range;
+    while (left > 0) {
+      const want = Math.min(PAGE, left);
+      const { entries } = await this.#call('range', () => readRange(this.#conn, this.#keys, { ...page, limit: want }));
+      yield* entries;
+      left -= entries.length;
+      const last = entries.at(-1);
+      if (entries.length < want || last === undefined) return;
+      // Each page is one atomic read; the next starts after the last key seen.
+      page = range.reverse === true ? { ...page, lt: last[0], lte: undefined } : { ...page, gt: last[0], gte: undefined };
+    }
+  }
+
+  async count(range: ByteRange): Promise<number> {
+    const [min, max] = lexBounds({ ...range, reverse: false });
+    const n = await this.#call('count', (c) => c.zlexcount(this.#keys.z, min, max));
+    return Math.min(n, range.limit ?? n);
+  }
+
+  transact<T>(fn: (tx: Tx) => T): Promise<T> {
+    return this.queue.transact(this.#keys, this.#durability, fn);
+  }
+
+  /** Compare-and-set on the counters' own keys: unlike `transact`, writes to other keys never make it retry. */
+  updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {
+    return this.queue.exclusive(async () => {
+      const { h, z, v } = this.#keys;
+      const unique = [...new Map(updates.map((u) => [keyId(u.key), Buffer.from(u.key)])).values()];
+      let read: Array<Buffer | null> = await this.#conn.client.hmgetBuffer(h, ...unique);
+      for (;;) {
+        const current = new Map(unique.map((key, i) => [keyId(key), read[i] ?? undefined]));
+        const results = updates.map((u) => {
+          const next = applyCounterUpdate(current.get(keyId(u.key)), u);
+          current.set(keyId(u.key), next);
+          return next;
+        });
+        const args = unique.flatMap((key, i) => [key, read[i] ? '1' : '0', read[i] ?? '', current.get(keyId(key)) as Bytes]);
+        const reply = (await this.#conn.client.asCountersBuffer(z, h, v, guard ? Buffer.from(guard.key) : '', ...args)) as Array<Buffer | number | null>;
+        if (reply[0] === 1) return results;
+        if (reply[0] === 2 && guard) throw guard.refuse(reply[1] as Buffer);
+        read = reply.slice(1) as Array<Buffer | null>;
+      }
+    });
+  }
+
+  clear(guard?: WriteGuard): Promise<void> {
+    return this.queue.exclusive(async () => {
+      const { z, h, v } = this.#keys;
+      const held = await this.#conn.client.asClearBuffer(z, h, v, guard ? Buffer.from(guard.key) : '');
+      if (held instanceof Buffer && guard) throw guard.refuse(held);
+    });
+  }
+
+  async #call<T>(doing: string, run: (client: Connection['client']) => Promise<T>): Promise<T> {
+    try {
+      return await run(this.#conn.client);
+    } catch (error) {
+      throw translateError(error, doing);
+    }
+  }
+}
