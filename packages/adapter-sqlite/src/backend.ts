@@ -13,7 +13,6 @@ import { toBounds } from './bounds.js';
 import type { Connection } from './connection.js';
 import type { DomainTable } from './domain-table.js';
 import { isBusy, translateError } from './errors.js';
-import { TxView } from './tx-view.js';
 
 /** A key no entry has (core never stores an empty key). */
 const NO_KEY = new Uint8Array(0);
@@ -102,20 +101,7 @@ export class SqliteBackend implements DomainBackend {
     } catch (err) {
       return Promise.reject(err);
     }
-    const run = () => {
-      const tx = new TxView(this.#table);
-      let result: T;
-      try {
-        result = fn(tx);
-      } catch (err) {
-        // A native failure under a read outranks what the function made of it.
-        throw tx.failure ?? err;
-      }
-      if (tx.failure !== undefined) throw tx.failure;
-      tx.apply();
-      return result;
-    };
-    return now ? this.#connection.writeNow(this.#durability, run) : this.#connection.write(this.#durability, run);
+    return this.#connection.transact(this.#table, this.#durability, fn, now);
   }
 
   async clear(guard?: WriteGuard): Promise<void> {

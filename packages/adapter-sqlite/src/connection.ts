@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Durability, StoreError } from '@agentstore/core';
+import { CommitQueue, type Durability, StoreError, type Tx } from '@agentstore/core';
 import { CHECKPOINTER_AFTER_COMMITS, Checkpointer } from './checkpointer.js';
-import { CommitQueue } from './commit-queue.js';
 import { registerCounterFunction } from './counter-function.js';
 import { DomainTable, TABLE_PREFIX, tableNameOf } from './domain-table.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { translateError } from './errors.js';
 import { inImmediateTransaction } from './immediate.js';
+import { SqliteEngine } from './sqlite-engine.js';
 
 /** Version of the on-disk layout this code writes; a file with a newer one is refused. */
 const SCHEMA_VERSION = 1;
@@ -24,7 +24,8 @@ export class Connection {
   /** Absolute path of the file. */
   readonly file: string;
   readonly #db: SqliteDatabase;
-  readonly #queue: CommitQueue;
+  readonly #engine: SqliteEngine;
+  readonly #queue: CommitQueue<DomainTable, SqliteDatabase>;
   readonly #tables = new Map<string, DomainTable>();
   readonly #beginRead: SqliteStatement;
   readonly #commitRead: SqliteStatement;
@@ -38,11 +39,11 @@ export class Connection {
     this.file = file;
     this.#db = db;
     this.#settings = settings;
-    this.#queue = new CommitQueue(
-      db,
-      () => this.#settings.busyRetries,
-      () => this.#committed(),
-    );
+    this.#engine = new SqliteEngine(db);
+    this.#queue = new CommitQueue(this.#engine, {
+      busyRetries: () => this.#settings.busyRetries,
+      onCommit: () => this.#committed(),
+    });
     this.#beginRead = db.prepare('BEGIN');
     this.#commitRead = db.prepare('COMMIT');
   }
@@ -96,13 +97,16 @@ export class Connection {
   /** Runs `run` in the next commit group; resolves once committed as durably as `durability` asks. */
   write<T>(durability: Durability, run: () => T): Promise<T> {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#queue.push(durability, run);
+    return this.#queue.run(durability, run) as Promise<T>;
   }
 
-  /** Like `write`, but commits at once, without the group's event-loop turn, when nothing is queued. */
-  writeNow<T>(durability: Durability, run: () => T): Promise<T> {
+  /**
+   * Runs transaction function `fn` on `table` in the next commit group; with `now`, commits at once,
+   * without the group's event-loop turn, when nothing is queued.
+   */
+  transact<T>(table: DomainTable, durability: Durability, fn: (tx: Tx) => T, now: boolean): Promise<T> {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#queue.runNow(durability, run);
+    return this.#queue.transact(table, durability, fn, { now });
   }
 
   /** Whether nothing is queued or committing on this file: a write made at once keeps call order. */
@@ -110,10 +114,16 @@ export class Connection {
     return !this.#closed && this.#queue.idle;
   }
 
-  /** Runs `write`, one autocommit statement, at once (see `CommitQueue.autocommit`). */
+  /**
+   * Runs `write`, one statement in autocommit (its own transaction), at once, with the synchronous
+   * level `durability` needs, and counts it as a commit. Only when `idle`; its errors are thrown.
+   */
   autocommit<T>(durability: Durability, write: () => T): T {
     this.#assertOpen();
-    return this.#queue.autocommit(durability, write);
+    this.#engine.useDurability(durability);
+    const result = write();
+    this.#queue.noteCommit();
+    return result;
   }
 
   /** Runs the reads in `fn` (in one read transaction when `snapshot`), translating native errors. */

@@ -25,6 +25,7 @@ export { isInsideRelativePath, relativeSegments } from './paths/relative-path.js
 export type * from './snapshots/types.js';
 export * from './spi/adapter.js';
 export * from './spi/backend.js';
+export * from './spi/engine/index.js';
 export { nativeBindingError } from './spi/native-binding.js';
 export { counterUpdatesInTx, enforceWriteGuard } from './spi/write-guard.js';
 export { createStore } from './store/agent-store.js';

@@ -1,0 +1,247 @@
+import type { Durability } from '../adapter.js';
+import type { Tx } from '../backend.js';
+import { type AttemptOutcome, GroupAttempt, type GroupJob, type Settle, type Settled } from './group-attempt.js';
+import type { TxEngine } from './tx-engine.js';
+
+/** How a `CommitQueue` groups and retries. */
+export interface CommitQueueOptions {
+  /** `immediate` (default): jobs issued before the event loop turns join a group; `microtask`: those of the current synchronous run. */
+  readonly schedule?: 'immediate' | 'microtask';
+  /** Most jobs in one group (default: no limit); bounds the latency of the group's first job. */
+  readonly maxGroup?: number;
+  /** Back-off retries of a group the engine reports `busy` (read each time: options may change). */
+  readonly busyRetries?: () => number;
+  /** Retries of a group after `retry` verdicts (default 2). */
+  readonly retries?: number;
+  /** Called after each physical commit, before its jobs settle, with the number of jobs in it. */
+  readonly onCommit?: (jobs: number) => void;
+}
+
+/** Options of one queued job. */
+export interface JobOptions {
+  /** Synchronous engines: commit at once, without waiting for the group, when nothing is queued. */
+  readonly now?: boolean;
+  /** Longest wait, in ms, before the group holding this job commits, to let more join (default 0). */
+  readonly delayMs?: number;
+}
+
+type ExclusiveJob = { readonly kind: 'exclusive'; readonly work: () => Promise<unknown>; readonly settle: Settle };
+type QueuedJob<D, T> = (GroupJob<D, T> | ExclusiveJob) & { readonly delayMs: number };
+
+/**
+ * Group commit over a `TxEngine`, for one unit of the engine that serializes writers (a file, an
+ * environment, a table). Jobs queued while a group is pending run in one engine transaction, in
+ * order, each seeing the writes of those before it, and settle together once it has committed (so
+ * `strict` pays one sync per group, at the strictest durability of the group). A job that throws
+ * fails alone; an engine error fails one job, retries the group (after a back-off when busy) or
+ * fails it, as the engine's `classify` says.
+ */
+export class CommitQueue<D, T> {
+  readonly #engine: TxEngine<D, T>;
+  readonly #options: CommitQueueOptions;
+  #jobs: Array<QueuedJob<D, T>> = [];
+  #timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  #due = 0;
+  #scheduled = false;
+  #running = false;
+  #idleWaiters: Array<() => void> = [];
+  #commits = 0;
+  #fetches = 0;
+
+  constructor(engine: TxEngine<D, T>, options: CommitQueueOptions = {}) {
+    this.#engine = engine;
+    this.#options = options;
+  }
+
+  /** Physical commits made so far (tests use it to see grouping). */
+  get commits(): number {
+    return this.#commits;
+  }
+
+  /** Reads fetched for transaction functions so far (each one replays a function). */
+  get fetches(): number {
+    return this.#fetches;
+  }
+
+  /** Whether nothing is queued or committing: a write made now, outside the queue, keeps call order. */
+  get idle(): boolean {
+    return !this.#scheduled && !this.#running && this.#jobs.length === 0;
+  }
+
+  /** Runs transaction function `fn` on `domain` in a group; resolves with its result once committed. */
+  transact<R>(domain: D, durability: Durability, fn: (tx: Tx) => R, options?: JobOptions): Promise<R> {
+    return this.#add((settle) => ({ kind: 'tx', domain, fn, durability, settle }), options);
+  }
+
+  /** Runs `work` directly on the open transaction, in a group (its engine errors count as the job's). */
+  run<R>(durability: Durability, work: (txn: T) => R, options?: JobOptions): Promise<Awaited<R>> {
+    return this.#add((settle) => ({ kind: 'run', work, durability, settle }), options);
+  }
+
+  /** Runs `work` alone, outside any group, after every job queued before it; its errors pass through `translate`. */
+  exclusive<R>(work: () => Promise<R>): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      this.#jobs.push({ kind: 'exclusive', work, settle: { resolve: resolve as (v: unknown) => void, reject }, delayMs: 0 });
+      this.#schedule(0);
+    });
+  }
+
+  /** Counts a commit the adapter made by itself while the queue was idle (an autocommit statement). */
+  noteCommit(): void {
+    this.#commits += 1;
+    this.#options.onCommit?.(1);
+  }
+
+  /** Commits what is queued without waiting out its `delayMs`; resolves once every job has settled. */
+  flush(): Promise<void> {
+    if (this.#timer !== undefined && !this.#running) {
+      this.#clearTimer();
+      void this.#drain();
+    }
+    return this.whenIdle();
+  }
+
+  /** Resolves once every queued job has settled. */
+  whenIdle(): Promise<void> {
+    if (this.idle) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  #add<R>(make: (settle: Settle) => GroupJob<D, T>, options: JobOptions | undefined): Promise<R> {
+    return new Promise<R>((resolve, reject) => {
+      const job = make({ resolve: resolve as (value: unknown) => void, reject });
+      if (options?.now === true && this.#engine.sync && this.idle) return this.#runNow(job);
+      const delayMs = options?.delayMs ?? 0;
+      this.#jobs.push({ ...job, delayMs });
+      this.#schedule(delayMs);
+    });
+  }
+
+  /** Commits `job` alone at once; when the engine is busy, it joins the queue, which backs off. */
+  #runNow(job: GroupJob<D, T>): void {
+    const outcome = new GroupAttempt(this.#engine, [job]).runSync();
+    if (outcome.kind === 'committed') this.#settle([job], outcome.settled);
+    else if (this.#engine.classify(outcome.error, outcome.phase) === 'busy') {
+      this.#jobs.push({ ...job, delayMs: 0 });
+      this.#schedule(0);
+    } else job.settle.reject(this.#engine.translate(outcome.error, outcome.job === undefined ? 'commit' : 'transaction'));
+  }
+
+  #schedule(delayMs: number): void {
+    if (this.#running) return;
+    const due = Date.now() + delayMs;
+    if (this.#scheduled && due >= this.#due) return;
+    this.#clearTimer();
+    this.#scheduled = true;
+    this.#due = due;
+    const drain = () => {
+      this.#timer = undefined;
+      void this.#drain();
+    };
+    if (delayMs > 0) this.#timer = setTimeout(drain, delayMs);
+    // A microtask lets only the current synchronous run join; setImmediate lets every call made before the event loop turns.
+    else if (this.#options.schedule === 'microtask') queueMicrotask(() => this.#scheduled && this.#timer === undefined && drain());
+    else this.#timer = setImmediate(drain);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer === undefined) return;
+    clearImmediate(this.#timer as NodeJS.Immediate);
+    clearTimeout(this.#timer as NodeJS.Timeout);
+    this.#timer = undefined;
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#running) return;
+    this.#scheduled = false;
+    this.#running = true;
+    try {
+      for (;;) {
+        const head = this.#jobs[0];
+        if (head === undefined) break;
+        if (head.kind === 'exclusive') {
+          this.#jobs.shift();
+          try {
+            head.settle.resolve(await head.work());
+          } catch (error) {
+            head.settle.reject(this.#engine.translate(error, 'write'));
+          }
+          continue;
+        }
+        let end = 0;
+        const max = this.#options.maxGroup ?? Number.POSITIVE_INFINITY;
+        while (end < this.#jobs.length && end < max && this.#jobs[end]?.kind !== 'exclusive') end++;
+        await this.#commitGroup(this.#jobs.splice(0, end) as Array<GroupJob<D, T>>);
+        // A synchronous engine committed without yielding: let the event loop turn so the next group gathers.
+        if (this.#engine.sync) break;
+      }
+    } finally {
+      this.#running = false;
+      if (this.#jobs.length > 0) this.#schedule(Math.min(...this.#jobs.map((job) => job.delayMs)));
+      else for (const wake of this.#idleWaiters.splice(0)) wake();
+    }
+  }
+
+  async #commitGroup(group: Array<GroupJob<D, T>>): Promise<void> {
+    let jobs = group;
+    let busy = 0;
+    let retries = 0;
+    while (jobs.length > 0) {
+      const attempt = new GroupAttempt(this.#engine, jobs);
+      const outcome: AttemptOutcome<D, T> = this.#engine.sync ? attempt.runSync() : await attempt.run();
+      this.#fetches += attempt.fetches;
+      if (outcome.kind === 'committed') return this.#settle(jobs, outcome.settled);
+      const { error, phase, job } = outcome;
+      let verdict = this.#engine.classify(error, phase);
+      if (verdict === 'job') verdict = job === undefined ? 'fail' : 'evict';
+      if (verdict === 'busy' && busy < (this.#options.busyRetries?.() ?? 0)) {
+        busy += 1;
+        await sleep(Math.min(1000, 10 * 2 ** busy) * (0.5 + Math.random()));
+        continue;
+      }
+      if (verdict === 'evict' && job !== undefined) {
+        // An engine error only this job's work hit: fail it, retry the rest at once.
+        job.settle.reject(this.#engine.translate(error, 'transaction'));
+        jobs = jobs.filter((other) => other !== job);
+        continue;
+      }
+      if (verdict === 'retry' && retries < (this.#options.retries ?? 2)) {
+        retries += 1;
+        try {
+          await this.#engine.repair?.(error);
+          continue;
+        } catch (repairError) {
+          return rejectAll(jobs, this.#engine.translate(repairError, 'repair'));
+        }
+      }
+      return rejectAll(jobs, this.#engine.translate(error, phase === 'commit' ? 'commit' : 'transaction'));
+    }
+  }
+
+  /** Settles a committed group: strict jobs after the engine's extra durable step when it has one. */
+  #settle(jobs: ReadonlyArray<GroupJob<D, T>>, settled: readonly Settled[]): void {
+    this.#commits += 1;
+    this.#options.onCommit?.(jobs.length);
+    let durable: Promise<void> | undefined;
+    for (const [i, job] of jobs.entries()) {
+      const outcome = settled[i] as Settled;
+      if (!outcome.ok) job.settle.reject(outcome.error);
+      else if (job.durability !== 'strict' || this.#engine.durable === undefined) job.settle.resolve(outcome.value);
+      else {
+        durable ??= this.#engine.durable();
+        durable.then(
+          () => job.settle.resolve(outcome.value),
+          (error: unknown) => job.settle.reject(this.#engine.translate(error, 'sync')),
+        );
+      }
+    }
+  }
+}
+
+function rejectAll(jobs: ReadonlyArray<{ readonly settle: Settle }>, error: unknown): void {
+  for (const job of jobs) job.settle.reject(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

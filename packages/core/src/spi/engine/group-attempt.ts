@@ -1,0 +1,209 @@
+import type { Durability } from '../adapter.js';
+import type { Tx } from '../backend.js';
+import { ReadCache } from './read-cache.js';
+import type { EnginePhase, TxEngine } from './tx-engine.js';
+import { type ReadMiss, TxView } from './tx-view.js';
+import { WriteLog } from './write-log.js';
+
+/** A queued unit of work that runs inside a group's write transaction. */
+export type GroupJob<D, T> =
+  | { readonly kind: 'tx'; readonly domain: D; readonly fn: (tx: Tx) => unknown; readonly durability: Durability; readonly settle: Settle }
+  | { readonly kind: 'run'; readonly work: (txn: T) => unknown; readonly durability: Durability; readonly settle: Settle };
+
+/** Settles a job's promise. */
+export interface Settle {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+}
+
+/** How one job ended inside an attempt (it takes effect only if the attempt commits). */
+export type Settled = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly error: unknown };
+
+/** How one physical attempt at committing a group ended. */
+export type AttemptOutcome<D, T> =
+  | { readonly kind: 'committed'; readonly settled: readonly Settled[] }
+  | { readonly kind: 'error'; readonly error: unknown; readonly phase: EnginePhase; readonly job: GroupJob<D, T> | undefined };
+
+/** How one run of a transaction function ended, with the view holding its writes. */
+type RunResult<D, T> =
+  | { readonly ok: true; readonly value: unknown; readonly view: TxView<D, T> }
+  | { readonly ok: false; readonly error: unknown };
+
+/** Runs of one transaction function before giving up: only a function whose reads never settle gets here. */
+const MAX_RUNS = 1000;
+
+/** The strictest durability any job of `jobs` asks for. */
+function strictest(jobs: ReadonlyArray<{ readonly durability: Durability }>): Durability {
+  let level: Durability = 'fast';
+  for (const job of jobs) {
+    if (job.durability === 'strict') return 'strict';
+    if (job.durability === 'balanced') level = 'balanced';
+  }
+  return level;
+}
+
+/**
+ * One attempt at committing a group: one engine transaction in which every job runs in order, each
+ * seeing the writes of those before it. A job that throws fails alone; an engine error ends the
+ * attempt (the queue decides from `classify` what happens next).
+ */
+export class GroupAttempt<D, T> {
+  readonly #engine: TxEngine<D, T>;
+  readonly #jobs: ReadonlyArray<GroupJob<D, T>>;
+  readonly #settled: Settled[] = [];
+  /** The group's writes per domain, when the engine's reads do not see them. */
+  #overlays: Map<D, WriteLog> | undefined;
+  /** What was fetched per domain, when the engine reads by fetching. */
+  #caches: Map<D, ReadCache> | undefined;
+  #current: GroupJob<D, T> | undefined;
+  #phase: EnginePhase = 'begin';
+  /** Reads fetched (replays made) in this attempt. */
+  fetches = 0;
+
+  constructor(engine: TxEngine<D, T>, jobs: ReadonlyArray<GroupJob<D, T>>) {
+    this.#engine = engine;
+    this.#jobs = jobs;
+  }
+
+  /** Runs the attempt synchronously (engines with `sync: true`). */
+  runSync(): AttemptOutcome<D, T> {
+    try {
+      const done = this.#engine.transaction(strictest(this.#jobs), (txn) => {
+        for (const job of this.#jobs) this.#settled.push(this.#runSync(txn, job));
+        this.#done();
+      });
+      if (done instanceof Promise) throw new TypeError('a synchronous engine returned a promise from transaction()');
+    } catch (error) {
+      return this.#failed(error);
+    }
+    return { kind: 'committed', settled: this.#settled };
+  }
+
+  /** Runs the attempt, fetching and replaying what functions read (any engine). */
+  async run(): Promise<AttemptOutcome<D, T>> {
+    try {
+      await this.#engine.transaction(strictest(this.#jobs), async (txn) => {
+        for (const job of this.#jobs) this.#settled.push(await this.#runAsync(txn, job));
+        this.#done();
+      });
+    } catch (error) {
+      return this.#failed(error);
+    }
+    return { kind: 'committed', settled: this.#settled };
+  }
+
+  #runSync(txn: T, job: GroupJob<D, T>): Settled {
+    this.#current = job;
+    if (job.kind === 'run') return this.#work(() => job.work(txn));
+    const outcome = this.#once(txn, job);
+    if ('kind' in outcome) throw new TypeError('a synchronous engine must implement get and range');
+    if (outcome.ok && outcome.view.writes.size > 0) {
+      this.#phase = 'write';
+      const written = this.#engine.write(txn, job.domain, outcome.view.writes.toApply());
+      if (written instanceof Promise) throw new TypeError('a synchronous engine returned a promise from write()');
+      this.#overlay(job.domain, outcome.view);
+    }
+    return outcome.ok ? { ok: true, value: outcome.value } : outcome;
+  }
+
+  async #runAsync(txn: T, job: GroupJob<D, T>): Promise<Settled> {
+    this.#current = job;
+    if (job.kind === 'run') {
+      this.#phase = 'run';
+      try {
+        return { ok: true, value: await job.work(txn) };
+      } catch (error) {
+        if (this.#engine.classify(error, 'run') === 'job') return { ok: false, error };
+        throw error;
+      }
+    }
+    for (let runs = 1; ; runs++) {
+      const outcome = this.#once(txn, job);
+      if (!('kind' in outcome)) {
+        if (outcome.ok && outcome.view.writes.size > 0) {
+          this.#phase = 'write';
+          await this.#engine.write(txn, job.domain, outcome.view.writes.toApply());
+          this.#overlay(job.domain, outcome.view);
+        }
+        return outcome.ok ? { ok: true, value: outcome.value } : outcome;
+      }
+      if (runs >= MAX_RUNS) return { ok: false, error: new Error(`transaction function still reading new data after ${runs} runs`) };
+      this.#phase = 'fetch';
+      await this.#fetch(txn, job.domain, outcome);
+    }
+  }
+
+  /** One run of a transaction function: its result and writes, or the read it missed. */
+  #once(txn: T, job: GroupJob<D, T> & { kind: 'tx' }): RunResult<D, T> | ReadMiss {
+    this.#phase = 'read';
+    const view = new TxView(this.#engine, txn, job.domain, this.#overlays?.get(job.domain), this.#cache(job.domain));
+    let result: RunResult<D, T>;
+    try {
+      result = { ok: true, value: job.fn(view), view };
+    } catch (error) {
+      result = { ok: false, error };
+    }
+    view.finish();
+    // A miss wins over whatever the function made of it: that run saw incomplete data.
+    if (view.miss !== undefined) return view.miss;
+    // An engine failure under a read outranks what the function made of it.
+    if (view.failure !== undefined) throw view.failure;
+    return result;
+  }
+
+  #work(work: () => unknown): Settled {
+    this.#phase = 'run';
+    try {
+      return { ok: true, value: work() };
+    } catch (error) {
+      if (this.#engine.classify(error, 'run') === 'job') return { ok: false, error };
+      throw error;
+    }
+  }
+
+  async #fetch(txn: T, domain: D, miss: ReadMiss): Promise<void> {
+    this.fetches++;
+    const cache = this.#cache(domain) as ReadCache;
+    const engine = this.#engine;
+    if (miss.kind === 'get') {
+      if (engine.fetch === undefined) throw new TypeError('an engine without get must implement fetch');
+      cache.storeValue(miss.key, await engine.fetch(txn, domain, miss.key));
+      return;
+    }
+    if (engine.fetchRange === undefined) throw new TypeError('an engine without range must implement fetchRange');
+    const range = miss.want === miss.range.limit ? miss.range : { ...miss.range, limit: miss.want };
+    cache.storeRange(miss.id, miss.want, await engine.fetchRange(txn, domain, range));
+  }
+
+  #cache(domain: D): ReadCache | undefined {
+    if (this.#engine.get !== undefined && this.#engine.range !== undefined) return undefined;
+    this.#caches ??= new Map();
+    let cache = this.#caches.get(domain);
+    if (cache === undefined) {
+      cache = new ReadCache();
+      this.#caches.set(domain, cache);
+    }
+    return cache;
+  }
+
+  /** Adds a job's writes to the group's overlay when the engine's reads cannot see them. */
+  #overlay(domain: D, view: TxView<D, T>): void {
+    if (this.#engine.readsOwnWrites) return;
+    this.#overlays ??= new Map();
+    let log = this.#overlays.get(domain);
+    if (log === undefined) {
+      log = new WriteLog();
+      this.#overlays.set(domain, log);
+    }
+    for (const write of view.writes.toApply()) log.add(write);
+  }
+
+  #done(): void {
+    this.#current = undefined;
+    this.#phase = 'commit';
+  }
+
+  #failed(error: unknown): AttemptOutcome<D, T> {
+    return { kind: 'error', error, phase: this.#phase, job: this.#current };
+  }
+}
