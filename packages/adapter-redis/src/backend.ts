@@ -11,8 +11,7 @@ import {
   type WriteGuard,
 } from '@agentstore/core';
 import type { Connection } from './connection.js';
-import { type DomainKeys, lexBounds, RedisEngine, type RedisTxn, readRange } from './engine.js';
-import { translateError } from './errors.js';
+import { buf, type DomainKeys, lexBounds, RedisEngine, type RedisTxn, readRange } from './engine.js';
 
 /** Entries per round trip when streaming a range. */
 const PAGE = 512;
@@ -34,12 +33,12 @@ export class RedisBackend implements DomainBackend {
   }
 
   get(key: Bytes): Promise<Bytes | undefined> {
-    return this.#call('get', async (c) => (await c.hgetBuffer(this.#keys.h, Buffer.from(key))) ?? undefined);
+    return this.#call('get', async (c) => (await c.hgetBuffer(this.#keys.h, buf(key))) ?? undefined);
   }
 
   getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
     if (keys.length === 0) return Promise.resolve([]);
-    return this.#call('getMany', async (c) => (await c.hmgetBuffer(this.#keys.h, ...keys.map((k) => Buffer.from(k)))).map((v) => v ?? undefined));
+    return this.#call('getMany', async (c) => (await c.hmgetBuffer(this.#keys.h, ...keys.map(buf))).map((v) => v ?? undefined));
   }
 
   async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
@@ -71,17 +70,19 @@ export class RedisBackend implements DomainBackend {
   updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {
     return this.queue.exclusive(async () => {
       const { h, z, v } = this.#keys;
-      const unique = [...new Map(updates.map((u) => [keyId(u.key), Buffer.from(u.key)])).values()];
+      const unique = [...new Map(updates.map((u) => [keyId(u.key), buf(u.key)])).values()];
       let read: Array<Buffer | null> = await this.#conn.client.hmgetBuffer(h, ...unique);
       for (;;) {
-        const current = new Map(unique.map((key, i) => [keyId(key), read[i] ?? undefined]));
+        const current = new Map<string, Bytes | undefined>(unique.map((key, i) => [keyId(key), read[i] ?? undefined]));
         const results = updates.map((u) => {
           const next = applyCounterUpdate(current.get(keyId(u.key)), u);
           current.set(keyId(u.key), next);
           return next;
         });
-        const args = unique.flatMap((key, i) => [key, read[i] ? '1' : '0', read[i] ?? '', current.get(keyId(key)) as Bytes]);
-        const reply = (await this.#conn.client.asCountersBuffer(z, h, v, guard ? Buffer.from(guard.key) : '', ...args)) as Array<Buffer | number | null>;
+        const args = unique.flatMap((key, i) => [key, read[i] ? '1' : '0', read[i] ?? '', buf(current.get(keyId(key)) as Bytes)]);
+        const reply = (await this.#conn.client.asCountersBuffer(z, h, v, guard ? buf(guard.key) : '', ...args)) as Array<
+          Buffer | number | null
+        >;
         if (reply[0] === 1) return results;
         if (reply[0] === 2 && guard) throw guard.refuse(reply[1] as Buffer);
         read = reply.slice(1) as Array<Buffer | null>;
@@ -92,7 +93,7 @@ export class RedisBackend implements DomainBackend {
   clear(guard?: WriteGuard): Promise<void> {
     return this.queue.exclusive(async () => {
       const { z, h, v } = this.#keys;
-      const held = await this.#conn.client.asClearBuffer(z, h, v, guard ? Buffer.from(guard.key) : '');
+      const held = await this.#conn.client.asClearBuffer(z, h, v, guard ? buf(guard.key) : '');
       if (held instanceof Buffer && guard) throw guard.refuse(held);
     });
   }
@@ -101,7 +102,7 @@ export class RedisBackend implements DomainBackend {
     try {
       return await run(this.#conn.client);
     } catch (error) {
-      throw translateError(error, doing);
+      throw this.#conn.translate(error, doing);
     }
   }
 }

@@ -23,6 +23,7 @@ export class Connection {
   readonly url: string;
   #persistence: Promise<Persistence> | undefined;
   #ready: Promise<void> | undefined;
+  #closed = false;
 
   constructor(url: string, connectTimeoutMs: number) {
     this.url = url;
@@ -42,11 +43,18 @@ export class Connection {
 
   /** Connects once; `IO` when the server cannot be reached. */
   ready(): Promise<void> {
+    if (this.#closed) return Promise.reject(this.translate(undefined, 'connecting'));
     this.#ready ??= this.client.connect().catch((error: unknown) => {
       this.#ready = undefined;
-      throw translateError(error, `connecting to ${redact(this.url)}`);
+      throw this.translate(error, `connecting to ${redact(this.url)}`);
     });
     return this.#ready;
+  }
+
+  /** The `StoreError` for a failed call: `CLOSED` once the store closed this connection, else `translateError`'s. */
+  translate(error: unknown, doing: string): unknown {
+    if (this.#closed) return new StoreError('CLOSED', `redis: ${doing}: the store is closed`, { cause: error });
+    return translateError(error, doing);
   }
 
   /** Refuses a durability the server's persistence cannot give (`UNSUPPORTED`, naming the setting to change). */
@@ -67,6 +75,7 @@ export class Connection {
 
   /** Closes the client, waiting for replies still due. */
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.client.status === 'ready') await this.client.quit().catch(() => undefined);
     this.client.disconnect();
   }

@@ -10,7 +10,7 @@ import {
   WriteLog,
 } from '@agentstore/core';
 import type { Connection } from './connection.js';
-import { Conflict, isConnectionError, translateError } from './errors.js';
+import { Conflict, isConnectionError } from './errors.js';
 
 /** The three keys that hold one domain (see `scripts.ts`). */
 export interface DomainKeys {
@@ -50,11 +50,11 @@ export class RedisEngine implements TxEngine<DomainKeys, RedisTxn> {
     const txn: RedisTxn = { version: undefined, writes: new WriteLog() };
     await body(txn);
     if (txn.writes.size === 0) return; // reads alone, all of one version: nothing to commit
-    const puts: Bytes[] = [];
-    const dels: Bytes[] = [];
+    const puts: Buffer[] = [];
+    const dels: Buffer[] = [];
     for (const write of txn.writes.latest().values()) {
-      if (write.value === undefined) dels.push(write.key);
-      else puts.push(write.key, write.value);
+      if (write.value === undefined) dels.push(buf(write.key));
+      else puts.push(buf(write.key), buf(write.value));
     }
     const keys = this.#keys;
     const done = await this.#conn.client.asCommitBuffer(keys.z, keys.h, keys.v, txn.version ?? '', puts.length / 2, ...puts, ...dels);
@@ -63,7 +63,7 @@ export class RedisEngine implements TxEngine<DomainKeys, RedisTxn> {
   }
 
   async fetch(txn: RedisTxn, d: DomainKeys, key: Bytes): Promise<FetchedValue> {
-    const [version, value, after, before] = (await this.#conn.client.asGetBuffer(d.z, d.h, d.v, key)) as Array<Buffer | null>;
+    const [version, value, after, before] = (await this.#conn.client.asGetBuffer(d.z, d.h, d.v, buf(key))) as Array<Buffer | null>;
     this.#seen(txn, version);
     if (value) return { value };
     return { value: undefined, gap: { after: after ?? undefined, before: before ?? undefined } };
@@ -94,7 +94,7 @@ export class RedisEngine implements TxEngine<DomainKeys, RedisTxn> {
   }
 
   translate(error: unknown, doing: string): unknown {
-    return translateError(error, doing);
+    return this.#conn.translate(error, doing);
   }
 
   #seen(txn: RedisTxn, version: Buffer | null | undefined): void {
@@ -102,6 +102,11 @@ export class RedisEngine implements TxEngine<DomainKeys, RedisTxn> {
     if (txn.version === undefined) txn.version = read;
     else if (txn.version !== read) throw new Conflict();
   }
+}
+
+/** The bytes as a Buffer without copying (the client sends any other Uint8Array as text). */
+export function buf(bytes: Bytes): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** A `ByteRange` as ZRANGE BYLEX start and stop (swapped when descending), the tighter bound where two are given. */
@@ -120,7 +125,11 @@ function tighter(open: Bytes | undefined, closed: Bytes | undefined, sign: numbe
 }
 
 /** One atomic read of `range` (honouring `limit` and `reverse`) with the domain version it saw. */
-export async function readRange(conn: Connection, d: DomainKeys, range: ByteRange): Promise<{ version: Buffer; entries: Array<[Bytes, Bytes]> }> {
+export async function readRange(
+  conn: Connection,
+  d: DomainKeys,
+  range: ByteRange,
+): Promise<{ version: Buffer; entries: Array<[Bytes, Bytes]> }> {
   const [start, stop] = lexBounds(range);
   const reply = (await conn.client.asRangeBuffer(d.z, d.h, d.v, start, stop, range.reverse ? '1' : '0', range.limit ?? -1)) as Buffer[];
   const entries: Array<[Bytes, Bytes]> = [];

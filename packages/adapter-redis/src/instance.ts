@@ -1,33 +1,38 @@
 import { createHash } from 'node:crypto';
-import type { AdapterInstance, DomainBackend, DomainOptions } from '@agentstore/core';
+import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
 import { RedisBackend } from './backend.js';
 import { Connection } from './connection.js';
 import type { DomainKeys } from './engine.js';
-import { translateError } from './errors.js';
-import { type RedisOptions, resolveOptions } from './options.js';
+import { type RedisOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
 
 /** Where one domain's data lives under a store prefix (domain names are `[a-z][a-z0-9_]*`: no colon). */
 function domainKeys(prefix: string, domain: string): DomainKeys {
   return { z: `${prefix}:${domain}:z`, h: `${prefix}:${domain}:h`, v: `${prefix}:${domain}:v` };
 }
 
+type Target = Pick<ResolvedRedisOptions, 'url' | 'connectTimeoutMs'> & { readonly prefix: string };
+
+/** Servers and prefixes used through each dataDir in this process: `listDomains` gets no options. */
+const targetsByDataDir = new Map<string, Map<string, Target>>();
+
 /** The adapter opened for one store: one client per server URL, one backend per domain. */
 export class RedisInstance implements AdapterInstance<RedisOptions> {
+  readonly #dataDir: string;
   /** `agentstore-` and a hash of the dataDir: the prefix of a store that sets none. */
   readonly #defaultPrefix: string;
   readonly #connections = new Map<string, Connection>();
   readonly #backends = new Set<RedisBackend>();
-  /** Each server and prefix this instance used, for `listDomains`. */
-  readonly #used = new Map<string, { conn: Connection; prefix: string }>();
+  #closed = false;
 
   constructor(dataDir: string) {
+    this.#dataDir = dataDir;
     this.#defaultPrefix = `agentstore-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
   }
 
   async domain(domain: string, options: DomainOptions<RedisOptions>): Promise<DomainBackend> {
     const { conn, prefix } = await this.#open(options);
     await conn.requireDurability(options.durability);
-    await this.#run('registering the domain', () => conn.client.sadd(`${prefix}:domains`, domain));
+    await this.#run(conn, 'registering the domain', () => conn.client.sadd(`${prefix}:domains`, domain));
     const backend = new RedisBackend(conn, domainKeys(prefix, domain), options.durability);
     this.#backends.add(backend);
     return backend;
@@ -37,7 +42,7 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
     const { conn, prefix } = await this.#open(options);
     const { z, h, v } = domainKeys(prefix, domain);
     // The version is bumped, not deleted: a transaction that read the domain before must not match it again.
-    await this.#run('dropping the domain', async () => {
+    await this.#run(conn, 'dropping the domain', async () => {
       const results = await conn.client.multi().del(z, h).incr(v).srem(`${prefix}:domains`, domain).exec();
       const failed = results?.find(([error]) => error !== null);
       if (failed) throw failed[0];
@@ -46,8 +51,9 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
 
   async listDomains(): Promise<string[]> {
     const names = new Set<string>();
-    for (const { conn, prefix } of this.#used.values()) {
-      for (const name of await this.#run('listing domains', () => conn.client.smembers(`${prefix}:domains`))) names.add(name);
+    for (const target of targetsByDataDir.get(this.#dataDir)?.values() ?? []) {
+      const { conn, prefix } = await this.#open(target);
+      for (const name of await this.#run(conn, 'listing domains', () => conn.client.smembers(`${prefix}:domains`))) names.add(name);
     }
     return [...names].sort();
   }
@@ -59,16 +65,15 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
   }
 
   async close(): Promise<void> {
+    if (this.#closed) return;
     await this.sync();
-    const connections = [...this.#connections.values()];
-    this.#connections.clear();
-    this.#backends.clear();
-    this.#used.clear();
-    await Promise.all(connections.map((conn) => conn.close()));
+    this.#closed = true;
+    await Promise.all([...this.#connections.values()].map((conn) => conn.close()));
   }
 
-  /** The connection and key prefix for `options`, connected. */
+  /** The connection (connected) and key prefix for `options`. */
   async #open(options: Readonly<Record<string, unknown>>): Promise<{ conn: Connection; prefix: string }> {
+    if (this.#closed) throw new StoreError('CLOSED', 'redis: the store is closed');
     const { url, prefix = this.#defaultPrefix, connectTimeoutMs } = resolveOptions(options);
     let conn = this.#connections.get(url);
     if (conn === undefined) {
@@ -76,15 +81,17 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
       this.#connections.set(url, conn);
     }
     await conn.ready();
-    this.#used.set(`${url}\n${prefix}`, { conn, prefix });
+    const targets = targetsByDataDir.get(this.#dataDir) ?? new Map<string, Target>();
+    targetsByDataDir.set(this.#dataDir, targets);
+    targets.set(`${url}\n${prefix}`, { url, prefix, connectTimeoutMs });
     return { conn, prefix };
   }
 
-  async #run<T>(doing: string, run: () => Promise<T>): Promise<T> {
+  async #run<T>(conn: Connection, doing: string, run: () => Promise<T>): Promise<T> {
     try {
       return await run();
     } catch (error) {
-      throw translateError(error, doing);
+      throw conn.translate(error, doing);
     }
   }
 }

@@ -66,11 +66,12 @@ export class RedisTestServer {
   /** Starts the server again on the same directory and port (after `kill` or `stop`); resolves when it answers. */
   async restart(): Promise<void> {
     if (this.#child !== undefined) throw new Error('redis test server is already running');
+    // biome-ignore format: one flag and its value per pair
     const args = [
       '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '',
       '--appendonly', this.settings.appendonly ?? 'yes', '--appendfsync', this.settings.appendfsync ?? 'always',
       '--daemonize', 'no', '--logfile', join(this.dir, 'redis.log'), ...(this.settings.extra ?? []),
-    ]; // biome-ignore format: one flag and its value per pair
+    ];
     const child = spawn(BINARY, args, { stdio: 'ignore' });
     this.#child = child;
     child.once('exit', () => {
@@ -137,7 +138,8 @@ function freePort(): Promise<number> {
 async function waitReady(port: number, child: ChildProcess): Promise<void> {
   const deadline = Date.now() + READY_MS;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`redis-server exited (${child.exitCode ?? child.signalCode})`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`redis-server exited (${child.exitCode ?? child.signalCode})`);
     if (await pings(port)) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
