@@ -3,14 +3,13 @@ import {
   type ByteRange,
   type Bytes,
   compareBytes,
-  type EnginePhase,
   type ErrorVerdict,
   type FetchedValue,
   type TxEngine,
   WriteLog,
 } from '@agentstore/core';
 import type { Connection } from './connection.js';
-import { Conflict, isConnectionError } from './errors.js';
+import { Conflict } from './errors.js';
 
 /** The three keys that hold one domain (see `scripts.ts`). */
 export interface DomainKeys {
@@ -79,18 +78,15 @@ export class RedisEngine implements TxEngine<DomainKeys, RedisTxn> {
     for (const write of writes) txn.writes.add(write);
   }
 
-  classify(error: unknown, phase: EnginePhase): ErrorVerdict {
-    if (error instanceof Conflict) return 'retry';
-    // Lost before the commit was sent: nothing was written, run again. Lost during it: outcome unknown.
-    if (isConnectionError(error) && phase !== 'commit') return 'retry';
-    return 'fail';
+  classify(error: unknown): ErrorVerdict {
+    // Anything else fails the group: a lost connection surfaces as IO (a commit's outcome is then unknown).
+    return error instanceof Conflict ? 'retry' : 'fail';
   }
 
-  async repair(error: unknown): Promise<void> {
+  async repair(): Promise<void> {
     // Back off a little more on each conflict in a row, at random, so contending processes spread out.
-    const ceiling = error instanceof Conflict ? Math.min(50, 2 ** Math.min(++this.#conflicts, 6)) : 200;
+    const ceiling = Math.min(50, 2 ** Math.min(++this.#conflicts, 6));
     await new Promise((resolve) => setTimeout(resolve, Math.random() * ceiling));
-    if (!(error instanceof Conflict)) await this.#conn.ready();
   }
 
   translate(error: unknown, doing: string): unknown {

@@ -7,13 +7,6 @@ export class Conflict extends Error {
   }
 }
 
-/** Whether `error` is a lost or refused connection (nothing reached the server, or its reply was lost). */
-export function isConnectionError(error: unknown): boolean {
-  if (!(error instanceof Error) || error.name === 'ReplyError') return false;
-  const code = (error as { code?: unknown }).code;
-  return error.name === 'MaxRetriesPerRequestError' || typeof code === 'string' || /connection|closed|timeout/i.test(error.message);
-}
-
 /** A `StoreError` for an error from the client or the server; `doing` names the step. */
 export function translateError(error: unknown, doing: string): unknown {
   if (error instanceof StoreError) return error;
