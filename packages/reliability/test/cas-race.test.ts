@@ -30,7 +30,8 @@ afterEach(async () => {
   dirs.removeAll();
 });
 
-const cases = [...multiProcessAdapters, ...(await redisUnderTest())].flatMap((a) => [2, 4].map((racers) => [a.name, racers, a] as const));
+const adapters = [...multiProcessAdapters, ...(await redisUnderTest())];
+const cases = adapters.flatMap((a) => [2, 4].map((racers) => [a.name, racers, a] as const));
 
 describe.each(cases)('expectLatest race across processes: %s, %i racers', (_name, racers, adapter) => {
   it(`exactly one of ${racers} wins each of ${ROUNDS} races; the others get CONFLICT`, { timeout: 180_000 }, async () => {
