@@ -14,7 +14,7 @@ import type { Connection } from './connection.js';
 import { buf, type DomainKeys, lexBounds, RedisEngine, type RedisTxn, readRange } from './engine.js';
 
 /** Entries per round trip when streaming a range. */
-const PAGE = 512;
+const PAGE = 1024;
 /** Group retries after conflicts (each one means another process committed: the system progresses). */
 const RETRIES = 10_000;
 

@@ -2,8 +2,12 @@ import { StoreError } from '@agentstore/core';
 
 /** Another process committed to the domain after this transaction read it: the group runs again. */
 export class Conflict extends Error {
-  constructor() {
+  /** Whether the attempt used reads remembered from earlier transactions (then it retries at once). */
+  readonly remembered: boolean;
+
+  constructor(remembered: boolean) {
     super('redis: the domain changed under the transaction');
+    this.remembered = remembered;
   }
 }
 

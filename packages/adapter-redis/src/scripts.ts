@@ -26,7 +26,7 @@ for _, key in ipairs(keys) do
 end
 return out`;
 
-/** ARGV: the version read ('' for blind writes), the number of puts, the puts' keys and values, the deleted keys. */
+/** ARGV: the version read ('' for blind writes), the number of puts, their keys and values, the deleted keys. Returns the new version, 0 on conflict. */
 const commit = `
 if ARGV[1] ~= '' and (redis.call('GET', KEYS[3]) or '0') ~= ARGV[1] then return 0 end
 local puts = tonumber(ARGV[2])
@@ -38,8 +38,7 @@ for i = 3 + 2 * puts, #ARGV do
   redis.call('ZREM', KEYS[1], ARGV[i])
   redis.call('HDEL', KEYS[2], ARGV[i])
 end
-redis.call('INCR', KEYS[3])
-return 1`;
+return redis.call('INCR', KEYS[3])`;
 
 /**
  * Compare-and-set of counters. ARGV: the guard key ('' for none), then per key: key, '1' when it was
