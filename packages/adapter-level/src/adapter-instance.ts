@@ -29,7 +29,7 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
   async dropDomain(domain: string, options: DomainOptions<LevelOptions>): Promise<void> {
     const lease = await this.#lease(this.#resolve(options));
     const strict = options.durability === 'strict';
-    await lease.queue.exclusive((db) => clearDomain(db, domain, strict, true));
+    await lease.queue.exclusive(() => clearDomain(lease.db, domain, strict, true));
   }
 
   async listDomains(): Promise<string[]> {
@@ -49,7 +49,7 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
   async sync(): Promise<void> {
     this.#assertOpen();
     const leases = await Promise.all(this.#leases.values());
-    await Promise.all(leases.map((lease) => lease.queue.exclusive(syncLog)));
+    await Promise.all(leases.map((lease) => lease.queue.exclusive(() => syncLog(lease.db))));
   }
 
   async backup(targetDir: string): Promise<void> {

@@ -4,6 +4,7 @@ import {
   type CounterUpdate,
   counterUpdatesInTx,
   type DomainBackend,
+  type Durability,
   enforceWriteGuard,
   StoreError,
   type Tx,
@@ -39,6 +40,7 @@ export class LevelDomainBackend implements DomainBackend {
   readonly #prefix: Buffer;
   readonly #lease: LocationLease;
   readonly #strict: boolean;
+  readonly #durability: Durability;
   readonly #isClosed: () => boolean;
 
   constructor(domain: string, lease: LocationLease, strict: boolean, isClosed: () => boolean) {
@@ -46,6 +48,7 @@ export class LevelDomainBackend implements DomainBackend {
     this.#prefix = domainPrefix(domain);
     this.#lease = lease;
     this.#strict = strict;
+    this.#durability = strict ? 'strict' : 'balanced';
     this.#isClosed = isClosed;
   }
 
@@ -111,7 +114,7 @@ export class LevelDomainBackend implements DomainBackend {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#lease.queue.transact(this.#prefix, fn, this.#strict);
+    return this.#lease.queue.transact(this.#domain, this.#durability, fn);
   }
 
   /**
@@ -126,12 +129,13 @@ export class LevelDomainBackend implements DomainBackend {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#lease.queue.transact(this.#prefix, (tx) => counterUpdatesInTx(tx, updates, guard), this.#strict);
+    return this.#lease.queue.transact(this.#domain, this.#durability, (tx) => counterUpdatesInTx(tx, updates, guard));
   }
 
   async clear(guard?: WriteGuard): Promise<void> {
     this.#db();
-    await this.#lease.queue.exclusive(async (db) => {
+    const db = this.#lease.db;
+    await this.#lease.queue.exclusive(async () => {
       // The queue runs every write of the location: nothing can write the guard between this read and the clear.
       enforceWriteGuard(guard, (key) => db.getSync(withPrefix(this.#prefix, key)));
       await clearDomain(db, this.#domain, this.#strict, false);

@@ -1,4 +1,5 @@
 import { translateLevelError } from './errors.js';
+import { RESERVED_KEYS } from './level-engine.js';
 import type { LocationLease } from './location.js';
 
 /**
@@ -23,13 +24,9 @@ export async function registerDomain(lease: LocationLease, domain: string): Prom
   } catch (error) {
     throw translateLevelError(error, `level: reading the name record of ${domain}`);
   }
-  await lease.queue.transact(
-    EMPTY,
-    (tx) => {
-      if (tx.get(key) === undefined) tx.put(key, EMPTY);
-    },
-    false,
-  );
+  await lease.queue.transact(RESERVED_KEYS, 'balanced', (tx) => {
+    if (tx.get(key) === undefined) tx.put(key, EMPTY);
+  });
 }
 
 /** Names recorded in the location, in byte order. */

@@ -30,7 +30,7 @@ export function withPrefix(prefix: Uint8Array, key: Uint8Array): Buffer {
 }
 
 /** A domain's byte range turned into native bounds over prefixed keys, always confined to the prefix. */
-export function nativeRange(prefix: Uint8Array, range: ByteRange, withLimit = true): NativeRange {
+export function nativeRange(prefix: Uint8Array, range: ByteRange): NativeRange {
   const out: NativeRange = {};
   if (range.gt !== undefined) out.gt = withPrefix(prefix, range.gt);
   else if (range.gte !== undefined) out.gte = withPrefix(prefix, range.gte);
@@ -39,28 +39,8 @@ export function nativeRange(prefix: Uint8Array, range: ByteRange, withLimit = tr
   else if (range.lte !== undefined) out.lte = withPrefix(prefix, range.lte);
   else out.lt = prefixEnd(prefix);
   if (range.reverse === true) out.reverse = true;
-  if (withLimit && range.limit !== undefined) out.limit = range.limit;
+  if (range.limit !== undefined) out.limit = range.limit;
   return out;
-}
-
-/** Whether full key `key` lies inside native bounds (the order LevelDB uses: unsigned bytewise). */
-export function inRange(key: Uint8Array, range: NativeRange): boolean {
-  if (range.gt !== undefined && Buffer.compare(key, range.gt) <= 0) return false;
-  if (range.gte !== undefined && Buffer.compare(key, range.gte) < 0) return false;
-  if (range.lt !== undefined && Buffer.compare(key, range.lt) >= 0) return false;
-  if (range.lte !== undefined && Buffer.compare(key, range.lte) > 0) return false;
-  return true;
-}
-
-/** A Map key for bytes (latin1 maps each byte to one UTF-16 unit, so it is exact and cheap). */
-export function byteId(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
-
-/** A range's identity for caching, ignoring `limit`. */
-export function rangeId(range: NativeRange): string {
-  const part = (b: Uint8Array | undefined) => (b === undefined ? '-' : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
-  return `${part(range.gt)}|${part(range.gte)}|${part(range.lt)}|${part(range.lte)}|${range.reverse === true ? 'r' : 'f'}`;
 }
 
 const ZERO = Buffer.from([0]);

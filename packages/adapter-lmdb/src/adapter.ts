@@ -77,7 +77,7 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
   async domain(domain: string, options: DomainOptions<LmdbResolvedOptions>): Promise<DomainBackend> {
     const env = await this.#env(options);
     env.db(domain);
-    const policy = { strict: options.durability === 'strict', delayMs: options.commitDelayMs };
+    const policy = { durability: options.durability, delayMs: options.commitDelayMs };
     return new LmdbBackend(env, domain, policy, () => this.#open);
   }
 
@@ -94,8 +94,8 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
 
   async sync(): Promise<void> {
     for (const env of await Promise.all(this.#envs.values())) {
-      await env.queue.drain();
-      await env.queue.sync();
+      await env.drain();
+      await env.sync();
     }
   }
 
@@ -108,7 +108,7 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
     // Environments exist, so dataDir does: its real path is what they were resolved below.
     const root = this.#dataDir.root() ?? this.#dataDir.path;
     for (const env of await Promise.all(this.#envs.values())) {
-      await env.queue.drain();
+      await env.drain();
       await backupEnv(env, root, targetDir);
     }
   }

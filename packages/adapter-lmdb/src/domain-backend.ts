@@ -1,17 +1,25 @@
-import { type ByteRange, type Bytes, type DomainBackend, enforceWriteGuard, StoreError, type Tx, type WriteGuard } from '@agentstore/core';
-import type { Job } from './commit-queue.js';
+import {
+  type ByteRange,
+  type Bytes,
+  type DomainBackend,
+  type Durability,
+  enforceWriteGuard,
+  StoreError,
+  type Tx,
+  type WriteGuard,
+} from '@agentstore/core';
 import { toStoreError } from './errors.js';
+import { type BinaryDb, readRange, readValue } from './lmdb-reads.js';
 import { lmdbRangeOf } from './range.js';
 import type { SharedEnv } from './shared-env.js';
-import { readRange, readValue, TxView } from './tx-view.js';
 
 /** Entries read per synchronous batch while streaming a range. */
 const PAGE = 256;
 
 /** How a backend commits: from the domain's durability and the adapter options. */
 export interface CommitPolicy {
-  /** Resolve writes only once synced (durability `strict`). */
-  readonly strict: boolean;
+  /** The domain's durability: `strict` writes resolve only once synced. */
+  readonly durability: Durability;
   /** Longest wait before a group commits, in ms. */
   readonly delayMs: number;
 }
@@ -60,20 +68,25 @@ export class LmdbBackend implements DomainBackend {
   }
 
   transact<T>(fn: (tx: Tx) => T): Promise<T> {
-    return this.#enqueue<T>(() => {
-      const view = new TxView(this.#env.db(this.#domain));
-      const value = fn(view);
-      return { value, apply: () => view.apply() };
-    });
+    let db: BinaryDb;
+    try {
+      db = this.#writable();
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const { durability, delayMs } = this.#policy;
+    return this.#env.queue.transact(db, durability, fn, { delayMs });
   }
 
-  clear(guard?: WriteGuard): Promise<void> {
-    return this.#enqueue<void>(() => {
-      // Runs inside the group's write transaction: the guard is read under LMDB's write lock.
-      const db = this.#env.db(this.#domain);
+  async clear(guard?: WriteGuard): Promise<void> {
+    const db = this.#writable();
+    const { durability, delayMs } = this.#policy;
+    // Runs inside the group's write transaction: the guard is read under LMDB's write lock.
+    const clear = () => {
       enforceWriteGuard(guard, (key) => readValue(db, key));
-      return { value: undefined, apply: () => db.clearSync() };
-    });
+      db.clearSync();
+    };
+    await this.#env.queue.run(durability, clear, { delayMs });
   }
 
   async sizeBytes(): Promise<number | undefined> {
@@ -82,25 +95,22 @@ export class LmdbBackend implements DomainBackend {
     return stats.pageSize === undefined ? undefined : pages * stats.pageSize;
   }
 
+  /** The domain's database, for a write: CLOSED once the adapter closed. */
+  #writable(): BinaryDb {
+    if (!this.#isOpen()) throw closedError();
+    return this.#env.db(this.#domain);
+  }
+
   #read<R>(action: string, read: (db: ReturnType<SharedEnv['db']>) => R): R {
-    if (!this.#isOpen()) throw new StoreError('CLOSED', 'the lmdb adapter is closed');
+    if (!this.#isOpen()) throw closedError();
     try {
       return read(this.#env.db(this.#domain));
     } catch (err) {
       throw toStoreError(err, action);
     }
   }
+}
 
-  #enqueue<T>(run: Job['run']): Promise<T> {
-    if (!this.#isOpen()) return Promise.reject(new StoreError('CLOSED', 'the lmdb adapter is closed'));
-    return new Promise<T>((resolve, reject) => {
-      this.#env.queue.enqueue({
-        run,
-        strict: this.#policy.strict,
-        delayMs: this.#policy.delayMs,
-        resolve: resolve as (value: unknown) => void,
-        reject,
-      });
-    });
-  }
+function closedError(): StoreError {
+  return new StoreError('CLOSED', 'the lmdb adapter is closed');
 }

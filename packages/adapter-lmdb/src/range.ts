@@ -53,20 +53,6 @@ function isEmpty(lower: Bound | undefined, upper: Bound | undefined, limit: numb
   return c > 0 || (c === 0 && !(lower.inclusive && upper.inclusive));
 }
 
-/** True when `key` lies within the bounds of `range` (ignoring order and limit). */
-export function inRange(key: Buffer, range: ByteRange): boolean {
-  const { lower, upper } = bounds(range);
-  if (lower) {
-    const c = Buffer.compare(key, lower.key);
-    if (c < 0 || (c === 0 && !lower.inclusive)) return false;
-  }
-  if (upper) {
-    const c = Buffer.compare(key, upper.key);
-    if (c > 0 || (c === 0 && !upper.inclusive)) return false;
-  }
-  return true;
-}
-
 /**
  * Translates a byte range to lmdb's getRange options (in reverse, `start` is the upper bound), or
  * undefined when the range cannot hold any key. The bounds are worked out once: this is on every read.

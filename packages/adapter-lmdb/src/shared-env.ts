@@ -1,14 +1,15 @@
 // First: selects the engine before lmdb loads (see select-engine.ts).
 import './select-engine.js';
 import { mkdirSync } from 'node:fs';
+import { CommitQueue } from '@agentstore/core';
 import { open, type RootDatabase } from 'lmdb';
 import { fixedEngineLoaded } from './build-info.js';
-import { CommitQueue } from './commit-queue.js';
 import { assertEnvIntact } from './env-check.js';
 import { toStoreError } from './errors.js';
 import { assertNotHeldAlone, ExclusiveLock } from './exclusive-lock.js';
+import { LmdbEngine } from './lmdb-engine.js';
+import type { BinaryDb } from './lmdb-reads.js';
 import type { LmdbResolvedOptions } from './options.js';
-import type { BinaryDb } from './tx-view.js';
 import { withWriteLock } from './write-lock-rescue.js';
 
 /** Names a domain may have (core validates them); anything else in the main database is not ours. */
@@ -30,7 +31,9 @@ const DOMAIN_NAME = /^[a-z][a-z0-9_]{0,47}$/;
 export class SharedEnv {
   readonly path: string;
   readonly root: RootDatabase;
-  readonly queue: CommitQueue;
+  /** Group commit of every domain of the environment (one write transaction per group). */
+  readonly queue: CommitQueue<BinaryDb, RootDatabase>;
+  readonly #engine: LmdbEngine;
   readonly #dbs = new Map<string, BinaryDb>();
   readonly #lock: ExclusiveLock | undefined;
   #refs = 1;
@@ -39,7 +42,8 @@ export class SharedEnv {
   private constructor(path: string, root: RootDatabase, lock: ExclusiveLock | undefined) {
     this.path = path;
     this.root = root;
-    this.queue = new CommitQueue(root);
+    this.#engine = new LmdbEngine(root);
+    this.queue = new CommitQueue(this.#engine);
     this.#lock = lock;
   }
 
@@ -127,9 +131,20 @@ export class SharedEnv {
     return names;
   }
 
+  /** Resolves once every queued job has committed and every requested sync has finished. */
+  async drain(): Promise<void> {
+    await this.queue.flush();
+    await this.#engine.synced();
+  }
+
+  /** Makes every commit so far durable (metadata included), whatever the flags. */
+  sync(): Promise<void> {
+    return this.#engine.syncAll();
+  }
+
   /** Drops the named database of `domain` in a transaction of its own (after queued commits). */
   async drop(domain: string): Promise<void> {
-    await this.queue.drain();
+    await this.drain();
     if (!this.domains().includes(domain)) return;
     try {
       const db = this.db(domain);
@@ -139,7 +154,7 @@ export class SharedEnv {
     } finally {
       this.#dbs.delete(domain);
     }
-    await this.queue.sync();
+    await this.sync();
   }
 
   /** Set once the last reference is released: the environment is closing or closed. */
@@ -152,7 +167,7 @@ export class SharedEnv {
     if (--this.#refs > 0) return Promise.resolve();
     this.#closing ??= (async () => {
       try {
-        await this.queue.drain();
+        await this.drain();
         await this.root.close();
       } finally {
         await this.#lock?.release();

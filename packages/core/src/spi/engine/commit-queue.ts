@@ -40,7 +40,7 @@ export class CommitQueue<D, T> {
   readonly #engine: TxEngine<D, T>;
   readonly #options: CommitQueueOptions;
   #jobs: Array<QueuedJob<D, T>> = [];
-  #timer: NodeJS.Immediate | NodeJS.Timeout | undefined;
+  #timer: { readonly immediate: NodeJS.Immediate } | { readonly timeout: NodeJS.Timeout } | undefined;
   #due = 0;
   #scheduled = false;
   #running = false;
@@ -138,16 +138,17 @@ export class CommitQueue<D, T> {
       this.#timer = undefined;
       void this.#drain();
     };
-    if (delayMs > 0) this.#timer = setTimeout(drain, delayMs);
+    if (delayMs > 0) this.#timer = { timeout: setTimeout(drain, delayMs) };
     // A microtask lets only the current synchronous run join; setImmediate lets every call made before the event loop turns.
     else if (this.#options.schedule === 'microtask') queueMicrotask(() => this.#scheduled && this.#timer === undefined && drain());
-    else this.#timer = setImmediate(drain);
+    else this.#timer = { immediate: setImmediate(drain) };
   }
 
   #clearTimer(): void {
     if (this.#timer === undefined) return;
-    clearImmediate(this.#timer as NodeJS.Immediate);
-    clearTimeout(this.#timer as NodeJS.Timeout);
+    // Each handle to its own clear function: clearImmediate given a Timeout corrupts Node's immediate queue.
+    if ('immediate' in this.#timer) clearImmediate(this.#timer.immediate);
+    else clearTimeout(this.#timer.timeout);
     this.#timer = undefined;
   }
 

@@ -186,9 +186,13 @@ export class GroupAttempt<D, T> {
     return cache;
   }
 
-  /** Adds a job's writes to the group's overlay when the engine's reads cannot see them. */
+  /**
+   * Adds a job's writes to the group's overlay when the engine's reads cannot see them, or when reads
+   * come from the attempt's cache (fetched before the writes).
+   */
   #overlay(domain: D, view: TxView<D, T>): void {
-    if (this.#engine.readsOwnWrites) return;
+    const engine = this.#engine;
+    if (engine.readsOwnWrites && engine.get !== undefined && engine.range !== undefined) return;
     this.#overlays ??= new Map();
     let log = this.#overlays.get(domain);
     if (log === undefined) {

@@ -1,0 +1,62 @@
+import type { ByteRange, Bytes } from '@agentstore/core';
+import type { Database } from 'lmdb';
+import { allocBytes } from './byte-pool.js';
+import { lmdbRangeOf } from './range.js';
+
+/** A binary-keyed, binary-valued lmdb database (one domain). */
+export type BinaryDb = Database<Buffer, Buffer>;
+
+/** Bytes as a Buffer sharing their memory (for Buffer methods: compare, toString). */
+export function asBuffer(b: Bytes): Buffer {
+  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/**
+ * Bytes as lmdb's binary key or value: lmdb copies them with `Uint8Array#set` (`writeBufferKey`, and
+ * `instanceof Uint8Array` for values), so any Uint8Array will do. Wrapping it in a Buffer would cost
+ * more than the read: it makes V8 move a small on-heap array's bytes off the heap.
+ */
+export function lmdbBytes(b: Bytes): Buffer {
+  return b as Buffer;
+}
+
+/** The size of lmdb-js's shared get buffer as it opens (16 MiB); a larger value makes it grow. */
+const SHARED_GET_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The value under `key` (outside a transaction: in lmdb's cached read transaction), as bytes the
+ * caller owns. lmdb's `getBinary` copies the value into a Buffer made through the `Buffer` species
+ * (a backing store of its own, then a JS constructor); this copies it out of lmdb's shared get
+ * buffer into pooled memory instead, which core's codecs copy again before a user sees anything.
+ */
+export function readValue(db: BinaryDb, key: Bytes): Bytes | undefined {
+  const reads = db as unknown as FastReads;
+  const fast = reads.getBinaryFast(lmdbBytes(key));
+  if (fast === undefined) return undefined;
+  const size = reads.lastSize;
+  const out = allocBytes(size);
+  out.set(new Uint8Array(fast.buffer, fast.byteOffset, size));
+  // A value above 16 MiB made lmdb grow its shared buffer to twice its size, for good; `getBinary`
+  // would have used a buffer of its own. Shrink it back rather than pin that memory.
+  if (size > SHARED_GET_BYTES) reads._allocateGetBuffer?.(SHARED_GET_BYTES / 2);
+  return out;
+}
+
+/** The part of lmdb-js's read API `readValue` uses beyond its type declarations. */
+interface FastReads {
+  /** The value in a buffer lmdb reuses for the next read; undefined when absent. */
+  getBinaryFast(key: Buffer): Uint8Array | undefined;
+  /** The size of the value the last read found. */
+  readonly lastSize: number;
+  /** lmdb-js internal (3.x): replaces the shared get buffer with one of max(2 × size, 4 KiB). */
+  _allocateGetBuffer?(size: number): unknown;
+}
+
+/** Reads `range` from `db` (inside whatever transaction is current) as an array. */
+export function readRange(db: BinaryDb, range: ByteRange, limit = range.limit): Array<[Buffer, Buffer]> {
+  const options = lmdbRangeOf(range, limit);
+  if (options === undefined) return [];
+  const out: Array<[Buffer, Buffer]> = [];
+  for (const { key, value } of db.getRange(options)) out.push([key, value]);
+  return out;
+}
