@@ -1,15 +1,5 @@
-import {
-  applyCounterUpdate,
-  type ByteRange,
-  type Bytes,
-  CommitQueue,
-  type CounterUpdate,
-  type DomainBackend,
-  type Durability,
-  keyId,
-  type Tx,
-  type WriteGuard,
-} from '@agentstore/core';
+import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Durability, Tx, WriteGuard } from '@agentstore/core';
+import { applyCounterUpdate, CommitQueue, keyId } from '@agentstore/core';
 import type { Connection } from './connection.js';
 import { buf, type DomainKeys, lexBounds, RedisEngine, type RedisTxn, readRange } from './engine.js';
 
@@ -33,12 +23,12 @@ export class RedisBackend implements DomainBackend {
   }
 
   get(key: Bytes): Promise<Bytes | undefined> {
-    return this.#call('get', async (c) => (await c.hgetBuffer(this.#keys.h, buf(key))) ?? undefined);
+    return this.#conn.call('get', async (c) => (await c.hgetBuffer(this.#keys.h, buf(key))) ?? undefined);
   }
 
   getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
     if (keys.length === 0) return Promise.resolve([]);
-    return this.#call('getMany', async (c) => (await c.hmgetBuffer(this.#keys.h, ...keys.map(buf))).map((v) => v ?? undefined));
+    return this.#conn.call('getMany', async (c) => (await c.hmgetBuffer(this.#keys.h, ...keys.map(buf))).map((v) => v ?? undefined));
   }
 
   async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
@@ -46,7 +36,7 @@ export class RedisBackend implements DomainBackend {
     let page: ByteRange = range;
     while (left > 0) {
       const want = Math.min(PAGE, left);
-      const { entries } = await this.#call('range', () => readRange(this.#conn, this.#keys, { ...page, limit: want }));
+      const { entries } = await this.#conn.call('range', () => readRange(this.#conn, this.#keys, { ...page, limit: want }));
       yield* entries;
       left -= entries.length;
       const last = entries.at(-1);
@@ -58,7 +48,7 @@ export class RedisBackend implements DomainBackend {
 
   async count(range: ByteRange): Promise<number> {
     const [min, max] = lexBounds({ ...range, reverse: false });
-    const n = await this.#call('count', (c) => c.zlexcount(this.#keys.z, min, max));
+    const n = await this.#conn.call('count', (c) => c.zlexcount(this.#keys.z, min, max));
     return Math.min(n, range.limit ?? n);
   }
 
@@ -96,13 +86,5 @@ export class RedisBackend implements DomainBackend {
       const held = await this.#conn.client.asClearBuffer(z, h, v, guard ? buf(guard.key) : '');
       if (held instanceof Buffer && guard) throw guard.refuse(held);
     });
-  }
-
-  async #call<T>(doing: string, run: (client: Connection['client']) => Promise<T>): Promise<T> {
-    try {
-      return await run(this.#conn.client);
-    } catch (error) {
-      throw this.#conn.translate(error, doing);
-    }
   }
 }

@@ -51,6 +51,15 @@ export class Connection {
     return this.#ready;
   }
 
+  /** Runs `run` on the client; a failure becomes a `StoreError` (`translate`). */
+  async call<T>(doing: string, run: (client: ScriptedClient) => Promise<T>): Promise<T> {
+    try {
+      return await run(this.client);
+    } catch (error) {
+      throw this.translate(error, doing);
+    }
+  }
+
   /** The `StoreError` for a failed call: `CLOSED` once the store closed this connection, else `translateError`'s. */
   translate(error: unknown, doing: string): unknown {
     if (this.#closed) return new StoreError('CLOSED', `redis: ${doing}: the store is closed`, { cause: error });
@@ -60,7 +69,10 @@ export class Connection {
   /** Refuses a durability the server's persistence cannot give (`UNSUPPORTED`, naming the setting to change). */
   async requireDurability(durability: Durability): Promise<void> {
     if (durability === 'fast') return;
-    this.#persistence ??= readPersistence(this.client);
+    this.#persistence ??= readPersistence(this.client).catch((error: unknown) => {
+      this.#persistence = undefined;
+      throw this.translate(error, 'reading the persistence settings');
+    });
     const { appendonly, appendfsync, unknown } = await this.#persistence;
     const where = `redis at ${redact(this.url)}`;
     if (appendonly !== 'yes') {
@@ -89,6 +101,7 @@ async function readPersistence(client: Redis): Promise<Persistence> {
     for (let i = 0; i + 1 < pairs.length; i += 2) config.set(pairs[i] as string, pairs[i + 1] as string);
     return { appendonly: config.get('appendonly'), appendfsync: config.get('appendfsync') };
   } catch (error) {
+    if ((error as Error).name !== 'ReplyError') throw error; // the connection, not a disabled CONFIG
     const unknown = `CONFIG GET failed: ${(error as Error).message}`;
     const info = await client.info('persistence').catch(() => '');
     const aof = /^aof_enabled:(\d)/m.exec(info)?.[1];

@@ -1,13 +1,5 @@
-import {
-  type BufferedWrite,
-  type ByteRange,
-  type Bytes,
-  compareBytes,
-  type ErrorVerdict,
-  type FetchedValue,
-  type TxEngine,
-  WriteLog,
-} from '@agentstore/core';
+import type { BufferedWrite, ByteRange, Bytes, ErrorVerdict, FetchedValue, TxEngine } from '@agentstore/core';
+import { compareBytes, WriteLog } from '@agentstore/core';
 import type { Connection } from './connection.js';
 import { Conflict } from './errors.js';
 import { KnownState } from './known-state.js';

@@ -32,7 +32,7 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
   async domain(domain: string, options: DomainOptions<RedisOptions>): Promise<DomainBackend> {
     const { conn, prefix } = await this.#open(options);
     await conn.requireDurability(options.durability);
-    await this.#run(conn, 'registering the domain', () => conn.client.sadd(`${prefix}:domains`, domain));
+    await conn.call('registering the domain', (client) => client.sadd(`${prefix}:domains`, domain));
     const backend = new RedisBackend(conn, domainKeys(prefix, domain), options.durability);
     this.#backends.add(backend);
     return backend;
@@ -42,8 +42,8 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
     const { conn, prefix } = await this.#open(options);
     const { z, h, v } = domainKeys(prefix, domain);
     // The version is bumped, not deleted: a transaction that read the domain before must not match it again.
-    await this.#run(conn, 'dropping the domain', async () => {
-      const results = await conn.client.multi().del(z, h).incr(v).srem(`${prefix}:domains`, domain).exec();
+    await conn.call('dropping the domain', async (client) => {
+      const results = await client.multi().del(z, h).incr(v).srem(`${prefix}:domains`, domain).exec();
       const failed = results?.find(([error]) => error !== null);
       if (failed) throw failed[0];
     });
@@ -53,7 +53,7 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
     const names = new Set<string>();
     for (const target of targetsByDataDir.get(this.#dataDir)?.values() ?? []) {
       const { conn, prefix } = await this.#open(target);
-      for (const name of await this.#run(conn, 'listing domains', () => conn.client.smembers(`${prefix}:domains`))) names.add(name);
+      for (const name of await conn.call('listing domains', (client) => client.smembers(`${prefix}:domains`))) names.add(name);
     }
     return [...names].sort();
   }
@@ -85,13 +85,5 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
     targetsByDataDir.set(this.#dataDir, targets);
     targets.set(`${url}\n${prefix}`, { url, prefix, connectTimeoutMs });
     return { conn, prefix };
-  }
-
-  async #run<T>(conn: Connection, doing: string, run: () => Promise<T>): Promise<T> {
-    try {
-      return await run();
-    } catch (error) {
-      throw conn.translate(error, doing);
-    }
   }
 }
