@@ -14,6 +14,8 @@ export class RedisBackend implements DomainBackend {
   readonly #keys: DomainKeys;
   readonly #durability: Durability;
   readonly queue: CommitQueue<DomainKeys, RedisTxn>;
+  /** Counter bytes this process last read or wrote, by key (null: absent); see `updateCounters`. */
+  readonly #counters = new Map<string, Buffer | null>();
 
   constructor(conn: Connection, keys: DomainKeys, durability: Durability) {
     this.#conn = conn;
@@ -56,26 +58,45 @@ export class RedisBackend implements DomainBackend {
     return this.queue.transact(this.#keys, this.#durability, fn);
   }
 
-  /** Compare-and-set on the counters' own keys: unlike `transact`, writes to other keys never make it retry. */
+  /**
+   * Compare-and-set on the counters' own keys: unlike `transact`, writes to other keys never make it
+   * retry. It starts from the bytes this process last saw (one round trip when no other process
+   * updated them); a changed key comes back with its current bytes and the update runs again.
+   */
   updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {
     return this.queue.exclusive(async () => {
       const { h, z, v } = this.#keys;
-      const unique = [...new Map(updates.map((u) => [keyId(u.key), buf(u.key)])).values()];
-      let read: Array<Buffer | null> = await this.#conn.client.hmgetBuffer(h, ...unique);
+      const keys = [...new Map(updates.map((u) => [keyId(u.key), buf(u.key)])).values()];
+      const seen = this.#counters;
+      const fetch = () => this.#conn.call('reading counters', (c) => c.hmgetBuffer(h, ...keys));
+      let remembered = keys.every((key) => seen.has(keyId(key)));
+      let read = remembered ? keys.map((key) => seen.get(keyId(key)) as Buffer | null) : await fetch();
       for (;;) {
-        const current = new Map<string, Bytes | undefined>(unique.map((key, i) => [keyId(key), read[i] ?? undefined]));
-        const results = updates.map((u) => {
-          const next = applyCounterUpdate(current.get(keyId(u.key)), u);
-          current.set(keyId(u.key), next);
-          return next;
-        });
-        const args = unique.flatMap((key, i) => [key, read[i] ? '1' : '0', read[i] ?? '', buf(current.get(keyId(key)) as Bytes)]);
+        const current = new Map<string, Bytes | undefined>(keys.map((key, i) => [keyId(key), read[i] ?? undefined]));
+        let results: Bytes[];
+        try {
+          results = updates.map((u) => {
+            const next = applyCounterUpdate(current.get(keyId(u.key)), u);
+            current.set(keyId(u.key), next);
+            return next;
+          });
+        } catch (error) {
+          // Refused on remembered bytes (not a counter, out of range): decide on the server's instead.
+          if (!remembered) throw error;
+          [remembered, read] = [false, await fetch()];
+          continue;
+        }
+        const writes = keys.map((key) => buf(current.get(keyId(key)) as Bytes));
+        const args = keys.flatMap((key, i) => [key, read[i] ? '1' : '0', read[i] ?? '', writes[i] as Buffer]);
         const reply = (await this.#conn.client.asCountersBuffer(z, h, v, guard ? buf(guard.key) : '', ...args)) as Array<
           Buffer | number | null
         >;
-        if (reply[0] === 1) return results;
         if (reply[0] === 2 && guard) throw guard.refuse(reply[1] as Buffer);
-        read = reply.slice(1) as Array<Buffer | null>;
+        if (seen.size > 4096) seen.clear();
+        const known = reply[0] === 1 ? writes : (reply.slice(1) as Array<Buffer | null>);
+        keys.forEach((key, i) => seen.set(keyId(key), known[i] ?? null));
+        if (reply[0] === 1) return results;
+        [remembered, read] = [false, known];
       }
     });
   }
