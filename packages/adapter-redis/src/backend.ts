@@ -94,7 +94,7 @@ export class RedisBackend implements DomainBackend {
         if (reply[0] === 2 && guard) throw guard.refuse(reply[1] as Buffer);
         if (seen.size > 4096) seen.clear();
         const known = reply[0] === 1 ? writes : (reply.slice(1) as Array<Buffer | null>);
-        keys.forEach((key, i) => seen.set(keyId(key), known[i] ?? null));
+        for (const [i, key] of keys.entries()) seen.set(keyId(key), known[i] ?? null);
         if (reply[0] === 1) return results;
         [remembered, read] = [false, known];
       }
