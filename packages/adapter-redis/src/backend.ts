@@ -1,7 +1,8 @@
 import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Durability, Tx, WriteGuard } from '@agentstore/core';
 import { applyCounterUpdate, CommitQueue, keyId } from '@agentstore/core';
 import type { Connection } from './connection.js';
-import { buf, type DomainKeys, lexBounds, RedisEngine, type RedisTxn, readRange } from './engine.js';
+import { RedisEngine, type RedisTxn } from './engine.js';
+import { buf, type DomainKeys, lexBounds, readRange } from './reads.js';
 
 /** Entries per round trip when streaming a range. */
 const PAGE = 1024;

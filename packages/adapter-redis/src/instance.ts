@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
 import { RedisBackend } from './backend.js';
 import { Connection } from './connection.js';
-import type { DomainKeys } from './engine.js';
 import { type RedisOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
+import type { DomainKeys } from './reads.js';
 
 /** Where one domain's data lives under a store prefix (domain names are `[a-z][a-z0-9_]*`: no colon). */
 function domainKeys(prefix: string, domain: string): DomainKeys {
