@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
+import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
 import { backupLocation } from './backup.js';
 import { clearDomain, LevelDomainBackend, syncLog } from './domain-backend.js';
 import { recordedDomains, registerDomain } from './domain-names.js';

@@ -1,4 +1,4 @@
-import type { BufferedWrite, ByteRange, Bytes, Durability, EnginePhase, ErrorVerdict, TxEngine } from '@agentstore/core';
+import type { BufferedWrite, ByteRange, Bytes, Durability, EnginePhase, ErrorVerdict, TxEngine } from '@agentstore/core/spi';
 import { diagnostics } from './diagnostics.js';
 import { translateLevelError } from './errors.js';
 import { domainPrefix, nativeRange, withPrefix } from './keys.js';

@@ -7,7 +7,7 @@ import {
   StoreError,
   type Tx,
   type WriteGuard,
-} from '@agentstore/core';
+} from '@agentstore/core/spi';
 import { toStoreError } from './errors.js';
 import { type BinaryDb, readRange, readValue } from './lmdb-reads.js';
 import { lmdbRangeOf } from './range.js';

@@ -1,4 +1,4 @@
-import type { BufferedWrite, ByteRange, Bytes, Durability, EnginePhase, ErrorVerdict, TxEngine } from '@agentstore/core';
+import type { BufferedWrite, ByteRange, Bytes, Durability, EnginePhase, ErrorVerdict, TxEngine } from '@agentstore/core/spi';
 import type { RootDatabase } from 'lmdb';
 import { toStoreError } from './errors.js';
 import { type BinaryDb, lmdbBytes, readRange } from './lmdb-reads.js';

@@ -1,4 +1,4 @@
-import type { ByteRange, Bytes } from '@agentstore/core';
+import type { ByteRange, Bytes } from '@agentstore/core/spi';
 import type { Database } from 'lmdb';
 import { allocBytes } from './byte-pool.js';
 import { lmdbRangeOf } from './range.js';

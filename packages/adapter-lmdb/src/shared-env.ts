@@ -1,7 +1,7 @@
 // First: selects the engine before lmdb loads (see select-engine.ts).
 import './select-engine.js';
 import { mkdirSync } from 'node:fs';
-import { CommitQueue } from '@agentstore/core';
+import { CommitQueue } from '@agentstore/core/spi';
 import { open, type RootDatabase } from 'lmdb';
 import { fixedEngineLoaded } from './build-info.js';
 import { assertEnvIntact } from './env-check.js';

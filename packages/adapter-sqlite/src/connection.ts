@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CommitQueue, type Durability, StoreError, type Tx } from '@agentstore/core';
+import { CommitQueue, type Durability, StoreError, type Tx } from '@agentstore/core/spi';
 import { CHECKPOINTER_AFTER_COMMITS, Checkpointer } from './checkpointer.js';
 import { registerCounterFunction } from './counter-function.js';
 import { DomainTable, TABLE_PREFIX, tableNameOf } from './domain-table.js';

@@ -7,7 +7,7 @@ import {
   type ErrorVerdict,
   StoreError,
   type TxEngine,
-} from '@agentstore/core';
+} from '@agentstore/core/spi';
 import { toBounds } from './bounds.js';
 import type { DomainTable } from './domain-table.js';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';

@@ -5,7 +5,8 @@ import { levelAdapter } from '@agentstore/adapter-level';
 import { lmdbAdapter } from '@agentstore/adapter-lmdb';
 import { postgresAdapter } from '@agentstore/adapter-postgres';
 import { sqliteAdapter } from '@agentstore/adapter-sqlite';
-import { type Adapter, type RouteConfig, type StoreConfig, StoreError } from '@agentstore/core';
+import { type RouteConfig, type StoreConfig, StoreError } from '@agentstore/core';
+import type { Adapter } from '@agentstore/core/spi';
 
 /** The config file looked for in the working directory when `--config` is not given. */
 export const DEFAULT_CONFIG_FILE = 'agentstore.config.json';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { assertDomainName, isStoreError, type Journal, type Store, StoreError } from '@agentstore/core';
+import { isStoreError, type Journal, type Store, StoreError } from '@agentstore/core';
+import { assertDomainName } from '@agentstore/core/spi';
 import type {
   AgentInputItem,
   SessionHistoryRewriteArgs,

@@ -1,4 +1,5 @@
-import { createStore, type Store, storeAdmin } from '@agentstore/core';
+import { createStore, type Store } from '@agentstore/core';
+import { storeAdmin } from '@agentstore/core/admin';
 import { type LoadedConfig, loadConfig } from '../config.js';
 import { EXIT } from '../output.js';
 import type { CommandContext, GlobalOptions } from './context.js';

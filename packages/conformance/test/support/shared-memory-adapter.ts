@@ -1,4 +1,4 @@
-import type { Adapter, AdapterInstance, ByteRange, Bytes, DomainBackend, Tx } from '@agentstore/core';
+import type { Adapter, AdapterInstance, ByteRange, Bytes, DomainBackend, Tx } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /**

@@ -2,10 +2,10 @@ import { assertCount } from '../checkpoints/validate-input.js';
 import { defaultCodec } from '../codec/index.js';
 import { StoreError } from '../errors.js';
 import { prefixUpperBound } from '../keys/index.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import type { StoreContext } from '../runtime/store-context.js';
+import { guard } from '../runtime/to-store-error.js';
 import type { Tx } from '../spi/backend.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import type { StoreContext } from '../store/store-context.js';
-import { guard } from '../store/to-store-error.js';
 import type { Codec } from '../types.js';
 import {
   decodeEntry,

@@ -1,5 +1,5 @@
-import { GatedBackend } from '../migrate/gated-backend.js';
 import type { AdapterInstance, DomainOptions } from '../spi/adapter.js';
+import { GatedBackend } from './gated-backend.js';
 import type { Router } from './router.js';
 import { toStoreError } from './to-store-error.js';
 import type { NormalizedRoute } from './types.js';
