@@ -1,4 +1,4 @@
-import type { Adapter, AdapterInstance, Capabilities, OpenContext } from '@agentstore/core';
+import type { Adapter, AdapterInstance, Capabilities, OpenContext } from '@agentstore/core/spi';
 import { RedisInstance } from './instance.js';
 import { type RedisOptions, redisOptionsSchema } from './options.js';
 

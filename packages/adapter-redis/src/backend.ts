@@ -1,5 +1,5 @@
-import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Durability, Tx, WriteGuard } from '@agentstore/core';
-import { applyCounterUpdate, CommitQueue, keyId } from '@agentstore/core';
+import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Durability, Tx, WriteGuard } from '@agentstore/core/spi';
+import { applyCounterUpdate, CommitQueue, keyId } from '@agentstore/core/spi';
 import type { Connection } from './connection.js';
 import { RedisEngine, type RedisTxn } from './engine.js';
 import { buf, type DomainKeys, lexBounds, readRange } from './reads.js';

@@ -1,4 +1,4 @@
-import { type Durability, StoreError } from '@agentstore/core';
+import { type Durability, StoreError } from '@agentstore/core/spi';
 import { Redis } from 'ioredis';
 import { translateError } from './errors.js';
 import { SCRIPTS } from './scripts.js';

@@ -1,5 +1,5 @@
-import type { BufferedWrite, ByteRange, Bytes, ErrorVerdict, FetchedValue, TxEngine } from '@agentstore/core';
-import { WriteLog } from '@agentstore/core';
+import type { BufferedWrite, ByteRange, Bytes, ErrorVerdict, FetchedValue, TxEngine } from '@agentstore/core/spi';
+import { WriteLog } from '@agentstore/core/spi';
 import type { Connection } from './connection.js';
 import { Conflict } from './errors.js';
 import { KnownState } from './known-state.js';

@@ -1,4 +1,4 @@
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 
 /** Another process committed to the domain after this transaction read it: the group runs again. */
 export class Conflict extends Error {

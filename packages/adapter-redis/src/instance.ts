@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
+import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
 import { RedisBackend } from './backend.js';
 import { Connection } from './connection.js';
 import { type RedisOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';

@@ -1,4 +1,4 @@
-import { type BufferedWrite, type Bytes, compareBytes, type FetchedValue, keyId } from '@agentstore/core';
+import { type BufferedWrite, type Bytes, compareBytes, type FetchedValue, keyId } from '@agentstore/core/spi';
 
 /** Entries remembered at most; past it the memory starts afresh. */
 const MAX_ENTRIES = 1024;

@@ -1,4 +1,4 @@
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /** Schema of the Redis adapter's own domain options (strict; defaults filled). */

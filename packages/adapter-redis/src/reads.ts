@@ -1,4 +1,4 @@
-import { type ByteRange, type Bytes, compareBytes } from '@agentstore/core';
+import { type ByteRange, type Bytes, compareBytes } from '@agentstore/core/spi';
 import type { Connection } from './connection.js';
 
 /** The three keys that hold one domain (see `scripts.ts`). */
