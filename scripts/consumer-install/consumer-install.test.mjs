@@ -115,6 +115,7 @@ function makeApp(name, extra = {}) {
     '@agentstore/adapter-sqlite',
     '@agentstore/adapter-lmdb',
     '@agentstore/adapter-level',
+    '@agentstore/adapter-redis',
     '@agentstore/langgraph',
     '@agentstore/openai-agents',
     '@agentstore/ai-sdk',

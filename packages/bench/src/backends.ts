@@ -1,11 +1,13 @@
 import { join } from 'node:path';
 import type { Store, StoreConfig } from '@agentstore/core';
+import { RedisTestServer, redisServerMissing } from '../../adapter-redis/test/redis-server.js';
 import type { Context } from './context.js';
 import { agentstoreArtifacts, agentstoreCheckpoints, agentstoreKv, DOMAINS, openBenchStore } from './subjects/agentstore.js';
 import { openRawLevel } from './subjects/raw-level.js';
 import { openRawLmdb } from './subjects/raw-lmdb.js';
 import { rawMemoryArtifacts, rawMemoryCheckpoints, rawMemoryKv } from './subjects/raw-memory.js';
 import { dropSchemas, openRawPostgres, ownSchema, PG_URL, postgresUnreachable, runSchema } from './subjects/raw-postgres.js';
+import { openRawRedis } from './subjects/raw-redis.js';
 import { openRawSqlite } from './subjects/raw-sqlite.js';
 import type { ArtifactTarget, CheckpointTarget, KvTarget } from './subjects/types.js';
 
@@ -34,7 +36,7 @@ export interface OpenBackend {
 }
 
 /** Backends in the order they run. */
-export const BACKENDS = ['memory', 'sqlite', 'lmdb', 'level', 'postgres'] as const;
+export const BACKENDS = ['memory', 'sqlite', 'lmdb', 'level', 'postgres', 'redis'] as const;
 
 /** Loads an adapter package by name; a string says why it could not (the section is then skipped). */
 async function loadAdapter(pkg: string, exportName: string): Promise<AnyAdapter | string> {
@@ -53,6 +55,7 @@ export async function openBackend(ctx: Context, name: (typeof BACKENDS)[number])
     const unreachable = await postgresUnreachable(PG_URL);
     if (unreachable) return unreachable;
   }
+  if (name === 'redis') return openRedis(ctx);
   const dir = ctx.tempDir(name);
   const adapter = name === 'memory' ? undefined : await loadAdapter(`@agentstore/adapter-${name}`, `${name}Adapter`);
   if (typeof adapter === 'string') return adapter;
@@ -177,4 +180,45 @@ export async function openBackend(ctx: Context, name: (typeof BACKENDS)[number])
       };
     }
   }
+}
+
+/** Stands in for a baseline a backend is not measured on (redis runs the kv section only). */
+function notMeasured(): never {
+  throw new Error('not measured on this backend');
+}
+
+/**
+ * Redis: a redis-server of this run (temp dir, free loopback port, AOF with fsync every second, the
+ * setting `balanced` needs), agentstore and raw ioredis side by side under different keys. Only the kv
+ * section runs on it (main.ts), so the other baselines are placeholders that throw.
+ */
+async function openRedis(ctx: Context): Promise<OpenBackend | string> {
+  const missing = redisServerMissing();
+  if (missing !== undefined) return missing;
+  const adapter = await loadAdapter('@agentstore/adapter-redis', 'redisAdapter');
+  if (typeof adapter === 'string') return adapter;
+  const server = await RedisTestServer.start({ appendfsync: 'everysec' });
+  const store = await openBenchStore(join(ctx.tempDir('redis'), 'agentstore'), 'redis', adapter, { url: server.url });
+  const raw = await openRawRedis(server.url);
+  const checkpoints = agentstoreCheckpoints(store, DOMAINS.checkpoints);
+  const rawCheckpoints = { save: notMeasured, loadLatest: notMeasured, list: notMeasured, fill: notMeasured };
+  const rawArtifacts = { put: notMeasured, putEvicting: notMeasured, get: notMeasured, fillGets: notMeasured };
+  return {
+    name: 'redis',
+    store,
+    kv: agentstoreKv(store, DOMAINS.kv),
+    bufferedKv: agentstoreKv(store, DOMAINS.buffered),
+    checkpoints,
+    strictCheckpoints: checkpoints,
+    artifacts: agentstoreArtifacts(store),
+    raw: { label: 'ioredis', kv: raw.kv, checkpoints: rawCheckpoints, strictCheckpoints: undefined, artifacts: rawArtifacts },
+    close: async () => {
+      try {
+        await raw.close();
+        await store.close();
+      } finally {
+        await server.remove();
+      }
+    },
+  };
 }

@@ -38,7 +38,8 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'usage: pnpm bench [--quick] [--only kv:sqlite,checkpoints,startup,…] [--out dir]\n' +
-      'sections: kv, checkpoints, group-commit, kinds, artifacts, langgraph, startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres\n',
+      'sections: kv, checkpoints, group-commit, kinds, artifacts, langgraph, startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis
+',
   );
   process.exit(0);
 }
@@ -91,7 +92,10 @@ const ctx: Context = {
 async function runBackend(name: (typeof BACKENDS)[number], saver: Awaited<ReturnType<typeof loadAgentstoreSaver>>): Promise<void> {
   // The kinds section is not run on postgres: it is not asked of that backend, and at one synchronous
   // commit per write it would cost a minute of the 5-minute budget.
-  const sections = ['kv', 'guard', 'checkpoints', 'group-commit', 'artifacts', 'langgraph', ...(name === 'postgres' ? [] : ['kinds'])];
+  const sections =
+    name === 'redis'
+      ? ['kv']
+      : ['kv', 'guard', 'checkpoints', 'group-commit', 'artifacts', 'langgraph', ...(name === 'postgres' ? [] : ['kinds'])];
   const wanted = sections.filter((s) => selected(ctx, s, name));
   if (wanted.length === 0) return;
   let b: Awaited<ReturnType<typeof openBackend>>;
@@ -106,8 +110,9 @@ async function runBackend(name: (typeof BACKENDS)[number], saver: Awaited<Return
     return;
   }
   const targets = name !== 'memory';
-  // Postgres has its own (smaller) sizes: every write is a synchronous commit over a socket.
-  const bctx: Context = name === 'postgres' ? { ...ctx, sizes: ctx.quick ? QUICK_POSTGRES : FULL_POSTGRES } : ctx;
+  // Postgres and Redis have their own (smaller) sizes: every operation is a round trip over a socket.
+  const remote = name === 'postgres' || name === 'redis';
+  const bctx: Context = remote ? { ...ctx, sizes: ctx.quick ? QUICK_POSTGRES : FULL_POSTGRES } : ctx;
   try {
     if (wanted.includes('kv')) {
       await phase(`kv:${name}`, () =>

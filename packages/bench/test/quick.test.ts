@@ -8,6 +8,7 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { redisServerMissing } from '../../adapter-redis/test/redis-server.js';
 import type { RunReport } from '../src/report.js';
 import { PG_URL, postgresUnreachable } from '../src/subjects/raw-postgres.js';
 
@@ -71,7 +72,11 @@ describe('pnpm bench --quick', () => {
     expect(report.machine.commit).toMatch(/^[0-9a-f]{40}$/);
     // Only the LangGraph hook may be skipped (when @agentstore/langgraph is missing), and postgres when the
     // server is unreachable; failures are skips too.
-    expect(report.skipped.filter((s) => s.section !== 'langgraph' && !(s.section === 'postgres' && pgUnreachable))).toEqual([]);
+    // Redis likewise when no redis-server binary is installed (it runs the kv section only).
+    const redisMissing = redisServerMissing();
+    const allowed = (s: { section: string }) =>
+      s.section === 'langgraph' || (s.section === 'postgres' && pgUnreachable) || (s.section === 'redis' && redisMissing);
+    expect(report.skipped.filter((s) => !allowed(s))).toEqual([]);
 
     const find = (section: string, backend: string, op: string, impl: string) =>
       report.rows.find((r) => r.section === section && r.backend === backend && r.op.startsWith(op) && r.impl === impl);
@@ -99,6 +104,7 @@ describe('pnpm bench --quick', () => {
       expect(row?.ratio).toBeGreaterThan(0);
       expect(run.stdout).toContain(`| ${section} | ${op} | ${backend} | agentstore |`);
     };
+    if (!redisMissing) for (const op of KV_OPS) expectPair('kv', 'redis', op);
     const backends = pgUnreachable ? EMBEDDED : [...EMBEDDED, 'postgres'];
     for (const backend of backends) {
       for (const op of KV_OPS) expectPair('kv', backend, op);

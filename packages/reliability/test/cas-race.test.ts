@@ -8,6 +8,7 @@ import { multiProcessAdapters } from './harness/adapters.js';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
 import { recordFigures } from './harness/figures.js';
 import type { Message } from './harness/protocol.js';
+import { redisUnderTest } from './harness/redis.js';
 import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
@@ -29,7 +30,8 @@ afterEach(async () => {
   dirs.removeAll();
 });
 
-const cases = multiProcessAdapters.flatMap((a) => [2, 4].map((racers) => [a.name, racers, a] as const));
+const adapters = [...multiProcessAdapters, ...(await redisUnderTest())];
+const cases = adapters.flatMap((a) => [2, 4].map((racers) => [a.name, racers, a] as const));
 
 describe.each(cases)('expectLatest race across processes: %s, %i racers', (_name, racers, adapter) => {
   it(`exactly one of ${racers} wins each of ${ROUNDS} races; the others get CONFLICT`, { timeout: 180_000 }, async () => {

@@ -8,6 +8,7 @@ import { killAllChildren, release, spawnChild, takeAll } from './harness/child.j
 import { recordFigures } from './harness/figures.js';
 import type { Message } from './harness/protocol.js';
 import { sha256 } from './harness/random.js';
+import { redisUnderTest } from './harness/redis.js';
 import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
@@ -28,7 +29,8 @@ afterEach(async () => {
   dirs.removeAll();
 });
 
-describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('checkpoint seq across processes: %s', (_name, adapter) => {
+const adapters = [...multiProcessAdapters, ...(await redisUnderTest())];
+describe.each(adapters.map((a) => [a.name, a] as const))('checkpoint seq across processes: %s', (_name, adapter) => {
   it(`${PROCESSES} × ${SAVES} saves on one trace: seq 1..${PROCESSES * SAVES}, ids in seq order`, { timeout: 240_000 }, async () => {
     const target = adapter.target(dirs.make('seq'));
     const started = performance.now();

@@ -4,6 +4,7 @@ import { multiProcessAdapters } from './harness/adapters.js';
 import { killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
 import { recordFigures } from './harness/figures.js';
 import type { Message } from './harness/protocol.js';
+import { redisUnderTest } from './harness/redis.js';
 import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
@@ -17,7 +18,8 @@ afterEach(async () => {
   dirs.removeAll();
 });
 
-describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('durable counters across processes: %s', (_name, adapter) => {
+const adapters = [...multiProcessAdapters, ...(await redisUnderTest())];
+describe.each(adapters.map((a) => [a.name, a] as const))('durable counters across processes: %s', (_name, adapter) => {
   it(`${PROCESSES} × ${INCREMENTS} increments of one key sum exactly and never repeat a value`, { timeout: 240_000 }, async () => {
     const target = adapter.target(dirs.make('counters'), { counters: 'durable' });
     const started = performance.now();

@@ -4,13 +4,15 @@
 import assert from 'node:assert/strict';
 import { levelAdapter } from '@agentstore/adapter-level';
 import { lmdbAdapter, lmdbBuildInfo } from '@agentstore/adapter-lmdb';
+import { redisAdapter } from '@agentstore/adapter-redis';
 import { sqliteAdapter } from '@agentstore/adapter-sqlite';
 import { createStore, jsonCodec, StoreError } from '@agentstore/core';
 
 const dataDir = process.argv[2];
 const config = {
   dataDir,
-  adapters: [sqliteAdapter, lmdbAdapter, levelAdapter],
+  // redis is registered (its tarball and ioredis load) but routes nothing: no server is needed here.
+  adapters: [sqliteAdapter, lmdbAdapter, levelAdapter, redisAdapter],
   default: { adapter: 'sqlite' },
   domains: { runs: { adapter: 'sqlite' }, checkpoints: { adapter: 'lmdb' }, journal: { adapter: 'level' } },
 };

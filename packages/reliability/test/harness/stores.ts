@@ -29,6 +29,7 @@ const IMPORTERS: Record<string, () => Promise<Record<string, unknown>>> = {
   '@agentstore/adapter-lmdb': () => import('@agentstore/adapter-lmdb'),
   '@agentstore/adapter-level': () => import('@agentstore/adapter-level'),
   '@agentstore/adapter-postgres': () => import('@agentstore/adapter-postgres'),
+  '@agentstore/adapter-redis': () => import('@agentstore/adapter-redis'),
 };
 
 const loaded = new Map<string, Promise<AnyAdapter>>();

@@ -1,0 +1,2 @@
+export { redisAdapter } from './adapter.js';
+export { type RedisOptions, redisOptionsSchema } from './options.js';
