@@ -38,8 +38,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'usage: pnpm bench [--quick] [--only kv:sqlite,checkpoints,startup,…] [--out dir]\n' +
-      'sections: kv, checkpoints, group-commit, kinds, artifacts, langgraph, startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis
-',
+      'sections: kv, checkpoints, group-commit, kinds, artifacts, langgraph, startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis\n',
   );
   process.exit(0);
 }
