@@ -13,15 +13,23 @@ import { acquireConnection, openConnectionTo, releaseConnection } from './regist
 export class SqliteInstance implements AdapterInstance<SqliteOptions> {
   readonly #dataDir: DataDir;
   readonly #connections = new Map<string, Connection>();
+  readonly #readOnly: boolean;
   #closed = false;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, readOnly = false) {
     this.#dataDir = new DataDir(dataDir);
+    this.#readOnly = readOnly;
   }
 
   async domain(domain: string, options: DomainOptions<SqliteOptions>): Promise<DomainBackend> {
     this.#assertOpen();
     const own = resolveOptions(options);
+    if (this.#readOnly) {
+      const file = domainFile(this.#dataDir, own.path, false);
+      if (!this.#connections.has(file) && !existsSync(file)) throw new StoreError('NOT_FOUND', `sqlite: no database at ${file}`);
+      const connection = this.#connect(file, own);
+      return new SqliteBackend(connection, connection.table(domain), options.durability ?? 'balanced', () => this.#assertOpen());
+    }
     // The default file's directory is made together with its file (missing-file.ts), so that a
     // directory without its file tells of a deleted database; a `path` gets its directories here.
     if (own.path === undefined) this.#dataDir.root(true);
@@ -32,6 +40,7 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
 
   async dropDomain(domain: string, options: DomainOptions<SqliteOptions>): Promise<void> {
     this.#assertOpen();
+    if (this.#readOnly) throw new StoreError('UNSUPPORTED', 'sqlite: opened read-only');
     const own = resolveOptions(options);
     const file = domainFile(this.#dataDir, own.path, false);
     // Nothing to drop, and no reason to create the file just to find that out.
@@ -55,6 +64,7 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
 
   async sync(): Promise<void> {
     this.#assertOpen();
+    if (this.#readOnly) return; // nothing was written
     await Promise.all([...this.#connections.values()].map((connection) => connection.sync()));
   }
 
@@ -97,14 +107,14 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
       held.configure(settings);
       return held;
     }
-    if (!openConnectionTo(file)) {
+    if (!this.#readOnly && !openConnectionTo(file)) {
       try {
         prepareDatabaseFile(file, file === domainFile(this.#dataDir, DEFAULT_FILE, false));
       } catch (err) {
         throw translateError(err, `preparing ${file}`);
       }
     }
-    const connection = acquireConnection(file, settings);
+    const connection = acquireConnection(file, settings, this.#readOnly);
     this.#connections.set(file, connection);
     return connection;
   }

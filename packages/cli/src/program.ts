@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { backup, restore } from './commands/backup.js';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
@@ -8,7 +9,27 @@ import { mcp } from './commands/mcp.js';
 import { migrate } from './commands/migrate.js';
 import { checkpoints, get, ls, traces } from './commands/read.js';
 import { exportDomain, importDomain } from './commands/transfer.js';
-import { describeError, EXIT, makeOutput } from './output.js';
+import { describeError, EXIT, makeOutput, printError } from './output.js';
+
+/** This package's version, from its package.json (one level above both `src/` and `dist/`). */
+export function cliVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+const EXAMPLES = `
+Examples:
+  $ agentstore stats --data-dir ./agent-data          every domain, from what the data directory records
+  $ agentstore ls memory --prefix '["user"]' --json   kv entries under a key prefix, as JSON
+  $ agentstore get memory '["user","42"]'              one value (exit 1, NOT_FOUND, when absent)
+  $ agentstore checkpoints checkpoints thread-1        a trace's checkpoints, newest first
+  $ agentstore export runs -o runs.jsonl               every entry of a domain, with a checksum trailer
+  $ agentstore doctor                                  integrity check (exit 3 when a fault is found)
+
+Read commands (stats, ls, get, traces, checkpoints, export, doctor) open the store read-only:
+they never create a file, a directory or a domain.
+Exit codes: 0 ok, 1 error, 2 usage, 3 doctor found faults. Errors are JSON on stderr with --json.
+Colour only on a terminal; NO_COLOR turns it off.`;
 
 /** Builds the `agentstore` command; `setExit` receives a command's own exit code (doctor). */
 function build(setExit: (code: number) => void): Command {
@@ -16,7 +37,9 @@ function build(setExit: (code: number) => void): Command {
     .description('Look inside an agentstore, back it up, and move domains between backends.')
     .option('-c, --config <file>', 'config file (default: ./agentstore.config.json)')
     .option('--data-dir <dir>', 'data directory (overrides the config)')
-    .option('--json', 'machine-readable JSON output')
+    .option('--json', 'machine-readable JSON output (errors too)')
+    .version(cliVersion(), '-V, --version', 'print the version')
+    .addHelpText('after', EXAMPLES)
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({ outputError: () => {} });
@@ -114,13 +137,15 @@ export async function run(argv: readonly string[]): Promise<number> {
     await program.parseAsync([...argv]);
     return exitCode;
   } catch (err) {
+    // --json may not have been parsed yet (an unknown option before it): look at argv itself.
+    const json = program.opts<GlobalOptions>().json === true || argv.includes('--json');
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT.ok;
-      process.stderr.write(`error USAGE: ${err.message.replace(/^error: /, '')}\n`);
+      printError({ code: 'USAGE', message: err.message.replace(/^error: /, '') }, json);
       return EXIT.usage;
     }
-    const { line, exitCode: code } = describeError(err);
-    process.stderr.write(`${line}\n`);
-    return code;
+    const described = describeError(err);
+    printError(described, json);
+    return described.exitCode;
   }
 }

@@ -12,11 +12,22 @@ export { toDisplay } from './codec/display.js';
 export { defaultCodec, jsonCodec, rawCodec } from './codec/index.js';
 export { standardCodec, zodCodec } from './codec/standard-codec.js';
 export { commonOptionsSchema, DEFAULT_MAX_VALUE_BYTES } from './config/common-options.js';
+export {
+  type AdapterRef,
+  BUILTIN_ADAPTERS,
+  type ConfigFile,
+  DEFAULT_CONFIG_FILE,
+  readConfigFile,
+} from './config-file/config-file.js';
+export { type LoadAdaptersOptions, loadAdapters } from './config-file/load-adapters.js';
+export { loadStoreConfig } from './config-file/load-store-config.js';
 export { assertDomainName, DOMAIN_NAME_PATTERN } from './domain-name.js';
 export * from './errors.js';
 export type * from './journal/types.js';
 export { compareBytes, decodeKey, encodeKey, prefixUpperBound, rangeToBytes } from './keys/index.js';
 export { applyCounterUpdate } from './kv/counter-op.js';
+export { MANIFEST_DIR, type Manifest, type ManifestRoute, readManifest } from './manifest/manifest-file.js';
+export { manifestAdapters, type OpenStoreOptions, openStore } from './manifest/open-store.js';
 export { type MemoryOptions, memoryAdapter, memoryOptionsSchema } from './memory/memory-adapter.js';
 export { type AdapterHookResult, type DomainCheck, type DomainListing, StoreAdmin, storeAdmin } from './migrate/admin.js';
 export type { MigrateOptions, MigrationProgress, MigrationReport, MigrationVerification } from './migrate/types.js';

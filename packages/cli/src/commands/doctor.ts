@@ -1,7 +1,7 @@
-import { createStore, type Store, storeAdmin } from '@agentstore/core';
-import { type LoadedConfig, loadConfig } from '../config.js';
-import { EXIT } from '../output.js';
-import type { CommandContext, GlobalOptions } from './context.js';
+import { isStoreError, type Store, storeAdmin } from '@agentstore/core';
+import { configuredDomains, type LoadedConfig } from '../config.js';
+import { EXIT, printError } from '../output.js';
+import { type CommandContext, type GlobalOptions, openFor } from './context.js';
 import { runIsolated } from './doctor-isolated.js';
 
 /** One row of the doctor table. */
@@ -30,12 +30,15 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
  * error met in the data is a FAULT row.
  */
 export async function runChecks(global: GlobalOptions, sink: DoctorSink): Promise<void> {
-  const config = await loadConfig(global.config, global.dataDir);
   const fault = (target: string, detail: string): void => sink.row({ target, status: 'FAULT', detail });
   let store: Store;
+  let config: LoadedConfig;
   try {
-    store = await createStore(config.store);
+    // Read-only: the doctor looks, it never repairs or creates.
+    ({ store, config } = await openFor(global, 'read'));
   } catch (err) {
+    // No store there, or a config that cannot be used: an error of the command, not a fault found.
+    if (isStoreError(err, 'NOT_FOUND') || isStoreError(err, 'INVALID_OPTIONS') || isStoreError(err, 'INVALID_ADAPTER')) throw err;
     fault('opening the store', message(err));
     return;
   }
@@ -67,7 +70,7 @@ async function checkStore(
       fault('adapters', message(err));
     }
   }
-  const domains = new Set(Object.keys(config.store.domains ?? {}));
+  const domains = new Set(configuredDomains(config));
   if (sink.step('listing', 'listing domains')) {
     try {
       for (const l of await admin.domains()) if (l.routed && !l.movedTo) domains.add(l.domain);
@@ -85,7 +88,14 @@ async function checkStore(
         sink.row({ target, status: 'ok', detail: `${c.entries} entries read and decoded (${c.kind ?? 'empty'})${opaque}` });
       for (const f of c.faults) fault(target, f);
     } catch (err) {
-      fault(`domain ${domain}`, message(err));
+      if (!isStoreError(err, 'NOT_FOUND')) fault(`domain ${domain}`, message(err));
+      else if (config.manifest?.domains[domain]) {
+        sink.row({
+          target: `domain ${domain}`,
+          status: 'WARN',
+          detail: `recorded in the manifest but has no storage (dropped?): ${message(err)}`,
+        });
+      } else sink.row({ target: `domain ${domain}`, status: 'ok', detail: 'routed by the config, never written' });
     }
   }
 }
@@ -98,7 +108,7 @@ async function checkStore(
 export async function doctor(ctx: CommandContext): Promise<number> {
   const outcome = await runIsolated(ctx.global);
   if (outcome.error) {
-    process.stderr.write(`${outcome.error.line}\n`);
+    printError(outcome.error, ctx.out.json);
     return outcome.error.exitCode;
   }
   const rows = outcome.rows;

@@ -9,6 +9,7 @@ import { JournalStore } from '../journal/journal-store.js';
 import type { Journal, JournalOptions } from '../journal/types.js';
 import { rangeToBytes } from '../keys/index.js';
 import { KvStore } from '../kv/kv-store.js';
+import { ManifestRecorder } from '../manifest/manifest-recorder.js';
 import { registerStoreContext } from '../migrate/admin.js';
 import { MOVED_KEY } from '../migrate/meta-keys.js';
 import { migrateDomain } from '../migrate/migrate-domain.js';
@@ -132,6 +133,10 @@ class AgentStore implements Store {
   async stats(): Promise<DomainStats[]> {
     return this.#run(async () => {
       const { router, pool, kinds } = this.#ctx;
+      // A read-only store routes the manifest's domains: open those that exist, so that an adapter
+      // holding domains in several locations (a sqlite `path`, an lmdb `path`) lists them all.
+      if (pool.readOnly)
+        for (const domain of router.configuredDomains()) await pool.open(domain, router.route(domain)).catch(() => undefined);
       const adapters = new Set([...router.routedAdapters(), ...pool.openedAdapters()]);
       const out: DomainStats[] = [];
       for (const name of [...adapters].sort()) {
@@ -191,18 +196,32 @@ class AgentStore implements Store {
   }
 }
 
+/** How {@link buildStore} opens: read-only, or recording its routes in dataDir's manifest (the default). */
+export interface BuildMode {
+  readonly readOnly?: boolean;
+}
+
 /**
  * Opens a store: validates the config and routes, and preflights the adapters they name (nothing is
- * opened until a domain is used).
+ * opened until a domain is used). Each domain opened on a persistent adapter is recorded in dataDir's
+ * manifest (SPEC §9.6), so that later processes find it without this config.
  */
 export async function createStore(config: StoreConfig = {}): Promise<Store> {
+  return buildStore(config, {});
+}
+
+/** {@link createStore} with a mode: `openStore` opens read-only through it. */
+export async function buildStore(config: StoreConfig, mode: BuildMode): Promise<Store> {
   try {
     const checked = validateConfig(config);
     const router = new Router(checked.adapters, checked.defaultRoute, checked.domains);
     // The routes are valid now: check that every adapter they name can run here (native addons built).
     const routed = new Set([checked.defaultRoute.adapter, ...Object.values(checked.domains).map((route) => route.adapter)]);
     for (const name of routed) checked.adapters.get(name)?.preflight?.();
-    const ctx = new StoreContext(router, new BackendPool(router, checked.dataDir));
+    const poolMode = mode.readOnly
+      ? { readOnly: true }
+      : { recorder: new ManifestRecorder(checked.dataDir, checked.adapters, router.defaultRoute()) };
+    const ctx = new StoreContext(router, new BackendPool(router, checked.dataDir, poolMode));
     const store = new AgentStore(checked.dataDir, ctx);
     registerStoreContext(store, ctx);
     return store;
