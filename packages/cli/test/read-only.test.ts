@@ -5,7 +5,7 @@ import { lmdbAdapter } from '@agentstore/adapter-lmdb';
 import { sqliteAdapter } from '@agentstore/adapter-sqlite';
 import { createStore, readManifest } from '@agentstore/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli } from './support/cli.js';
+import { cli, startChild, waitForLine } from './support/cli.js';
 import { fileTree } from './support/file-tree.js';
 import { tempDir } from './support/stores.js';
 
@@ -80,11 +80,14 @@ describe('a data directory that describes itself', () => {
 
   it('two processes recording at the same instant both end up in the manifest', async () => {
     const dir = join(tmp.dir, 'race');
-    const { startChild, waitForLine } = await import('./support/cli.js');
-    const startAt = String(Date.now() + 6000); // past every child's start-up (tsx, adapters)
+    const go = join(tmp.dir, 'race-go');
     const names = ['race_a', 'race_b', 'race_c', 'race_d'];
-    const children = names.map((d, i) => startChild('manifest-writer.ts', [dir, d, i % 2 === 0 ? 'sqlite' : 'level', startAt]));
-    await Promise.all(children.map((c, i) => waitForLine(c, new RegExp(`recorded ${names[i]}`))));
+    const children = names.map((d, i) => startChild('manifest-writer.ts', [dir, d, i % 2 === 0 ? 'sqlite' : 'level', go]));
+    const recorded = children.map((c, i) => waitForLine(c, new RegExp(`recorded ${names[i]}`)));
+    // Every child has its store open and polls for the file: one write releases them all at once.
+    await Promise.all(children.map((c, i) => waitForLine(c, new RegExp(`ready ${names[i]}`))));
+    await writeFile(go, '');
+    await Promise.all(recorded);
     const manifest = readManifest(dir);
     expect(Object.keys(manifest?.domains ?? {}).sort()).toEqual(names);
     // No temporary file is left behind.

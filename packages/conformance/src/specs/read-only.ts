@@ -52,6 +52,9 @@ export function readOnlySpec(h: Harness): void {
         await ro.close();
       }
       expect(fileTree(h.dataDir())).toEqual(before);
+      // Nothing was created outside dataDir either (a table, a schema): a writing store does not see it.
+      const after = await h.open();
+      expect((await after.stats()).map((s) => s.domain)).not.toContain('never_written');
     });
 
     it('a directory without a store is NOT_FOUND and stays as it was', async () => {
