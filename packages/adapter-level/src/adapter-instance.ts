@@ -6,6 +6,7 @@ import { backupLocation } from './backup.js';
 import { clearDomain, LevelDomainBackend, syncLog } from './domain-backend.js';
 import { recordedDomains, registerDomain } from './domain-names.js';
 import { acquireLocation, type LocationLease, prepareLocation } from './location.js';
+import { lockHolders } from './lock-holders.js';
 import { DEFAULT_LOCATION, type LevelOptions, type ResolvedLevelOptions, resolveLevelOptions } from './options.js';
 
 const MIB = 1024 * 1024;
@@ -123,12 +124,18 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
   /**
    * LevelDB cannot open a location without its lock and rewrites its LOG and MANIFEST files when it
    * opens, so a read-only open works on a copy of the location in the temporary directory: dataDir is
-   * never touched. The copy is taken file by file; a compaction of a live writer removing a file midway
-   * makes it fail with IO (run the command again). Memoized per location for this instance.
+   * never touched. A location another process has open is refused with `LOCKED` (seen in /proc/locks
+   * on Linux; elsewhere a compaction removing a file during the copy fails it with IO: run it again).
+   * Memoized per location for this instance.
    */
   #readOnlyCopy(relativePath: string | undefined): string {
     const real = this.#dataDir.resolve(relativePath ?? DEFAULT_LOCATION, { kind: 'directory', checkEntries: true });
     if (!existsSync(join(real, 'CURRENT'))) throw new StoreError('NOT_FOUND', `level: no database at ${real}`);
+    const holders = lockHolders(real);
+    if (holders.length > 0) {
+      // Its files are changing under the copy; LevelDB belongs to one process anyway.
+      throw new StoreError('LOCKED', `level: ${real} is open in process ${holders.join(', ')}; read it once that process has stopped`);
+    }
     const known = this.#copyOf.get(real);
     if (known !== undefined) return known;
     const dir = mkdtempSync(join(tmpdir(), 'agentstore-level-ro-'));
