@@ -1,4 +1,3 @@
-import { isStoreError } from '@agentstore/core';
 import { colourEnabled, paint, type Style } from './colour.js';
 
 /** Exit codes (documented in the README). */
@@ -104,6 +103,14 @@ export interface DescribedError {
   /** `error CODE: message`. */
   readonly line: string;
   readonly exitCode: number;
+}
+
+/**
+ * Whether `err` is a StoreError, by its shape: this module must not import @agentstore/core, so that
+ * `--help` loads nothing but commander (core is imported by the command that runs).
+ */
+function isStoreError(err: unknown): err is Error & { code: string } {
+  return err instanceof Error && err.name === 'StoreError' && typeof (err as { code?: unknown }).code === 'string';
 }
 
 /** The one line an error prints, `error CODE: message`, and the exit code it gets. */
