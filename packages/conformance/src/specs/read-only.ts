@@ -22,6 +22,13 @@ export function readOnlySpec(h: Harness): void {
       expect(manifest?.domains.ro_kv).toMatchObject({ adapter: h.target.adapter.name, kind: 'kv' });
       expect(manifest?.domains.ro_cp).toMatchObject({ adapter: h.target.adapter.name, kind: 'checkpoints' });
       expect(manifest?.default?.adapter).toBe(h.target.adapter.name);
+      // A dropped domain's record goes with it; a later write records it again.
+      const b = await h.open();
+      await b.dropDomain('ro_kv');
+      expect(readManifest(h.dataDir())?.domains.ro_kv).toBeUndefined();
+      await b.kv('ro_kv').put('k', 2);
+      await b.close();
+      expect(readManifest(h.dataDir())?.domains.ro_kv).toMatchObject({ kind: 'kv' });
     });
 
     it('reads every domain, creates nothing, refuses writes and missing domains', async () => {

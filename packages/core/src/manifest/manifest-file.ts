@@ -152,6 +152,17 @@ export function writeManifestRecord(root: string, domain: string | undefined, ro
   }
 }
 
+/** Removes the record of `domain` from the manifest of `root` (nothing when it has none). */
+export function removeManifestRecord(root: string, domain: string): void {
+  const dir = join(root, MANIFEST_DIR);
+  try {
+    rmSync(join(dir, `${domain}.json`), { force: true });
+  } catch (err) {
+    throw new StoreError('IO', `cannot remove the manifest record of "${domain}": ${messageOf(err)}`, { cause: err });
+  }
+  syncDirectory(dir);
+}
+
 function syncDirectory(dir: string): void {
   try {
     const fd = openSync(dir, 'r');

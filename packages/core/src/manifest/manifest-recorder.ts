@@ -2,7 +2,7 @@ import { DataDir } from '../paths/data-dir.js';
 import type { Adapter } from '../spi/adapter.js';
 import type { NormalizedRoute } from '../store/types.js';
 import type { DomainKind } from '../types.js';
-import { type ManifestRoute, readManifest, sameRoute, writeManifestRecord } from './manifest-file.js';
+import { type ManifestRoute, readManifest, removeManifestRecord, sameRoute, writeManifestRecord } from './manifest-file.js';
 import { publicOptions } from './public-options.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
@@ -37,8 +37,8 @@ export class ManifestRecorder {
     const next: ManifestRoute = {
       adapter: route.adapter,
       options: publicOptions(route.options),
-      // The kind stays while the domain stays where it was.
-      ...(previous?.adapter === route.adapter && previous.kind !== undefined && { kind: previous.kind }),
+      // A domain keeps its kind when it moves (a migration copies the kind record with the data).
+      ...(previous?.kind !== undefined && { kind: previous.kind }),
     };
     this.#write(domain, next);
     if (!this.#defaultRecorded && this.#persistent(this.#defaultRoute.adapter)) {
@@ -63,6 +63,14 @@ export class ManifestRecorder {
         });
       }
     }
+  }
+
+  /** After `domain` was dropped: its record goes, so later processes no longer look for it. */
+  dropped(domain: string): void {
+    const known = this.#load();
+    const root = this.#dataDir.root(false);
+    if (root !== undefined) removeManifestRecord(root, domain);
+    known.delete(domain);
   }
 
   #persistent(adapter: string): boolean {

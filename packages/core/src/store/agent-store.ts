@@ -120,6 +120,7 @@ class AgentStore implements Store {
       const instance = await this.#ctx.pool.instance(d.route.adapter);
       await instance.dropDomain(domain, d.options);
       this.#ctx.pool.forget(domain);
+      this.#ctx.pool.recorder?.dropped(domain);
     });
   }
 
