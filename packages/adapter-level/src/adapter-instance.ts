@@ -1,4 +1,4 @@
-import { cpSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
@@ -49,7 +49,7 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
     this.#assertOpen();
     // The default location is looked at even when no domain opened it yet, as long as it exists;
     // locations given by `path` are known only once a domain using them was opened (README).
-    if (existsSync(this.#defaultLocation()) && (!this.#readOnly || existsSync(join(this.#defaultLocation(), 'CURRENT')))) {
+    if (existsSync(this.#defaultLocation()) && (!this.#readOnly || readdirSync(this.#defaultLocation()).length > 0)) {
       await this.#lease(resolveLevelOptions({}));
     }
     const names = new Set<string>();
@@ -130,7 +130,9 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
    */
   #readOnlyCopy(relativePath: string | undefined): string {
     const real = this.#dataDir.resolve(relativePath ?? DEFAULT_LOCATION, { kind: 'directory', checkEntries: true });
-    if (!existsSync(join(real, 'CURRENT'))) throw new StoreError('NOT_FOUND', `level: no database at ${real}`);
+    // An empty or missing location holds nothing; one with files but no CURRENT is damaged, and the
+    // open of the copy says so (CORRUPT).
+    if (!existsSync(real) || readdirSync(real).length === 0) throw new StoreError('NOT_FOUND', `level: no database at ${real}`);
     const holders = lockHolders(real);
     if (holders.length > 0) {
       // Its files are changing under the copy; LevelDB belongs to one process anyway.

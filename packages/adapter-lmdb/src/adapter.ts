@@ -65,6 +65,11 @@ function envPath(dataDir: DataDir, path: string | undefined, create: boolean): s
   return dataDir.resolve(path ?? DEFAULT_ENV_DIR, { kind: 'directory', create, checkEntries: true });
 }
 
+/** Whether an environment is (or was) at `path`: its data file, or the lock file LMDB leaves beside it. */
+function envExists(path: string): boolean {
+  return existsSync(join(path, 'data.mdb')) || existsSync(join(path, 'lock.mdb'));
+}
+
 /** One store's view of the adapter: the environments it holds a reference to. */
 class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
   readonly #dataDir: DataDir;
@@ -94,7 +99,7 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
 
   async listDomains(): Promise<string[]> {
     // Read-only: the default environment is listed when it exists (it is never created).
-    if (!this.#readOnly || existsSync(join(envPath(this.#dataDir, undefined, false), 'data.mdb'))) {
+    if (!this.#readOnly || envExists(envPath(this.#dataDir, undefined, false))) {
       await this.#env(lmdbOptionsSchema.parse({}));
     }
     const names = new Set<string>();
@@ -161,7 +166,8 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
     let path: string;
     try {
       path = envPath(this.#dataDir, options.path, !this.#readOnly);
-      if (this.#readOnly && !existsSync(join(path, 'data.mdb'))) throw new StoreError('NOT_FOUND', `lmdb: no environment at ${path}`);
+      // A lock.mdb without its data.mdb is a deleted environment: the open reports it (CORRUPT).
+      if (this.#readOnly && !envExists(path)) throw new StoreError('NOT_FOUND', `lmdb: no environment at ${path}`);
     } catch (err) {
       return Promise.reject(err);
     }

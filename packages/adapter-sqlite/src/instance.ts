@@ -6,7 +6,7 @@ import { SqliteBackend } from './backend.js';
 import { backupFile, checkFile } from './backup.js';
 import type { Connection } from './connection.js';
 import { translateError } from './errors.js';
-import { prepareDatabaseFile } from './missing-file.js';
+import { missingFileError, prepareDatabaseFile } from './missing-file.js';
 import { type ResolvedSqliteOptions, resolveOptions, type SqliteOptions } from './options.js';
 import { DEFAULT_FILE, domainFile } from './paths.js';
 import { acquireConnection, openConnectionTo, releaseConnection } from './registry.js';
@@ -30,7 +30,7 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
     const own = resolveOptions(options);
     if (this.#readOnly) {
       const file = domainFile(this.#dataDir, own.path, false);
-      if (!this.#connections.has(file) && !existsSync(file)) throw new StoreError('NOT_FOUND', `sqlite: no database at ${file}`);
+      if (!this.#connections.has(file) && !existsSync(file)) throw missingFileError(file, own.path === undefined);
       const connection = this.#connect(file, own);
       return new SqliteBackend(connection, connection.table(domain), options.durability ?? 'balanced', () => this.#assertOpen());
     }
