@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
+import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
 import { backupLocation } from './backup.js';
 import { clearDomain, LevelDomainBackend, syncLog } from './domain-backend.js';
 import { recordedDomains, registerDomain } from './domain-names.js';

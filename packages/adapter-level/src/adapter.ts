@@ -1,4 +1,4 @@
-import type { Adapter, OpenContext } from '@agentstore/core';
+import type { Adapter, OpenContext } from '@agentstore/core/spi';
 import { LevelAdapterInstance } from './adapter-instance.js';
 import { loadClassicLevel } from './native.js';
 import { type LevelOptions, levelOptionsSchema } from './options.js';

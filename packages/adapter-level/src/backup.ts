@@ -1,6 +1,6 @@
 import { rm } from 'node:fs/promises';
 import { relative } from 'node:path';
-import { resolveInsideDataDir } from '@agentstore/core';
+import { resolveInsideDataDir } from '@agentstore/core/spi';
 import { translateLevelError } from './errors.js';
 import type { LocationLease } from './location.js';
 import { type NativeOp, openNative } from './native.js';

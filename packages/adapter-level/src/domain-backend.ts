@@ -8,7 +8,7 @@ import {
   StoreError,
   type Tx,
   type WriteGuard,
-} from '@agentstore/core';
+} from '@agentstore/core/spi';
 import { domainNameKey } from './domain-names.js';
 import { translateLevelError } from './errors.js';
 import { domainPrefix, nativeRange, prefixEnd, withPrefix } from './keys.js';

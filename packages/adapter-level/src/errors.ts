@@ -1,4 +1,4 @@
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 
 /** Error codes and messages classic-level and Node put on the errors this adapter sees. */
 function chainOf(err: unknown): { codes: string[]; messages: string[] } {

@@ -1,4 +1,4 @@
-import type { ByteRange, Bytes, Tx } from '@agentstore/core';
+import type { ByteRange, Bytes, Tx } from '@agentstore/core/spi';
 import { translateLevelError } from './errors.js';
 import { byteId, inRange, nativeRange, rangeId, withPrefix } from './keys.js';
 import type { NativeDb, NativeOp, NativeRange } from './native.js';

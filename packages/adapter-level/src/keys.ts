@@ -1,4 +1,4 @@
-import type { ByteRange } from '@agentstore/core';
+import type { ByteRange } from '@agentstore/core/spi';
 import type { NativeRange } from './native.js';
 
 /**

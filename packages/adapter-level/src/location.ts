@@ -1,4 +1,4 @@
-import type { DataDir } from '@agentstore/core';
+import type { DataDir } from '@agentstore/core/spi';
 import { checkCloseStamp, writeCloseStamp } from './close-stamp.js';
 import { diagnostics } from './diagnostics.js';
 import { translateLevelError } from './errors.js';

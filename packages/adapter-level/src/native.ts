@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { nativeBindingError } from '@agentstore/core';
+import { nativeBindingError } from '@agentstore/core/spi';
 import type { ClassicLevel as ClassicLevelClass } from 'classic-level';
 
 /**

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fsyncSync, openSync, readdirSync, readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 
 /**
  * LevelDB as classic-level opens it (no `paranoid_checks`, which classic-level does not expose)

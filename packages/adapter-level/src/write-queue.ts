@@ -1,4 +1,4 @@
-import type { Tx } from '@agentstore/core';
+import type { Tx } from '@agentstore/core/spi';
 import { diagnostics } from './diagnostics.js';
 import { translateLevelError } from './errors.js';
 import { GroupState, type PendingWrite, runOnce } from './group-tx.js';

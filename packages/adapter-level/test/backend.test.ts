@@ -1,4 +1,4 @@
-import type { ByteRange, DomainBackend } from '@agentstore/core';
+import type { ByteRange, DomainBackend } from '@agentstore/core/spi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diagnostics } from '../src/diagnostics.js';
 import { b, collect, openDomain, TempDirs } from './helpers.js';

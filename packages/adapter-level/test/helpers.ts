@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AdapterInstance, DomainBackend, Durability } from '@agentstore/core';
+import type { AdapterInstance, DomainBackend, Durability } from '@agentstore/core/spi';
 import { type LevelOptions, levelAdapter } from '../src/index.js';
 
 /** Common options as core would merge them, plus level options. */

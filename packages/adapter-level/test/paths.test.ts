@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AdapterInstance } from '@agentstore/core';
+import type { AdapterInstance } from '@agentstore/core/spi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LevelOptions, levelAdapter } from '../src/index.js';
 import { b, domainOptions, TempDirs } from './helpers.js';

@@ -9,7 +9,7 @@ import {
   type EngineInfo,
   type OpenContext,
   StoreError,
-} from '@agentstore/core';
+} from '@agentstore/core/spi';
 import { backupEnv } from './backup.js';
 import { fixedEngineLoaded, lmdbBuildInfo } from './build-info.js';
 import { LmdbBackend } from './domain-backend.js';

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { resolveInsideDataDir } from '@agentstore/core';
+import { resolveInsideDataDir } from '@agentstore/core/spi';
 import { toStoreError } from './errors.js';
 import type { SharedEnv } from './shared-env.js';
 

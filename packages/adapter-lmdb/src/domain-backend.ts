@@ -1,4 +1,12 @@
-import { type ByteRange, type Bytes, type DomainBackend, enforceWriteGuard, StoreError, type Tx, type WriteGuard } from '@agentstore/core';
+import {
+  type ByteRange,
+  type Bytes,
+  type DomainBackend,
+  enforceWriteGuard,
+  StoreError,
+  type Tx,
+  type WriteGuard,
+} from '@agentstore/core/spi';
 import type { Job } from './commit-queue.js';
 import { toStoreError } from './errors.js';
 import { lmdbRangeOf } from './range.js';

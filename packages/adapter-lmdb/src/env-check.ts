@@ -1,6 +1,6 @@
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 
 /**
  * Checks an LMDB environment's files before lmdb maps them. LMDB trusts its meta pages: it reads the

@@ -1,4 +1,4 @@
-import { type ErrorCode, StoreError } from '@agentstore/core';
+import { type ErrorCode, StoreError } from '@agentstore/core/spi';
 
 /** Error messages of the LMDB engine (`mdb_strerror`) and the StoreError code each becomes. */
 const MDB_CODES: ReadonlyArray<[prefix: string, code: ErrorCode]> = [

@@ -1,4 +1,4 @@
-import { isInsideRelativePath } from '@agentstore/core';
+import { isInsideRelativePath } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /**

@@ -1,4 +1,4 @@
-import type { ByteRange, Bytes } from '@agentstore/core';
+import type { ByteRange, Bytes } from '@agentstore/core/spi';
 
 /** A key bound: the key and whether it is itself included. */
 interface Bound {

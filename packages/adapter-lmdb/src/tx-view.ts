@@ -1,4 +1,4 @@
-import type { ByteRange, Bytes, Tx } from '@agentstore/core';
+import type { ByteRange, Bytes, Tx } from '@agentstore/core/spi';
 import type { Database } from 'lmdb';
 import { allocBytes } from './byte-pool.js';
 import { toStoreError } from './errors.js';

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { type AdapterInstance, type DomainBackend, isStoreError } from '@agentstore/core';
+import { type AdapterInstance, type DomainBackend, isStoreError } from '@agentstore/core/spi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type LmdbOptions, lmdbAdapter, lmdbOptionsSchema } from '../src/index.js';
 import { b, backend, collect, domainOptions, hex, openAdapter, tempDir } from './helpers.js';

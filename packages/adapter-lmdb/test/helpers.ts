@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AdapterInstance, commonOptionsSchema, type DomainBackend, type DomainOptions } from '@agentstore/core';
+import { type AdapterInstance, commonOptionsSchema, type DomainBackend, type DomainOptions } from '@agentstore/core/spi';
 import { type LmdbOptions, lmdbAdapter, lmdbOptionsSchema } from '../src/index.js';
 
 /** A fresh dataDir; `cleanup` removes it. */

@@ -1,4 +1,4 @@
-import type { Adapter, AdapterInstance, Capabilities, OpenContext } from '@agentstore/core';
+import type { Adapter, AdapterInstance, Capabilities, OpenContext } from '@agentstore/core/spi';
 import { PostgresInstance } from './instance.js';
 import { type PostgresOptions, postgresOptionsSchema } from './options.js';
 

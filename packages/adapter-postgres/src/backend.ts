@@ -8,7 +8,7 @@ import {
   StoreError,
   type Tx,
   type WriteGuard,
-} from '@agentstore/core';
+} from '@agentstore/core/spi';
 import { byteId, toBounds } from './bounds.js';
 import type { Database } from './database.js';
 import type { DomainTable } from './domain-table.js';

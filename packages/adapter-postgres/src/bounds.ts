@@ -1,4 +1,4 @@
-import type { ByteRange, Bytes } from '@agentstore/core';
+import type { ByteRange, Bytes } from '@agentstore/core/spi';
 
 /** One end of a key range. */
 export interface Bound {

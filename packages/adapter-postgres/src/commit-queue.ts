@@ -1,4 +1,4 @@
-import { type Bytes, type Durability, MIGRATION_GUARD_KEY, type Tx } from '@agentstore/core';
+import { type Bytes, type Durability, MIGRATION_GUARD_KEY, type Tx } from '@agentstore/core/spi';
 import { byteId, compareKeys } from './bounds.js';
 import type { Database } from './database.js';
 import type { DomainTable } from './domain-table.js';

@@ -1,4 +1,4 @@
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 import { DomainTable } from './domain-table.js';
 import { createPool, type Pool, type PooledClient, type PoolSettings, type RowsResult, type Statement } from './driver.js';
 import { isConnectionError, isMissingRelation, translateError } from './errors.js';

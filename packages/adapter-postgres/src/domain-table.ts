@@ -1,4 +1,4 @@
-import { MIGRATION_GUARD_KEY } from '@agentstore/core';
+import { MIGRATION_GUARD_KEY } from '@agentstore/core/spi';
 import { CommitQueue } from './commit-queue.js';
 import type { Database } from './database.js';
 import { translateError } from './errors.js';

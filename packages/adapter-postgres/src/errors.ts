@@ -1,4 +1,4 @@
-import { type ErrorCode, StoreError } from '@agentstore/core';
+import { type ErrorCode, StoreError } from '@agentstore/core/spi';
 
 /** The SQLSTATE of a PostgreSQL error (`40001`, …), or undefined for anything else. */
 export function sqlState(err: unknown): string | undefined {

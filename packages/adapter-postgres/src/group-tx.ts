@@ -1,4 +1,4 @@
-import { type ByteRange, type Bytes, StoreError, type Tx } from '@agentstore/core';
+import { type ByteRange, type Bytes, StoreError, type Tx } from '@agentstore/core/spi';
 import { type Bounds, boundsId, byteId, compareKeys, inBounds, toBounds } from './bounds.js';
 
 /** A buffered write: `value` undefined means delete. */

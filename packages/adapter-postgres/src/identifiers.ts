@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 import { isSystemSchema, SCHEMA_PATTERN } from './options.js';
 
 // Core validates domain names already; this module builds SQL from them, so it checks again.

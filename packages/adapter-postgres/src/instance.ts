@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
+import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
 import { PostgresBackend } from './backend.js';
 import type { Database, DatabaseSettings } from './database.js';
 import { translateError } from './errors.js';

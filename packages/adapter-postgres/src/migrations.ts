@@ -1,4 +1,4 @@
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 import type { PooledClient } from './driver.js';
 import { lockKey, quoteSchema } from './identifiers.js';
 

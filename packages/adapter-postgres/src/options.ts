@@ -1,4 +1,4 @@
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /** PostgreSQL's largest timeout setting (an int of milliseconds). */

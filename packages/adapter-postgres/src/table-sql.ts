@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Bytes, CounterUpdate } from '@agentstore/core';
+import type { Bytes, CounterUpdate } from '@agentstore/core/spi';
 import type { Bounds } from './bounds.js';
 import type { Statement } from './driver.js';
 import { quoteIdent, quoteSchema, tableNameOf } from './identifiers.js';

@@ -1,5 +1,5 @@
 /** Byte-level behaviour of the postgres backend: order, group commit, replay, DDL, names, options. */
-import { type AdapterInstance, type DomainBackend, isStoreError, StoreError } from '@agentstore/core';
+import { type AdapterInstance, type DomainBackend, isStoreError, StoreError } from '@agentstore/core/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitStats } from '../src/commit-queue.js';
 import { quoteIdent, tableNameOf } from '../src/identifiers.js';

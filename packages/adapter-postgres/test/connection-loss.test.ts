@@ -1,6 +1,7 @@
 /** Backends terminated under the adapter: calls fail with IO (never hang), later calls work, no acknowledged write is lost. */
 import { rmSync } from 'node:fs';
-import { createStore, isStoreError, type Store, StoreError } from '@agentstore/core';
+import { createStore, type Store } from '@agentstore/core';
+import { isStoreError, StoreError } from '@agentstore/core/spi';
 import { afterEach, describe, expect, it } from 'vitest';
 // The reliability report (`pnpm reliability --report`) runs this file too and collects its figures.
 import { recordFigures } from '../../reliability/test/harness/figures.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { AdapterInstance, Bytes, DomainOptions, Durability } from '@agentstore/core';
+import type { AdapterInstance, Bytes, DomainOptions, Durability } from '@agentstore/core/spi';
 import { type PostgresOptions, postgresAdapter } from '../src/index.js';
 import { dropSchema, PG_URL } from './pg-env.js';
 

@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createStore, StoreError } from '@agentstore/core';
+import { createStore } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresAdapter } from '../src/index.js';

@@ -1,4 +1,4 @@
-import type { Adapter, AdapterInstance, Capabilities, OpenContext } from '@agentstore/core';
+import type { Adapter, AdapterInstance, Capabilities, OpenContext } from '@agentstore/core/spi';
 import { loadDriver } from './driver.js';
 import { SqliteInstance } from './instance.js';
 import { type SqliteOptions, sqliteOptionsSchema } from './options.js';

@@ -8,7 +8,7 @@ import {
   enforceWriteGuard,
   type Tx,
   type WriteGuard,
-} from '@agentstore/core';
+} from '@agentstore/core/spi';
 import { toBounds } from './bounds.js';
 import type { Connection } from './connection.js';
 import type { DomainTable } from './domain-table.js';

@@ -1,7 +1,7 @@
 import { rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { relative } from 'node:path';
-import { resolveInsideDataDir } from '@agentstore/core';
+import { resolveInsideDataDir } from '@agentstore/core/spi';
 import { translateError } from './errors.js';
 
 /** The slice of better-sqlite3 backups and checks use: a second, read-only connection. */

@@ -1,4 +1,4 @@
-import { type Durability, StoreError } from '@agentstore/core';
+import { type Durability, StoreError } from '@agentstore/core/spi';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import { isBusy, isFatal, sqliteCode, translateError } from './errors.js';
 

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { type Durability, StoreError } from '@agentstore/core';
+import { type Durability, StoreError } from '@agentstore/core/spi';
 import { CHECKPOINTER_AFTER_COMMITS, Checkpointer } from './checkpointer.js';
 import { CommitQueue } from './commit-queue.js';
 import { registerCounterFunction } from './counter-function.js';

@@ -1,4 +1,4 @@
-import { applyCounterUpdate } from '@agentstore/core';
+import { applyCounterUpdate } from '@agentstore/core/spi';
 import type { SqliteDatabase } from './driver.js';
 
 /**

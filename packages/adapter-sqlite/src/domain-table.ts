@@ -1,4 +1,4 @@
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 import type { SqliteDatabase } from './driver.js';
 import { isMissingTable } from './errors.js';
 import { inImmediateTransaction } from './immediate.js';

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { nativeBindingError } from '@agentstore/core';
+import { nativeBindingError } from '@agentstore/core/spi';
 
 /**
  * The slice of better-sqlite3 this adapter uses, declared here so that none of the library's types

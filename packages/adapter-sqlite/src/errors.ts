@@ -1,4 +1,4 @@
-import { type ErrorCode, StoreError } from '@agentstore/core';
+import { type ErrorCode, StoreError } from '@agentstore/core/spi';
 
 /** The `code` of a native SQLite error (`SQLITE_BUSY_SNAPSHOT`, …), or undefined for anything else. */
 export function sqliteCode(err: unknown): string | undefined {

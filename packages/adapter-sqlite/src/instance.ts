@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, linkSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core';
+import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
 import { SqliteBackend } from './backend.js';
 import { backupFile, checkFile } from './backup.js';
 import type { Connection } from './connection.js';

@@ -1,6 +1,6 @@
 import { closeSync, existsSync, mkdirSync, openSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core/spi';
 
 /**
  * SQLite creates a missing database file without a word, so a deleted file would come back as an

@@ -1,4 +1,4 @@
-import { isInsideRelativePath, StoreError } from '@agentstore/core';
+import { isInsideRelativePath, StoreError } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /** SQLite's largest busy timeout (a C int of milliseconds). */

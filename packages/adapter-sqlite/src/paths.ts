@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import type { DataDir } from '@agentstore/core';
+import type { DataDir } from '@agentstore/core/spi';
 
 /** Where domains without a `path` option live, relative to dataDir. */
 export const DEFAULT_FILE = join('sqlite', 'agentstore.db');

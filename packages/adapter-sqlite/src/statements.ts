@@ -1,4 +1,4 @@
-import { applyCounterUpdate, type Bytes, type CounterUpdate } from '@agentstore/core';
+import { applyCounterUpdate, type Bytes, type CounterUpdate } from '@agentstore/core/spi';
 import type { Bounds } from './bounds.js';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
 

@@ -1,4 +1,4 @@
-import { type ByteRange, type Bytes, StoreError, type Tx } from '@agentstore/core';
+import { type ByteRange, type Bytes, StoreError, type Tx } from '@agentstore/core/spi';
 import { compareKeys, inBounds, toBounds } from './bounds.js';
 import type { DomainTable } from './domain-table.js';
 import { sqliteCode, translateError } from './errors.js';

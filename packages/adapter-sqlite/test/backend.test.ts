@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type AdapterInstance, type ByteRange, type Bytes, type DomainBackend, isStoreError, StoreError } from '@agentstore/core';
+import { type AdapterInstance, type ByteRange, type Bytes, type DomainBackend, isStoreError, StoreError } from '@agentstore/core/spi';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/driver.js';

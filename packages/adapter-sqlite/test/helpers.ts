@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { AdapterInstance, Bytes, DomainBackend, DomainOptions, Durability } from '@agentstore/core';
+import type { AdapterInstance, Bytes, DomainBackend, DomainOptions, Durability } from '@agentstore/core/spi';
 import { type SqliteOptions, sqliteAdapter } from '../src/index.js';
 
 /** Bytes from byte values. */

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { AdapterInstance } from '@agentstore/core';
+import type { AdapterInstance } from '@agentstore/core/spi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SqliteOptions } from '../src/index.js';
 import { b, openAdapter, openDomain, tempDir } from './helpers.js';

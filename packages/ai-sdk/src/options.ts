@@ -1,4 +1,5 @@
-import { assertDomainName, StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core';
+import { assertDomainName } from '@agentstore/core/spi';
 
 /** Throws `INVALID_OPTIONS` unless `options` is an object whose keys are all in `known`. */
 export function assertKnownOptions(options: unknown, known: readonly string[], what: string): void {

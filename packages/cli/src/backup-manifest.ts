@@ -1,4 +1,5 @@
-import { DOMAIN_NAME_PATTERN, StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core';
+import { DOMAIN_NAME_PATTERN } from '@agentstore/core/admin';
 import { z } from 'zod';
 
 /** The manifest's file name, beside the copied files. */

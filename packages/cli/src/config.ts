@@ -1,17 +1,16 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { RouteConfig, StoreConfig } from '@agentstore/core';
 import {
-  type Adapter,
   BUILTIN_ADAPTERS,
   type ConfigFile,
   DEFAULT_CONFIG_FILE,
   loadAdapters,
   type Manifest,
   manifestAdapters,
-  type RouteConfig,
   readConfigFile,
   readManifest,
-  type StoreConfig,
-} from '@agentstore/core';
+} from '@agentstore/core/admin';
+import type { Adapter } from '@agentstore/core/spi';
 
 export { DEFAULT_CONFIG_FILE };
 

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
-import { decodeKey, StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core';
+import { decodeKey } from '@agentstore/core/spi';
 
 /**
  * The export file (JSONL): a header line, one line per raw entry with key and value bytes in base64

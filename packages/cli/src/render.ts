@@ -1,4 +1,4 @@
-import { toDisplay } from '@agentstore/core';
+import { toDisplay } from '@agentstore/core/admin';
 
 /** One-line JSON of a value for a table cell, cut at `max` characters. */
 export function preview(value: unknown, max = 80): string {

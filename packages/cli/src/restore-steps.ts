@@ -1,7 +1,8 @@
 import { constants } from 'node:fs';
 import { chmod, lstat, mkdir, mkdtemp, open, readdir, readFile, realpath, rename, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { DataDir, relativeSegments, StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core';
+import { DataDir, relativeSegments } from '@agentstore/core/spi';
 import { assertPlainFile, copyChecked, listPlainFiles } from './backup-files.js';
 import { type BackupManifest, MANIFEST, parseManifest } from './backup-manifest.js';
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { storeAdmin } from '@agentstore/core';
+import { storeAdmin } from '@agentstore/core/admin';
 import { describe, expect, it } from 'vitest';
 import { openStore, tempDir } from './support/stores.js';
 

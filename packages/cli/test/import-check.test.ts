@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { postgresAdapter } from '@agentstore/adapter-postgres';
-import { createStore, type Store, storeAdmin } from '@agentstore/core';
+import { createStore, type Store } from '@agentstore/core';
+import { storeAdmin } from '@agentstore/core/admin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openExport } from '../src/export-format.js';
 import { codeOf, openStore, tempDir } from './support/stores.js';

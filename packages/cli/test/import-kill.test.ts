@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { storeAdmin } from '@agentstore/core';
+import { storeAdmin } from '@agentstore/core/admin';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FORMAT, VERSION } from '../src/export-format.js';
 import { startChild, startCli, waitForLine } from './support/cli.js';

@@ -1,9 +1,11 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { levelAdapter } from '@agentstore/adapter-level';
 import { lmdbAdapter } from '@agentstore/adapter-lmdb';
 import { sqliteAdapter } from '@agentstore/adapter-sqlite';
-import { createStore, readManifest } from '@agentstore/core';
+import { createStore } from '@agentstore/core';
+import { readManifest } from '@agentstore/core/admin';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli, startChild, waitForLine } from './support/cli.js';
 import { fileTree } from './support/file-tree.js';
@@ -160,7 +162,8 @@ describe('read commands never write', () => {
 describe('config file', () => {
   it('names a custom adapter by module specifier; the CLI loads it from there and reads its domains', async () => {
     const dir = join(tmp.dir, 'custom');
-    const { notesAdapter } = (await import('./fixtures/custom-adapter.mjs')) as { notesAdapter: typeof sqliteAdapter };
+    const fixture = join(import.meta.dirname, 'fixtures', 'custom-adapter.mjs');
+    const { notesAdapter } = (await import(pathToFileURL(fixture).href)) as { notesAdapter: typeof sqliteAdapter };
     const routes = { notes: { adapter: 'notes_sqlite', options: { path: 'notes/notes.db' } } };
     const store = await createStore({ dataDir: dir, adapters: [sqliteAdapter, notesAdapter], domains: routes });
     await store.kv('notes').put('n1', 'hello');

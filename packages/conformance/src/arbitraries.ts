@@ -1,4 +1,4 @@
-import type { Key } from '@agentstore/core';
+import type { Key } from '@agentstore/core/spi';
 import fc from 'fast-check';
 
 /** Numbers a key may be: integers, fractions, negatives, -0, extremes. */

@@ -1,8 +1,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Adapter, Capabilities, Store } from '@agentstore/core';
-import { createStore, StoreError } from '@agentstore/core';
+import type { Store } from '@agentstore/core';
+import { createStore } from '@agentstore/core';
+import type { Adapter, Capabilities } from '@agentstore/core/spi';
+import { StoreError } from '@agentstore/core/spi';
 import { afterEach, beforeEach, expect } from 'vitest';
 
 /** A stable error code (`StoreError['code']`). */

@@ -1,4 +1,4 @@
-import type { Key } from '@agentstore/core';
+import type { Key } from '@agentstore/core/spi';
 
 type KeyPart = string | number;
 

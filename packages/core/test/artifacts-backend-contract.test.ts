@@ -3,16 +3,8 @@
  * functions that the backend runs more than once, and how many keys `longestPrefix` probes.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  type Adapter,
-  type ByteRange,
-  type Bytes,
-  createStore,
-  type DomainBackend,
-  memoryAdapter,
-  prefixKey,
-  type Tx,
-} from '../src/index.js';
+import { createStore, memoryAdapter, prefixKey } from '../src/index.js';
+import type { Adapter, ByteRange, Bytes, DomainBackend, Tx } from '../src/spi/index.js';
 
 interface Counters {
   getManyKeys: number;

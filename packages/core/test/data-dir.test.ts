@@ -3,7 +3,8 @@ import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DataDir, isInsideRelativePath, resolveInsideDataDir, StoreError } from '../src/index.js';
+import { StoreError } from '../src/index.js';
+import { DataDir, isInsideRelativePath, resolveInsideDataDir } from '../src/spi/index.js';
 
 let base: string;
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { type Adapter, createStore, type EngineInfo, memoryAdapter, storeAdmin } from '../src/index.js';
+import { storeAdmin } from '../src/admin/index.js';
+import { createStore, memoryAdapter } from '../src/index.js';
+import type { Adapter, EngineInfo } from '../src/spi/index.js';
 
 // An adapter that reports its engine build (as the LMDB adapter does), beside one that does not.
 const ENGINE: EngineInfo = { build: 'probe engine 1.0, single-process: no compiler', multiProcess: false };

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { type Adapter, createStore, type DomainBackend, isStoreError, memoryAdapter, type Store, storeAdmin } from '../src/index.js';
-import { encodeIncoming, encodeTombstone, MOVED_KEY } from '../src/migrate/meta-keys.js';
+import { storeAdmin } from '../src/admin/index.js';
+import { createStore, isStoreError, memoryAdapter, type Store } from '../src/index.js';
+import { encodeIncoming, encodeTombstone, MOVED_KEY } from '../src/runtime/migration-guard.js';
+import type { Adapter, DomainBackend } from '../src/spi/index.js';
 
 // A second in-memory adapter, so that a migration has somewhere else to go without any native engine.
 const otherMemory: Adapter = { ...memoryAdapter, name: 'memtwo' } as Adapter;

@@ -1,4 +1,5 @@
-import { assertDomainName, type DomainStore, type Key, type Store, StoreError } from '@agentstore/core';
+import { type DomainStore, type Key, type Store, StoreError } from '@agentstore/core';
+import { assertDomainName } from '@agentstore/core/spi';
 import {
   BaseStore,
   type GetOperation,

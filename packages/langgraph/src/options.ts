@@ -1,4 +1,5 @@
-import { assertDomainName, StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core';
+import { assertDomainName } from '@agentstore/core/spi';
 import type { SerializerProtocol } from '@langchain/langgraph-checkpoint';
 
 /** Options of `new AgentstoreSaver(store, options)`. Each domain can be routed to any adapter. */

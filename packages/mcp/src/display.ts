@@ -1,4 +1,4 @@
-import { toDisplay } from '@agentstore/core';
+import { toDisplay } from '@agentstore/core/admin';
 /** Bytes of `value` as compact JSON (what a page is bounded by). */
 export function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value) ?? 'null');

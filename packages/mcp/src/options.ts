@@ -1,4 +1,5 @@
-import { assertDomainName, StoreError } from '@agentstore/core';
+import { StoreError } from '@agentstore/core';
+import { assertDomainName } from '@agentstore/core/admin';
 import { z } from 'zod';
 
 /** Default upper bound of one page's JSON, in bytes (a page always holds at least one entry). */

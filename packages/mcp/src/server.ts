@@ -1,4 +1,5 @@
-import { StoreError, storeAdmin } from '@agentstore/core';
+import { StoreError } from '@agentstore/core';
+import { storeAdmin } from '@agentstore/core/admin';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { CallToolRequestSchema, type CallToolResult, ListToolsRequestSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';

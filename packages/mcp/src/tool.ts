@@ -1,4 +1,5 @@
-import { assertDomainName, type DomainKind, type Store, type StoreAdmin } from '@agentstore/core';
+import type { DomainKind, Store } from '@agentstore/core';
+import { assertDomainName, type StoreAdmin } from '@agentstore/core/admin';
 import { z } from 'zod';
 import type { ResolvedMcpOptions } from './options.js';
 import { ToolError } from './result.js';

@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { assertDomainName, type Journal, type Store, StoreError } from '@agentstore/core';
-import type { AgentInputItem, Session } from '@openai/agents-core';
-import { liveItemsBackward } from './live-items.js';
-import { addEntry, CLEAR_ENTRY, POP_ENTRY, type SessionEntry } from './session-entry.js';
+import { isStoreError, type Journal, type Store, StoreError } from '@agentstore/core';
+import { assertDomainName } from '@agentstore/core/spi';
+import type {
+  AgentInputItem,
+  SessionHistoryRewriteArgs,
+  SessionHistoryRewriteAwareSession,
+  SessionHistoryTransactionArgs,
+  SessionHistoryTransactionAwareSession,
+} from '@openai/agents-core';
+import { applyMutations, historyMutationsInput, historyTransactionInput } from './history-input.js';
+import { type LiveItems, liveItemsBackward } from './live-items.js';
+import { sameValue } from './same-value.js';
+import { addEntry, appliedEntry, CLEAR_ENTRY, POP_ENTRY, type SessionEntry } from './session-entry.js';
 
 /** Options of {@link AgentstoreSession}. */
 export interface AgentstoreSessionOptions {
@@ -31,8 +40,11 @@ function assertSessionId(id: unknown): asserts id is string {
  * an operation log (item added, item popped, session cleared) with gap-free seqs assigned in each
  * append's transaction. Every call is one append or a bounded backward read, so sessions survive
  * restarts and can be shared by processes on one data directory (SQLite, LMDB, PostgreSQL domains).
+ * It also implements the SDK's optional history hooks: idempotent history transactions, compaction
+ * and function-call rewrites, each one conditional append (it commits only if the stream is unchanged
+ * since it was read, and is retried otherwise).
  */
-export class AgentstoreSession implements Session {
+export class AgentstoreSession implements SessionHistoryTransactionAwareSession, SessionHistoryRewriteAwareSession {
   readonly #journal: Journal<SessionEntry>;
   readonly #id: string;
 
@@ -93,5 +105,78 @@ export class AgentstoreSession implements Session {
     // A crash before this leaves dead entries below the marker; reads stop at the marker, and the next
     // clear removes them.
     await this.#journal.truncateBefore(this.#id, lastSeq);
+  }
+
+  /**
+   * Applies an SDK history transaction atomically and idempotently: the items appended (or the suffix
+   * replaced) and the operation id are one append. Repeating an id with the same transaction does
+   * nothing; with a different one, or with a suffix that no longer matches, it is `CONFLICT` and
+   * nothing changes. Ids are remembered until `clearSession`. Reads the live history back to the last
+   * clear, as `getItems()` does.
+   */
+  async applyHistoryTransaction(args: SessionHistoryTransactionArgs): Promise<void> {
+    const { id, transaction } = historyTransactionInput(args);
+    await this.#conditionally((state) => {
+      const earlier = state.applied.get(id);
+      if (earlier !== undefined) {
+        if (!sameValue(earlier, transaction))
+          throw new StoreError('CONFLICT', `history operation ${id} was already applied with a different transaction`);
+        return undefined;
+      }
+      if (transaction.type === 'append_items') return [appliedEntry(id, transaction), ...transaction.items.map(addEntry)];
+      const history = [...state.items].reverse();
+      const n = transaction.expectedSuffix.length;
+      const suffix = n === 0 ? [] : history.slice(-n);
+      if (n > history.length || !sameValue(suffix, transaction.expectedSuffix))
+        throw new StoreError('CONFLICT', 'the session history no longer ends with the expected suffix');
+      return [appliedEntry(id, transaction), ...suffix.map(() => POP_ENTRY), ...transaction.replacement.map(addEntry)];
+    });
+  }
+
+  /** Replaces the whole history with `items` (a compaction marker and what it keeps), in one append. */
+  async replaceHistoryWithCompaction(items: AgentInputItem[]): Promise<void> {
+    if (!Array.isArray(items)) throw new StoreError('INVALID_VALUE', 'replaceHistoryWithCompaction takes an array of items');
+    await this.#rebuild(() => items);
+  }
+
+  /** Rewrites function-call items as the SDK's mutations say (the history is rewritten in one append). */
+  async applyHistoryMutations(args: SessionHistoryRewriteArgs): Promise<void> {
+    const mutations = historyMutationsInput(args?.mutations);
+    if (mutations.length === 0) return;
+    await this.#rebuild((history) => applyMutations(history, mutations));
+  }
+
+  // Rewrites the history as a clear record, the operation ids applied so far, and `next(history)`;
+  // then frees what lies before the clear record (a crash before that only leaves dead entries).
+  async #rebuild(next: (history: AgentInputItem[]) => AgentInputItem[]): Promise<void> {
+    const firstSeq = await this.#conditionally((state) => {
+      const history = [...state.items].reverse();
+      const replacement = next(history);
+      if (sameValue(replacement, history)) return undefined;
+      const carried = [...state.applied].map(([opId, tx]) => appliedEntry(opId, tx));
+      return [CLEAR_ENTRY, ...carried, ...replacement.map(addEntry)];
+    });
+    if (firstSeq !== undefined) await this.#journal.truncateBefore(this.#id, firstSeq);
+  }
+
+  /**
+   * Reads the live history, asks `plan` for the records to append (undefined: nothing to do) and
+   * appends them only if the stream's last seq is still the one read; retried when another writer got
+   * there first. Resolves with the first appended seq.
+   */
+  async #conditionally(plan: (state: LiveItems) => SessionEntry[] | undefined): Promise<number | undefined> {
+    for (let attempt = 1; attempt <= READ_ATTEMPTS; attempt++) {
+      const state = await liveItemsBackward(this.#journal, this.#id, undefined, undefined);
+      if (!state.whole) continue;
+      const entries = plan(state);
+      if (entries === undefined) return undefined;
+      try {
+        const { firstSeq } = await this.#journal.append(this.#id, entries, { expectLastSeq: state.newestSeq });
+        return firstSeq;
+      } catch (err) {
+        if (!isStoreError(err) || err.code !== 'CONFLICT') throw err;
+      }
+    }
+    throw new StoreError('CONFLICT', 'the session kept changing while a history change was applied');
   }
 }

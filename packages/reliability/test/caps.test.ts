@@ -11,18 +11,8 @@
  *   transactions; decoding stored bytes nested past the cap → `DECODE`, at the cap → the value.
  * - Collection counts: stored headers claiming 2^31 elements → `DECODE`, without allocating them.
  */
-import {
-  type Adapter,
-  type AdapterInstance,
-  createStore,
-  type DomainBackend,
-  encodeKey,
-  type Json,
-  jsonCodec,
-  memoryAdapter,
-  rawCodec,
-  type Store,
-} from '@agentstore/core';
+import { createStore, type Json, jsonCodec, memoryAdapter, rawCodec, type Store } from '@agentstore/core';
+import { type Adapter, type AdapterInstance, type DomainBackend, encodeKey } from '@agentstore/core/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { persistentAdapters } from './harness/adapters.js';
 import { TempDirs } from './harness/temp-dirs.js';

@@ -7,7 +7,8 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { type Adapter, createStore, memoryAdapter, type Store } from '@agentstore/core';
+import { createStore, memoryAdapter, type Store } from '@agentstore/core';
+import type { Adapter } from '@agentstore/core/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { persistentAdapters } from './harness/adapters.js';
 import { recordFigures } from './harness/figures.js';

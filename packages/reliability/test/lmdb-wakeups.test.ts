@@ -3,7 +3,7 @@
  * kept waiting on LMDB's write lock for 1.5 s (the test holds it inside a transaction) are woken by the
  * rescue, report their count on their protocol stream, and the parent adds it up.
  */
-import { commonOptionsSchema } from '@agentstore/core';
+import { commonOptionsSchema } from '@agentstore/core/spi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { persistentAdapters } from './harness/adapters.js';
 import { childWriteLockWakeups, killAllChildren, release, spawnChild, takeAll } from './harness/child.js';

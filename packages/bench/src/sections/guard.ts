@@ -1,4 +1,5 @@
-import { type Adapter, commonOptionsSchema, type DomainBackend, memoryAdapter } from '@agentstore/core';
+import { memoryAdapter } from '@agentstore/core';
+import { type Adapter, commonOptionsSchema, type DomainBackend } from '@agentstore/core/spi';
 import type { Context } from '../context.js';
 import { dropSchemas, ownSchema, PG_URL, postgresUnreachable, runSchema } from '../subjects/raw-postgres.js';
 import { runPair } from './pair.js';

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createStore, type Store, StoreError, storeAdmin } from '@agentstore/core';
+import { createStore, type Store, StoreError } from '@agentstore/core';
+import { storeAdmin } from '@agentstore/core/admin';
 import { hashFile, listPlainFiles } from '../backup-files.js';
 import { type BackupManifest, MANIFEST, type ManifestDomain, type ManifestFile } from '../backup-manifest.js';
 import { configuredDomains, type LoadedConfig, loadConfig } from '../config.js';

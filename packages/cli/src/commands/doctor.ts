@@ -1,4 +1,5 @@
-import { isStoreError, type Store, storeAdmin } from '@agentstore/core';
+import { isStoreError, type Store } from '@agentstore/core';
+import { storeAdmin } from '@agentstore/core/admin';
 import { configuredDomains, type LoadedConfig } from '../config.js';
 import { EXIT, printError } from '../output.js';
 import { type CommandContext, type GlobalOptions, openFor } from './context.js';

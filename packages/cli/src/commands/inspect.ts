@@ -1,4 +1,4 @@
-import { storeAdmin } from '@agentstore/core';
+import { storeAdmin } from '@agentstore/core/admin';
 import { preview } from '../render.js';
 import { type CommandContext, withStore } from './context.js';
 

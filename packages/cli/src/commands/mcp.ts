@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readConfigFile } from '@agentstore/core';
+import { readConfigFile } from '@agentstore/core/admin';
 import { UsageError } from '../output.js';
 import { type CommandContext, openFor, parseCount } from './context.js';
 

@@ -1,4 +1,5 @@
-import { StoreError, storeAdmin, toDisplay } from '@agentstore/core';
+import { StoreError } from '@agentstore/core';
+import { storeAdmin, toDisplay } from '@agentstore/core/admin';
 import { preview } from '../render.js';
 import { type CommandContext, parseCount, parseKey, withStore } from './context.js';
 

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
-import { type DomainKind, storeAdmin } from '@agentstore/core';
+import type { DomainKind } from '@agentstore/core';
+import { storeAdmin } from '@agentstore/core/admin';
 import { announcedEntries, ExportHash, type ExportHeader, entryLine, FORMAT, openExport, VERSION } from '../export-format.js';
 import { startProgress } from '../progress.js';
 import { type CommandContext, withStore } from './context.js';

@@ -1,5 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import { type StoreConfig, storeAdmin } from '@agentstore/core';
+import type { StoreConfig } from '@agentstore/core';
+import { storeAdmin } from '@agentstore/core/admin';
 import { ExportHash } from '../../src/export-format.js';
 import { openStore } from './stores.js';
 

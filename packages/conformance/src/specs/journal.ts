@@ -29,6 +29,20 @@ export function journalSpec(h: Harness): void {
       ]);
     });
 
+    it('append with expectLastSeq writes only while the stream is at that seq; one of concurrent appends wins', async () => {
+      const j = (await h.open()).journal('j');
+      expect(await j.append('s', ['a'], { expectLastSeq: 0 })).toEqual({ firstSeq: 1, lastSeq: 1 });
+      await expectCode(j.append('s', ['stale'], { expectLastSeq: 0 }), 'CONFLICT');
+      await expectCode(j.append('s', ['x'], { expectLastSeq: -1 }), 'INVALID_VALUE');
+      const racers = await Promise.allSettled([1, 2, 3, 4].map((i) => j.append('s', [`r${i}`], { expectLastSeq: 1 })));
+      expect(racers.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      for (const r of racers) if (r.status === 'rejected') expect(r.reason).toMatchObject({ code: 'CONFLICT' });
+      const values = (await j.read('s')).map((e) => e.value);
+      expect(values).toHaveLength(2);
+      expect(values[0]).toBe('a');
+      expect(await j.lastSeq('s')).toBe(2);
+    });
+
     it('concurrent appends in one process never share or skip a seq', async () => {
       const j = (await h.open()).journal('j');
       const sizes = Array.from({ length: 40 }, (_, i) => 1 + (i % 4));

@@ -1,5 +1,5 @@
-import type { CounterOp, Key } from '@agentstore/core';
 import { jsonCodec, rawCodec } from '@agentstore/core';
+import type { CounterOp, Key } from '@agentstore/core/spi';
 import { describe, expect, it } from 'vitest';
 import { expectCode, type Harness } from '../harness.js';
 

@@ -1,4 +1,4 @@
-import type { Key } from '@agentstore/core';
+import type { Key } from '@agentstore/core/spi';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { anyKey } from '../arbitraries.js';

@@ -1,4 +1,5 @@
-import type { Key, Range } from '@agentstore/core';
+import type { Range } from '@agentstore/core';
+import type { Key } from '@agentstore/core/spi';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { collect, expectCode, type Harness } from '../harness.js';

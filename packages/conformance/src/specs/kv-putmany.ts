@@ -1,4 +1,4 @@
-import type { Key } from '@agentstore/core';
+import type { Key } from '@agentstore/core/spi';
 import { describe, expect, it } from 'vitest';
 import { collect, expectCode, type Harness } from '../harness.js';
 

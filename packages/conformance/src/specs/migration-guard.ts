@@ -1,4 +1,4 @@
-import { commonOptionsSchema, type DomainBackend, StoreError, type WriteGuard } from '@agentstore/core';
+import { commonOptionsSchema, type DomainBackend, StoreError, type WriteGuard } from '@agentstore/core/spi';
 import { describe, expect, it } from 'vitest';
 import { bytes, collect, expectCode, type Harness } from '../harness.js';
 

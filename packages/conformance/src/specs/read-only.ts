@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, readManifest } from '@agentstore/core';
+import { openStore } from '@agentstore/core';
+import { readManifest } from '@agentstore/core/admin';
 import { describe, expect, it } from 'vitest';
 import { fileTree } from '../file-tree.js';
 import { bytes, collect, expectCode, type Harness } from '../harness.js';

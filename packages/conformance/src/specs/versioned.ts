@@ -1,4 +1,5 @@
-import { jsonCodec, type Key } from '@agentstore/core';
+import { jsonCodec } from '@agentstore/core';
+import type { Key } from '@agentstore/core/spi';
 import { describe, expect, it } from 'vitest';
 import { bytes, expectCode, type Harness } from '../harness.js';
 

@@ -1,4 +1,12 @@
-import { type Adapter, type AdapterInstance, type ByteRange, type Bytes, type DomainBackend, StoreError, type Tx } from '@agentstore/core';
+import {
+  type Adapter,
+  type AdapterInstance,
+  type ByteRange,
+  type Bytes,
+  type DomainBackend,
+  StoreError,
+  type Tx,
+} from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /**

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { StoreError } from '../errors.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import type { StoreContext } from '../store/store-context.js';
-import { toStoreError } from '../store/to-store-error.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import type { StoreContext } from '../runtime/store-context.js';
+import { toStoreError } from '../runtime/to-store-error.js';
 import { chunkCount, chunkKey, decodePending, type Entry, encodePending, type LeaseRecord, pendingKey, TIERS } from './artifact-layout.js';
 import { ArtifactTx, INLINE_DELETE_CHUNKS } from './artifact-tx.js';
 import { ArtifactsLocal } from './local-state.js';

@@ -1,5 +1,5 @@
+import type { OpenDomain } from '../runtime/backend-pool.js';
 import type { ByteRange } from '../spi/backend.js';
-import type { OpenDomain } from '../store/backend-pool.js';
 import type { ArtifactContext } from './artifact-context.js';
 import {
   blobOfChunkKey,

@@ -1,6 +1,6 @@
 import { StoreError } from '../errors.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import type { StoreContext } from '../store/store-context.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import type { StoreContext } from '../runtime/store-context.js';
 import { ArtifactContext, guard, randomId, statOf, storeBlob } from './artifact-context.js';
 import { decodeEntry, decodeHead, decodeReservation, type Entry, entryKey, HEAD_KEY, reservationKey } from './artifact-layout.js';
 import { auditDomain, collectGarbage, lruKeys, usageOf } from './artifact-maintenance.js';

@@ -1,5 +1,5 @@
 import { StoreError } from '../errors.js';
-import type { OpenDomain } from '../store/backend-pool.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
 import { type ArtifactContext, storeBlob } from './artifact-context.js';
 import { CHUNK_BYTES, chunkCount, chunkKey, decodePending, encodePending, pendingKey, TIERS } from './artifact-layout.js';
 import type { ArtifactTx } from './artifact-tx.js';

@@ -1,8 +1,8 @@
 import { StoreError } from '../errors.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import type { StoreContext } from '../runtime/store-context.js';
+import { guard, toStoreError } from '../runtime/to-store-error.js';
 import type { Tx } from '../spi/backend.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import type { StoreContext } from '../store/store-context.js';
-import { guard, toStoreError } from '../store/to-store-error.js';
 import type {
   BlobCheckpointStore,
   CheckpointBlob,

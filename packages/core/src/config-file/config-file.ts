@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { StoreError } from '../errors.js';
-import type { RouteConfig } from '../store/types.js';
+import type { RouteConfig } from '../runtime/types.js';
 
 /** The config file looked for in the working directory when none is named. */
 export const DEFAULT_CONFIG_FILE = 'agentstore.config.json';

@@ -1,4 +1,4 @@
-import type { StoreConfig } from '../store/types.js';
+import type { StoreConfig } from '../runtime/types.js';
 import { readConfigFile } from './config-file.js';
 import { loadAdapters } from './load-adapters.js';
 

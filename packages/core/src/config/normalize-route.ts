@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { type OptionIssue, StoreError } from '../errors.js';
+import type { NormalizedRoute } from '../runtime/types.js';
 import type { Adapter } from '../spi/adapter.js';
-import type { NormalizedRoute } from '../store/types.js';
 import { COMMON_OPTION_KEYS, commonOptionsSchema } from './common-options.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types

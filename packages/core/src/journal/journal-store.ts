@@ -2,10 +2,10 @@ import { assertCount } from '../checkpoints/validate-input.js';
 import { defaultCodec } from '../codec/index.js';
 import { StoreError } from '../errors.js';
 import { prefixUpperBound } from '../keys/index.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import type { StoreContext } from '../runtime/store-context.js';
+import { guard } from '../runtime/to-store-error.js';
 import type { Tx } from '../spi/backend.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import type { StoreContext } from '../store/store-context.js';
-import { guard } from '../store/to-store-error.js';
 import type { Codec } from '../types.js';
 import {
   decodeEntry,
@@ -53,6 +53,8 @@ export class JournalStore<V> implements Journal<V> {
       assertOptions(options, 'append');
       const validTime = options?.validTime;
       if (validTime !== undefined) assertTime(validTime, 'validTime');
+      const expectLastSeq = options?.expectLastSeq;
+      if (expectLastSeq !== undefined) assertSeq(expectLastSeq, 'expectLastSeq');
       const d = await this.#ctx.resolve(this.#domain);
       // Every value is encoded and checked before the transaction: one bad value writes nothing. The
       // records are complete but for txTime, patched in the transaction (which may run more than once).
@@ -61,6 +63,8 @@ export class JournalStore<V> implements Journal<V> {
       const prefix = entryPrefix(stream);
       return this.#write(d, (tx) => {
         const head = decodeHead(tx.get(hk));
+        if (expectLastSeq !== undefined && head.lastSeq !== expectLastSeq)
+          throw new StoreError('CONFLICT', `stream's last seq is ${head.lastSeq}, not the expected ${expectLastSeq}`);
         const txTime = Math.max(Date.now(), head.lastTxTime);
         const firstSeq = head.lastSeq + 1;
         for (let i = 0; i < records.length; i++) {

@@ -14,6 +14,11 @@ export interface JournalOptions<V> {
 export interface AppendOptions {
   /** When the appended events happened in the world (any finite number); stored with every value. */
   readonly validTime?: number;
+  /**
+   * Optimistic concurrency: append only if the stream's last seq is still this (0 for a stream never
+   * appended to), read inside the append's transaction; otherwise `CONFLICT` and nothing is written.
+   */
+  readonly expectLastSeq?: number;
 }
 
 /** What `append` returns: the seqs given to the first and the last appended value. */

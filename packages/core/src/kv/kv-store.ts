@@ -1,9 +1,9 @@
 import { defaultCodec } from '../codec/index.js';
 import { decodeKey, encodeKey, rangeToBytes } from '../keys/index.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import type { StoreContext } from '../runtime/store-context.js';
+import { guard, toStoreError } from '../runtime/to-store-error.js';
 import type { Tx } from '../spi/backend.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import type { StoreContext } from '../store/store-context.js';
-import { guard, toStoreError } from '../store/to-store-error.js';
 import type { Codec, CounterOp, DomainStore, Key, Range } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';

@@ -1,6 +1,6 @@
 import { DataDir } from '../paths/data-dir.js';
+import type { NormalizedRoute } from '../runtime/types.js';
 import type { Adapter } from '../spi/adapter.js';
-import type { NormalizedRoute } from '../store/types.js';
 import type { DomainKind } from '../types.js';
 import { type ManifestRoute, readManifest, removeManifestRecord, sameRoute, writeManifestRecord } from './manifest-file.js';
 import { publicOptions } from './public-options.js';

@@ -1,9 +1,9 @@
 import { lstatSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { buildStore } from '../create-store.js';
 import { StoreError } from '../errors.js';
+import type { RouteConfig, Store } from '../runtime/types.js';
 import type { Adapter } from '../spi/adapter.js';
-import { buildStore } from '../store/agent-store.js';
-import type { RouteConfig, Store } from '../store/types.js';
 import { type Manifest, readManifest } from './manifest-file.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types

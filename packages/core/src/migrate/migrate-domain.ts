@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { normalizeRoute } from '../config/normalize-route.js';
 import { StoreError } from '../errors.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import type { StoreContext } from '../store/store-context.js';
-import { toStoreError } from '../store/to-store-error.js';
-import type { NormalizedRoute, RouteConfig } from '../store/types.js';
-import type { WriteHold } from './gated-backend.js';
-import { encodeIncoming, guardError, type MigrationOwner, MOVED_KEY, parseGuard } from './meta-keys.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import type { WriteHold } from '../runtime/gated-backend.js';
+import { encodeIncoming, guardError, type MigrationOwner, MOVED_KEY, parseGuard } from '../runtime/migration-guard.js';
+import type { StoreContext } from '../runtime/store-context.js';
+import { toStoreError } from '../runtime/to-store-error.js';
+import type { MigrateOptions, MigrationReport, NormalizedRoute, RouteConfig } from '../runtime/types.js';
 import {
   claimTarget,
   commitTombstone,
@@ -21,7 +21,6 @@ import {
   startOwnership,
   withdrawTombstone,
 } from './migration-steps.js';
-import type { MigrateOptions, MigrationReport } from './types.js';
 
 /** Re-sync and verify rounds after the freeze before the migration gives up and rolls back. */
 const VERIFY_ROUNDS = 2;

@@ -1,9 +1,6 @@
 import { hostname } from 'node:os';
 import { StoreError } from '../errors.js';
 import { compareBytes, equalBytes } from '../keys/index.js';
-import type { DomainBackend } from '../spi/backend.js';
-import type { NormalizedRoute } from '../store/types.js';
-import { EntryHash } from './entry-hash.js';
 import {
   encodeIncoming,
   encodeTombstone,
@@ -13,8 +10,10 @@ import {
   type MigrationOwner,
   MOVED_KEY,
   parseGuard,
-} from './meta-keys.js';
-import type { MigrationProgress } from './types.js';
+} from '../runtime/migration-guard.js';
+import type { MigrationProgress, NormalizedRoute } from '../runtime/types.js';
+import type { DomainBackend } from '../spi/backend.js';
+import { EntryHash } from './entry-hash.js';
 
 // A copy transaction carries at most this many entries or bytes, whichever comes first.
 const BATCH_ENTRIES = 1000;

@@ -1,9 +1,9 @@
 import { defaultCodec } from '../codec/index.js';
 import { StoreError } from '../errors.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import type { StoreContext } from '../runtime/store-context.js';
+import { guard } from '../runtime/to-store-error.js';
 import type { Tx } from '../spi/backend.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import type { StoreContext } from '../store/store-context.js';
-import { guard } from '../store/to-store-error.js';
 import type { Codec } from '../types.js';
 import { deepFreeze } from './deep-freeze.js';
 import { MISS, SnapshotCache } from './snapshot-cache.js';

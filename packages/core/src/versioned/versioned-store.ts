@@ -2,10 +2,10 @@ import { defaultCodec } from '../codec/index.js';
 import { StoreError } from '../errors.js';
 import { assertOptions, assertTime } from '../journal/validate.js';
 import { encodeKey, prefixUpperBound } from '../keys/index.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import type { StoreContext } from '../runtime/store-context.js';
+import { guard } from '../runtime/to-store-error.js';
 import type { Tx } from '../spi/backend.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import type { StoreContext } from '../store/store-context.js';
-import { guard } from '../store/to-store-error.js';
 import type { Codec, Key } from '../types.js';
 import type { AsOf, CorrectionInterval, ValidInterval, Version, VersionedStore } from './types.js';
 import {

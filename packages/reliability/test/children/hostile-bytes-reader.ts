@@ -5,7 +5,8 @@
  * batch kept (heap + array buffers, after `global.gc()`: start this child with `--expose-gc`), and
  * the most any single read added before a collection (what it allocated, kept or not).
  */
-import { commonOptionsSchema, type DomainBackend, encodeKey, jsonCodec } from '@agentstore/core';
+import { jsonCodec } from '@agentstore/core';
+import { commonOptionsSchema, type DomainBackend, encodeKey } from '@agentstore/core/spi';
 import { childParams, codeOf, runChild, send } from '../harness/child-runtime.js';
 import { loadAdapter, openStore, type StoreTarget } from '../harness/stores.js';
 import { HOSTILE_BYTES, hostileId, type StoredPayload } from '../hostile/hostile-bytes.js';

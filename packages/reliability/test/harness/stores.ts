@@ -1,4 +1,5 @@
-import { type Adapter, createStore, type Store } from '@agentstore/core';
+import { createStore, type Store } from '@agentstore/core';
+import type { Adapter } from '@agentstore/core/spi';
 import { watchWakeups } from './wakeups.js';
 
 /** Where an adapter is exported from, so a child process imports only the adapter it uses. */

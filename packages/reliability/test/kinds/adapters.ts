@@ -5,7 +5,7 @@
 import { levelAdapter } from '@agentstore/adapter-level';
 import { lmdbAdapter } from '@agentstore/adapter-lmdb';
 import { sqliteAdapter } from '@agentstore/adapter-sqlite';
-import type { Adapter } from '@agentstore/core';
+import type { Adapter } from '@agentstore/core/spi';
 
 // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
 const ALL: ReadonlyArray<Adapter<any>> = [sqliteAdapter, lmdbAdapter, levelAdapter];

@@ -1,5 +1,6 @@
 /** Child side: opens a store on the adapter named in the child's parameters, importing only that adapter. */
-import { type Adapter, createStore, type Store } from '@agentstore/core';
+import { createStore, type Store } from '@agentstore/core';
+import type { Adapter } from '@agentstore/core/spi';
 
 /** Where a child opens its store: plain data, passed in its JSON argv. */
 export interface KindsTarget {

@@ -5,11 +5,11 @@ import { StoreError } from '../errors.js';
 import * as journal from '../journal/journal-layout.js';
 import { compareBytes, decodeKey, equalBytes, MAX_KEY_BYTES, USER_KEY_END, USER_KEY_MIN } from '../keys/index.js';
 import { isCounter, decodeValue as kvValue } from '../kv/value-envelope.js';
+import { KIND_KEY } from '../runtime/kinds.js';
+import { isMigrationKey } from '../runtime/migration-guard.js';
 import * as snapshots from '../snapshots/snapshot-layout.js';
-import { KIND_KEY } from '../store/kinds.js';
 import type { DomainKind } from '../types.js';
 import * as versioned from '../versioned/versioned-layout.js';
-import { isMigrationKey } from './meta-keys.js';
 
 /** Decodes one raw entry of a key space and returns the size of its user payload (held to `maxValueBytes`). */
 type EntryDecoder = (key: Uint8Array, value: Uint8Array) => number;

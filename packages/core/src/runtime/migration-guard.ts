@@ -1,6 +1,6 @@
 import { StoreError } from '../errors.js';
 import { MIGRATION_GUARD_KEY } from '../spi/backend.js';
-import type { NormalizedRoute } from '../store/types.js';
+import type { NormalizedRoute } from './types.js';
 
 const bytes = (name: string): Uint8Array => Uint8Array.from([0x00, ...Buffer.from(name, 'latin1')]);
 

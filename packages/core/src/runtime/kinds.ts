@@ -1,7 +1,7 @@
 import { StoreError } from '../errors.js';
-import { guardError, MOVED_KEY } from '../migrate/meta-keys.js';
 import type { DomainBackend, Tx } from '../spi/backend.js';
 import type { DomainKind } from '../types.js';
+import { guardError, MOVED_KEY } from './migration-guard.js';
 
 /** Core's internal keys start with bytes below 0x10; user keys never do. The kind lives at 0x00 'kind'. */
 export const KIND_KEY = new Uint8Array([0x00, 0x6b, 0x69, 0x6e, 0x64]);

@@ -9,11 +9,6 @@ import { JournalStore } from '../journal/journal-store.js';
 import type { Journal, JournalOptions } from '../journal/types.js';
 import { rangeToBytes } from '../keys/index.js';
 import { KvStore } from '../kv/kv-store.js';
-import { ManifestRecorder } from '../manifest/manifest-recorder.js';
-import { registerStoreContext } from '../migrate/admin.js';
-import { MOVED_KEY } from '../migrate/meta-keys.js';
-import { migrateDomain } from '../migrate/migrate-domain.js';
-import type { MigrateOptions, MigrationReport } from '../migrate/types.js';
 import { SNAPSHOT_RANGE } from '../snapshots/snapshot-layout.js';
 import { SnapshotKvStore } from '../snapshots/snapshot-store.js';
 import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
@@ -22,12 +17,11 @@ import type { BlobCheckpointStore, DomainKind, DomainStats, DomainStore } from '
 import type { VersionedOptions, VersionedStore } from '../versioned/types.js';
 import { VERSION_RANGE } from '../versioned/versioned-layout.js';
 import { VersionedKvStore } from '../versioned/versioned-store.js';
-import { BackendPool, type OpenDomain } from './backend-pool.js';
-import { Router } from './router.js';
-import { StoreContext } from './store-context.js';
+import type { OpenDomain } from './backend-pool.js';
+import { MOVED_KEY } from './migration-guard.js';
+import type { StoreContext } from './store-context.js';
 import { toStoreError } from './to-store-error.js';
-import type { KvOptions, NormalizedRoute, RouteConfig, Store, StoreConfig } from './types.js';
-import { validateConfig } from './validate-config.js';
+import type { KvOptions, MigrateOptions, MigrationReport, NormalizedRoute, RouteConfig, Store } from './types.js';
 
 /** Which stored entries count as records, per kind. */
 const RECORDS_OF: Partial<Record<DomainKind, ByteRange>> = {
@@ -39,15 +33,28 @@ const RECORDS_OF: Partial<Record<DomainKind, ByteRange>> = {
   artifacts: ARTIFACT_RANGE,
 };
 
-/** The store implementation behind {@link createStore}. */
-class AgentStore implements Store {
+/**
+ * Moves a domain to another route (`store.migrateDomain`); the migrate layer provides it, so the
+ * runtime does not depend on it.
+ */
+export type Migrator = (ctx: StoreContext, domain: string, to: RouteConfig, options?: MigrateOptions) => Promise<MigrationReport>;
+
+/** The store implementation behind `createStore`. */
+export class AgentStore implements Store {
   readonly dataDir: string;
   readonly #ctx: StoreContext;
+  readonly #migrate: Migrator;
   #closing: Promise<void> | undefined;
 
-  constructor(dataDir: string, ctx: StoreContext) {
+  constructor(dataDir: string, ctx: StoreContext, migrate: Migrator) {
     this.dataDir = dataDir;
     this.#ctx = ctx;
+    this.#migrate = migrate;
+  }
+
+  /** The context of a store made by `createStore` (for the admin API), or undefined for any other object. */
+  static contextOf(store: unknown): StoreContext | undefined {
+    return typeof store === 'object' && store !== null && #ctx in store ? store.#ctx : undefined;
   }
 
   kv<V = unknown>(domain: string, options?: KvOptions<V>): DomainStore<V> {
@@ -82,7 +89,7 @@ class AgentStore implements Store {
   }
 
   migrateDomain(domain: string, to: RouteConfig, options?: MigrateOptions): Promise<MigrationReport> {
-    return this.#run(() => migrateDomain(this.#ctx, domain, to, options));
+    return this.#run(() => this.#migrate(this.#ctx, domain, to, options));
   }
 
   domainConfig(domain: string): { adapter: string; options: Record<string, unknown> } {
@@ -194,39 +201,5 @@ class AgentStore implements Store {
     } catch (err) {
       throw toStoreError(err);
     }
-  }
-}
-
-/** How {@link buildStore} opens: read-only, or recording its routes in dataDir's manifest (the default). */
-export interface BuildMode {
-  readonly readOnly?: boolean;
-}
-
-/**
- * Opens a store: validates the config and routes, and preflights the adapters they name (nothing is
- * opened until a domain is used). Each domain opened on a persistent adapter is recorded in dataDir's
- * manifest (SPEC §9.6), so that later processes find it without this config.
- */
-export async function createStore(config: StoreConfig = {}): Promise<Store> {
-  return buildStore(config, {});
-}
-
-/** {@link createStore} with a mode: `openStore` opens read-only through it. */
-export async function buildStore(config: StoreConfig, mode: BuildMode): Promise<Store> {
-  try {
-    const checked = validateConfig(config);
-    const router = new Router(checked.adapters, checked.defaultRoute, checked.domains);
-    // The routes are valid now: check that every adapter they name can run here (native addons built).
-    const routed = new Set([checked.defaultRoute.adapter, ...Object.values(checked.domains).map((route) => route.adapter)]);
-    for (const name of routed) checked.adapters.get(name)?.preflight?.();
-    const poolMode = mode.readOnly
-      ? { readOnly: true }
-      : { recorder: new ManifestRecorder(checked.dataDir, checked.adapters, router.defaultRoute()) };
-    const ctx = new StoreContext(router, new BackendPool(router, checked.dataDir, poolMode));
-    const store = new AgentStore(checked.dataDir, ctx);
-    registerStoreContext(store, ctx);
-    return store;
-  } catch (err) {
-    throw toStoreError(err);
   }
 }

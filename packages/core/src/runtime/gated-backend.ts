@@ -1,6 +1,6 @@
 import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Tx, WriteGuard } from '../spi/backend.js';
 import { counterUpdatesInTx } from '../spi/write-guard.js';
-import { guardError, MOVED_KEY } from './meta-keys.js';
+import { guardError, MOVED_KEY } from './migration-guard.js';
 
 /** A hold a migration takes on a backend: reads and writes in this process wait until it is released. */
 export interface WriteHold {

@@ -1,7 +1,7 @@
 import type { ManifestRecorder } from '../manifest/manifest-recorder.js';
 import { readOnlyBackend } from '../manifest/read-only-backend.js';
-import { GatedBackend } from '../migrate/gated-backend.js';
 import type { AdapterInstance, DomainOptions } from '../spi/adapter.js';
+import { GatedBackend } from './gated-backend.js';
 import type { Router } from './router.js';
 import { toStoreError } from './to-store-error.js';
 import type { NormalizedRoute } from './types.js';

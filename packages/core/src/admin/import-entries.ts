@@ -1,12 +1,12 @@
 import { StoreError } from '../errors.js';
 import { compareBytes, equalBytes } from '../keys/index.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import { KIND_KEY } from '../runtime/kinds.js';
+import { guardError, MOVED_KEY } from '../runtime/migration-guard.js';
+import type { StoreContext } from '../runtime/store-context.js';
 import type { Tx } from '../spi/backend.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import { KIND_KEY } from '../store/kinds.js';
-import type { StoreContext } from '../store/store-context.js';
 import type { DomainKind } from '../types.js';
 import { ImportCheck, isDomainKind } from './import-check.js';
-import { guardError, MOVED_KEY } from './meta-keys.js';
 
 /** How {@link importEntries} fills a domain. */
 export interface ImportOptions {

@@ -4,15 +4,16 @@ import { normalizeRoute } from '../config/normalize-route.js';
 import { StoreError } from '../errors.js';
 import { decodeKey, USER_KEY_MIN } from '../keys/index.js';
 import { decodeValue, isCounter } from '../kv/value-envelope.js';
+import { AgentStore } from '../runtime/agent-store.js';
+import type { OpenDomain } from '../runtime/backend-pool.js';
+import { KIND_KEY } from '../runtime/kinds.js';
+import { isMigrationKey, MOVED_KEY, tombstoneRoute } from '../runtime/migration-guard.js';
+import type { StoreContext } from '../runtime/store-context.js';
+import { guard, toStoreError } from '../runtime/to-store-error.js';
+import type { NormalizedRoute, Store } from '../runtime/types.js';
 import type { EngineInfo } from '../spi/adapter.js';
-import type { OpenDomain } from '../store/backend-pool.js';
-import { KIND_KEY } from '../store/kinds.js';
-import type { StoreContext } from '../store/store-context.js';
-import { guard, toStoreError } from '../store/to-store-error.js';
-import type { NormalizedRoute, Store } from '../store/types.js';
 import type { DomainKind, Key } from '../types.js';
 import { type ImportOptions, importEntries } from './import-entries.js';
-import { isMigrationKey, MOVED_KEY, tombstoneRoute } from './meta-keys.js';
 
 /** A domain found in storage, as admin tools list it. */
 export interface DomainListing {
@@ -49,16 +50,9 @@ export interface AdapterHookResult {
   readonly engine?: EngineInfo;
 }
 
-const contexts = new WeakMap<Store, StoreContext>();
-
-/** Called by `createStore`: lets {@link storeAdmin} reach the store's internals. */
-export function registerStoreContext(store: Store, ctx: StoreContext): void {
-  contexts.set(store, ctx);
-}
-
 /** The byte-level admin view of a store that `@agentstore/cli` uses; not for application code. */
 export function storeAdmin(store: Store): StoreAdmin {
-  const ctx = contexts.get(store);
+  const ctx = AgentStore.contextOf(store);
   if (!ctx) throw new StoreError('INVALID_VALUE', 'storeAdmin takes a store made by createStore');
   return new StoreAdmin(ctx);
 }
