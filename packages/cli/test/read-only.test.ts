@@ -169,7 +169,6 @@ describe('config file', () => {
     await store.kv('notes').put('n1', 'hello');
     await store.close();
     const config = join(tmp.dir, 'custom.config.json');
-    const fixture = join(import.meta.dirname, 'fixtures', 'custom-adapter.mjs');
     await writeFile(
       config,
       JSON.stringify({ dataDir: dir, adapters: ['sqlite', { name: 'notes_sqlite', module: fixture }], domains: routes }),
