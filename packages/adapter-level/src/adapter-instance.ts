@@ -104,6 +104,8 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
         cacheSize: Math.round(options.cacheSizeMb * MIB),
         writeBufferSize: Math.round(options.writeBufferSizeMb * MIB),
         compression: options.compression,
+      }).catch((err: unknown) => {
+        throw this.#realPathsIn(err);
       });
       pending = acquiring;
       this.#leases.set(path, acquiring);
@@ -150,6 +152,14 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
     }
     this.#copyOf.set(real, copy);
     return copy;
+  }
+
+  /** A read-only open's error, naming the location in dataDir rather than its temporary copy. */
+  #realPathsIn(err: unknown): unknown {
+    if (!(err instanceof StoreError)) return err;
+    let message = err.message;
+    for (const [real, copy] of this.#copyOf) message = message.replaceAll(copy, real);
+    return message === err.message ? err : new StoreError(err.code, message, { cause: err });
   }
 
   /** The default location's path, checked by the path policy but not created. */
