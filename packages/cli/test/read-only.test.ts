@@ -80,11 +80,11 @@ describe('a data directory that describes itself', () => {
     });
   });
 
-  it('two processes recording at the same instant both end up in the manifest', async () => {
+  it('four processes recording at the same instant all end up in the manifest', async () => {
     const dir = join(tmp.dir, 'race');
     const go = join(tmp.dir, 'race-go');
     const names = ['race_a', 'race_b', 'race_c', 'race_d'];
-    const children = names.map((d, i) => startChild('manifest-writer.ts', [dir, d, i % 2 === 0 ? 'sqlite' : 'level', go]));
+    const children = names.map((d) => startChild('manifest-writer.ts', [dir, d, 'sqlite', go]));
     const recorded = children.map((c, i) => waitForLine(c, new RegExp(`recorded ${names[i]}`)));
     // Every child has its store open and polls for the file: one write releases them all at once.
     await Promise.all(children.map((c, i) => waitForLine(c, new RegExp(`ready ${names[i]}`))));
