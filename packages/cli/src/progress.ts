@@ -28,7 +28,9 @@ export async function startProgress(label: string, total: number, enabled = true
     let done = 0;
     let lastLine = started;
     let printed = false;
+    let shown = -1;
     const line = (): void => {
+      shown = done;
       const pct = current > 0 ? ` (${Math.min(100, Math.floor((done / current) * 100))}%)` : '';
       process.stderr.write(`${label}: ${done}${current > 0 ? `/${current}` : ''} entries${pct}, ${rateOf(done, started)}/s\n`);
       printed = true;
@@ -43,7 +45,8 @@ export async function startProgress(label: string, total: number, enabled = true
         }
       },
       stop() {
-        if (printed) line();
+        // The last count, unless the last line already showed it.
+        if (printed && shown !== done) line();
         printed = false;
       },
     };
