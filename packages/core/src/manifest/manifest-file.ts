@@ -1,7 +1,8 @@
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOMAIN_NAME_PATTERN } from '../domain-name.js';
 import { StoreError } from '../errors.js';
+import { DataDir } from '../paths/data-dir.js';
 import type { DomainKind } from '../types.js';
 
 /**
@@ -77,16 +78,13 @@ function parseRecord(file: string, text: string): ManifestRoute {
  * manifests existed). Never creates anything.
  */
 export function readManifest(dataDir: string): Manifest | undefined {
-  const dir = join(dataDir, MANIFEST_DIR);
+  // The path policy of dataDir: a link or special file as the manifest or among its records is CORRUPT.
+  const dir = new DataDir(dataDir).resolve(MANIFEST_DIR, { kind: 'directory', checkEntries: true });
   let names: string[];
   try {
-    const stat = lstatSync(dir, { throwIfNoEntry: false });
-    if (stat === undefined) return undefined;
-    if (!stat.isDirectory()) throw new StoreError('CORRUPT', `${dir} is not a plain directory`);
     names = readdirSync(dir);
   } catch (err) {
-    if (err instanceof StoreError) throw err;
-    if (codeOf(err) === 'ENOTDIR') return undefined;
+    if (codeOf(err) === 'ENOENT') return undefined;
     throw new StoreError('IO', `cannot read the manifest ${dir}: ${messageOf(err)}`, { cause: err });
   }
   const domains: Record<string, ManifestRoute> = {};
@@ -124,18 +122,13 @@ export function sameRoute(a: ManifestRoute | undefined, b: ManifestRoute): boole
 let sequence = 0;
 
 /**
- * Writes one record (`domain` undefined: the default route) into the manifest of `root`, the real
- * path of an existing dataDir: temporary file, fsync, rename over the record, fsync of the directory.
+ * Writes one record (`domain` undefined: the default route) into the manifest of `dataDir` (made
+ * through the path policy): temporary file, fsync, rename over the record, fsync of the directory.
  */
-export function writeManifestRecord(root: string, domain: string | undefined, route: ManifestRoute): void {
-  const dir = join(root, MANIFEST_DIR);
+export function writeManifestRecord(dataDir: DataDir, domain: string | undefined, route: ManifestRoute): void {
+  const dir = dataDir.resolve(MANIFEST_DIR, { kind: 'directory', create: true });
   const file = join(dir, domain === undefined ? DEFAULT_FILE : `${domain}.json`);
   const tmp = `${file}.${process.pid}.${++sequence}.tmp`;
-  try {
-    mkdirSync(dir, { recursive: false });
-  } catch (err) {
-    if (codeOf(err) !== 'EEXIST') throw new StoreError('IO', `cannot create the manifest ${dir}: ${messageOf(err)}`, { cause: err });
-  }
   try {
     const fd = openSync(tmp, 'wx');
     try {
@@ -152,9 +145,9 @@ export function writeManifestRecord(root: string, domain: string | undefined, ro
   }
 }
 
-/** Removes the record of `domain` from the manifest of `root` (nothing when it has none). */
-export function removeManifestRecord(root: string, domain: string): void {
-  const dir = join(root, MANIFEST_DIR);
+/** Removes the record of `domain` from the manifest of `dataDir` (nothing when it has none). */
+export function removeManifestRecord(dataDir: DataDir, domain: string): void {
+  const dir = dataDir.resolve(MANIFEST_DIR, { kind: 'directory' });
   try {
     rmSync(join(dir, `${domain}.json`), { force: true });
   } catch (err) {

@@ -68,8 +68,7 @@ export class ManifestRecorder {
   /** After `domain` was dropped: its record goes, so later processes no longer look for it. */
   dropped(domain: string): void {
     const known = this.#load();
-    const root = this.#dataDir.root(false);
-    if (root !== undefined) removeManifestRecord(root, domain);
+    if (this.#dataDir.root(false) !== undefined) removeManifestRecord(this.#dataDir, domain);
     known.delete(domain);
   }
 
@@ -90,7 +89,7 @@ export class ManifestRecorder {
     const known = this.#load();
     const key = domain ?? '\u0000default';
     if (sameRoute(known.get(key), route)) return;
-    writeManifestRecord(this.#dataDir.root(true) as string, domain, route);
+    writeManifestRecord(this.#dataDir, domain, route);
     known.set(key, route);
   }
 }
