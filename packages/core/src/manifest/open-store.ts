@@ -1,5 +1,7 @@
 import { lstatSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { type AdapterRef, BUILTIN_ADAPTERS } from '../config-file/config-file.js';
+import { loadAdapters } from '../config-file/load-adapters.js';
 import { buildStore } from '../create-store.js';
 import { StoreError } from '../errors.js';
 import type { RouteConfig, Store } from '../runtime/types.js';
@@ -13,7 +15,11 @@ type AnyAdapter = Adapter<any>;
 export interface OpenStoreOptions {
   /** Open for reading only: nothing is created, every write rejects with `UNSUPPORTED`. */
   readonly readOnly?: boolean;
-  /** Adapters the manifest's routes name (`memory` is always registered). */
+  /**
+   * Adapters the manifest's routes name (`memory` is always registered). A shipped adapter not given
+   * (`sqlite`, `lmdb`, `level`, `postgres`) is imported from the application's dependencies (resolved
+   * from the working directory); a custom one must be given.
+   */
   readonly adapters?: ReadonlyArray<AnyAdapter>;
   /** Routes that take precedence over the manifest's (a config file's, with options the manifest leaves out). */
   readonly domains?: Readonly<Record<string, RouteConfig>>;
@@ -47,7 +53,15 @@ export async function openStore(dataDir: string, options: OpenStoreOptions = {})
       `no agentstore at ${dir}: it has no agentstore-manifest (a store records one when it first opens a domain; give its routes for a store written before that)`,
     );
   }
-  const adapters = options.adapters ?? [];
+  const adapters = [...(options.adapters ?? [])];
+  // Routes to a shipped adapter that was not given: import it from the application's dependencies.
+  const passed = new Set(['memory', ...adapters.map((a) => a.name)]);
+  const wanted = new Set([...(manifest ? manifestAdapters(manifest) : []), ...Object.values(given).map((r) => r.adapter)]);
+  const missing = [...wanted].filter((name) => !passed.has(name) && BUILTIN_ADAPTERS[name] !== undefined);
+  if (missing.length > 0) {
+    const refs = missing.map((name) => BUILTIN_ADAPTERS[name] as AdapterRef);
+    adapters.push(...(await loadAdapters(refs, { configFile: join(process.cwd(), 'package.json') })));
+  }
   const registered = new Set(['memory', ...adapters.map((a) => a.name)]);
   const domains: Record<string, RouteConfig> = {};
   for (const [domain, route] of Object.entries(manifest?.domains ?? {})) {
