@@ -22,6 +22,6 @@ export const levelAdapter: Adapter<LevelOptions> = Object.freeze({
   },
   async open(ctx: OpenContext) {
     loadClassicLevel();
-    return new LevelAdapterInstance(ctx.dataDir);
+    return new LevelAdapterInstance(ctx.dataDir, ctx.readOnly === true);
   },
 });

@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   type Adapter,
   type AdapterInstance,
@@ -64,35 +65,50 @@ function envPath(dataDir: DataDir, path: string | undefined, create: boolean): s
   return dataDir.resolve(path ?? DEFAULT_ENV_DIR, { kind: 'directory', create, checkEntries: true });
 }
 
+/** Whether an environment is (or was) at `path`: its data file, or the lock file LMDB leaves beside it. */
+function envExists(path: string): boolean {
+  return existsSync(join(path, 'data.mdb')) || existsSync(join(path, 'lock.mdb'));
+}
+
 /** One store's view of the adapter: the environments it holds a reference to. */
 class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
   readonly #dataDir: DataDir;
   readonly #envs = new Map<string, Promise<SharedEnv>>();
+  readonly #readOnly: boolean;
   #open = true;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, readOnly = false) {
     this.#dataDir = new DataDir(dataDir);
+    this.#readOnly = readOnly;
   }
 
   async domain(domain: string, options: DomainOptions<LmdbResolvedOptions>): Promise<DomainBackend> {
     const env = await this.#env(options);
+    if (this.#readOnly && !env.domains().includes(domain)) {
+      throw new StoreError('NOT_FOUND', `lmdb: no domain "${domain}" in ${env.path}`);
+    }
     env.db(domain);
     const policy = { durability: options.durability, delayMs: options.commitDelayMs };
     return new LmdbBackend(env, domain, policy, () => this.#open);
   }
 
   async dropDomain(domain: string, options: DomainOptions<LmdbResolvedOptions>): Promise<void> {
+    if (this.#readOnly) throw new StoreError('UNSUPPORTED', 'lmdb: opened read-only');
     await (await this.#env(options)).drop(domain);
   }
 
   async listDomains(): Promise<string[]> {
-    await this.#env(lmdbOptionsSchema.parse({}));
+    // Read-only: the default environment is listed when it exists (it is never created).
+    if (!this.#readOnly || envExists(envPath(this.#dataDir, undefined, false))) {
+      await this.#env(lmdbOptionsSchema.parse({}));
+    }
     const names = new Set<string>();
     for (const env of await Promise.all(this.#envs.values())) for (const name of env.domains()) names.add(name);
     return [...names].sort();
   }
 
   async sync(): Promise<void> {
+    if (this.#readOnly) return; // nothing was written
     for (const env of await Promise.all(this.#envs.values())) {
       await env.drain();
       await env.sync();
@@ -149,13 +165,15 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
     if (!this.#open) return Promise.reject(new StoreError('CLOSED', 'the lmdb adapter is closed'));
     let path: string;
     try {
-      path = envPath(this.#dataDir, options.path, true);
+      path = envPath(this.#dataDir, options.path, !this.#readOnly);
+      // A lock.mdb without its data.mdb is a deleted environment: the open reports it (CORRUPT).
+      if (this.#readOnly && !envExists(path)) throw new StoreError('NOT_FOUND', `lmdb: no environment at ${path}`);
     } catch (err) {
       return Promise.reject(err);
     }
     let env = this.#envs.get(path);
     if (!env) {
-      env = SharedEnv.acquire(path, options as LmdbResolvedOptions);
+      env = SharedEnv.acquire(path, options as LmdbResolvedOptions, this.#readOnly);
       this.#envs.set(path, env);
       env.catch(() => this.#envs.delete(path));
     }
@@ -187,6 +205,6 @@ export const lmdbAdapter: Adapter<LmdbOptions> = {
   }),
   async open(ctx: OpenContext): Promise<AdapterInstance<LmdbOptions>> {
     checkBuild();
-    return new LmdbInstance(ctx.dataDir) as unknown as AdapterInstance<LmdbOptions>;
+    return new LmdbInstance(ctx.dataDir, ctx.readOnly === true) as unknown as AdapterInstance<LmdbOptions>;
   },
 };

@@ -39,8 +39,11 @@ export class SharedEnv {
   #refs = 1;
   #closing: Promise<void> | undefined;
 
-  private constructor(path: string, root: RootDatabase, lock: ExclusiveLock | undefined) {
+  readonly #key: string;
+
+  private constructor(path: string, root: RootDatabase, lock: ExclusiveLock | undefined, key: string) {
     this.path = path;
+    this.#key = key;
     this.root = root;
     this.#engine = new LmdbEngine(root);
     this.queue = new CommitQueue(this.#engine);
@@ -48,10 +51,12 @@ export class SharedEnv {
   }
 
   /** Opens `path` or shares the environment this process already has open (or is opening) there. */
-  static async acquire(path: string, options: LmdbResolvedOptions): Promise<SharedEnv> {
+  static async acquire(path: string, options: LmdbResolvedOptions, readOnly = false): Promise<SharedEnv> {
+    // A read-only environment is held apart from a writing one of the same process.
+    const key = readOnly ? `${path}\u0000ro` : path;
     for (;;) {
-      const opening = pending.get(path);
-      const existing = registry.get(path);
+      const opening = pending.get(key);
+      const existing = registry.get(key);
       if (opening || existing?.closing) {
         await (opening ?? existing?.closing)?.catch(() => undefined);
         continue;
@@ -60,22 +65,22 @@ export class SharedEnv {
         existing.#refs++;
         return existing;
       }
-      const open = SharedEnv.#open(path, options);
-      pending.set(path, open);
+      const open = SharedEnv.#open(path, options, key, readOnly);
+      pending.set(key, open);
       try {
         return await open;
       } finally {
-        pending.delete(path);
+        pending.delete(key);
       }
     }
   }
 
-  static async #open(path: string, options: LmdbResolvedOptions): Promise<SharedEnv> {
+  static async #open(path: string, options: LmdbResolvedOptions, key: string, readOnly: boolean): Promise<SharedEnv> {
     const fixed = fixedEngineLoaded();
     let lock: ExclusiveLock | undefined;
     let root: RootDatabase | undefined;
     try {
-      mkdirSync(path, { recursive: true });
+      if (!readOnly) mkdirSync(path, { recursive: true });
       assertEnvIntact(path);
       if (fixed) await assertNotHeldAlone(path);
       else lock = await ExclusiveLock.acquire(path);
@@ -90,13 +95,14 @@ export class SharedEnv {
         noMetaSync: true,
         noSync: false,
         overlappingSync: false,
+        ...(readOnly && { readOnly: true }),
         ...(options.mapSizeMb !== undefined && { mapSize: options.mapSizeMb * 1024 * 1024 }),
       });
       // A stock-engine process that took the environment while this one opened it sees this open in
       // /proc/locks or is seen here; nothing has been committed yet either way.
       if (fixed) await assertNotHeldAlone(path);
-      const env = new SharedEnv(path, root, lock);
-      registry.set(path, env);
+      const env = new SharedEnv(path, root, lock, key);
+      registry.set(key, env);
       return env;
     } catch (err) {
       await root?.close();
@@ -171,7 +177,7 @@ export class SharedEnv {
         await this.root.close();
       } finally {
         await this.#lock?.release();
-        if (registry.get(this.path) === this) registry.delete(this.path);
+        if (registry.get(this.#key) === this) registry.delete(this.#key);
       }
     })();
     return this.#closing;

@@ -25,6 +25,6 @@ export const postgresAdapter: Adapter<PostgresOptions> = Object.freeze({
   optionsSchema: postgresOptionsSchema,
   capabilities,
   async open(ctx: OpenContext): Promise<AdapterInstance<PostgresOptions>> {
-    return new PostgresInstance(ctx.dataDir);
+    return new PostgresInstance(ctx.dataDir, ctx.readOnly === true);
   },
 });

@@ -11,20 +11,30 @@ import { acquireDatabase, keyOf, releaseDatabase, rememberTarget, settingsOf, ta
 export class PostgresInstance implements AdapterInstance<PostgresOptions> {
   readonly #dataDir: string;
   readonly #databases = new Map<string, Database>();
+  readonly #readOnly: boolean;
   #closed = false;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, readOnly = false) {
     this.#dataDir = resolve(dataDir);
+    this.#readOnly = readOnly;
   }
 
   async domain(domain: string, options: DomainOptions<PostgresOptions>): Promise<DomainBackend> {
     const db = await this.#database(settingsOf(resolveOptions(options)));
+    if (this.#readOnly) {
+      // No DDL: the schema, the migrations and the table must all be there already.
+      if (!(await db.listTables()).some((table) => domainOfTable(table) === domain)) {
+        throw new StoreError('NOT_FOUND', `postgres: no domain "${domain}" in schema ${db.settings.schema}`);
+      }
+      return new PostgresBackend(db, db.tableHandle(domain), options.durability ?? 'balanced', () => this.#assertOpen());
+    }
     const table = await db.table(domain);
     this.#assertOpen();
     return new PostgresBackend(db, table, options.durability ?? 'balanced', () => this.#assertOpen());
   }
 
   async dropDomain(domain: string, options: DomainOptions<PostgresOptions>): Promise<void> {
+    if (this.#readOnly) throw new StoreError('UNSUPPORTED', 'postgres: opened read-only');
     const db = await this.#database(settingsOf(resolveOptions(options)));
     const table = db.tableHandle(domain);
     await table.queue.exclusive(async (client) => {
@@ -50,6 +60,7 @@ export class PostgresInstance implements AdapterInstance<PostgresOptions> {
 
   async sync(): Promise<void> {
     this.#assertOpen();
+    if (this.#readOnly) return; // nothing was written
     await Promise.all([...this.#databases.values()].map((db) => db.sync()));
   }
 
@@ -70,7 +81,8 @@ export class PostgresInstance implements AdapterInstance<PostgresOptions> {
       this.#databases.set(key, db);
     }
     try {
-      await db.ready();
+      // Read-only: no schema creation or migration (DDL); reads of a missing table read as empty.
+      if (!this.#readOnly) await db.ready();
     } catch (error) {
       throw translateError(error, 'opening the database');
     }

@@ -27,6 +27,6 @@ export const sqliteAdapter: Adapter<SqliteOptions> = Object.freeze({
   },
   async open(ctx: OpenContext): Promise<AdapterInstance<SqliteOptions>> {
     loadDriver();
-    return new SqliteInstance(ctx.dataDir);
+    return new SqliteInstance(ctx.dataDir, ctx.readOnly === true);
   },
 });

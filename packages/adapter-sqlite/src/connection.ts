@@ -23,6 +23,8 @@ export interface ConnectionSettings {
 export class Connection {
   /** Absolute path of the file. */
   readonly file: string;
+  /** Opened read-only: no DDL, no write; a missing domain table is `NOT_FOUND`. */
+  readonly readOnly: boolean;
   readonly #db: SqliteDatabase;
   readonly #engine: SqliteEngine;
   readonly #queue: CommitQueue<DomainTable, SqliteDatabase>;
@@ -35,8 +37,9 @@ export class Connection {
   /** Set once the connection is busy enough to checkpoint in a worker; null if that failed. */
   #checkpointer: Checkpointer | null | undefined;
 
-  private constructor(file: string, db: SqliteDatabase, settings: ConnectionSettings) {
+  private constructor(file: string, db: SqliteDatabase, settings: ConnectionSettings, readOnly: boolean) {
     this.file = file;
+    this.readOnly = readOnly;
     this.#db = db;
     this.#settings = settings;
     this.#engine = new SqliteEngine(db);
@@ -49,14 +52,15 @@ export class Connection {
   }
 
   /** Opens `file` (creating it and its directory), switches it to WAL and sets up the meta table. */
-  static open(file: string, settings: ConnectionSettings): Connection {
+  static open(file: string, settings: ConnectionSettings, readOnly = false): Connection {
     let db: SqliteDatabase | undefined;
     try {
-      mkdirSync(dirname(file), { recursive: true });
-      db = openDatabase(file, settings.busyTimeoutMs);
-      setUp(db, settings);
+      if (!readOnly) mkdirSync(dirname(file), { recursive: true });
+      db = openDatabase(file, settings.busyTimeoutMs, readOnly);
+      if (readOnly) setUpReadOnly(db, settings);
+      else setUp(db, settings);
       registerCounterFunction(db);
-      return new Connection(file, db, settings);
+      return new Connection(file, db, settings, readOnly);
     } catch (err) {
       db?.close();
       throw translateError(err, `opening ${file}`);
@@ -86,7 +90,10 @@ export class Connection {
     this.#assertOpen();
     let table = this.#tables.get(domain);
     if (!table) {
-      table = new DomainTable(this.#db, domain);
+      if (this.readOnly && !this.listDomains().includes(domain)) {
+        throw new StoreError('NOT_FOUND', `sqlite: no domain "${domain}" in ${this.file}`);
+      }
+      table = new DomainTable(this.#db, domain, this.readOnly);
       this.#tables.set(domain, table);
     }
     const created = table;
@@ -241,6 +248,19 @@ function setUp(db: SqliteDatabase, settings: ConnectionSettings): void {
     );
     return db.prepare(`SELECT value FROM agentstore_meta WHERE key = 'schema_version'`).pluck().get();
   });
+  if (typeof version !== 'number' || version > SCHEMA_VERSION) {
+    throw new StoreError('UNSUPPORTED', `sqlite: file has layout version ${String(version)}, newer than ${SCHEMA_VERSION}`);
+  }
+}
+
+/** A read-only connection's setup: settings that write nothing, and the layout version when recorded. */
+function setUpReadOnly(db: SqliteDatabase, settings: ConnectionSettings): void {
+  db.exec(`PRAGMA busy_timeout = ${settings.busyTimeoutMs}`);
+  if (settings.cacheSizeKb !== undefined) db.exec(`PRAGMA cache_size = ${-settings.cacheSizeKb}`);
+  const hasMeta = db.prepare(`SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'agentstore_meta'`).pluck().get();
+  // A file no connection has set up yet (created empty) holds no domain: nothing to check.
+  if (hasMeta === undefined) return;
+  const version = db.prepare(`SELECT value FROM agentstore_meta WHERE key = 'schema_version'`).pluck().get();
   if (typeof version !== 'number' || version > SCHEMA_VERSION) {
     throw new StoreError('UNSUPPORTED', `sqlite: file has layout version ${String(version)}, newer than ${SCHEMA_VERSION}`);
   }

@@ -33,11 +33,13 @@ export class DomainTable {
   readonly domain: string;
   readonly #db: SqliteDatabase;
   readonly #quoted: string;
+  readonly #readOnly: boolean;
   #statements: TableStatements | undefined;
 
-  constructor(db: SqliteDatabase, domain: string) {
+  constructor(db: SqliteDatabase, domain: string, readOnly = false) {
     this.domain = domain;
     this.#db = db;
+    this.#readOnly = readOnly;
     this.#quoted = quoteIdent(tableNameOf(domain));
   }
 
@@ -62,7 +64,8 @@ export class DomainTable {
     if (this.#statements === undefined) {
       // WITHOUT ROWID: the BLOB primary key is the b-tree key, so rows sit in memcmp order.
       const ddl = `CREATE TABLE IF NOT EXISTS ${this.#quoted} (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID`;
-      inImmediateTransaction(this.#db, () => this.#db.exec(ddl));
+      // Read-only: the table was found to exist before this was made (Connection.table).
+      if (!this.#readOnly) inImmediateTransaction(this.#db, () => this.#db.exec(ddl));
       this.#statements = new TableStatements(this.#db, this.#quoted);
     }
     return this.#statements;

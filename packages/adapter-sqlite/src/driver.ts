@@ -28,7 +28,10 @@ export interface SqliteDatabase {
   readonly open: boolean;
 }
 
-type DatabaseConstructor = new (file: string, options?: { timeout?: number }) => SqliteDatabase;
+type DatabaseConstructor = new (
+  file: string,
+  options?: { timeout?: number; readonly?: boolean; fileMustExist?: boolean },
+) => SqliteDatabase;
 
 // better-sqlite3 is CommonJS without bundled types: load it through require so we can give it ours.
 const require = createRequire(import.meta.url);
@@ -51,8 +54,8 @@ export function loadDriver(): DatabaseConstructor {
   }
 }
 
-/** Opens (creating if needed) the SQLite file at `file`. */
-export function openDatabase(file: string, busyTimeoutMs: number): SqliteDatabase {
+/** Opens (creating if needed, unless `readOnly`) the SQLite file at `file`. */
+export function openDatabase(file: string, busyTimeoutMs: number, readOnly = false): SqliteDatabase {
   const Driver = loadDriver();
-  return new Driver(file, { timeout: busyTimeoutMs });
+  return new Driver(file, readOnly ? { timeout: busyTimeoutMs, readonly: true, fileMustExist: true } : { timeout: busyTimeoutMs });
 }

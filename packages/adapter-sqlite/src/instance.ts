@@ -1,10 +1,12 @@
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, linkSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
 import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
 import { SqliteBackend } from './backend.js';
 import { backupFile, checkFile } from './backup.js';
 import type { Connection } from './connection.js';
 import { translateError } from './errors.js';
-import { prepareDatabaseFile } from './missing-file.js';
+import { missingFileError, prepareDatabaseFile } from './missing-file.js';
 import { type ResolvedSqliteOptions, resolveOptions, type SqliteOptions } from './options.js';
 import { DEFAULT_FILE, domainFile } from './paths.js';
 import { acquireConnection, openConnectionTo, releaseConnection } from './registry.js';
@@ -13,15 +15,25 @@ import { acquireConnection, openConnectionTo, releaseConnection } from './regist
 export class SqliteInstance implements AdapterInstance<SqliteOptions> {
   readonly #dataDir: DataDir;
   readonly #connections = new Map<string, Connection>();
+  readonly #readOnly: boolean;
+  /** Read-only: private directories holding a link to (or copy of) a database file, removed on close. */
+  readonly #temps: string[] = [];
   #closed = false;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, readOnly = false) {
     this.#dataDir = new DataDir(dataDir);
+    this.#readOnly = readOnly;
   }
 
   async domain(domain: string, options: DomainOptions<SqliteOptions>): Promise<DomainBackend> {
     this.#assertOpen();
     const own = resolveOptions(options);
+    if (this.#readOnly) {
+      const file = domainFile(this.#dataDir, own.path, false);
+      if (!this.#connections.has(file) && !existsSync(file)) throw missingFileError(file, own.path === undefined);
+      const connection = this.#connect(file, own);
+      return new SqliteBackend(connection, connection.table(domain), options.durability ?? 'balanced', () => this.#assertOpen());
+    }
     // The default file's directory is made together with its file (missing-file.ts), so that a
     // directory without its file tells of a deleted database; a `path` gets its directories here.
     if (own.path === undefined) this.#dataDir.root(true);
@@ -32,6 +44,7 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
 
   async dropDomain(domain: string, options: DomainOptions<SqliteOptions>): Promise<void> {
     this.#assertOpen();
+    if (this.#readOnly) throw new StoreError('UNSUPPORTED', 'sqlite: opened read-only');
     const own = resolveOptions(options);
     const file = domainFile(this.#dataDir, own.path, false);
     // Nothing to drop, and no reason to create the file just to find that out.
@@ -55,6 +68,7 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
 
   async sync(): Promise<void> {
     this.#assertOpen();
+    if (this.#readOnly) return; // nothing was written
     await Promise.all([...this.#connections.values()].map((connection) => connection.sync()));
   }
 
@@ -66,7 +80,13 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
   }
 
   async check(): Promise<string[]> {
-    return this.#files().flatMap((file) => checkFile(file));
+    if (!this.#readOnly) return this.#files().flatMap((file) => checkFile(file));
+    // Read-only: check what this instance opened (a private link when the file was closed), never
+    // the file in place, which a new connection would give -wal and -shm companions.
+    await this.listDomains();
+    return [...this.#connections.entries()].flatMap(([file, connection]) =>
+      checkFile(connection.file).map((fault) => fault.replace(connection.file, file)),
+    );
   }
 
   /** Files this store has opened, plus the default file when it exists. */
@@ -83,7 +103,33 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
     this.#closed = true;
     const connections = [...this.#connections.values()];
     this.#connections.clear();
-    await Promise.all(connections.map((connection) => releaseConnection(connection)));
+    try {
+      await Promise.all(connections.map((connection) => releaseConnection(connection)));
+    } finally {
+      for (const dir of this.#temps.splice(0)) rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  /**
+   * Read-only: the path to open for `file`. SQLite gives a WAL database a -wal and a -shm file beside
+   * it when it opens it, even read-only, and a read-only connection cannot remove them on close. When
+   * the -wal file exists (a writer has the database open, or crashed), they exist already and the file
+   * is opened in place. Otherwise no writer has it open, and SQLite opens a hard link to it in a
+   * private temporary directory (a copy where the temporary directory is on another file system), so
+   * the companions are made there. A writer that opens the database and checkpoints while such a read
+   * runs could be seen midway (rare for one command; run it again).
+   */
+  #readOnlyPath(file: string): string {
+    if (existsSync(`${file}-wal`)) return file;
+    const dir = mkdtempSync(join(tmpdir(), 'agentstore-sqlite-ro-'));
+    this.#temps.push(dir);
+    const target = join(dir, basename(file));
+    try {
+      linkSync(file, target);
+    } catch {
+      copyFileSync(file, target);
+    }
+    return target;
   }
 
   #connect(file: string, options: ResolvedSqliteOptions): Connection {
@@ -97,14 +143,16 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
       held.configure(settings);
       return held;
     }
-    if (!openConnectionTo(file)) {
+    if (!this.#readOnly && !openConnectionTo(file)) {
       try {
         prepareDatabaseFile(file, file === domainFile(this.#dataDir, DEFAULT_FILE, false));
       } catch (err) {
         throw translateError(err, `preparing ${file}`);
       }
     }
-    const connection = acquireConnection(file, settings);
+    const connection = this.#readOnly
+      ? acquireConnection(this.#readOnlyPath(file), settings, true)
+      : acquireConnection(file, settings, false);
     this.#connections.set(file, connection);
     return connection;
   }

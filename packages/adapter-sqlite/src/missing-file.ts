@@ -18,6 +18,16 @@ function deleted(file: string, witness: string): StoreError {
 }
 
 /**
+ * For a read-only open of a missing `file`: `CORRUPT` when it evidently existed (the same witnesses as
+ * {@link prepareDatabaseFile}), else `NOT_FOUND`. Creates nothing.
+ */
+export function missingFileError(file: string, ownsDirectory: boolean): StoreError {
+  for (const suffix of ['-wal', '-shm']) if (existsSync(file + suffix)) return deleted(file, basename(file) + suffix);
+  if (ownsDirectory && existsSync(dirname(file))) return deleted(file, `its directory ${dirname(file)}`);
+  return new StoreError('NOT_FOUND', `sqlite: no database at ${file}`);
+}
+
+/**
  * Gets `file` ready to open: refuses with `CORRUPT` when it is missing where it evidently existed,
  * and creates it (empty) with its directory when `ownsDirectory` and neither exists yet.
  */

@@ -9,28 +9,32 @@ interface Entry {
 // One connection per file per process, shared by every store: SQLite serializes writers per file
 // anyway, and a single connection lets one commit group span every store of the process.
 const connections = new Map<string, Entry>();
+// Read-only connections apart: a read-only open never shares (or creates) a writing connection.
+const readOnlyConnections = new Map<string, Entry>();
 
 /** The process's connection to `file` (opened on first use); pair every call with `releaseConnection`. */
-export function acquireConnection(file: string, settings: ConnectionSettings): Connection {
+export function acquireConnection(file: string, settings: ConnectionSettings, readOnly = false): Connection {
   const key = resolve(file);
-  const entry = connections.get(key);
+  const map = readOnly ? readOnlyConnections : connections;
+  const entry = map.get(key);
   if (entry) {
     entry.connection.configure(settings);
     entry.refs += 1;
     return entry.connection;
   }
-  const connection = Connection.open(key, settings);
-  connections.set(key, { connection, refs: 1 });
+  const connection = Connection.open(key, settings, readOnly);
+  map.set(key, { connection, refs: 1 });
   return connection;
 }
 
 /** Drops one reference to `connection`; the last one closes it (after its queued commits). */
 export async function releaseConnection(connection: Connection): Promise<void> {
-  const entry = connections.get(connection.file);
+  const map = connection.readOnly ? readOnlyConnections : connections;
+  const entry = map.get(connection.file);
   if (!entry || entry.connection !== connection) return;
   entry.refs -= 1;
   if (entry.refs > 0) return;
-  connections.delete(connection.file);
+  map.delete(connection.file);
   await connection.close();
 }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { StoreError } from '@agentstore/core';
 import { decodeKey } from '@agentstore/core/spi';
@@ -144,4 +145,25 @@ function entryOf(file: string, n: number, entry: number, row: Record<string, unk
     return new Uint8Array(decoded.buffer, decoded.byteOffset, decoded.byteLength);
   };
   return [bytes('k'), bytes('v')];
+}
+
+/**
+ * The entry count an export's trailer announces, read from the end of the file (one small read): a
+ * progress bar's total before the file is checked. Undefined when the tail is not a trailer.
+ */
+export async function announcedEntries(file: string): Promise<number | undefined> {
+  const handle = await open(file, 'r');
+  try {
+    const { size } = await handle.stat();
+    const length = Math.min(size, 4096);
+    const buffer = Buffer.alloc(length);
+    await handle.read(buffer, 0, length, size - length);
+    const last = buffer.toString('utf8').trimEnd().split('\n').at(-1) ?? '';
+    const row = JSON.parse(last) as { end?: unknown; entries?: unknown };
+    return row.end === true && Number.isSafeInteger(row.entries) ? (row.entries as number) : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    await handle.close();
+  }
 }

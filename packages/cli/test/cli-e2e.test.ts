@@ -155,7 +155,7 @@ describe('agentstore (the real bin, as a child process)', () => {
     expect(usage.stderr).toMatch(/^error USAGE: /);
     const noConfig = await cli(['-c', join(tmp.dir, 'missing.json'), 'stats']);
     expect(noConfig.code).toBe(1);
-    expect(noConfig.stderr).toMatch(/^error IO: /);
+    expect(noConfig.stderr).toMatch(/^error NOT_FOUND: config file /);
   });
 
   it('backup while a writer keeps writing, then restore and verify', async () => {

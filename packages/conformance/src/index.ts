@@ -25,11 +25,13 @@ import { kvValuesLimitsSpec } from './specs/kv-values-limits.js';
 import { lifecycleSpec } from './specs/lifecycle.js';
 import { migrationGuardSpec } from './specs/migration-guard.js';
 import { persistenceSpec } from './specs/persistence.js';
+import { readOnlySpec } from './specs/read-only.js';
 import { routingSpec } from './specs/routing.js';
 import { snapshotsSpec } from './specs/snapshots.js';
 import { snapshotsCatalogSpec } from './specs/snapshots-catalog.js';
 import { versionedSpec } from './specs/versioned.js';
 
+export { fileTree } from './file-tree.js';
 export type { ConformanceTarget } from './harness.js';
 export { collect, expectCode } from './harness.js';
 export { compareKeys } from './key-order.js';
@@ -73,6 +75,7 @@ export function runConformance(target: ConformanceTarget): void {
     lifecycleSpec(h);
     domainSyncSpec(h);
     persistenceSpec(h);
+    readOnlySpec(h);
     migrationGuardSpec(h);
   });
 }

@@ -16,6 +16,7 @@ export const ERROR_CODES = [
   'CORRUPT',
   'UNSUPPORTED',
   'IO',
+  'NOT_FOUND',
 ] as const;
 
 /** One of the stable error codes every agentstore error carries. */

@@ -13,9 +13,12 @@ export {
 } from './checkpoints/typed-checkpoints.js';
 export { defaultCodec, jsonCodec, rawCodec } from './codec/index.js';
 export { standardCodec, zodCodec } from './codec/standard-codec.js';
+export { DEFAULT_CONFIG_FILE } from './config-file/config-file.js';
+export { loadStoreConfig } from './config-file/load-store-config.js';
 export { createStore } from './create-store.js';
 export * from './errors.js';
 export type * from './journal/types.js';
+export { type OpenStoreOptions, openStore } from './manifest/open-store.js';
 export { type MemoryOptions, memoryAdapter, memoryOptionsSchema } from './memory/memory-adapter.js';
 export type {
   KvOptions,

@@ -2,10 +2,10 @@ import { type ErrorCode, isStoreError, type OptionIssue } from '@agentstore/core
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 
 /**
- * Codes a tool error carries: every `StoreError` code, plus `NOT_FOUND` (no such domain or tool; the
- * name SPEC §9.6 gives it) and `WRITE_NOT_ALLOWED` (a write tool the server was not started to allow).
+ * Codes a tool error carries: every `StoreError` code (`NOT_FOUND` among them: no such store, domain or
+ * tool, SPEC §9.6) and `WRITE_NOT_ALLOWED` (a write tool the server was not started to allow).
  */
-export type ToolErrorCode = ErrorCode | 'NOT_FOUND' | 'WRITE_NOT_ALLOWED';
+export type ToolErrorCode = ErrorCode | 'WRITE_NOT_ALLOWED';
 
 /** An error a tool reports to the client as a result with `isError: true` and a stable `code`. */
 export class ToolError extends Error {

@@ -1,4 +1,5 @@
-import { createStore, type Key, type Store } from '@agentstore/core';
+import { existsSync } from 'node:fs';
+import { createStore, type Key, openStore, type Store, StoreError } from '@agentstore/core';
 import { type LoadedConfig, loadConfig } from '../config.js';
 import { type Output, UsageError } from '../output.js';
 
@@ -15,10 +16,31 @@ export interface CommandContext {
   readonly out: Output;
 }
 
-/** Opens the store the config describes, runs `fn`, and always closes it. */
-export async function withStore<T>(global: GlobalOptions, fn: (store: Store, config: LoadedConfig) => Promise<T>): Promise<T> {
-  const config = await loadConfig(global.config, global.dataDir);
-  const store = await createStore(config.store);
+/**
+ * Opens the store in the data directory with the routes its manifest records, overlaid with the
+ * config file's. `read`: read-only (nothing created; no store there, or a domain that does not
+ * exist, is `NOT_FOUND`). `write`: a store that may be new (every adapter the config names loaded).
+ */
+export async function openFor(global: GlobalOptions, mode: 'read' | 'write'): Promise<{ store: Store; config: LoadedConfig }> {
+  const config = await loadConfig(global.config, global.dataDir, mode === 'write');
+  const { dataDir, adapters, domains } = config.store;
+  const given = { ...(domains && { domains }), ...(config.store.default && { default: config.store.default }) };
+  if (mode === 'read') {
+    if (!existsSync(dataDir))
+      throw new StoreError('NOT_FOUND', `no agentstore at ${dataDir}: the directory does not exist (give --data-dir or --config)`);
+    return { store: await openStore(dataDir, { readOnly: true, ...(adapters && { adapters }), ...given }), config };
+  }
+  const store = config.manifest ? await openStore(dataDir, { ...(adapters && { adapters }), ...given }) : await createStore(config.store);
+  return { store, config };
+}
+
+/** Opens the store (see {@link openFor}), runs `fn`, and always closes it. */
+export async function withStore<T>(
+  global: GlobalOptions,
+  fn: (store: Store, config: LoadedConfig) => Promise<T>,
+  mode: 'read' | 'write' = 'write',
+): Promise<T> {
+  const { store, config } = await openFor(global, mode);
   try {
     return await fn(store, config);
   } finally {

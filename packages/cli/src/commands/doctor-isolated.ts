@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { DescribedError } from '../output.js';
 import type { GlobalOptions } from './context.js';
 import type { DoctorRow } from './doctor.js';
 
@@ -14,12 +15,12 @@ export type DoctorEvent =
   | { readonly step: { readonly id: string; readonly label: string } }
   | { readonly row: DoctorRow }
   | { readonly done: true }
-  | { readonly error: { readonly line: string; readonly exitCode: number } };
+  | { readonly error: DescribedError };
 
 /** What the checks found, or the error that stopped them before any data was looked at. */
 export interface IsolatedOutcome {
   readonly rows: DoctorRow[];
-  readonly error?: { readonly line: string; readonly exitCode: number };
+  readonly error?: DescribedError;
 }
 
 /** One crash per damaged domain at most; past this many, the remaining steps are reported unchecked. */

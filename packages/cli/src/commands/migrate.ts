@@ -12,7 +12,7 @@ export async function migrate(ctx: CommandContext, domain: string, opts: { to: s
   const options = parseJsonObject('--options', opts.options);
   const route: RouteConfig = { adapter: opts.to, ...(options === undefined ? {} : { options }) };
   const report = await withStore(ctx.global, async (store, config) => {
-    const progress = startProgress(`migrate ${domain}`, 0, !ctx.out.json);
+    const progress = await startProgress(`migrate ${domain}`, 0, !ctx.out.json);
     let result: Awaited<ReturnType<typeof store.migrateDomain>>;
     try {
       result = await store.migrateDomain(domain, route, { onProgress: ({ copied, total }) => progress.update(copied, total) });

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import type { DomainKind } from '@agentstore/core';
 import { storeAdmin } from '@agentstore/core/admin';
-import { ExportHash, type ExportHeader, entryLine, FORMAT, openExport, VERSION } from '../export-format.js';
+import { announcedEntries, ExportHash, type ExportHeader, entryLine, FORMAT, openExport, VERSION } from '../export-format.js';
 import { startProgress } from '../progress.js';
 import { type CommandContext, withStore } from './context.js';
 
@@ -15,31 +15,41 @@ export async function exportDomain(ctx: CommandContext, domain: string, opts: { 
   const file: WriteStream | undefined = opts.out === undefined ? undefined : createWriteStream(opts.out);
   const stream = file ?? process.stdout;
   try {
-    const summary = await withStore(ctx.global, async (store) => {
-      const admin = storeAdmin(store);
-      const route = await admin.open(domain);
-      const kind = (await admin.kind(domain)) ?? null;
-      const header: ExportHeader = {
-        format: FORMAT,
-        version: VERSION,
-        domain,
-        kind,
-        adapter: route.adapter,
-        exportedAt: new Date().toISOString(),
-      };
-      await writeLine(stream, JSON.stringify(header));
-      const hash = new ExportHash();
-      const progress = startProgress(`export ${domain}`, 0, file !== undefined && !ctx.out.json);
-      for await (const [key, value] of admin.entries(domain)) {
-        hash.add(key, value);
-        await writeLine(stream, entryLine(key, value, kind));
-        if (hash.count % 1000 === 0) progress.update(hash.count, hash.count);
-      }
-      progress.stop();
-      const sha256 = hash.digest();
-      await writeLine(stream, JSON.stringify({ end: true, entries: hash.count, sha256 }));
-      return { domain, kind, adapter: route.adapter, entries: hash.count, sha256 };
-    });
+    const summary = await withStore(
+      ctx.global,
+      async (store) => {
+        const admin = storeAdmin(store);
+        const route = await admin.open(domain);
+        const kind = (await admin.kind(domain)) ?? null;
+        const header: ExportHeader = {
+          format: FORMAT,
+          version: VERSION,
+          domain,
+          kind,
+          adapter: route.adapter,
+          exportedAt: new Date().toISOString(),
+        };
+        await writeLine(stream, JSON.stringify(header));
+        const hash = new ExportHash();
+        // Counted first (one count query) so the bar has a real total; the count can trail a live writer.
+        const total = await admin.countEntries(domain);
+        const progress = await startProgress(`export ${domain}`, total, !ctx.out.json);
+        try {
+          for await (const [key, value] of admin.entries(domain)) {
+            hash.add(key, value);
+            await writeLine(stream, entryLine(key, value, kind));
+            if (hash.count % 1000 === 0) progress.update(hash.count, Math.max(total, hash.count));
+          }
+          progress.update(hash.count, Math.max(total, hash.count));
+        } finally {
+          progress.stop();
+        }
+        const sha256 = hash.digest();
+        await writeLine(stream, JSON.stringify({ end: true, entries: hash.count, sha256 }));
+        return { domain, kind, adapter: route.adapter, entries: hash.count, sha256 };
+      },
+      'read',
+    );
     if (file) {
       file.end();
       await once(file, 'close');
@@ -60,12 +70,13 @@ export async function importDomain(ctx: CommandContext, domain: string, file: st
   const parsed = await openExport(file);
   const kind = parsed.header.kind;
   const written = await withStore(ctx.global, async (store) => {
-    const progress = startProgress(`import ${domain}`, 0, !ctx.out.json);
+    const total = (await announcedEntries(file)) ?? 0;
+    const progress = await startProgress(`import ${domain}`, total, !ctx.out.json);
     try {
       return await storeAdmin(store).load(domain, parsed.entries(), {
         kind: kind === null ? null : (kind as DomainKind),
         replace: opts.replace === true,
-        onProgress: (n) => progress.update(n, n),
+        onProgress: (n) => progress.update(n, Math.max(total, n)),
         onChecked: (n) => {
           progress.stop();
           ctx.out.note(`checked ${n} entries of ${file}; writing them in one transaction`);

@@ -1,4 +1,12 @@
-import type { Adapter, AdapterInstance, ByteRange, Bytes, DomainBackend, Tx } from '@agentstore/core/spi';
+import {
+  type Adapter,
+  type AdapterInstance,
+  type ByteRange,
+  type Bytes,
+  type DomainBackend,
+  StoreError,
+  type Tx,
+} from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /**
@@ -138,6 +146,8 @@ export function sharedMemoryAdapter(name: string, mutation: Mutation = 'none'): 
       const d = domains;
       const instance: AdapterInstance<Record<string, never>> = {
         async domain(domain) {
+          // The SPI's read-only contract: a domain without data does not exist, and is not made.
+          if (ctx.readOnly && (d.get(domain)?.length ?? 0) === 0) throw new StoreError('NOT_FOUND', `no domain "${domain}"`);
           return new SharedBackend(d, domain, mutation);
         },
         async dropDomain(domain) {

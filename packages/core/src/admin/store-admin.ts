@@ -101,6 +101,11 @@ export class StoreAdmin {
     return guard(async () => this.#ctx.kinds.read((await this.#open(domain)).backend));
   }
 
+  /** About how many raw entries `entries(domain)` yields, from one count (a progress bar's total). */
+  countEntries(domain: string): Promise<number> {
+    return guard(async () => (await this.#open(domain)).backend.count({}));
+  }
+
   /** Every raw entry of `domain` in key order (the kind record included, migration meta excluded). */
   async *entries(domain: string): AsyncIterable<[Uint8Array, Uint8Array]> {
     const d = await guard(() => this.#open(domain));

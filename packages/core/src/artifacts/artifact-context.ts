@@ -159,6 +159,7 @@ export class ArtifactContext {
       at.finish();
       return { value: result, removed: at.removed };
     });
+    if (!kinds.isKnown(d.backend, 'artifacts')) this.#ctx.pool.recorder?.kind(d.domain, d.route, 'artifacts');
     kinds.confirm(d.backend, 'artifacts');
     if (removed.length > 0) {
       const local = this.local(d);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { Adapter, AdapterInstance } from '../spi/adapter.js';
+import { StoreError } from '../errors.js';
+import type { Adapter, AdapterInstance, OpenContext } from '../spi/adapter.js';
 import { MemoryBackend } from './memory-backend.js';
 
 /** The memory adapter has no options of its own. */
@@ -9,12 +10,14 @@ export const memoryOptionsSchema = z.object({}).strict();
 export type MemoryOptions = z.input<typeof memoryOptionsSchema>;
 
 /** Opens a memory adapter instance: data lives as long as the store that opened it. */
-function openMemory(): AdapterInstance<MemoryOptions> {
+function openMemory(readOnly: boolean): AdapterInstance<MemoryOptions> {
   const domains = new Map<string, MemoryBackend>();
   return {
     async domain(domain) {
       let backend = domains.get(domain);
       if (!backend) {
+        // A read-only instance is new and empty: no domain exists in it.
+        if (readOnly) throw new StoreError('NOT_FOUND', `memory: no domain "${domain}"`);
         backend = new MemoryBackend();
         domains.set(domain, backend);
       }
@@ -39,7 +42,7 @@ export const memoryAdapter: Adapter<MemoryOptions> = {
   name: 'memory',
   optionsSchema: memoryOptionsSchema,
   capabilities: { multiProcess: false, persistent: false, nativeTransactions: true, counters: 'native', guardedWrites: true },
-  async open() {
-    return openMemory();
+  async open(ctx: OpenContext) {
+    return openMemory(ctx.readOnly === true);
   },
 };

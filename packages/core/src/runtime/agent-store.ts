@@ -127,6 +127,7 @@ export class AgentStore implements Store {
       const instance = await this.#ctx.pool.instance(d.route.adapter);
       await instance.dropDomain(domain, d.options);
       this.#ctx.pool.forget(domain);
+      this.#ctx.pool.recorder?.dropped(domain);
     });
   }
 
@@ -165,6 +166,10 @@ export class AgentStore implements Store {
   async stats(): Promise<DomainStats[]> {
     return this.#run(async () => {
       const { router, pool, kinds } = this.#ctx;
+      // A read-only store routes the manifest's domains: open those that exist, so that an adapter
+      // holding domains in several locations (a sqlite `path`, an lmdb `path`) lists them all.
+      if (pool.readOnly)
+        for (const domain of router.configuredDomains()) await pool.open(domain, router.route(domain)).catch(() => undefined);
       const adapters = new Set([...router.routedAdapters(), ...pool.openedAdapters()]);
       const out: DomainStats[] = [];
       for (const name of [...adapters].sort()) {

@@ -1,3 +1,5 @@
+import type { ManifestRecorder } from '../manifest/manifest-recorder.js';
+import { readOnlyBackend } from '../manifest/read-only-backend.js';
 import type { AdapterInstance, DomainOptions } from '../spi/adapter.js';
 import { GatedBackend } from './gated-backend.js';
 import type { Router } from './router.js';
@@ -13,6 +15,12 @@ export interface OpenDomain {
   readonly options: DomainOptions<Record<string, unknown>>;
 }
 
+/** How a pool opens: read-only (nothing created, every write refused), or recording routes in the manifest. */
+export interface PoolMode {
+  readonly readOnly?: boolean;
+  readonly recorder?: ManifestRecorder;
+}
+
 /**
  * Opens adapters lazily (once per store) and domains once per route, keeping the opened ones at hand
  * synchronously so the hot path (every get/put) does no lookup work beyond two map reads.
@@ -20,6 +28,7 @@ export interface OpenDomain {
 export class BackendPool {
   readonly #router: Router;
   readonly #dataDir: string;
+  readonly #mode: PoolMode;
   readonly #instances = new Map<string, Promise<AdapterInstance>>();
   readonly #opening = new Map<string, Promise<OpenDomain>>();
   readonly #open = new Map<string, OpenDomain>();
@@ -27,9 +36,20 @@ export class BackendPool {
   // Opened domains by route object, then domain: the hot path's lookup, with no string building.
   #byRoute = new WeakMap<NormalizedRoute, Map<string, OpenDomain>>();
 
-  constructor(router: Router, dataDir: string) {
+  constructor(router: Router, dataDir: string, mode: PoolMode = {}) {
     this.#router = router;
     this.#dataDir = dataDir;
+    this.#mode = mode;
+  }
+
+  /** Whether this pool opens read-only. */
+  get readOnly(): boolean {
+    return this.#mode.readOnly === true;
+  }
+
+  /** The manifest recorder, when this pool records routes. */
+  get recorder(): ManifestRecorder | undefined {
+    return this.#mode.recorder;
   }
 
   /** The store's data directory, as given (absolute). */
@@ -73,7 +93,7 @@ export class BackendPool {
     if (!pending) {
       const adapter = this.#router.adapters.get(name);
       if (!adapter) throw new Error(`adapter ${name} is not registered`);
-      pending = adapter.open({ dataDir: this.#dataDir });
+      pending = adapter.open(this.readOnly ? { dataDir: this.#dataDir, readOnly: true } : { dataDir: this.#dataDir });
       pending.catch(() => this.#instances.delete(name));
       this.#instances.set(name, pending);
     }
@@ -135,7 +155,12 @@ export class BackendPool {
     const instance = await this.instance(route.adapter);
     const options = route.options as DomainOptions<Record<string, unknown>>;
     const guarded = this.#router.adapters.get(route.adapter)?.capabilities.guardedWrites === true;
-    const backend = new GatedBackend(await instance.domain(domain, options), domain, guarded);
+    const opened = await instance.domain(domain, options);
+    if (this.readOnly) {
+      return { domain, route, backend: new GatedBackend(readOnlyBackend(opened, domain), domain, guarded), options };
+    }
+    this.#mode.recorder?.opened(domain, route);
+    const backend = new GatedBackend(opened, domain, guarded);
     return { domain, route, backend, options };
   }
 

@@ -51,6 +51,16 @@ export class Router {
     this.#overrides.clear();
   }
 
+  /** The route of domains the config does not list. */
+  defaultRoute(): NormalizedRoute {
+    return this.#default;
+  }
+
+  /** Domains the config routes explicitly. */
+  configuredDomains(): string[] {
+    return [...this.#configured.keys()];
+  }
+
   /** Adapter names any domain is routed to now (default included). */
   routedAdapters(): Set<string> {
     const names = new Set([this.#default.adapter]);

@@ -60,6 +60,7 @@ export class StoreContext {
       this.kinds.checkWrite(tx, d.backend, d.domain, kind);
       return fn(tx);
     });
+    if (!this.kinds.isKnown(d.backend, kind)) this.pool.recorder?.kind(d.domain, d.route, kind);
     this.kinds.confirm(d.backend, kind);
     return result;
   }

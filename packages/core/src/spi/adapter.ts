@@ -46,6 +46,12 @@ export interface EngineInfo {
 export interface OpenContext {
   /** Absolute store directory; every file the adapter makes stays below it. */
   readonly dataDir: string;
+  /**
+   * Open for reading only (`openStore(dataDir, { readOnly: true })`, the CLI's read commands): create
+   * no file, directory, table or domain and run no DDL; `domain()` rejects with `NOT_FOUND` for a
+   * domain that has no storage, and `listDomains()` lists what exists without creating anything.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** What an adapter's `domain()` receives: the common options plus its own, validated and frozen. */

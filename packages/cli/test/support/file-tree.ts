@@ -1,0 +1,1 @@
+export { fileTree } from '@agentstore/conformance';
