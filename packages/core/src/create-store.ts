@@ -1,3 +1,4 @@
+import { expandShortForm } from './config/short-form.js';
 import { migrateDomain } from './migrate/migrate-domain.js';
 import { AgentStore } from './runtime/agent-store.js';
 import { BackendPool } from './runtime/backend-pool.js';
@@ -9,11 +10,12 @@ import { validateConfig } from './runtime/validate-config.js';
 
 /**
  * Opens a store: validates the config and routes, and preflights the adapters they name (nothing is
- * opened until a domain is used).
+ * opened until a domain is used). Short forms: `createStore('./agent-data')` (the first installed of
+ * sqlite, lmdb, level), `createStore('lmdb:./agent-data')`, `createStore({ url: 'postgres://…' })`.
  */
-export async function createStore(config: StoreConfig = {}): Promise<Store> {
+export async function createStore(config: StoreConfig | string = {}): Promise<Store> {
   try {
-    const checked = validateConfig(config);
+    const checked = validateConfig(await expandShortForm(config));
     const router = new Router(checked.adapters, checked.defaultRoute, checked.domains);
     // The routes are valid now: check that every adapter they name can run here (native addons built).
     const routed = new Set([checked.defaultRoute.adapter, ...Object.values(checked.domains).map((route) => route.adapter)]);

@@ -13,10 +13,12 @@ export {
 } from './checkpoints/typed-checkpoints.js';
 export { defaultCodec, jsonCodec, rawCodec } from './codec/index.js';
 export { standardCodec, zodCodec } from './codec/standard-codec.js';
+export { redactUrl } from './config/store-url.js';
 export { createStore } from './create-store.js';
 export * from './errors.js';
 export type * from './journal/types.js';
 export { type MemoryOptions, memoryAdapter, memoryOptionsSchema } from './memory/memory-adapter.js';
+export { asyncDispose } from './runtime/dispose.js';
 export type {
   KvOptions,
   MigrateOptions,
@@ -28,6 +30,7 @@ export type {
   Store,
   StoreConfig,
 } from './runtime/types.js';
+export { defaultDataDir } from './runtime/validate-config.js';
 export type * from './snapshots/types.js';
 export type { Durability } from './spi/adapter.js';
 export * from './types.js';

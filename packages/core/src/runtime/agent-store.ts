@@ -18,6 +18,7 @@ import type { VersionedOptions, VersionedStore } from '../versioned/types.js';
 import { VERSION_RANGE } from '../versioned/versioned-layout.js';
 import { VersionedKvStore } from '../versioned/versioned-store.js';
 import type { OpenDomain } from './backend-pool.js';
+import { asyncDispose } from './dispose.js';
 import { MOVED_KEY } from './migration-guard.js';
 import type { StoreContext } from './store-context.js';
 import { toStoreError } from './to-store-error.js';
@@ -170,6 +171,11 @@ export class AgentStore implements Store {
       }
     })();
     return this.#closing;
+  }
+
+  /** Closes the store at the end of an `await using` block. */
+  [asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** The route that reads `domain` on adapter `name`: its own route when it is routed there. */
