@@ -19,6 +19,8 @@ export * from './errors.js';
 export type * from './journal/types.js';
 export { type MemoryOptions, memoryAdapter, memoryOptionsSchema } from './memory/memory-adapter.js';
 export { asyncDispose } from './runtime/dispose.js';
+export { OPERATION_CHANNEL, type OperationEvent } from './runtime/observe.js';
+export type { DomainOperationStats, OperationFigures } from './runtime/op-stats.js';
 export type {
   KvOptions,
   MigrateOptions,
