@@ -19,9 +19,15 @@ beforeAll(() => {
       const span: Span = { name, attributes: { ...options?.attributes }, ended: false };
       spans.push(span);
       return {
-        setAttribute: (k: string, v: unknown) => void (span.attributes[k] = v),
-        setStatus: (s: { code: number; message?: string }) => void (span.status = s),
-        end: () => void (span.ended = true),
+        setAttribute(k: string, v: unknown) {
+          span.attributes[k] = v;
+        },
+        setStatus(s: { code: number; message?: string }) {
+          span.status = s;
+        },
+        end() {
+          span.ended = true;
+        },
       };
     },
   };
