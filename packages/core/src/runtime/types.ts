@@ -43,7 +43,7 @@ export interface KvOptions<V> {
 }
 
 /** An open agentstore: routes each domain to an adapter and hands out typed handles. */
-export interface Store extends AsyncDisposable {
+export interface Store {
   /** Absolute data directory. */
   readonly dataDir: string;
   /** Key-value handle of `domain` (kind `kv`). */
