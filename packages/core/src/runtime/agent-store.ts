@@ -41,6 +41,27 @@ const RECORDS_OF: Partial<Record<DomainKind, ByteRange>> = {
  */
 export type Migrator = (ctx: StoreContext, domain: string, to: RouteConfig, options?: MigrateOptions) => Promise<MigrationReport>;
 
+/** A store method's body: `CLOSED` once closed, and errors as `StoreError`. */
+async function runStoreMethod<T>(this: StoreContext, fn: () => Promise<T>): Promise<T> {
+  try {
+    this.assertOpen();
+    return await fn();
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}
+
+/** Closing: every later call is `CLOSED`, buffered state is flushed, then every adapter closes. */
+async function closeContext(ctx: StoreContext): Promise<void> {
+  ctx.markClosed();
+  try {
+    await ctx.flushState();
+  } finally {
+    ctx.stopState();
+    await ctx.pool.closeAll();
+  }
+}
+
 /** The store implementation behind `createStore`. */
 export class AgentStore implements Store {
   readonly dataDir: string;
@@ -171,15 +192,7 @@ export class AgentStore implements Store {
   }
 
   close(): Promise<void> {
-    this.#closing ??= runObserved(storeScope(this.#ctx), 'close', async () => {
-      this.#ctx.markClosed();
-      try {
-        await this.#ctx.flushState();
-      } finally {
-        this.#ctx.stopState();
-        await this.#ctx.pool.closeAll();
-      }
-    });
+    this.#closing ??= runObserved(storeScope(this.#ctx), 'close', closeContext, undefined, [this.#ctx]);
     return this.#closing;
   }
 
@@ -207,13 +220,6 @@ export class AgentStore implements Store {
 
   /** Every store method's wrapper: `CLOSED` once closed, errors as `StoreError`, observed as `name`. */
   #run<T>(name: string, domain: string | undefined, fn: () => Promise<T>): Promise<T> {
-    return runObserved(storeScope(this.#ctx, domain), name, async () => {
-      try {
-        this.#ctx.assertOpen();
-        return await fn();
-      } catch (err) {
-        throw toStoreError(err);
-      }
-    });
+    return runObserved(storeScope(this.#ctx, domain), name, runStoreMethod<T>, this.#ctx, [fn]);
   }
 }

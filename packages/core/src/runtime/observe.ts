@@ -58,10 +58,10 @@ class Operation {
   readonly #span: SpanLike | undefined;
   #attrs: TelemetryAttributes | undefined;
 
-  constructor(scope: Scope, name: string) {
+  constructor(scope: Scope, name: string, t0: number) {
     this.#scope = scope;
     this.#name = name;
-    this.#t0 = performance.now();
+    this.#t0 = t0;
     const otel = scope.ctx.telemetry;
     this.#otel = otel?.active(this.#t0) ? otel : undefined;
     if (this.#otel) this.#span = this.#otel.start(this.#attributes());
@@ -71,23 +71,12 @@ class Operation {
   end(err?: unknown): void {
     const ms = performance.now() - this.#t0;
     const failed = err !== undefined;
-    this.#count(ms, failed);
+    count(this.#scope, this.#name, this.#t0, failed);
     if (!channel.hasSubscribers && !this.#otel) return;
     const error = failed ? codeOf(err) : undefined;
     const attrs = this.#attributes();
     if (channel.hasSubscribers) channel.publish({ ...attrs, kind: this.#scope.kind, durationMs: ms, error } satisfies OperationEvent);
     this.#otel?.end(this.#span, attrs, ms, error);
-  }
-
-  #count(ms: number, failed: boolean): void {
-    const { counters } = this.#scope;
-    if (!counters) return;
-    let counter = counters.get(this.#name);
-    if (!counter) {
-      counter = new OpCounter();
-      counters.set(this.#name, counter);
-    }
-    counter.add(ms, failed);
   }
 
   #attributes(): TelemetryAttributes {
@@ -117,12 +106,57 @@ async function* observedIteration(op: Operation, source: AsyncIterable<unknown>)
   }
 }
 
+/** Adds one finished call to the counters of `scope` (the only work done when nobody listens). */
+function count(scope: Scope, name: string, t0: number, failed: boolean): void {
+  const counters = scope.counters;
+  if (!counters) return;
+  let counter = counters.get(name);
+  if (!counter) {
+    counter = new OpCounter();
+    counters.set(name, counter);
+  }
+  counter.add(performance.now() - t0, failed);
+}
+
 /**
- * Runs `call` as the operation `name` of `scope`: the one place every handle method and store method
- * passes through, so every kind is observed alike.
+ * Runs `fn` on `self` as the operation `name` of `scope`: the one place every handle method and store
+ * method passes through, so every kind is observed alike. With no subscriber and no OpenTelemetry SDK
+ * it only counts (one clock read at each end); nothing is built for an event.
  */
-export function runObserved<T>(scope: Scope, name: string, call: () => T): T {
-  const op = new Operation(scope, name);
+export function runObserved<T>(scope: Scope, name: string, fn: (...args: never[]) => T, self: unknown, args: readonly unknown[]): T {
+  const t0 = performance.now();
+  const otel = scope.ctx.telemetry;
+  if (!channel.hasSubscribers && (otel === undefined || !otel.active(t0))) {
+    let result: T;
+    try {
+      result = (fn as (...a: unknown[]) => T).apply(self, args as unknown[]);
+    } catch (err) {
+      count(scope, name, t0, true);
+      throw err;
+    }
+    if (isPromiseLike(result)) {
+      return (result as PromiseLike<unknown>).then(
+        (value) => {
+          count(scope, name, t0, false);
+          return value;
+        },
+        (err: unknown) => {
+          count(scope, name, t0, true);
+          throw err;
+        },
+      ) as T;
+    }
+    if (!isAsyncIterable(result)) {
+      count(scope, name, t0, false);
+      return result;
+    }
+  }
+  return runTraced(scope, name, () => (fn as (...a: unknown[]) => T).apply(self, args as unknown[]), t0);
+}
+
+/** `runObserved` when someone listens: the operation is published and traced as well as counted. */
+function runTraced<T>(scope: Scope, name: string, call: () => T, t0: number): T {
+  const op = new Operation(scope, name, t0);
   let result: T;
   try {
     result = call();
@@ -165,8 +199,7 @@ function observedPrototype(proto: object): object {
         const method = desc.value as (...args: unknown[]) => unknown;
         Object.defineProperty(observed, name, {
           value(this: { [INNER]: object; [SCOPE]: Scope }, ...args: unknown[]) {
-            const inner = this[INNER];
-            return runObserved(this[SCOPE], name, () => method.apply(inner, args));
+            return runObserved(this[SCOPE], name, method, this[INNER], args);
           },
           writable: true,
           configurable: true,
