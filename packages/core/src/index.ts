@@ -13,6 +13,7 @@ export {
 } from './checkpoints/typed-checkpoints.js';
 export { defaultCodec, jsonCodec, rawCodec } from './codec/index.js';
 export { standardCodec, zodCodec } from './codec/standard-codec.js';
+export { redactUrl } from './config/store-url.js';
 export { DEFAULT_CONFIG_FILE } from './config-file/config-file.js';
 export { loadStoreConfig } from './config-file/load-store-config.js';
 export { createStore } from './create-store.js';
@@ -20,6 +21,9 @@ export * from './errors.js';
 export type * from './journal/types.js';
 export { type OpenStoreOptions, openStore } from './manifest/open-store.js';
 export { type MemoryOptions, memoryAdapter, memoryOptionsSchema } from './memory/memory-adapter.js';
+export { asyncDispose } from './runtime/dispose.js';
+export { OPERATION_CHANNEL, type OperationEvent } from './runtime/observe.js';
+export type { DomainOperationStats, OperationFigures } from './runtime/op-stats.js';
 export type {
   KvOptions,
   MigrateOptions,
@@ -31,6 +35,7 @@ export type {
   Store,
   StoreConfig,
 } from './runtime/types.js';
+export { defaultDataDir } from './runtime/validate-config.js';
 export type * from './snapshots/types.js';
 export type { Durability } from './spi/adapter.js';
 export * from './types.js';

@@ -1,5 +1,7 @@
 /** Public data types of agentstore's domain stores (SPEC §3–4). */
 
+import type { DomainOperationStats } from './runtime/op-stats.js';
+
 /** One element of a tuple key. */
 export type KeyPart = string | number;
 
@@ -166,4 +168,6 @@ export interface DomainStats {
   readonly bytes: number | undefined;
   /** The adapter's engine build in this process, when it reports one (`AdapterInstance.engine`). */
   readonly engine?: string;
+  /** Operations on the domain through this store since it opened (absent when none ran). */
+  readonly operations?: DomainOperationStats;
 }

@@ -1,4 +1,14 @@
-import { type DomainStore, defaultCodec, type Key, rawCodec, type Store, StoreError } from '@agentstore/core';
+import {
+  asyncDispose,
+  createStore,
+  type DomainStore,
+  defaultCodec,
+  defaultDataDir,
+  type Key,
+  rawCodec,
+  type Store,
+  StoreError,
+} from '@agentstore/core';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import {
   BaseCheckpointSaver,
@@ -56,6 +66,8 @@ const EMPTIED = defaultCodec.encode(null);
 export class AgentstoreSaver extends BaseCheckpointSaver {
   /** The resolved options: domain names and `exclusiveThreads`. */
   readonly options: ResolvedSaverOptions;
+  /** The store the saver's domains live in. */
+  readonly store: Store;
   /** The checkpoints domain, read as objects (entries are written as bytes the default codec made). */
   readonly #checkpoints: DomainStore<unknown>;
   readonly #checkpointBytes: DomainStore<Uint8Array>;
@@ -64,11 +76,49 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
   readonly #reader: TupleReader;
   readonly #heads: ThreadHeads | undefined;
   readonly #maintenance: ThreadMaintenance;
+  /** The store this saver opened itself (the short forms), which `close()` closes. */
+  #owned: Store | undefined;
+
+  /**
+   * A saver on a data directory: `AgentstoreSaver.fromPath('./agent-data')` stores every domain with
+   * the first installed of the sqlite, lmdb and level adapters (`dataDir` defaults to
+   * `$AGENTSTORE_DATA_DIR`, else `.agentstore`). The saver owns the store: `close()` closes it.
+   */
+  static async fromPath(dataDir?: string, options: AgentstoreSaverOptions = {}): Promise<AgentstoreSaver> {
+    resolveSaverOptions(options);
+    return AgentstoreSaver.#owning(await createStore(dataDir ?? defaultDataDir()), options);
+  }
+
+  /**
+   * A saver on a store URL: `postgres://…` (default `$AGENTSTORE_PG_URL`), `sqlite:<dir>`,
+   * `lmdb:<dir>`, `level:<dir>`, or `':memory:'` as LangGraph's own savers take it. The saver owns the
+   * store: `close()` closes it.
+   */
+  static async fromConnString(url?: string, options: AgentstoreSaverOptions = {}): Promise<AgentstoreSaver> {
+    resolveSaverOptions(options);
+    const conn = url ?? process.env.AGENTSTORE_PG_URL;
+    if (conn === undefined || conn === '') {
+      throw new StoreError('INVALID_OPTIONS', 'fromConnString needs a URL (or AGENTSTORE_PG_URL in the environment)');
+    }
+    return AgentstoreSaver.#owning(await createStore({ url: conn === ':memory:' ? 'memory:' : conn }), options);
+  }
+
+  static #owning(store: Store, options: AgentstoreSaverOptions): AgentstoreSaver {
+    try {
+      const saver = new AgentstoreSaver(store, options);
+      saver.#owned = store;
+      return saver;
+    } catch (err) {
+      void store.close();
+      throw err;
+    }
+  }
 
   constructor(store: Store, options: AgentstoreSaverOptions = {}) {
     const resolved = resolveSaverOptions(options);
     super(options.serde ?? new AgentstoreSerde());
     this.options = resolved;
+    this.store = store;
     this.#checkpoints = store.kv(resolved.checkpoints);
     this.#checkpointBytes = store.kv(resolved.checkpoints, { codec: rawCodec });
     this.#writeBytes = store.kv(resolved.writes, { codec: rawCodec });
@@ -80,6 +130,20 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
       const checkpoint = (await this.#codec.load(record.checkpoint)) as Partial<Checkpoint>;
       return checkpoint.channel_versions ?? {};
     });
+  }
+
+  /**
+   * Closes the store when the saver opened it (`fromPath`, `fromConnString`); a store passed to the
+   * constructor belongs to the caller and stays open. Idempotent.
+   */
+  async close(): Promise<void> {
+    const owned = this.#owned;
+    if (owned) await owned.close();
+  }
+
+  /** `close()`, for `await using saver = await AgentstoreSaver.fromPath(…)`. */
+  [asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {

@@ -29,6 +29,10 @@ export async function inspect(ctx: CommandContext): Promise<void> {
             ? Object.fromEntries(counters.slice(0, COUNTERS_SHOWN).map(([k, v]) => [JSON.stringify(k), v]))
             : shown.join(' '),
           status: routed ? 'routed' : 'not routed here',
+          // Operations through this process's store since it opened (core's store.stats()).
+          ...(s.operations && {
+            ops: ctx.out.json ? s.operations : `${s.operations.count} (${s.operations.errors} failed), mean ${s.operations.meanMs} ms`,
+          }),
         });
       }
       for (const l of await admin.domains()) {
@@ -47,6 +51,7 @@ export async function inspect(ctx: CommandContext): Promise<void> {
     },
     'read',
   );
-  ctx.out.table(rows, ['domain', 'adapter', 'kind', 'records', 'bytes', 'counters', 'status']);
+  const columns = ['domain', 'adapter', 'kind', 'records', 'bytes', 'counters', 'status'];
+  ctx.out.table(rows, rows.some((r) => r.ops !== undefined) ? [...columns, 'ops'] : columns);
   for (const [adapter, engine] of engines) ctx.out.note(`engine ${adapter}: ${engine}`);
 }

@@ -8,7 +8,7 @@ import type { Tx } from '../spi/backend.js';
 import type { DomainKind } from '../types.js';
 import { ImportCheck, isDomainKind } from './import-check.js';
 
-/** How {@link importEntries} fills a domain. */
+/** How `StoreAdmin.load` fills a domain. */
 export interface ImportOptions {
   /** The kind the input says it holds (null: none, an empty domain); its kind record must agree. */
   readonly kind?: DomainKind | null;

@@ -64,6 +64,7 @@ export function storeAdmin(store: Store): StoreAdmin {
 export class StoreAdmin {
   readonly #ctx: StoreContext;
 
+  /** @internal `storeAdmin(store)` makes one; the context is core's own. */
   constructor(ctx: StoreContext) {
     this.#ctx = ctx;
   }

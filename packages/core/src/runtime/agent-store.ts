@@ -18,7 +18,9 @@ import type { VersionedOptions, VersionedStore } from '../versioned/types.js';
 import { VERSION_RANGE } from '../versioned/versioned-layout.js';
 import { VersionedKvStore } from '../versioned/versioned-store.js';
 import type { OpenDomain } from './backend-pool.js';
+import { asyncDispose } from './dispose.js';
 import { MOVED_KEY } from './migration-guard.js';
+import { observeHandle, runObserved, storeScope } from './observe.js';
 import type { StoreContext } from './store-context.js';
 import { toStoreError } from './to-store-error.js';
 import type { KvOptions, MigrateOptions, MigrationReport, NormalizedRoute, RouteConfig, Store } from './types.js';
@@ -39,6 +41,27 @@ const RECORDS_OF: Partial<Record<DomainKind, ByteRange>> = {
  */
 export type Migrator = (ctx: StoreContext, domain: string, to: RouteConfig, options?: MigrateOptions) => Promise<MigrationReport>;
 
+/** A store method's body: `CLOSED` once closed, and errors as `StoreError`. */
+async function runStoreMethod<T>(this: StoreContext, fn: () => Promise<T>): Promise<T> {
+  try {
+    this.assertOpen();
+    return await fn();
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}
+
+/** Closing: every later call is `CLOSED`, buffered state is flushed, then every adapter closes. */
+async function closeContext(ctx: StoreContext): Promise<void> {
+  ctx.markClosed();
+  try {
+    await ctx.flushState();
+  } finally {
+    ctx.stopState();
+    await ctx.pool.closeAll();
+  }
+}
+
 /** The store implementation behind `createStore`. */
 export class AgentStore implements Store {
   readonly dataDir: string;
@@ -58,38 +81,38 @@ export class AgentStore implements Store {
   }
 
   kv<V = unknown>(domain: string, options?: KvOptions<V>): DomainStore<V> {
-    return new KvStore<V>(this.#ctx, domain, options?.codec);
+    return observeHandle(this.#ctx, 'kv', domain, new KvStore<V>(this.#ctx, domain, options?.codec));
   }
 
   checkpoints(domain: string): BlobCheckpointStore {
-    return new CheckpointStore(this.#ctx, domain);
+    return observeHandle(this.#ctx, 'checkpoints', domain, new CheckpointStore(this.#ctx, domain));
   }
 
   journal<V = unknown>(domain: string, options?: JournalOptions<V>): Journal<V> {
-    return new JournalStore<V>(this.#ctx, domain, options?.codec);
+    return observeHandle(this.#ctx, 'journal', domain, new JournalStore<V>(this.#ctx, domain, options?.codec));
   }
 
   versioned<V = unknown>(domain: string, options?: VersionedOptions<V>): VersionedStore<V> {
-    return new VersionedKvStore<V>(this.#ctx, domain, options?.codec);
+    return observeHandle(this.#ctx, 'versioned', domain, new VersionedKvStore<V>(this.#ctx, domain, options?.codec));
   }
 
   snapshots<S = unknown>(domain: string, options?: SnapshotsOptions<S>): SnapshotStore<S> {
-    return new SnapshotKvStore<S>(this.#ctx, domain, options?.codec);
+    return observeHandle(this.#ctx, 'snapshots', domain, new SnapshotKvStore<S>(this.#ctx, domain, options?.codec));
   }
 
   artifacts(domain: string, policy?: ArtifactsPolicy): ArtifactStore {
-    return new ArtifactKvStore(this.#ctx, domain, policy);
+    return observeHandle(this.#ctx, 'artifacts', domain, new ArtifactKvStore(this.#ctx, domain, policy));
   }
 
   async configureDomain(domain: string, route: RouteConfig): Promise<void> {
-    await this.#run(async () => {
+    await this.#run('configureDomain', domain, async () => {
       const next = this.#ctx.router.configure(domain, route);
       await this.#flushPrevious(domain, next);
     });
   }
 
   migrateDomain(domain: string, to: RouteConfig, options?: MigrateOptions): Promise<MigrationReport> {
-    return this.#run(() => this.#migrate(this.#ctx, domain, to, options));
+    return this.#run('migrateDomain', domain, () => this.#migrate(this.#ctx, domain, to, options));
   }
 
   domainConfig(domain: string): { adapter: string; options: Record<string, unknown> } {
@@ -99,14 +122,14 @@ export class AgentStore implements Store {
   }
 
   async resetDomain(domain: string): Promise<void> {
-    await this.#run(async () => {
+    await this.#run('resetDomain', domain, async () => {
       await this.#flushOpened(domain);
       this.#ctx.router.reset(domain);
     });
   }
 
   async clearConfig(): Promise<void> {
-    await this.#run(async () => {
+    await this.#run('clearConfig', undefined, async () => {
       await this.#ctx.flushState();
       this.#ctx.router.clear();
     });
@@ -118,7 +141,7 @@ export class AgentStore implements Store {
   }
 
   async dropDomain(domain: string): Promise<void> {
-    await this.#run(async () => {
+    await this.#run('dropDomain', domain, async () => {
       const d = await this.#ctx.resolve(domain);
       // A tombstone stays until the domain is migrated back: a stale process must keep getting MOVED.
       await this.#ctx.kinds.assertNotMoved(d.backend, domain);
@@ -132,7 +155,7 @@ export class AgentStore implements Store {
   }
 
   async sync(domain?: string): Promise<void> {
-    await this.#run(async () => {
+    await this.#run('sync', domain, async () => {
       if (domain === undefined) {
         await this.#ctx.flushState();
         await this.#ctx.pool.syncAll();
@@ -149,7 +172,7 @@ export class AgentStore implements Store {
   }
 
   async closeDomain(domain: string): Promise<void> {
-    await this.#run(async () => {
+    await this.#run('closeDomain', domain, async () => {
       this.#ctx.router.route(domain); // INVALID_DOMAIN for a bad name
       const opened = this.#ctx.pool.opened().filter((o) => o.domain === domain);
       for (const o of opened) await this.#ctx.flushState(o.backend);
@@ -164,7 +187,7 @@ export class AgentStore implements Store {
   }
 
   async stats(): Promise<DomainStats[]> {
-    return this.#run(async () => {
+    return this.#run('stats', undefined, async () => {
       const { router, pool, kinds } = this.#ctx;
       // A read-only store routes the manifest's domains: open those that exist, so that an adapter
       // holding domains in several locations (a sqlite `path`, an lmdb `path`) lists them all.
@@ -182,7 +205,16 @@ export class AgentStore implements Store {
           const records = kind && RECORDS_OF[kind] ? await d.backend.count(RECORDS_OF[kind]) : 0;
           const bytes = d.backend.sizeBytes ? await d.backend.sizeBytes() : undefined;
           const engine = instance.engine?.().build;
-          out.push({ domain, adapter: name, kind, records, bytes, ...(engine !== undefined && { engine }) });
+          const operations = this.#ctx.ops.snapshot(domain);
+          out.push({
+            domain,
+            adapter: name,
+            kind,
+            records,
+            bytes,
+            ...(engine !== undefined && { engine }),
+            ...(operations && { operations }),
+          });
         }
       }
       return out;
@@ -190,16 +222,13 @@ export class AgentStore implements Store {
   }
 
   close(): Promise<void> {
-    this.#closing ??= (async () => {
-      this.#ctx.markClosed();
-      try {
-        await this.#ctx.flushState();
-      } finally {
-        this.#ctx.stopState();
-        await this.#ctx.pool.closeAll();
-      }
-    })();
+    this.#closing ??= runObserved(storeScope(this.#ctx), 'close', closeContext, undefined, [this.#ctx]);
     return this.#closing;
+  }
+
+  /** Closes the store at the end of an `await using` block. */
+  [asyncDispose](): Promise<void> {
+    return this.close();
   }
 
   /** The route that reads `domain` on adapter `name`: its own route when it is routed there. */
@@ -219,12 +248,8 @@ export class AgentStore implements Store {
     for (const o of opened) await this.#ctx.flushState(o.backend);
   }
 
-  async #run<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      this.#ctx.assertOpen();
-      return await fn();
-    } catch (err) {
-      throw toStoreError(err);
-    }
+  /** Every store method's wrapper: `CLOSED` once closed, errors as `StoreError`, observed as `name`. */
+  #run<T>(name: string, domain: string | undefined, fn: () => Promise<T>): Promise<T> {
+    return runObserved(storeScope(this.#ctx, domain), name, runStoreMethod<T>, this.#ctx, [fn]);
   }
 }

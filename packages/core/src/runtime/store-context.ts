@@ -3,7 +3,9 @@ import type { DomainBackend, Tx } from '../spi/backend.js';
 import type { DomainKind } from '../types.js';
 import type { BackendPool, OpenDomain } from './backend-pool.js';
 import { KindRegistry } from './kinds.js';
+import { OpStats } from './op-stats.js';
 import type { Router } from './router.js';
+import type { Telemetry } from './telemetry.js';
 
 /** A closable piece of per-domain state (buffered counters) that must be flushed before close. */
 export interface Flushable {
@@ -17,12 +19,17 @@ export class StoreContext {
   readonly router: Router;
   readonly pool: BackendPool;
   readonly kinds = new KindRegistry();
+  /** Operation counts and latency per domain since the store opened. */
+  readonly ops = new OpStats();
+  /** The OpenTelemetry bridge, when `@opentelemetry/api` is installed. */
+  readonly telemetry: Telemetry | undefined;
   readonly #state = new Map<DomainBackend, Map<string, unknown>>();
   #closed = false;
 
-  constructor(router: Router, pool: BackendPool) {
+  constructor(router: Router, pool: BackendPool, telemetry?: Telemetry) {
     this.router = router;
     this.pool = pool;
+    this.telemetry = telemetry;
   }
 
   /** Whether `close()` has begun. */

@@ -13,7 +13,13 @@ export interface RouteConfig {
 
 /** `createStore`'s config: plain data apart from `adapters`, so it can live in a JSON file. */
 export interface StoreConfig {
-  /** Directory every adapter file stays under; default `.agentstore`. */
+  /**
+   * Short form of the default route and its location: `sqlite:<dir>`, `lmdb:<dir>`, `level:<dir>`,
+   * `memory:`, `postgres://…`, or a bare directory (the first installed of sqlite, lmdb, level). The
+   * adapter it names, and every published adapter `domains` names, is imported from its package.
+   */
+  readonly url?: string;
+  /** Directory every adapter file stays under; default `$AGENTSTORE_DATA_DIR`, else `.agentstore`. */
   readonly dataDir?: string;
   /** Adapters to register; `memory` is always registered. */
   // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
@@ -84,6 +90,8 @@ export interface Store {
   stats(): Promise<DomainStats[]>;
   /** Flushes and closes; idempotent. Afterwards every call rejects with `CLOSED`. */
   close(): Promise<void>;
+  /** `close()`, for `await using store = await createStore(…)`. */
+  [Symbol.asyncDispose](): Promise<void>;
 }
 
 /** How far a migration's copy has come: raw entries copied out of the source's total. */

@@ -37,12 +37,18 @@ function isAdapter(value: unknown): value is AnyAdapter {
   );
 }
 
+/** `AGENTSTORE_DATA_DIR` when set (never required), else `.agentstore` in the working directory. */
+export function defaultDataDir(): string {
+  const fromEnv = process.env.AGENTSTORE_DATA_DIR;
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : '.agentstore';
+}
+
 /** Checks the shape of a `createStore` config; routes themselves are validated by the router. */
 export function validateConfig(config: StoreConfig): CheckedConfig {
   if (!isPlainObject(config)) throw invalid('createStore takes a config object', 'config');
   const known = new Set(['dataDir', 'adapters', 'default', 'domains']);
   for (const key of Object.keys(config)) if (!known.has(key)) throw invalid(`unknown config key "${key}"`, key);
-  const dataDir = config.dataDir ?? '.agentstore';
+  const dataDir = config.dataDir ?? defaultDataDir();
   if (typeof dataDir !== 'string' || dataDir.length === 0 || dataDir.includes('\u0000')) {
     throw invalid('dataDir must be a non-empty path', 'dataDir');
   }
