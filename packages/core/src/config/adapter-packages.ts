@@ -1,19 +1,15 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { BUILTIN_ADAPTERS } from '../config-file/config-file.js';
 import { StoreError } from '../errors.js';
 import type { Adapter } from '../spi/adapter.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
 type AnyAdapter = Adapter<any>;
 
-/** The adapter packages agentstore publishes, by adapter name: what the short forms load by name. */
-export const ADAPTER_PACKAGES: Readonly<Record<string, { readonly module: string; readonly export: string }>> = {
-  sqlite: { module: '@agentstore/adapter-sqlite', export: 'sqliteAdapter' },
-  lmdb: { module: '@agentstore/adapter-lmdb', export: 'lmdbAdapter' },
-  level: { module: '@agentstore/adapter-level', export: 'levelAdapter' },
-  postgres: { module: '@agentstore/adapter-postgres', export: 'postgresAdapter' },
-};
+/** The adapter packages agentstore publishes, by adapter name: what the short forms load by name (one table with config files'). */
+export const ADAPTER_PACKAGES = BUILTIN_ADAPTERS;
 
 /** File adapters a bare data directory uses, in order of preference. */
 export const FILE_ADAPTERS = ['sqlite', 'lmdb', 'level'] as const;
@@ -59,7 +55,7 @@ export async function loadInstalledAdapter(name: string): Promise<AnyAdapter | u
     );
   }
   if (mod === undefined) return undefined;
-  const adapter = mod[pkg.export] as AnyAdapter | undefined;
+  const adapter = mod[pkg.export ?? ''] as AnyAdapter | undefined;
   if (adapter?.name !== name) throw new StoreError('UNSUPPORTED', `${pkg.module} does not export the ${name} adapter as ${pkg.export}`);
   return adapter;
 }
