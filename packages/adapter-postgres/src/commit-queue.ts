@@ -1,10 +1,9 @@
 import { type Bytes, type Durability, MIGRATION_GUARD_KEY, type Tx } from '@agentstore/core/spi';
 import { byteId, compareKeys } from './bounds.js';
-import type { Database } from './database.js';
-import type { DomainTable } from './domain-table.js';
 import type { PooledClient } from './driver.js';
 import { isConnectionError, isMissingRelation, isRetryable, translateError } from './errors.js';
 import { GroupState, type PendingWrite, type ReadRequest, runOnce } from './group-tx.js';
+import type { QueuedTable, TableTarget } from './table-target.js';
 
 /** A queued transaction function. */
 interface TxJob {
@@ -51,14 +50,14 @@ export const commitStats = { groups: 0, transactions: 0, fetches: 0 };
  * that throws fails alone. Every promise settles only once COMMIT has returned.
  */
 export class CommitQueue {
-  readonly #db: Database;
-  readonly #table: DomainTable;
+  readonly #db: TableTarget;
+  readonly #table: QueuedTable;
   readonly #jobs: Job[] = [];
   #scheduled = false;
   #running = false;
   #idleWaiters: Array<() => void> = [];
 
-  constructor(db: Database, table: DomainTable) {
+  constructor(db: TableTarget, table: QueuedTable) {
     this.#db = db;
     this.#table = table;
   }

@@ -1,20 +1,10 @@
 import { StoreError } from '@agentstore/core/spi';
 import { DomainTable } from './domain-table.js';
-import { createPool, type Pool, type PooledClient, type PoolSettings, type RowsResult, type Statement } from './driver.js';
+import { createPool, type Pool, type PooledClient, type RowsResult, type Statement } from './driver.js';
 import { isConnectionError, isMissingRelation, translateError } from './errors.js';
 import { quoteSchema } from './identifiers.js';
 import { migrate } from './migrations.js';
-
-/** How a transaction ended. `duringCommit`: the failure came from COMMIT itself (outcome unknown). */
-export type TxResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: unknown; readonly duringCommit: boolean };
-
-/** Settings of one database target; targets with equal settings share one pool in the process. */
-export interface DatabaseSettings extends PoolSettings {
-  readonly schema: string;
-  readonly busyRetries: number;
-}
+import type { DatabaseSettings, TableTarget, TxResult } from './table-target.js';
 
 const EMPTY: RowsResult = { rows: [], rowCount: 0 };
 
@@ -22,7 +12,7 @@ const EMPTY: RowsResult = { rows: [], rowCount: 0 };
  * One schema in one PostgreSQL database as seen by this process: the pool, the schema setup (run
  * once per process), and the domain tables with their commit queues.
  */
-export class Database {
+export class Database implements TableTarget {
   readonly settings: DatabaseSettings;
   readonly #pool: Pool;
   readonly #tables = new Map<string, DomainTable>();

@@ -1,16 +1,16 @@
 import { MIGRATION_GUARD_KEY } from '@agentstore/core/spi';
 import { CommitQueue } from './commit-queue.js';
-import type { Database } from './database.js';
 import { translateError } from './errors.js';
 import { lockKey } from './identifiers.js';
 import { ddlLock } from './migrations.js';
 import { TableSql } from './table-sql.js';
+import type { QueuedTable, TableTarget } from './table-target.js';
 
 /**
  * One domain's table in one database target, shared by every store of the process: its SQL, the
  * advisory lock that serializes its writers across processes, and its commit queue.
  */
-export class DomainTable {
+export class DomainTable implements QueuedTable {
   readonly domain: string;
   readonly sql: TableSql;
   readonly queue: CommitQueue;
@@ -20,10 +20,10 @@ export class DomainTable {
   readonly #lock: string;
   /** `SELECT v FROM <table> WHERE k = <the migration guard key>`. */
   readonly #guardRead: string;
-  readonly #db: Database;
+  readonly #db: TableTarget;
   #known = false;
 
-  constructor(db: Database, domain: string) {
+  constructor(db: TableTarget, domain: string) {
     this.domain = domain;
     this.#db = db;
     this.sql = new TableSql(db.settings.schema, domain);

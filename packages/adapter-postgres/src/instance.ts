@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
 import { PostgresBackend } from './backend.js';
-import type { Database, DatabaseSettings } from './database.js';
+import type { Database } from './database.js';
 import { translateError } from './errors.js';
 import { domainOfTable } from './identifiers.js';
 import { type PostgresOptions, resolveOptions } from './options.js';
 import { acquireDatabase, keyOf, releaseDatabase, rememberTarget, settingsOf, targetsOf } from './registry.js';
+import type { DatabaseSettings } from './table-target.js';
 
 /** The postgres adapter opened for one store: holds one reference per database target it used. */
 export class PostgresInstance implements AdapterInstance<PostgresOptions> {

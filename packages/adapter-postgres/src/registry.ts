@@ -1,5 +1,6 @@
-import { Database, type DatabaseSettings } from './database.js';
+import { Database } from './database.js';
 import type { ResolvedPostgresOptions } from './options.js';
+import type { DatabaseSettings } from './table-target.js';
 
 interface Entry {
   readonly db: Database;

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { GlobalOptions } from './context.js';
-import type { DoctorRow } from './doctor.js';
+import type { DoctorRow } from './doctor-row.js';
 
 /** Environment variable carrying the global options to the child (JSON). */
 export const DOCTOR_OPTIONS_ENV = 'AGENTSTORE_DOCTOR_OPTIONS';
