@@ -1,6 +1,7 @@
 import type { ByteRange, Bytes, Tx } from '@agentstore/core/spi';
+import { byteId } from '@agentstore/core/spi';
 import { translateLevelError } from './errors.js';
-import { byteId, inRange, nativeRange, rangeId, withPrefix } from './keys.js';
+import { inRange, nativeRange, rangeId, withPrefix } from './keys.js';
 import type { NativeDb, NativeOp, NativeRange } from './native.js';
 
 /**

@@ -52,11 +52,6 @@ export function inRange(key: Uint8Array, range: NativeRange): boolean {
   return true;
 }
 
-/** A Map key for bytes (latin1 maps each byte to one UTF-16 unit, so it is exact and cheap). */
-export function byteId(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-}
-
 /** A range's identity for caching, ignoring `limit`. */
 export function rangeId(range: NativeRange): string {
   const part = (b: Uint8Array | undefined) => (b === undefined ? '-' : Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));

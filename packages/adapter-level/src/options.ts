@@ -22,14 +22,5 @@ export type ResolvedLevelOptions = z.output<typeof levelOptionsSchema>;
 /** Default location directory below dataDir. */
 export const DEFAULT_LOCATION = 'level';
 
-/**
- * Picks this adapter's keys out of a merged (common + adapter) option object and fills defaults, so
- * a backend works the same whether or not the caller parsed the options already.
- */
-export function resolveLevelOptions(options: Readonly<Record<string, unknown>>): ResolvedLevelOptions {
-  const own: Record<string, unknown> = {};
-  for (const key of Object.keys(levelOptionsSchema.shape)) {
-    if (options[key] !== undefined) own[key] = options[key];
-  }
-  return levelOptionsSchema.parse(own);
-}
+/** The options of the default location, for looking at it before any domain routed there opened it. */
+export const DEFAULT_LEVEL_OPTIONS: ResolvedLevelOptions = Object.freeze(levelOptionsSchema.parse({}));

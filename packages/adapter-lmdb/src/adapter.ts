@@ -172,7 +172,7 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
  * @example
  * const store = await createStore({ adapters: [lmdbAdapter], domains: { checkpoints: { adapter: 'lmdb' } } });
  */
-export const lmdbAdapter: Adapter<LmdbOptions> = {
+export const lmdbAdapter: Adapter<LmdbOptions, LmdbResolvedOptions> = {
   name: 'lmdb',
   optionsSchema: lmdbOptionsSchema,
   capabilities: Object.freeze({
@@ -181,12 +181,10 @@ export const lmdbAdapter: Adapter<LmdbOptions> = {
       return fixedEngineLoaded();
     },
     persistent: true,
-    nativeTransactions: true,
-    counters: 'native' as const,
     guardedWrites: true,
   }),
-  async open(ctx: OpenContext): Promise<AdapterInstance<LmdbOptions>> {
+  async open(ctx: OpenContext): Promise<AdapterInstance<LmdbResolvedOptions>> {
     checkBuild();
-    return new LmdbInstance(ctx.dataDir) as unknown as AdapterInstance<LmdbOptions>;
+    return new LmdbInstance(ctx.dataDir);
   },
 };

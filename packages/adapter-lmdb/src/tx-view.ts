@@ -1,6 +1,6 @@
 import type { ByteRange, Bytes, Tx } from '@agentstore/core/spi';
+import { allocBytes } from '@agentstore/core/spi';
 import type { Database } from 'lmdb';
-import { allocBytes } from './byte-pool.js';
 import { toStoreError } from './errors.js';
 import { inRange, lmdbRangeOf } from './range.js';
 

@@ -1,15 +1,16 @@
 import {
   type ByteRange,
   type Bytes,
+  byteId,
   type CounterUpdate,
   counterUpdatesInTx,
   type DomainBackend,
   type Durability,
   StoreError,
   type Tx,
+  toBounds,
   type WriteGuard,
 } from '@agentstore/core/spi';
-import { byteId, toBounds } from './bounds.js';
 import type { Database } from './database.js';
 import type { DomainTable } from './domain-table.js';
 import { isMissingRelation, sqlState, translateError } from './errors.js';

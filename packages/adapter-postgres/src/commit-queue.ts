@@ -1,5 +1,4 @@
-import { type Bytes, type Durability, MIGRATION_GUARD_KEY, type Tx } from '@agentstore/core/spi';
-import { byteId, compareKeys } from './bounds.js';
+import { type Bytes, byteId, compareKeys, type Durability, MIGRATION_GUARD_KEY, type Tx } from '@agentstore/core/spi';
 import type { PooledClient } from './driver.js';
 import { isConnectionError, isMissingRelation, isRetryable, translateError } from './errors.js';
 import { GroupState, type PendingWrite, type ReadRequest, runOnce } from './group-tx.js';

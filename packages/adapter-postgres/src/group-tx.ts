@@ -1,5 +1,15 @@
-import { type ByteRange, type Bytes, StoreError, type Tx } from '@agentstore/core/spi';
-import { type Bounds, boundsId, byteId, compareKeys, inBounds, toBounds } from './bounds.js';
+import {
+  type Bounds,
+  type ByteRange,
+  type Bytes,
+  boundsId,
+  byteId,
+  compareKeys,
+  inBounds,
+  StoreError,
+  type Tx,
+  toBounds,
+} from '@agentstore/core/spi';
 
 /** A buffered write: `value` undefined means delete. */
 export interface PendingWrite {

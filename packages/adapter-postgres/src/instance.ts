@@ -4,12 +4,12 @@ import { PostgresBackend } from './backend.js';
 import type { Database } from './database.js';
 import { translateError } from './errors.js';
 import { domainOfTable } from './identifiers.js';
-import { type PostgresOptions, resolveOptions } from './options.js';
+import type { ResolvedPostgresOptions } from './options.js';
 import { acquireDatabase, keyOf, releaseDatabase, rememberTarget, settingsOf, targetsOf } from './registry.js';
 import type { DatabaseSettings } from './table-target.js';
 
 /** The postgres adapter opened for one store: holds one reference per database target it used. */
-export class PostgresInstance implements AdapterInstance<PostgresOptions> {
+export class PostgresInstance implements AdapterInstance<ResolvedPostgresOptions> {
   readonly #dataDir: string;
   readonly #databases = new Map<string, Database>();
   #closed = false;
@@ -18,15 +18,15 @@ export class PostgresInstance implements AdapterInstance<PostgresOptions> {
     this.#dataDir = resolve(dataDir);
   }
 
-  async domain(domain: string, options: DomainOptions<PostgresOptions>): Promise<DomainBackend> {
-    const db = await this.#database(settingsOf(resolveOptions(options)));
+  async domain(domain: string, options: DomainOptions<ResolvedPostgresOptions>): Promise<DomainBackend> {
+    const db = await this.#database(settingsOf(options));
     const table = await db.table(domain);
     this.#assertOpen();
     return new PostgresBackend(db, table, options.durability ?? 'balanced', () => this.#assertOpen());
   }
 
-  async dropDomain(domain: string, options: DomainOptions<PostgresOptions>): Promise<void> {
-    const db = await this.#database(settingsOf(resolveOptions(options)));
+  async dropDomain(domain: string, options: DomainOptions<ResolvedPostgresOptions>): Promise<void> {
+    const db = await this.#database(settingsOf(options));
     const table = db.tableHandle(domain);
     await table.queue.exclusive(async (client) => {
       await client.query(table.sql.drop());

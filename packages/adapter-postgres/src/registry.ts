@@ -1,4 +1,5 @@
 import { Database } from './database.js';
+import { quoteSchema } from './identifiers.js';
 import type { ResolvedPostgresOptions } from './options.js';
 import type { DatabaseSettings } from './table-target.js';
 
@@ -14,6 +15,9 @@ const databases = new Map<string, Entry>();
 
 /** The pool settings of `options`: targets with equal settings share a pool. */
 export function settingsOf(options: ResolvedPostgresOptions): DatabaseSettings {
+  // The schema is interpolated into SQL: refused here (INVALID_OPTIONS) before any connection, also
+  // for a caller of the SPI that skipped core's parse of the route options.
+  quoteSchema(options.schema);
   return {
     connectionString: options.connectionString,
     schema: options.schema,

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { commitStats } from '../src/commit-queue.js';
 import { quoteIdent, tableNameOf } from '../src/identifiers.js';
 import { type PostgresOptions, postgresAdapter, postgresOptionsSchema } from '../src/index.js';
+import type { ResolvedPostgresOptions } from '../src/options.js';
 import { b, collect, domainOptions, openAdapter, plain, tempTarget } from './helpers.js';
 import { unreachableReason, withAdmin } from './pg-env.js';
 
@@ -56,7 +57,7 @@ describe('postgres options and names (no server needed)', () => {
 
 describe.skipIf(skipped !== undefined)('postgres backend', () => {
   let target: ReturnType<typeof tempTarget>;
-  let instance: AdapterInstance<PostgresOptions>;
+  let instance: AdapterInstance<ResolvedPostgresOptions>;
   const open = (domain: string, durability: 'strict' | 'balanced' | 'fast' = 'balanced'): Promise<DomainBackend> =>
     instance.domain(domain, domainOptions(target.options, durability));
 

@@ -1,4 +1,4 @@
-import { isInsideRelativePath, StoreError } from '@agentstore/core/spi';
+import { isInsideRelativePath } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /** SQLite's largest busy timeout (a C int of milliseconds). */
@@ -25,19 +25,5 @@ export type SqliteOptions = z.input<typeof sqliteOptionsSchema>;
 /** The SQLite options with every default filled. */
 export type ResolvedSqliteOptions = z.output<typeof sqliteOptionsSchema>;
 
-/**
- * This adapter's options picked out of the merged domain options and parsed (filling defaults);
- * cheap, and it keeps the adapter correct when used without core.
- */
-export function resolveOptions(options: Readonly<Record<string, unknown>>): ResolvedSqliteOptions {
-  const own: Record<string, unknown> = {};
-  for (const key of Object.keys(sqliteOptionsSchema.shape)) {
-    if (options[key] !== undefined) own[key] = options[key];
-  }
-  const parsed = sqliteOptionsSchema.safeParse(own);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message, code: issue.code }));
-    throw new StoreError('INVALID_OPTIONS', `sqlite: invalid options: ${parsed.error.message}`, { issues });
-  }
-  return parsed.data;
-}
+/** The options of the shared default file, for looking at it before any domain routed there opened it. */
+export const DEFAULT_SQLITE_OPTIONS: ResolvedSqliteOptions = Object.freeze(sqliteOptionsSchema.parse({}));

@@ -1,5 +1,4 @@
-import { type ByteRange, type Bytes, StoreError, type Tx } from '@agentstore/core/spi';
-import { compareKeys, inBounds, toBounds } from './bounds.js';
+import { type ByteRange, type Bytes, compareKeys, inBounds, StoreError, type Tx, toBounds } from '@agentstore/core/spi';
 import type { DomainTable } from './domain-table.js';
 import { sqliteCode, translateError } from './errors.js';
 import type { TableStatements } from './statements.js';

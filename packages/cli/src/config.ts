@@ -11,11 +11,8 @@ import type { Adapter } from '@agentstore/core/spi';
 /** The config file looked for in the working directory when `--config` is not given. */
 export const DEFAULT_CONFIG_FILE = 'agentstore.config.json';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-type AnyAdapter = Adapter<any>;
-
 /** Adapters the CLI ships with, by the name routes use (`memory` is always registered by core). */
-export const KNOWN_ADAPTERS: Readonly<Record<string, AnyAdapter>> = {
+export const KNOWN_ADAPTERS: Readonly<Record<string, Adapter>> = {
   sqlite: sqliteAdapter,
   lmdb: lmdbAdapter,
   level: levelAdapter,
@@ -57,7 +54,7 @@ export async function loadConfig(path: string | undefined, dataDirOverride?: str
   if (!Array.isArray(names) || !names.every((n) => typeof n === 'string')) {
     throw new StoreError('INVALID_OPTIONS', 'config "adapters" must be a list of adapter names');
   }
-  const adapters: AnyAdapter[] = [];
+  const adapters: Adapter[] = [];
   for (const name of names) {
     if (name === 'memory') continue;
     const adapter = KNOWN_ADAPTERS[name];

@@ -38,7 +38,7 @@ function openMemory(): AdapterInstance<MemoryOptions> {
 export const memoryAdapter: Adapter<MemoryOptions> = {
   name: 'memory',
   optionsSchema: memoryOptionsSchema,
-  capabilities: { multiProcess: false, persistent: false, nativeTransactions: true, counters: 'native', guardedWrites: true },
+  capabilities: { multiProcess: false, persistent: false, guardedWrites: true },
   async open() {
     return openMemory();
   },

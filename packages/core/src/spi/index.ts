@@ -3,6 +3,7 @@
  * write-guard helpers, the shared option schema, the data-directory policy and key helpers.
  */
 
+export { allocBytes } from '../codec/byte-pool.js';
 export { commonOptionsSchema, DEFAULT_MAX_VALUE_BYTES } from '../config/common-options.js';
 export { assertDomainName, DOMAIN_NAME_PATTERN } from '../domain-name.js';
 export * from '../errors.js';
@@ -13,5 +14,6 @@ export { isInsideRelativePath, relativeSegments } from '../paths/relative-path.j
 export type { CounterOp, Key, KeyPart } from '../types.js';
 export * from './adapter.js';
 export * from './backend.js';
+export { type Bound, type Bounds, boundsId, byteId, compareKeys, inBounds, toBounds } from './bounds.js';
 export { nativeBindingError } from './native-binding.js';
 export { counterUpdatesInTx, enforceWriteGuard } from './write-guard.js';
