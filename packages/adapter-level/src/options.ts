@@ -1,10 +1,10 @@
-import { isInsideRelativePath } from '@agentstore/core/spi';
+import { dataDirPathSchema } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /** The level adapter's own domain options (strict: unknown keys are rejected; defaults filled). */
 export const levelOptionsSchema = z.strictObject({
   /** LevelDB location relative to dataDir for this domain; default `level` (shared by all domains). */
-  path: z.string().refine(isInsideRelativePath, { message: 'path must be relative and inside dataDir (no `..`, no NUL)' }).optional(),
+  path: dataDirPathSchema.optional(),
   /** LevelDB block cache, MiB (applies to the location; its first opener decides). */
   cacheSizeMb: z.number().positive().max(65_536).default(8),
   /** LevelDB write buffer (memtable) size, MiB (applies to the location; its first opener decides). */

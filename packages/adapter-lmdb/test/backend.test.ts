@@ -251,8 +251,6 @@ describe('path option', () => {
     expect(lmdbAdapter.capabilities).toEqual({
       multiProcess: true,
       persistent: true,
-      nativeTransactions: true,
-      counters: 'native',
       guardedWrites: true,
     });
   });

@@ -1,4 +1,4 @@
-import { isInsideRelativePath } from '@agentstore/core/spi';
+import { dataDirPathSchema } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /** SQLite's largest busy timeout (a C int of milliseconds). */
@@ -10,7 +10,7 @@ export const sqliteOptionsSchema = z.strictObject({
    * File of the domain, relative to `dataDir` and staying inside it; domains without `path` share
    * `<dataDir>/sqlite/agentstore.db`.
    */
-  path: z.string().min(1).refine(isInsideRelativePath, 'path must be relative and inside dataDir (no `..`, no NUL)').optional(),
+  path: dataDirPathSchema.optional(),
   /** How long a write waits for another process's lock before retrying (the busy handler is unfair). */
   busyTimeoutMs: z.number().int().min(0).max(MAX_TIMEOUT_MS).default(30_000),
   /** How many times a commit group is retried after the busy timeout before failing with `BUSY`. */

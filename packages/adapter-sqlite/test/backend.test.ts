@@ -57,8 +57,6 @@ describe('adapter object', () => {
     expect(sqliteAdapter.capabilities).toEqual({
       multiProcess: true,
       persistent: true,
-      nativeTransactions: true,
-      counters: 'native',
       guardedWrites: true,
     });
     expect(sqliteOptionsSchema.parse({})).toEqual({ busyTimeoutMs: 30_000, busyRetries: 3 });
