@@ -7,12 +7,12 @@ import { clearDomain, LevelDomainBackend, syncLog } from './domain-backend.js';
 import { recordedDomains, registerDomain } from './domain-names.js';
 import { acquireLocation, type LocationLease, prepareLocation } from './location.js';
 import { lockHolders } from './lock-holders.js';
-import { DEFAULT_LOCATION, type LevelOptions, type ResolvedLevelOptions, resolveLevelOptions } from './options.js';
+import { DEFAULT_LEVEL_OPTIONS, DEFAULT_LOCATION, type ResolvedLevelOptions } from './options.js';
 
 const MIB = 1024 * 1024;
 
 /** The level adapter opened for one store: holds a lease on each location its domains use. */
-export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
+export class LevelAdapterInstance implements AdapterInstance<ResolvedLevelOptions> {
   readonly #dataDir: DataDir;
   /** Leases by real location path; a promise so concurrent `domain()` calls share one acquire. */
   readonly #leases = new Map<string, Promise<LocationLease>>();
@@ -27,9 +27,9 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
     this.#readOnly = readOnly;
   }
 
-  async domain(domain: string, options: DomainOptions<LevelOptions>): Promise<DomainBackend> {
-    const own = this.#resolve(options);
-    const lease = await this.#lease(own);
+  async domain(domain: string, options: DomainOptions<ResolvedLevelOptions>): Promise<DomainBackend> {
+    this.#assertOpen();
+    const lease = await this.#lease(options);
     if (this.#readOnly) {
       if (!(await recordedDomains(lease)).includes(domain)) throw new StoreError('NOT_FOUND', `level: no domain "${domain}"`);
       return new LevelDomainBackend(domain, lease, false, () => this.#closed);
@@ -38,9 +38,10 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
     return new LevelDomainBackend(domain, lease, options.durability === 'strict', () => this.#closed);
   }
 
-  async dropDomain(domain: string, options: DomainOptions<LevelOptions>): Promise<void> {
+  async dropDomain(domain: string, options: DomainOptions<ResolvedLevelOptions>): Promise<void> {
     if (this.#readOnly) throw new StoreError('UNSUPPORTED', 'level: opened read-only');
-    const lease = await this.#lease(this.#resolve(options));
+    this.#assertOpen();
+    const lease = await this.#lease(options);
     const strict = options.durability === 'strict';
     await lease.queue.exclusive(() => clearDomain(lease.db, domain, strict, true));
   }
@@ -50,7 +51,7 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
     // The default location is looked at even when no domain opened it yet, as long as it exists;
     // locations given by `path` are known only once a domain using them was opened (README).
     if (existsSync(this.#defaultLocation()) && (!this.#readOnly || readdirSync(this.#defaultLocation()).length > 0)) {
-      await this.#lease(resolveLevelOptions({}));
+      await this.#lease(DEFAULT_LEVEL_OPTIONS);
     }
     const names = new Set<string>();
     for (const pending of this.#leases.values()) {
@@ -68,7 +69,7 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
 
   async backup(targetDir: string): Promise<void> {
     this.#assertOpen();
-    if (existsSync(this.#defaultLocation())) await this.#lease(resolveLevelOptions({}));
+    if (existsSync(this.#defaultLocation())) await this.#lease(DEFAULT_LEVEL_OPTIONS);
     // Locations exist, so dataDir does: its real path is what they were resolved below.
     const root = this.#dataDir.root() ?? this.#dataDir.path;
     for (const pending of this.#leases.values()) await backupLocation(await pending, root, targetDir);
@@ -83,16 +84,6 @@ export class LevelAdapterInstance implements AdapterInstance<LevelOptions> {
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     // A lease that never opened (e.g. LOCKED) has nothing to release; report only close failures.
     if (failure !== undefined && failure.reason instanceof StoreError && failure.reason.code === 'IO') throw failure.reason;
-  }
-
-  #resolve(options: Readonly<Record<string, unknown>>): ResolvedLevelOptions {
-    this.#assertOpen();
-    try {
-      return resolveLevelOptions(options);
-    } catch (error) {
-      const issues = (error as { issues?: Array<{ path: PropertyKey[]; message: string; code?: string }> }).issues;
-      throw new StoreError('INVALID_OPTIONS', 'level: invalid domain options', issues ? { cause: error, issues } : { cause: error });
-    }
   }
 
   async #lease(options: ResolvedLevelOptions): Promise<LocationLease> {

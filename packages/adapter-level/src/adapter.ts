@@ -1,20 +1,18 @@
 import type { Adapter, OpenContext } from '@agentstore/core/spi';
 import { LevelAdapterInstance } from './adapter-instance.js';
 import { loadClassicLevel } from './native.js';
-import { type LevelOptions, levelOptionsSchema } from './options.js';
+import { type LevelOptions, levelOptionsSchema, type ResolvedLevelOptions } from './options.js';
 
 /**
  * The `level` adapter: classic-level (LevelDB) storage, one location per dataDir (`<dataDir>/level`)
  * owned by one process, one key prefix per domain, group-committed transactions.
  */
-export const levelAdapter: Adapter<LevelOptions> = Object.freeze({
+export const levelAdapter: Adapter<LevelOptions, ResolvedLevelOptions> = Object.freeze({
   name: 'level',
   optionsSchema: levelOptionsSchema,
   capabilities: Object.freeze({
     multiProcess: false,
     persistent: true,
-    nativeTransactions: false,
-    counters: 'serialized',
     guardedWrites: true,
   }),
   preflight(): void {

@@ -1,10 +1,10 @@
-import { isInsideRelativePath } from '@agentstore/core/spi';
+import { dataDirPathSchema } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /** The level adapter's own domain options (strict: unknown keys are rejected; defaults filled). */
 export const levelOptionsSchema = z.strictObject({
   /** LevelDB location relative to dataDir for this domain; default `level` (shared by all domains). */
-  path: z.string().refine(isInsideRelativePath, { message: 'path must be relative and inside dataDir (no `..`, no NUL)' }).optional(),
+  path: dataDirPathSchema.optional(),
   /** LevelDB block cache, MiB (applies to the location; its first opener decides). */
   cacheSizeMb: z.number().positive().max(65_536).default(8),
   /** LevelDB write buffer (memtable) size, MiB (applies to the location; its first opener decides). */
@@ -22,14 +22,5 @@ export type ResolvedLevelOptions = z.output<typeof levelOptionsSchema>;
 /** Default location directory below dataDir. */
 export const DEFAULT_LOCATION = 'level';
 
-/**
- * Picks this adapter's keys out of a merged (common + adapter) option object and fills defaults, so
- * a backend works the same whether or not the caller parsed the options already.
- */
-export function resolveLevelOptions(options: Readonly<Record<string, unknown>>): ResolvedLevelOptions {
-  const own: Record<string, unknown> = {};
-  for (const key of Object.keys(levelOptionsSchema.shape)) {
-    if (options[key] !== undefined) own[key] = options[key];
-  }
-  return levelOptionsSchema.parse(own);
-}
+/** The options of the default location, for looking at it before any domain routed there opened it. */
+export const DEFAULT_LEVEL_OPTIONS: ResolvedLevelOptions = Object.freeze(levelOptionsSchema.parse({}));

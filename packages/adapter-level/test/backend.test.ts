@@ -1,6 +1,7 @@
 import type { ByteRange, DomainBackend } from '@agentstore/core/spi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diagnostics } from '../src/diagnostics.js';
+import { DEFAULT_LEVEL_OPTIONS } from '../src/options.js';
 import { b, collect, openDomain, TempDirs } from './helpers.js';
 
 const dirs = new TempDirs();
@@ -50,8 +51,20 @@ describe('level backend: bytes and order', () => {
   it('keeps domains apart even when one name prefixes another', async () => {
     const dataDir = dirs.make();
     const { instance, backend: a } = await open('a', {}, dataDir);
-    const ab = await instance.domain('ab', { durability: 'balanced', counters: 'durable', counterFlushMs: 1000, maxValueBytes: 1 << 20 });
-    const a_b = await instance.domain('a_b', { durability: 'balanced', counters: 'durable', counterFlushMs: 1000, maxValueBytes: 1 << 20 });
+    const ab = await instance.domain('ab', {
+      ...DEFAULT_LEVEL_OPTIONS,
+      durability: 'balanced',
+      counters: 'durable',
+      counterFlushMs: 1000,
+      maxValueBytes: 1 << 20,
+    });
+    const a_b = await instance.domain('a_b', {
+      ...DEFAULT_LEVEL_OPTIONS,
+      durability: 'balanced',
+      counters: 'durable',
+      counterFlushMs: 1000,
+      maxValueBytes: 1 << 20,
+    });
     await put(a, b(0xff, 0xff), b(1));
     await put(a, b(), b(2));
     await put(ab, b(0), b(3));
@@ -328,7 +341,13 @@ describe('level backend: lifecycle', () => {
   it('persists across close and reopen, and lists domains from the reserved registry', async () => {
     const dataDir = dirs.make();
     const first = await openDomain(dataDir, 'journal', { durability: 'strict' });
-    await first.instance.domain('empty_one', { durability: 'balanced', counters: 'durable', counterFlushMs: 1000, maxValueBytes: 1 });
+    await first.instance.domain('empty_one', {
+      ...DEFAULT_LEVEL_OPTIONS,
+      durability: 'balanced',
+      counters: 'durable',
+      counterFlushMs: 1000,
+      maxValueBytes: 1,
+    });
     await put(first.backend, b(1, 2, 3), b(9, 9));
     await first.instance.sync();
     await first.instance.close();
@@ -340,7 +359,13 @@ describe('level backend: lifecycle', () => {
     expect([...((await second.backend.get(b(1, 2, 3))) ?? [])]).toEqual([9, 9]);
     expect(await second.instance.listDomains()).toEqual(['empty_one', 'journal']);
     expect(await second.backend.sizeBytes?.()).toBeTypeOf('number');
-    await second.instance.dropDomain('journal', { durability: 'balanced', counters: 'durable', counterFlushMs: 1000, maxValueBytes: 1 });
+    await second.instance.dropDomain('journal', {
+      ...DEFAULT_LEVEL_OPTIONS,
+      durability: 'balanced',
+      counters: 'durable',
+      counterFlushMs: 1000,
+      maxValueBytes: 1,
+    });
     expect(await second.instance.listDomains()).toEqual(['empty_one']);
     expect(await second.backend.count({})).toBe(0);
   });
@@ -391,6 +416,7 @@ describe('level backend: lifecycle', () => {
     const dataDir = dirs.make();
     const { instance, backend } = await open('kv', {}, dataDir);
     const own = await instance.domain('blobs', {
+      ...DEFAULT_LEVEL_OPTIONS,
       durability: 'fast',
       counters: 'durable',
       counterFlushMs: 1000,
@@ -403,14 +429,28 @@ describe('level backend: lifecycle', () => {
     expect(existsSync(`${dataDir}/custom/blobs-db/CURRENT`)).toBe(true);
     for (const path of ['/tmp/elsewhere', '../out', 'a/../../out', '.', '']) {
       await expect(
-        instance.domain('bad', { durability: 'balanced', counters: 'durable', counterFlushMs: 1, maxValueBytes: 1, path }),
+        instance.domain('bad', {
+          ...DEFAULT_LEVEL_OPTIONS,
+          durability: 'balanced',
+          counters: 'durable',
+          counterFlushMs: 1,
+          maxValueBytes: 1,
+          path,
+        }),
         path,
       ).rejects.toMatchObject({ code: 'INVALID_OPTIONS' });
     }
     const { symlinkSync } = await import('node:fs');
     symlinkSync(dirs.make(), `${dataDir}/link-out`);
     await expect(
-      instance.domain('bad', { durability: 'balanced', counters: 'durable', counterFlushMs: 1, maxValueBytes: 1, path: 'link-out/db' }),
+      instance.domain('bad', {
+        ...DEFAULT_LEVEL_OPTIONS,
+        durability: 'balanced',
+        counters: 'durable',
+        counterFlushMs: 1,
+        maxValueBytes: 1,
+        path: 'link-out/db',
+      }),
     ).rejects.toMatchObject({ code: 'CORRUPT' });
   });
 

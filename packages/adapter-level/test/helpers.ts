@@ -3,17 +3,22 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AdapterInstance, DomainBackend, Durability } from '@agentstore/core/spi';
+import type { AdapterInstance, DomainBackend, DomainOptions, Durability } from '@agentstore/core/spi';
 import { type LevelOptions, levelAdapter } from '../src/index.js';
+import { DEFAULT_LEVEL_OPTIONS, type ResolvedLevelOptions } from '../src/options.js';
 
-/** Common options as core would merge them, plus level options. */
-export function domainOptions(extra: LevelOptions & { durability?: Durability } = {}) {
+/**
+ * Common options as core would merge them, plus level options over their defaults (not validated:
+ * the tests also hand the adapter what core's parse would have refused).
+ */
+export function domainOptions(extra: LevelOptions & { durability?: Durability } = {}): DomainOptions<ResolvedLevelOptions> {
   return {
-    durability: 'balanced' as Durability,
-    counters: 'durable' as const,
+    durability: 'balanced',
+    counters: 'durable',
     counterFlushMs: 1000,
     maxValueBytes: 64 * 1024 * 1024,
-    ...extra,
+    ...DEFAULT_LEVEL_OPTIONS,
+    ...(extra as Partial<ResolvedLevelOptions>),
   };
 }
 
@@ -35,7 +40,7 @@ export async function openDomain(
   dataDir: string,
   domain: string,
   extra: LevelOptions & { durability?: Durability } = {},
-): Promise<{ instance: AdapterInstance<LevelOptions>; backend: DomainBackend }> {
+): Promise<{ instance: AdapterInstance<ResolvedLevelOptions>; backend: DomainBackend }> {
   const instance = await levelAdapter.open({ dataDir });
   const backend = await instance.domain(domain, domainOptions(extra));
   return { instance, backend };

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSyn
 import { join } from 'node:path';
 import type { AdapterInstance } from '@agentstore/core/spi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type LevelOptions, levelAdapter } from '../src/index.js';
+import { levelAdapter } from '../src/index.js';
+import type { ResolvedLevelOptions } from '../src/options.js';
 import { b, domainOptions, TempDirs } from './helpers.js';
 
 /** Every entry below `dir` with its size: what "nothing was written there" is checked against. */
@@ -15,7 +16,7 @@ function tree(dir: string): string[] {
 const dirs = new TempDirs();
 let dataDir: string;
 let outside: string;
-let instance: AdapterInstance<LevelOptions> | undefined;
+let instance: AdapterInstance<ResolvedLevelOptions> | undefined;
 
 beforeEach(() => {
   dataDir = dirs.make();

@@ -190,7 +190,7 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
  * @example
  * const store = await createStore({ adapters: [lmdbAdapter], domains: { checkpoints: { adapter: 'lmdb' } } });
  */
-export const lmdbAdapter: Adapter<LmdbOptions> = {
+export const lmdbAdapter: Adapter<LmdbOptions, LmdbResolvedOptions> = {
   name: 'lmdb',
   optionsSchema: lmdbOptionsSchema,
   capabilities: Object.freeze({
@@ -199,12 +199,10 @@ export const lmdbAdapter: Adapter<LmdbOptions> = {
       return fixedEngineLoaded();
     },
     persistent: true,
-    nativeTransactions: true,
-    counters: 'native' as const,
     guardedWrites: true,
   }),
-  async open(ctx: OpenContext): Promise<AdapterInstance<LmdbOptions>> {
+  async open(ctx: OpenContext): Promise<AdapterInstance<LmdbResolvedOptions>> {
     checkBuild();
-    return new LmdbInstance(ctx.dataDir, ctx.readOnly === true) as unknown as AdapterInstance<LmdbOptions>;
+    return new LmdbInstance(ctx.dataDir, ctx.readOnly === true);
   },
 };

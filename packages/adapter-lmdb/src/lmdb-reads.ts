@@ -1,6 +1,6 @@
 import type { ByteRange, Bytes } from '@agentstore/core/spi';
+import { allocBytes } from '@agentstore/core/spi';
 import type { Database } from 'lmdb';
-import { allocBytes } from './byte-pool.js';
 import { lmdbRangeOf } from './range.js';
 
 /** A binary-keyed, binary-valued lmdb database (one domain). */

@@ -1,4 +1,4 @@
-import { isInsideRelativePath } from '@agentstore/core/spi';
+import { dataDirPathSchema } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /**
@@ -9,12 +9,7 @@ import { z } from 'zod';
 export const lmdbOptionsSchema = z
   .object({
     /** Environment directory relative to `dataDir` (default `lmdb`); must stay inside `dataDir`. */
-    path: z
-      .string()
-      .min(1)
-      .max(1024)
-      .refine(isInsideRelativePath, { message: 'path must be relative and inside dataDir (no `..`, no NUL)' })
-      .optional(),
+    path: dataDirPathSchema.optional(),
     /** Initial map size in MiB; LMDB grows the map as data grows. */
     mapSizeMb: z
       .number()

@@ -1,7 +1,7 @@
 // First: selects the engine before lmdb loads (see select-engine.ts).
 import './select-engine.js';
 import { mkdirSync } from 'node:fs';
-import { CommitQueue } from '@agentstore/core/spi';
+import { CommitQueue, DOMAIN_NAME_PATTERN } from '@agentstore/core/spi';
 import { open, type RootDatabase } from 'lmdb';
 import { fixedEngineLoaded } from './build-info.js';
 import { assertEnvIntact } from './env-check.js';
@@ -13,7 +13,6 @@ import type { LmdbResolvedOptions } from './options.js';
 import { withWriteLock } from './write-lock-rescue.js';
 
 /** Names a domain may have (core validates them); anything else in the main database is not ours. */
-const DOMAIN_NAME = /^[a-z][a-z0-9_]{0,47}$/;
 
 /**
  * One open LMDB environment, shared by every store of this process that uses its path (lmdb allows
@@ -132,7 +131,7 @@ export class SharedEnv {
     for (const key of this.root.getKeys() as Iterable<Buffer>) {
       // lmdb stores database names NUL-terminated.
       const name = Buffer.from(key).toString('utf8').replace(/\0$/, '');
-      if (DOMAIN_NAME.test(name)) names.push(name);
+      if (DOMAIN_NAME_PATTERN.test(name)) names.push(name);
     }
     return names;
   }

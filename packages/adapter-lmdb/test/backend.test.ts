@@ -2,12 +2,13 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { type AdapterInstance, type DomainBackend, isStoreError } from '@agentstore/core/spi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type LmdbOptions, lmdbAdapter, lmdbOptionsSchema } from '../src/index.js';
+import { lmdbAdapter, lmdbOptionsSchema } from '../src/index.js';
+import type { LmdbResolvedOptions } from '../src/options.js';
 import { b, backend, collect, domainOptions, hex, openAdapter, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => void;
-let instance: AdapterInstance<LmdbOptions>;
+let instance: AdapterInstance<LmdbResolvedOptions>;
 let db: DomainBackend;
 
 beforeEach(async () => {
@@ -250,8 +251,6 @@ describe('path option', () => {
     expect(lmdbAdapter.capabilities).toEqual({
       multiProcess: true,
       persistent: true,
-      nativeTransactions: true,
-      counters: 'native',
       guardedWrites: true,
     });
   });

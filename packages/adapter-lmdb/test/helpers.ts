@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type AdapterInstance, commonOptionsSchema, type DomainBackend, type DomainOptions } from '@agentstore/core/spi';
-import { type LmdbOptions, lmdbAdapter, lmdbOptionsSchema } from '../src/index.js';
+import { lmdbAdapter, lmdbOptionsSchema } from '../src/index.js';
+import type { LmdbResolvedOptions } from '../src/options.js';
 
 /** A fresh dataDir; `cleanup` removes it. */
 export function tempDir(): { dir: string; cleanup: () => void } {
@@ -11,7 +12,7 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 }
 
 /** Common options plus the adapter's, validated as core would before calling `domain()`. */
-export function domainOptions(options: Record<string, unknown> = {}): DomainOptions<LmdbOptions> {
+export function domainOptions(options: Record<string, unknown> = {}): DomainOptions<LmdbResolvedOptions> {
   const common: Record<string, unknown> = {};
   const own: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(options)) (k in commonOptionsSchema.shape ? common : own)[k] = v;
@@ -19,13 +20,13 @@ export function domainOptions(options: Record<string, unknown> = {}): DomainOpti
 }
 
 /** Opens the adapter on `dir`. */
-export function openAdapter(dir: string): Promise<AdapterInstance<LmdbOptions>> {
+export function openAdapter(dir: string): Promise<AdapterInstance<LmdbResolvedOptions>> {
   return lmdbAdapter.open({ dataDir: dir });
 }
 
 /** Opens a domain backend with the given options. */
 export function backend(
-  instance: AdapterInstance<LmdbOptions>,
+  instance: AdapterInstance<LmdbResolvedOptions>,
   domain: string,
   options: Record<string, unknown> = {},
 ): Promise<DomainBackend> {

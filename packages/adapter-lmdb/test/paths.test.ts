@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSyn
 import { join } from 'node:path';
 import type { AdapterInstance } from '@agentstore/core/spi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { LmdbOptions } from '../src/index.js';
+import type { LmdbResolvedOptions } from '../src/options.js';
 import { b, backend, openAdapter, tempDir } from './helpers.js';
 
 /** Every entry below `dir` with its size: what "nothing was written there" is checked against. */
@@ -15,7 +15,7 @@ function tree(dir: string): string[] {
 let dataDir: string;
 let outside: string;
 let cleanups: Array<() => void>;
-let instance: AdapterInstance<LmdbOptions> | undefined;
+let instance: AdapterInstance<LmdbResolvedOptions> | undefined;
 
 beforeEach(() => {
   const data = tempDir();

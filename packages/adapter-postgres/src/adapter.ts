@@ -1,12 +1,10 @@
 import type { Adapter, AdapterInstance, Capabilities, OpenContext } from '@agentstore/core/spi';
 import { PostgresInstance } from './instance.js';
-import { type PostgresOptions, postgresOptionsSchema } from './options.js';
+import { type PostgresOptions, postgresOptionsSchema, type ResolvedPostgresOptions } from './options.js';
 
 const capabilities: Capabilities = Object.freeze({
   multiProcess: true,
   persistent: true,
-  nativeTransactions: true,
-  counters: 'native',
   guardedWrites: true,
 });
 
@@ -20,11 +18,11 @@ const capabilities: Capabilities = Object.freeze({
  *   domains: { runs: { adapter: 'postgres', options: { connectionString: 'postgres://app@db:5432/app' } } },
  * });
  */
-export const postgresAdapter: Adapter<PostgresOptions> = Object.freeze({
+export const postgresAdapter: Adapter<PostgresOptions, ResolvedPostgresOptions> = Object.freeze({
   name: 'postgres',
   optionsSchema: postgresOptionsSchema,
   capabilities,
-  async open(ctx: OpenContext): Promise<AdapterInstance<PostgresOptions>> {
+  async open(ctx: OpenContext): Promise<AdapterInstance<ResolvedPostgresOptions>> {
     return new PostgresInstance(ctx.dataDir, ctx.readOnly === true);
   },
 });

@@ -1,21 +1,11 @@
 import { type Durability, StoreError } from '@agentstore/core/spi';
 import { DomainTable } from './domain-table.js';
-import type { Pool, PooledClient, PoolSettings, RowsResult, Statement } from './driver.js';
+import type { Pool, PooledClient, RowsResult, Statement } from './driver.js';
 import { isConnectionError, isMissingRelation, translateError } from './errors.js';
 import { quoteSchema } from './identifiers.js';
 import { migrate } from './migrations.js';
 import { createPool } from './pool.js';
-
-/** How a transaction ended. `duringCommit`: the failure came from COMMIT itself (outcome unknown). */
-export type TxResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly error: unknown; readonly duringCommit: boolean };
-
-/** Settings of one database target; targets with equal settings share one pool in the process. */
-export interface DatabaseSettings extends PoolSettings {
-  readonly schema: string;
-  readonly busyRetries: number;
-}
+import type { DatabaseSettings, TableTarget, TxResult } from './table-target.js';
 
 const EMPTY: RowsResult = { rows: [], rowCount: 0 };
 
@@ -32,7 +22,7 @@ function rank(level: string): number {
  * One schema in one PostgreSQL database as seen by this process: the pool, the schema setup (run
  * once per process), and the domain tables with their commit queues.
  */
-export class Database {
+export class Database implements TableTarget {
   readonly settings: DatabaseSettings;
   readonly #pool: Pool;
   readonly #tables = new Map<string, DomainTable>();
@@ -227,7 +217,7 @@ export class Database {
   /** Waits for every queued commit, then closes the pool; idempotent. */
   async end(): Promise<void> {
     if (this.#ended) return;
-    await Promise.all([...this.#tables.values()].map((table) => table.queue.idle()));
+    await Promise.all([...this.#tables.values()].map((table) => table.queue.whenIdle()));
     this.#ended = true;
     await this.#pool.end().catch(() => {});
   }

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { StoreError } from '@agentstore/core/spi';
+import { DOMAIN_NAME_PATTERN, StoreError } from '@agentstore/core/spi';
 import { isSystemSchema, SCHEMA_PATTERN } from './options.js';
 
 // Core validates domain names already; this module builds SQL from them, so it checks again.
-const DOMAIN_PATTERN = /^[a-z][a-z0-9_]{0,47}$/;
 
 /** Prefix of every domain table's name. */
 export const TABLE_PREFIX = 'd_';
@@ -30,7 +29,7 @@ export function quoteSchema(schema: string): string {
 
 /** The (unquoted) table name of `domain`, after asserting the domain-name pattern. */
 export function tableNameOf(domain: string): string {
-  if (!DOMAIN_PATTERN.test(domain)) {
+  if (!DOMAIN_NAME_PATTERN.test(domain)) {
     throw new StoreError('INVALID_DOMAIN', `postgres: invalid domain name ${JSON.stringify(domain)}`);
   }
   const name = TABLE_PREFIX + domain;
@@ -43,7 +42,7 @@ export function tableNameOf(domain: string): string {
 export function domainOfTable(table: string): string | undefined {
   if (!table.startsWith(TABLE_PREFIX)) return undefined;
   const domain = table.slice(TABLE_PREFIX.length);
-  return DOMAIN_PATTERN.test(domain) ? domain : undefined;
+  return DOMAIN_NAME_PATTERN.test(domain) ? domain : undefined;
 }
 
 /**

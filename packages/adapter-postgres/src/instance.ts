@@ -1,14 +1,15 @@
 import { resolve } from 'node:path';
 import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
 import { PostgresBackend } from './backend.js';
-import type { Database, DatabaseSettings } from './database.js';
+import type { Database } from './database.js';
 import { translateError } from './errors.js';
 import { domainOfTable } from './identifiers.js';
-import { type PostgresOptions, resolveOptions } from './options.js';
+import type { ResolvedPostgresOptions } from './options.js';
 import { acquireDatabase, keyOf, releaseDatabase, rememberTarget, settingsOf, targetsOf } from './registry.js';
+import type { DatabaseSettings } from './table-target.js';
 
 /** The postgres adapter opened for one store: holds one reference per database target it used. */
-export class PostgresInstance implements AdapterInstance<PostgresOptions> {
+export class PostgresInstance implements AdapterInstance<ResolvedPostgresOptions> {
   readonly #dataDir: string;
   readonly #databases = new Map<string, Database>();
   readonly #readOnly: boolean;
@@ -19,8 +20,8 @@ export class PostgresInstance implements AdapterInstance<PostgresOptions> {
     this.#readOnly = readOnly;
   }
 
-  async domain(domain: string, options: DomainOptions<PostgresOptions>): Promise<DomainBackend> {
-    const db = await this.#database(settingsOf(resolveOptions(options)));
+  async domain(domain: string, options: DomainOptions<ResolvedPostgresOptions>): Promise<DomainBackend> {
+    const db = await this.#database(settingsOf(options));
     if (this.#readOnly) {
       // No DDL: the schema, the migrations and the table must all be there already.
       if (!(await db.listTables()).some((table) => domainOfTable(table) === domain)) {
@@ -33,11 +34,11 @@ export class PostgresInstance implements AdapterInstance<PostgresOptions> {
     return new PostgresBackend(db, table, options.durability ?? 'balanced', () => this.#assertOpen());
   }
 
-  async dropDomain(domain: string, options: DomainOptions<PostgresOptions>): Promise<void> {
+  async dropDomain(domain: string, options: DomainOptions<ResolvedPostgresOptions>): Promise<void> {
     if (this.#readOnly) throw new StoreError('UNSUPPORTED', 'postgres: opened read-only');
-    const db = await this.#database(settingsOf(resolveOptions(options)));
+    const db = await this.#database(settingsOf(options));
     const table = db.tableHandle(domain);
-    await table.queue.exclusive(async (client) => {
+    await table.exclusive(async (client) => {
       await client.query(table.sql.drop());
     });
     table.forget();

@@ -1,4 +1,3 @@
-import { StoreError } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /** PostgreSQL's largest timeout setting (an int of milliseconds). */
@@ -53,20 +52,3 @@ export type PostgresOptions = z.input<typeof postgresOptionsSchema>;
 
 /** The PostgreSQL options with every default filled. */
 export type ResolvedPostgresOptions = z.output<typeof postgresOptionsSchema>;
-
-/**
- * This adapter's options picked out of the merged domain options and parsed (filling defaults), so
- * the adapter is correct also when used without core.
- */
-export function resolveOptions(options: Readonly<Record<string, unknown>>): ResolvedPostgresOptions {
-  const own: Record<string, unknown> = {};
-  for (const key of Object.keys(postgresOptionsSchema.shape)) {
-    if (options[key] !== undefined) own[key] = options[key];
-  }
-  const parsed = postgresOptionsSchema.safeParse(own);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message, code: issue.code }));
-    throw new StoreError('INVALID_OPTIONS', `postgres: invalid options: ${parsed.error.message}`, { issues });
-  }
-  return parsed.data;
-}

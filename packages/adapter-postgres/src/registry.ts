@@ -1,5 +1,7 @@
-import { Database, type DatabaseSettings } from './database.js';
+import { Database } from './database.js';
+import { quoteSchema } from './identifiers.js';
 import type { ResolvedPostgresOptions } from './options.js';
+import type { DatabaseSettings } from './table-target.js';
 
 interface Entry {
   readonly db: Database;
@@ -13,6 +15,9 @@ const databases = new Map<string, Entry>();
 
 /** The pool settings of `options`: targets with equal settings share a pool. */
 export function settingsOf(options: ResolvedPostgresOptions): DatabaseSettings {
+  // The schema is interpolated into SQL: refused here (INVALID_OPTIONS) before any connection, also
+  // for a caller of the SPI that skipped core's parse of the route options.
+  quoteSchema(options.schema);
   return {
     connectionString: options.connectionString,
     schema: options.schema,

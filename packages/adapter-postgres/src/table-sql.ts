@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Bytes, CounterUpdate } from '@agentstore/core/spi';
-import type { Bounds } from './bounds.js';
+import type { Bounds, Bytes, CounterUpdate } from '@agentstore/core/spi';
 import type { Statement } from './driver.js';
 import { quoteIdent, quoteSchema, tableNameOf } from './identifiers.js';
 

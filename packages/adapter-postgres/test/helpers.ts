@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { AdapterInstance, Bytes, DomainOptions, Durability } from '@agentstore/core/spi';
 import { type PostgresOptions, postgresAdapter } from '../src/index.js';
+import { postgresOptionsSchema, type ResolvedPostgresOptions } from '../src/options.js';
 import { dropSchema, PG_URL } from './pg-env.js';
 
 /** Bytes from byte values. */
@@ -21,9 +22,17 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Merged domain options as core hands them to the adapter. */
-export function domainOptions(own: PostgresOptions, durability: Durability = 'balanced'): DomainOptions<PostgresOptions> {
-  return { durability, counters: 'durable', counterFlushMs: 1000, maxValueBytes: 64 * 1024 * 1024, ...own };
+/** Merged domain options as core hands them to the adapter (`own` over the defaults, not validated). */
+export function domainOptions(own: PostgresOptions, durability: Durability = 'balanced'): DomainOptions<ResolvedPostgresOptions> {
+  const defaults = postgresOptionsSchema.parse({});
+  return {
+    durability,
+    counters: 'durable',
+    counterFlushMs: 1000,
+    maxValueBytes: 64 * 1024 * 1024,
+    ...defaults,
+    ...(own as Partial<ResolvedPostgresOptions>),
+  };
 }
 
 /** A fresh dataDir and a schema named after it; `cleanup` drops the schema and removes the dir. */
@@ -44,7 +53,7 @@ export function tempTarget(tag: string): { dataDir: string; schema: string; opti
 }
 
 /** Opens the adapter on `dataDir`. */
-export function openAdapter(dataDir: string): Promise<AdapterInstance<PostgresOptions>> {
+export function openAdapter(dataDir: string): Promise<AdapterInstance<ResolvedPostgresOptions>> {
   return postgresAdapter.open({ dataDir });
 }
 

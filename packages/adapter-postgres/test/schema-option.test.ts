@@ -7,11 +7,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createStore } from '@agentstore/core';
-import { StoreError } from '@agentstore/core/spi';
+import type { StoreError } from '@agentstore/core/spi';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { postgresAdapter } from '../src/index.js';
-import { isSystemSchema, resolveOptions } from '../src/options.js';
+import { isSystemSchema, postgresOptionsSchema } from '../src/options.js';
 import { domainOptions } from './helpers.js';
 import { PG_URL, unreachableReason } from './pg-env.js';
 
@@ -48,21 +48,16 @@ async function failure(fn: () => Promise<unknown>): Promise<StoreError> {
 }
 
 describe('postgres schema option', () => {
-  it.each(SYSTEM)('refuses the system schema %s with INVALID_OPTIONS', (schema) => {
+  it.each(SYSTEM)('the options schema refuses the system schema %s', (schema) => {
     expect(isSystemSchema(schema)).toBe(true);
-    expect(() => resolveOptions({ schema })).toThrow(StoreError);
-    try {
-      resolveOptions({ schema });
-    } catch (error) {
-      expect((error as StoreError).code).toBe('INVALID_OPTIONS');
-    }
+    expect(postgresOptionsSchema.safeParse({ schema }).success).toBe(false);
   });
 
   it.each(['agentstore', 'pgdata', 'pg', 'my_pg_catalog', '_pg_x', 'information', 'information_schema2'])(
     'accepts the ordinary schema %s',
     (schema) => {
       expect(isSystemSchema(schema)).toBe(false);
-      expect(resolveOptions({ schema }).schema).toBe(schema);
+      expect(postgresOptionsSchema.parse({ schema }).schema).toBe(schema);
     },
   );
 

@@ -5,8 +5,6 @@ import { type RedisOptions, redisOptionsSchema } from './options.js';
 const capabilities: Capabilities = Object.freeze({
   multiProcess: true,
   persistent: true,
-  nativeTransactions: true,
-  counters: 'native',
   guardedWrites: true,
 });
 

@@ -1,13 +1,11 @@
 import type { Adapter, AdapterInstance, Capabilities, OpenContext } from '@agentstore/core/spi';
 import { loadDriver } from './driver.js';
 import { SqliteInstance } from './instance.js';
-import { type SqliteOptions, sqliteOptionsSchema } from './options.js';
+import { type ResolvedSqliteOptions, type SqliteOptions, sqliteOptionsSchema } from './options.js';
 
 const capabilities: Capabilities = Object.freeze({
   multiProcess: true,
   persistent: true,
-  nativeTransactions: true,
-  counters: 'native',
   guardedWrites: true,
 });
 
@@ -18,14 +16,14 @@ const capabilities: Capabilities = Object.freeze({
  * @example
  * const store = await createStore({ adapters: [sqliteAdapter], default: { adapter: 'sqlite' } });
  */
-export const sqliteAdapter: Adapter<SqliteOptions> = Object.freeze({
+export const sqliteAdapter: Adapter<SqliteOptions, ResolvedSqliteOptions> = Object.freeze({
   name: 'sqlite',
   optionsSchema: sqliteOptionsSchema,
   capabilities,
   preflight(): void {
     loadDriver();
   },
-  async open(ctx: OpenContext): Promise<AdapterInstance<SqliteOptions>> {
+  async open(ctx: OpenContext): Promise<AdapterInstance<ResolvedSqliteOptions>> {
     loadDriver();
     return new SqliteInstance(ctx.dataDir, ctx.readOnly === true);
   },

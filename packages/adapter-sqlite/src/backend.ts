@@ -7,9 +7,9 @@ import {
   type Durability,
   enforceWriteGuard,
   type Tx,
+  toBounds,
   type WriteGuard,
 } from '@agentstore/core/spi';
-import { toBounds } from './bounds.js';
 import type { Connection } from './connection.js';
 import type { DomainTable } from './domain-table.js';
 import { isBusy, translateError } from './errors.js';

@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CommitQueue, type Durability, StoreError, type Tx } from '@agentstore/core/spi';
-import { CHECKPOINTER_AFTER_COMMITS, Checkpointer } from './checkpointer.js';
 import { registerCounterFunction } from './counter-function.js';
 import { DomainTable, TABLE_PREFIX, tableNameOf } from './domain-table.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './driver.js';
 import { translateError } from './errors.js';
 import { inImmediateTransaction } from './immediate.js';
 import { SqliteEngine } from './sqlite-engine.js';
+import { WAL_WORKER_AFTER_COMMITS, WalCheckpointWorker } from './wal-checkpoint-worker.js';
 
 /** Version of the on-disk layout this code writes; a file with a newer one is refused. */
 const SCHEMA_VERSION = 1;
@@ -35,7 +35,7 @@ export class Connection {
   #closed = false;
   #dbstat: SqliteStatement | null | undefined;
   /** Set once the connection is busy enough to checkpoint in a worker; null if that failed. */
-  #checkpointer: Checkpointer | null | undefined;
+  #walWorker: WalCheckpointWorker | null | undefined;
 
   private constructor(file: string, db: SqliteDatabase, settings: ConnectionSettings, readOnly: boolean) {
     this.file = file;
@@ -203,26 +203,26 @@ export class Connection {
     if (this.#closed) return;
     this.#closed = true;
     await this.#queue.whenIdle();
-    await this.#checkpointer?.stop();
+    await this.#walWorker?.stop();
     this.#db.close();
   }
 
   #committed(): void {
-    if (this.#checkpointer) this.#checkpointer.committed();
-    else if (this.#checkpointer === undefined && this.#queue.commits >= CHECKPOINTER_AFTER_COMMITS) this.#startCheckpointer();
+    if (this.#walWorker) this.#walWorker.committed();
+    else if (this.#walWorker === undefined && this.#queue.commits >= WAL_WORKER_AFTER_COMMITS) this.#startWalWorker();
   }
 
   /** Hands checkpoints to a worker; SQLite's automatic ones stay on until it is ready, and come back if it fails. */
-  #startCheckpointer(): void {
-    const checkpointer = new Checkpointer(
+  #startWalWorker(): void {
+    const walWorker = new WalCheckpointWorker(
       this.file,
       () => this.#autoCheckpoint(false),
       () => {
-        this.#checkpointer = null;
+        this.#walWorker = null;
         this.#autoCheckpoint(true);
       },
     );
-    this.#checkpointer = checkpointer;
+    this.#walWorker = walWorker;
   }
 
   #autoCheckpoint(on: boolean): void {

@@ -1,18 +1,17 @@
-import { StoreError } from '@agentstore/core/spi';
+import { DOMAIN_NAME_PATTERN, StoreError } from '@agentstore/core/spi';
 import type { SqliteDatabase } from './driver.js';
 import { isMissingTable } from './errors.js';
 import { inImmediateTransaction } from './immediate.js';
 import { TableStatements } from './statements.js';
 
 // Core validates domain names already; this module builds SQL from them, so it checks again.
-const DOMAIN_NAME = /^[a-z][a-z0-9_]{0,47}$/;
 
 /** Prefix of every domain table's name. */
 export const TABLE_PREFIX = 'd_';
 
 /** The table name of `domain`, after asserting the domain-name pattern. */
 export function tableNameOf(domain: string): string {
-  if (!DOMAIN_NAME.test(domain)) {
+  if (!DOMAIN_NAME_PATTERN.test(domain)) {
     throw new StoreError('INVALID_DOMAIN', `sqlite: invalid domain name ${JSON.stringify(domain)}`);
   }
   return TABLE_PREFIX + domain;

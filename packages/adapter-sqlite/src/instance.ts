@@ -7,12 +7,12 @@ import { backupFile, checkFile } from './backup.js';
 import type { Connection } from './connection.js';
 import { translateError } from './errors.js';
 import { missingFileError, prepareDatabaseFile } from './missing-file.js';
-import { type ResolvedSqliteOptions, resolveOptions, type SqliteOptions } from './options.js';
+import { DEFAULT_SQLITE_OPTIONS, type ResolvedSqliteOptions } from './options.js';
 import { DEFAULT_FILE, domainFile } from './paths.js';
 import { acquireConnection, openConnectionTo, releaseConnection } from './registry.js';
 
 /** The SQLite adapter opened for one store: holds one reference per file it has used. */
-export class SqliteInstance implements AdapterInstance<SqliteOptions> {
+export class SqliteInstance implements AdapterInstance<ResolvedSqliteOptions> {
   readonly #dataDir: DataDir;
   readonly #connections = new Map<string, Connection>();
   readonly #readOnly: boolean;
@@ -25,31 +25,29 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
     this.#readOnly = readOnly;
   }
 
-  async domain(domain: string, options: DomainOptions<SqliteOptions>): Promise<DomainBackend> {
+  async domain(domain: string, options: DomainOptions<ResolvedSqliteOptions>): Promise<DomainBackend> {
     this.#assertOpen();
-    const own = resolveOptions(options);
     if (this.#readOnly) {
-      const file = domainFile(this.#dataDir, own.path, false);
-      if (!this.#connections.has(file) && !existsSync(file)) throw missingFileError(file, own.path === undefined);
-      const connection = this.#connect(file, own);
+      const file = domainFile(this.#dataDir, options.path, false);
+      if (!this.#connections.has(file) && !existsSync(file)) throw missingFileError(file, options.path === undefined);
+      const connection = this.#connect(file, options);
       return new SqliteBackend(connection, connection.table(domain), options.durability ?? 'balanced', () => this.#assertOpen());
     }
     // The default file's directory is made together with its file (missing-file.ts), so that a
     // directory without its file tells of a deleted database; a `path` gets its directories here.
-    if (own.path === undefined) this.#dataDir.root(true);
-    const connection = this.#connect(domainFile(this.#dataDir, own.path, own.path !== undefined), own);
+    if (options.path === undefined) this.#dataDir.root(true);
+    const connection = this.#connect(domainFile(this.#dataDir, options.path, options.path !== undefined), options);
     const table = connection.table(domain);
     return new SqliteBackend(connection, table, options.durability ?? 'balanced', () => this.#assertOpen());
   }
 
-  async dropDomain(domain: string, options: DomainOptions<SqliteOptions>): Promise<void> {
+  async dropDomain(domain: string, options: DomainOptions<ResolvedSqliteOptions>): Promise<void> {
     this.#assertOpen();
     if (this.#readOnly) throw new StoreError('UNSUPPORTED', 'sqlite: opened read-only');
-    const own = resolveOptions(options);
-    const file = domainFile(this.#dataDir, own.path, false);
+    const file = domainFile(this.#dataDir, options.path, false);
     // Nothing to drop, and no reason to create the file just to find that out.
     if (!this.#connections.has(file) && !existsSync(file)) return;
-    await this.#connect(file, own).dropTable(domain);
+    await this.#connect(file, options).dropTable(domain);
   }
 
   async listDomains(): Promise<string[]> {
@@ -57,7 +55,7 @@ export class SqliteInstance implements AdapterInstance<SqliteOptions> {
     // Domains in files given by `path` are listed once this store has opened them.
     const defaultFile = domainFile(this.#dataDir, DEFAULT_FILE, false);
     if (!this.#connections.has(defaultFile) && existsSync(defaultFile)) {
-      this.#connect(defaultFile, resolveOptions({}));
+      this.#connect(defaultFile, DEFAULT_SQLITE_OPTIONS);
     }
     const names = new Set<string>();
     for (const connection of this.#connections.values()) {

@@ -1,4 +1,4 @@
-import { isInsideRelativePath, StoreError } from '@agentstore/core/spi';
+import { dataDirPathSchema } from '@agentstore/core/spi';
 import { z } from 'zod';
 
 /** SQLite's largest busy timeout (a C int of milliseconds). */
@@ -10,7 +10,7 @@ export const sqliteOptionsSchema = z.strictObject({
    * File of the domain, relative to `dataDir` and staying inside it; domains without `path` share
    * `<dataDir>/sqlite/agentstore.db`.
    */
-  path: z.string().min(1).refine(isInsideRelativePath, 'path must be relative and inside dataDir (no `..`, no NUL)').optional(),
+  path: dataDirPathSchema.optional(),
   /** How long a write waits for another process's lock before retrying (the busy handler is unfair). */
   busyTimeoutMs: z.number().int().min(0).max(MAX_TIMEOUT_MS).default(30_000),
   /** How many times a commit group is retried after the busy timeout before failing with `BUSY`. */
@@ -25,19 +25,5 @@ export type SqliteOptions = z.input<typeof sqliteOptionsSchema>;
 /** The SQLite options with every default filled. */
 export type ResolvedSqliteOptions = z.output<typeof sqliteOptionsSchema>;
 
-/**
- * This adapter's options picked out of the merged domain options and parsed (filling defaults);
- * cheap, and it keeps the adapter correct when used without core.
- */
-export function resolveOptions(options: Readonly<Record<string, unknown>>): ResolvedSqliteOptions {
-  const own: Record<string, unknown> = {};
-  for (const key of Object.keys(sqliteOptionsSchema.shape)) {
-    if (options[key] !== undefined) own[key] = options[key];
-  }
-  const parsed = sqliteOptionsSchema.safeParse(own);
-  if (!parsed.success) {
-    const issues = parsed.error.issues.map((issue) => ({ path: issue.path, message: issue.message, code: issue.code }));
-    throw new StoreError('INVALID_OPTIONS', `sqlite: invalid options: ${parsed.error.message}`, { issues });
-  }
-  return parsed.data;
-}
+/** The options of the shared default file, for looking at it before any domain routed there opened it. */
+export const DEFAULT_SQLITE_OPTIONS: ResolvedSqliteOptions = Object.freeze(sqliteOptionsSchema.parse({}));

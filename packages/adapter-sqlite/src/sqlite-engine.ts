@@ -7,8 +7,8 @@ import {
   type ErrorVerdict,
   StoreError,
   type TxEngine,
+  toBounds,
 } from '@agentstore/core/spi';
-import { toBounds } from './bounds.js';
 import type { DomainTable } from './domain-table.js';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
 import { isBusy, isFatal, sqliteCode, translateError } from './errors.js';

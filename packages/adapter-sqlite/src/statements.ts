@@ -1,5 +1,5 @@
+import type { Bounds } from '@agentstore/core/spi';
 import { applyCounterUpdate, type Bytes, type CounterUpdate } from '@agentstore/core/spi';
-import type { Bounds } from './bounds.js';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
 
 /** SQLite's "no limit". */

@@ -6,7 +6,8 @@ import { type AdapterInstance, type ByteRange, type Bytes, type DomainBackend, i
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/driver.js';
-import { type SqliteOptions, sqliteAdapter, sqliteOptionsSchema } from '../src/index.js';
+import { sqliteAdapter, sqliteOptionsSchema } from '../src/index.js';
+import type { ResolvedSqliteOptions } from '../src/options.js';
 import { DEFAULT_FILE } from '../src/paths.js';
 import { openConnectionTo } from '../src/registry.js';
 import { b, collect, domainOptions, openAdapter, openDomain, plain, readU32, tempDir, u32 } from './helpers.js';
@@ -15,7 +16,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 
 let dir: string;
 let cleanup: () => void;
-let instance: AdapterInstance<SqliteOptions>;
+let instance: AdapterInstance<ResolvedSqliteOptions>;
 let backend: DomainBackend;
 
 beforeEach(async () => {
@@ -56,8 +57,6 @@ describe('adapter object', () => {
     expect(sqliteAdapter.capabilities).toEqual({
       multiProcess: true,
       persistent: true,
-      nativeTransactions: true,
-      counters: 'native',
       guardedWrites: true,
     });
     expect(sqliteOptionsSchema.parse({})).toEqual({ busyTimeoutMs: 30_000, busyRetries: 3 });

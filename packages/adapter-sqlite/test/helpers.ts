@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AdapterInstance, Bytes, DomainBackend, DomainOptions, Durability } from '@agentstore/core/spi';
 import { type SqliteOptions, sqliteAdapter } from '../src/index.js';
+import { DEFAULT_SQLITE_OPTIONS, type ResolvedSqliteOptions } from '../src/options.js';
 
 /** Bytes from byte values. */
 export const b = (...bytes: number[]): Uint8Array => Uint8Array.from(bytes);
@@ -28,9 +29,16 @@ export async function collect<T>(iterable: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
-/** Merged domain options as core hands them to the adapter. */
-export function domainOptions(own: SqliteOptions = {}, durability: Durability = 'balanced'): DomainOptions<SqliteOptions> {
-  return { durability, counters: 'durable', counterFlushMs: 1000, maxValueBytes: 64 * 1024 * 1024, ...own };
+/** Merged domain options as core hands them to the adapter (`own` over the defaults, not validated). */
+export function domainOptions(own: SqliteOptions = {}, durability: Durability = 'balanced'): DomainOptions<ResolvedSqliteOptions> {
+  return {
+    durability,
+    counters: 'durable',
+    counterFlushMs: 1000,
+    maxValueBytes: 64 * 1024 * 1024,
+    ...DEFAULT_SQLITE_OPTIONS,
+    ...(own as Partial<ResolvedSqliteOptions>),
+  };
 }
 
 /** A fresh data directory, removed by `cleanup`. */
@@ -40,13 +48,13 @@ export function tempDir(): { dir: string; cleanup: () => void } {
 }
 
 /** Opens the adapter on `dir`. */
-export function openAdapter(dir: string): Promise<AdapterInstance<SqliteOptions>> {
+export function openAdapter(dir: string): Promise<AdapterInstance<ResolvedSqliteOptions>> {
   return sqliteAdapter.open({ dataDir: dir });
 }
 
 /** Opens one domain of a fresh adapter instance. */
 export async function openDomain(
-  instance: AdapterInstance<SqliteOptions>,
+  instance: AdapterInstance<ResolvedSqliteOptions>,
   domain = 'test',
   own: SqliteOptions = {},
   durability: Durability = 'balanced',

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, statSync, symlinkSync, writeFileSyn
 import { join } from 'node:path';
 import type { AdapterInstance } from '@agentstore/core/spi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { SqliteOptions } from '../src/index.js';
+import type { ResolvedSqliteOptions } from '../src/options.js';
 import { b, openAdapter, openDomain, tempDir } from './helpers.js';
 
 /** Every entry below `dir` with its size: what "nothing was written there" is checked against. */
@@ -16,7 +16,7 @@ function tree(dir: string): string[] {
 let dataDir: string;
 let outside: string;
 let cleanups: Array<() => void>;
-let instance: AdapterInstance<SqliteOptions> | undefined;
+let instance: AdapterInstance<ResolvedSqliteOptions> | undefined;
 
 beforeEach(() => {
   const data = tempDir();

@@ -14,8 +14,8 @@ import type { Adapter } from '@agentstore/core/spi';
 
 export { DEFAULT_CONFIG_FILE };
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-type AnyAdapter = Adapter<any>;
+/** Any adapter, whatever its option types. */
+type AnyAdapter = Adapter;
 
 /**
  * How the CLI imports the adapters it ships with: from its own dependencies, and only when a command

@@ -16,8 +16,7 @@ export type RouteConfig = Parameters<Store['configureDomain']>[1];
 export interface ConformanceTarget {
   /** Label for the describe blocks. */
   readonly name: string;
-  // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-  readonly adapter: Adapter<any>;
+  readonly adapter: Adapter;
   /**
    * Adapter options used on every route the suite makes (merged under the suite's own). A function
    * gets the current test's dataDir, for adapters whose data lives outside it (e.g. one database

@@ -18,16 +18,13 @@ import { persistentAdapters } from './harness/adapters.js';
 import { TempDirs } from './harness/temp-dirs.js';
 import { nestedArrays, varint } from './hostile/hostile-bytes.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-type AnyAdapter = Adapter<any>;
-
 const MAX = 4096;
 const CODEC_DEPTH = 1000;
 const METADATA_DEPTH = 100;
 
 /** What the spy saw: transactions begun per domain, and each domain's backend. */
 interface Spy {
-  readonly adapter: AnyAdapter;
+  readonly adapter: Adapter;
   transacts: number;
   readonly backends: Map<string, DomainBackend>;
 }
@@ -39,7 +36,7 @@ function forward<T extends object>(target: T, prop: PropertyKey): unknown {
 }
 
 /** The memory adapter is always registered under its own name: the spied one needs another. */
-function spyOn(inner: AnyAdapter): Spy {
+function spyOn(inner: Adapter): Spy {
   const spy: Spy = {
     transacts: 0,
     backends: new Map(),
@@ -100,7 +97,7 @@ async function codeOf(call: Promise<unknown>): Promise<string> {
 const dirs = new TempDirs();
 afterAll(() => dirs.removeAll());
 
-const ADAPTERS: readonly AnyAdapter[] = [memoryAdapter, ...persistentAdapters.map((a) => a.adapter)];
+const ADAPTERS: readonly Adapter[] = [memoryAdapter, ...persistentAdapters.map((a) => a.adapter)];
 
 describe.each(ADAPTERS.map((a) => [a.name, a] as const))('caps before writing and decoding: %s', (name, inner) => {
   const spy = spyOn(inner);

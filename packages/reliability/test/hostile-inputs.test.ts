@@ -16,8 +16,7 @@ import { REPO_ROOT } from './harness/paths.js';
 import { TempDirs } from './harness/temp-dirs.js';
 import { HOSTILE_CASES, type HostileCase } from './hostile/hostile-inputs.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-const ADAPTERS: ReadonlyArray<Adapter<any>> = [memoryAdapter, ...persistentAdapters.map((a) => a.adapter)];
+const ADAPTERS: ReadonlyArray<Adapter> = [memoryAdapter, ...persistentAdapters.map((a) => a.adapter)];
 
 interface SqliteDb {
   prepare(sql: string): { all(): Array<Record<string, unknown>> };

@@ -33,7 +33,10 @@ describe.each(lmdb.map((a) => [a.name, a] as const))('write-lock wake-ups: %s', 
     const target = adapter.target(dataDir);
     const spi = await adapter.adapter.open({ dataDir });
     try {
-      const backend = await spi.domain('hold', { ...commonOptionsSchema.parse({}), ...adapter.adapter.optionsSchema.parse({}) });
+      const backend = await spi.domain('hold', {
+        ...commonOptionsSchema.parse({}),
+        ...(adapter.adapter.optionsSchema.parse({}) as object),
+      });
       const before = childWriteLockWakeups();
       const writers = Array.from({ length: WRITERS }, (_, writer) =>
         spawnChild(`wakeups-${name}-${writer}`, 'crash-writer.ts', { target, writer, round: 0, lanes: 1, seed: writer }),

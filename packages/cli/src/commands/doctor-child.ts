@@ -4,8 +4,9 @@
  * on Linux, so the step a crash happened in has always been reported.
  */
 import { describeError } from '../output.js';
-import { type DoctorRow, runChecks } from './doctor.js';
+import { runChecks } from './doctor.js';
 import { DOCTOR_OPTIONS_ENV, DOCTOR_SKIP_ENV, type DoctorEvent } from './doctor-isolated.js';
+import type { DoctorRow } from './doctor-row.js';
 
 const emit = (event: DoctorEvent): void => {
   process.stdout.write(`${JSON.stringify(event)}\n`);

@@ -3,7 +3,7 @@ import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { DescribedError } from '../output.js';
 import type { GlobalOptions } from './context.js';
-import type { DoctorRow } from './doctor.js';
+import type { DoctorRow } from './doctor-row.js';
 
 /** Environment variable carrying the global options to the child (JSON). */
 export const DOCTOR_OPTIONS_ENV = 'AGENTSTORE_DOCTOR_OPTIONS';

@@ -4,14 +4,7 @@ import { configuredDomains, type LoadedConfig } from '../config.js';
 import { EXIT, printError } from '../output.js';
 import { type CommandContext, type GlobalOptions, openFor } from './context.js';
 import { runIsolated } from './doctor-isolated.js';
-
-/** One row of the doctor table. */
-export interface DoctorRow {
-  readonly target: string;
-  /** `WARN` is a limitation worth knowing (e.g. LMDB's stock engine), not a fault: it does not set exit 3. */
-  readonly status: 'ok' | 'WARN' | 'FAULT';
-  readonly detail: string;
-}
+import type { DoctorRow } from './doctor-row.js';
 
 /**
  * Where the checks report as they go. `step` names the check about to run (a crash of the process

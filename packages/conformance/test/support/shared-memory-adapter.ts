@@ -130,12 +130,17 @@ class SharedBackend implements DomainBackend {
   }
 }
 
+const sharedMemoryOptionsSchema = z.strictObject({});
+
+/** The shared memory adapter has no options of its own. */
+type SharedMemoryOptions = z.infer<typeof sharedMemoryOptionsSchema>;
+
 /** A persistent-looking, process-global memory adapter for testing the suite itself. */
-export function sharedMemoryAdapter(name: string, mutation: Mutation = 'none'): Adapter<Record<string, never>> {
+export function sharedMemoryAdapter(name: string, mutation: Mutation = 'none'): Adapter<SharedMemoryOptions> {
   return {
     name,
-    optionsSchema: z.object({}).strict() as unknown as z.ZodType<Record<string, never>>,
-    capabilities: { multiProcess: false, persistent: true, nativeTransactions: false, counters: 'serialized' },
+    optionsSchema: sharedMemoryOptionsSchema,
+    capabilities: { multiProcess: false, persistent: true },
     async open(ctx) {
       const worldKey = `${name}:${ctx.dataDir}`;
       let domains = worlds.get(worldKey);

@@ -5,8 +5,8 @@ import { StoreError } from '../errors.js';
 import type { Adapter } from '../spi/adapter.js';
 import type { AdapterRef } from './config-file.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-type AnyAdapter = Adapter<any>;
+/** Any adapter, whatever its option types. */
+type AnyAdapter = Adapter;
 
 /** How {@link loadAdapters} finds modules. */
 export interface LoadAdaptersOptions {

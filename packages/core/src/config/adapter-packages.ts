@@ -5,8 +5,8 @@ import { BUILTIN_ADAPTERS } from '../config-file/config-file.js';
 import { StoreError } from '../errors.js';
 import type { Adapter } from '../spi/adapter.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-type AnyAdapter = Adapter<any>;
+/** Any adapter, whatever its option types. */
+type AnyAdapter = Adapter;
 
 /** The adapter packages agentstore publishes, by adapter name: what the short forms load by name (one table with config files'). */
 export const ADAPTER_PACKAGES = BUILTIN_ADAPTERS;

@@ -4,9 +4,6 @@ import type { NormalizedRoute } from '../runtime/types.js';
 import type { Adapter } from '../spi/adapter.js';
 import { COMMON_OPTION_KEYS, commonOptionsSchema } from './common-options.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-type AnyAdapter = Adapter<any>;
-
 function issuesOf(error: z.ZodError, prefix: string): OptionIssue[] {
   return error.issues.map((i) => ({ path: [prefix, ...i.path], message: i.message, code: i.code }));
 }
@@ -21,7 +18,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
  * Validates a route against the registered adapters: the common options with core's schema, the rest
  * with the adapter's own. Returns the route with defaults filled and options frozen.
  */
-export function normalizeRoute(route: unknown, adapters: ReadonlyMap<string, AnyAdapter>): NormalizedRoute {
+export function normalizeRoute(route: unknown, adapters: ReadonlyMap<string, Adapter>): NormalizedRoute {
   if (!isPlainObject(route) || typeof route.adapter !== 'string') {
     throw new StoreError('INVALID_ADAPTER', 'a route must be an object { adapter: string, options? }');
   }
@@ -49,6 +46,7 @@ export function normalizeRoute(route: unknown, adapters: ReadonlyMap<string, Any
     const detail = issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
     throw new StoreError('INVALID_OPTIONS', `invalid options for adapter "${adapter.name}": ${detail}`, { issues });
   }
-  const merged = Object.freeze({ ...(ownResult.data as Record<string, unknown>), ...commonResult.data });
+  // A strict object schema's output is an object (the adapter's own options, defaults filled).
+  const merged = Object.freeze({ ...(ownResult.data as object), ...commonResult.data });
   return Object.freeze({ adapter: adapter.name, options: merged });
 }

@@ -1,6 +1,6 @@
 import { isStoreError, StoreError } from '../errors.js';
-import { toLatin1 } from '../memory/sorted-keys.js';
 import type { DomainBackend } from '../spi/backend.js';
+import { byteId } from '../spi/bounds.js';
 import { counterValue, encodeCounter } from './value-envelope.js';
 
 // Keys per flush transaction.
@@ -41,7 +41,7 @@ export class BufferedCounters {
   /** The pending (unflushed) increment of a key, 0 when none. */
   async pendingDelta(key: Uint8Array): Promise<number> {
     if (this.#flushing) await this.#flushing;
-    return this.#pending.get(toLatin1(key))?.delta ?? 0;
+    return this.#pending.get(byteId(key))?.delta ?? 0;
   }
 
   /** Adds increments to several keys at once (all or none); returns each key's new value. */
@@ -51,7 +51,7 @@ export class BufferedCounters {
       const entries = ops.map(([key]) => this.#entry(key));
       for (const e of entries) e.base ??= await e.loading;
       // A flush may have taken an entry while we awaited its base: start again with fresh entries.
-      if (entries.some((e, i) => this.#pending.get(toLatin1((ops[i] as [Uint8Array, number])[0])) !== e)) continue;
+      if (entries.some((e, i) => this.#pending.get(byteId((ops[i] as [Uint8Array, number])[0])) !== e)) continue;
       const results: number[] = [];
       const deltas = new Map<Pending, number>();
       for (let i = 0; i < ops.length; i++) {
@@ -127,7 +127,7 @@ export class BufferedCounters {
   /** Puts unwritten increments back so a later flush can retry them. */
   #restore(batch: Pending[]): void {
     for (const e of batch) {
-      const k = toLatin1(e.key);
+      const k = byteId(e.key);
       const current = this.#pending.get(k);
       if (current) current.delta += e.delta;
       else this.#pending.set(k, e);
@@ -136,7 +136,7 @@ export class BufferedCounters {
   }
 
   #entry(key: Uint8Array): Pending {
-    const k = toLatin1(key);
+    const k = byteId(key);
     let e = this.#pending.get(k);
     if (!e) {
       const loading = this.#loadBase(key);

@@ -41,7 +41,7 @@ function openMemory(readOnly: boolean): AdapterInstance<MemoryOptions> {
 export const memoryAdapter: Adapter<MemoryOptions> = {
   name: 'memory',
   optionsSchema: memoryOptionsSchema,
-  capabilities: { multiProcess: false, persistent: false, nativeTransactions: true, counters: 'native', guardedWrites: true },
+  capabilities: { multiProcess: false, persistent: false, guardedWrites: true },
   async open(ctx: OpenContext) {
     return openMemory(ctx.readOnly === true);
   },

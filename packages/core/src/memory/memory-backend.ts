@@ -1,16 +1,17 @@
 import type { ByteRange, Bytes, DomainBackend, Tx, WriteGuard } from '../spi/backend.js';
+import { byteId } from '../spi/bounds.js';
 import { enforceWriteGuard } from '../spi/write-guard.js';
-import { SortedKeys, toLatin1 } from './sorted-keys.js';
+import { SortedKeys } from './sorted-keys.js';
 
 /** A stored entry: the key's bytes beside its value, so scans never rebuild keys. */
 type Entry = readonly [key: Uint8Array, value: Uint8Array];
 
 /** Whether a latin1 key falls inside `range`'s bounds (limit and order ignored). */
 function inBounds(key: string, range: ByteRange): boolean {
-  if (range.gte && key < toLatin1(range.gte)) return false;
-  if (range.gt && key <= toLatin1(range.gt)) return false;
-  if (range.lt && key >= toLatin1(range.lt)) return false;
-  if (range.lte && key > toLatin1(range.lte)) return false;
+  if (range.gte && key < byteId(range.gte)) return false;
+  if (range.gt && key <= byteId(range.gt)) return false;
+  if (range.lt && key >= byteId(range.lt)) return false;
+  if (range.lte && key > byteId(range.lte)) return false;
   return true;
 }
 
@@ -23,11 +24,11 @@ export class MemoryBackend implements DomainBackend {
   readonly #entries = new Map<string, Entry>();
 
   async get(key: Bytes): Promise<Bytes | undefined> {
-    return this.#entries.get(toLatin1(key))?.[1];
+    return this.#entries.get(byteId(key))?.[1];
   }
 
   async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
-    return keys.map((k) => this.#entries.get(toLatin1(k))?.[1]);
+    return keys.map((k) => this.#entries.get(byteId(k))?.[1]);
   }
 
   async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
@@ -43,12 +44,12 @@ export class MemoryBackend implements DomainBackend {
     const writes = new Map<string, Entry | null>();
     const tx: Tx = {
       get: (key) => {
-        const pending = writes.get(toLatin1(key));
-        return pending === undefined ? this.#entries.get(toLatin1(key))?.[1] : (pending?.[1] ?? undefined);
+        const pending = writes.get(byteId(key));
+        return pending === undefined ? this.#entries.get(byteId(key))?.[1] : (pending?.[1] ?? undefined);
       },
       range: (range) => this.#rangeWith(range, writes),
-      put: (key, value) => void writes.set(toLatin1(key), [key.slice(), value.slice()]),
-      del: (key) => void writes.set(toLatin1(key), null),
+      put: (key, value) => void writes.set(byteId(key), [key.slice(), value.slice()]),
+      del: (key) => void writes.set(byteId(key), null),
     };
     const result = fn(tx);
     for (const [k, entry] of writes) {
@@ -63,7 +64,7 @@ export class MemoryBackend implements DomainBackend {
   }
 
   async clear(guard?: WriteGuard): Promise<void> {
-    enforceWriteGuard(guard, (key) => this.#entries.get(toLatin1(key))?.[1]);
+    enforceWriteGuard(guard, (key) => this.#entries.get(byteId(key))?.[1]);
     this.#order.clear();
     this.#entries.clear();
   }

@@ -1,12 +1,8 @@
-import type { ByteRange, Bytes } from '../spi/backend.js';
+import type { ByteRange } from '../spi/backend.js';
+import { byteId } from '../spi/bounds.js';
 
-/**
- * Keys as latin1 strings: comparing such strings compares their bytes unsigned, shorter prefix first,
- * which is exactly the byte order backends must keep.
- */
-export function toLatin1(bytes: Bytes): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
-}
+// Keys are latin1 strings (`byteId`): comparing such strings compares their bytes unsigned, shorter
+// prefix first, which is exactly the byte order backends must keep.
 
 // Chunks of at most this many keys: inserts and deletes move at most one chunk, not the whole list.
 const MAX_CHUNK = 1024;
@@ -129,17 +125,17 @@ export class SortedKeys {
     let start: Position = [0, 0];
     let end = this.#endPosition();
     const later = (a: Position, b: Position) => (a[0] === b[0] ? a[1] > b[1] : a[0] > b[0]);
-    if (range.gte) start = this.#position(toLatin1(range.gte), false);
+    if (range.gte) start = this.#position(byteId(range.gte), false);
     if (range.gt) {
-      const p = this.#position(toLatin1(range.gt), true);
+      const p = this.#position(byteId(range.gt), true);
       if (later(p, start)) start = p;
     }
     if (range.lt) {
-      const p = this.#position(toLatin1(range.lt), false);
+      const p = this.#position(byteId(range.lt), false);
       if (later(end, p)) end = p;
     }
     if (range.lte) {
-      const p = this.#position(toLatin1(range.lte), true);
+      const p = this.#position(byteId(range.lte), true);
       if (later(end, p)) end = p;
     }
     return later(start, end) ? [start, start] : [start, end];

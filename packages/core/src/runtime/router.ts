@@ -3,17 +3,14 @@ import { assertDomainName } from '../domain-name.js';
 import type { Adapter } from '../spi/adapter.js';
 import type { NormalizedRoute, RouteConfig } from './types.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-type AnyAdapter = Adapter<any>;
-
 /** Resolves each domain to its route: run-time overrides, then the configured routes, then the default. */
 export class Router {
-  readonly adapters: ReadonlyMap<string, AnyAdapter>;
+  readonly adapters: ReadonlyMap<string, Adapter>;
   readonly #configured: ReadonlyMap<string, NormalizedRoute>;
   readonly #default: NormalizedRoute;
   readonly #overrides = new Map<string, NormalizedRoute>();
 
-  constructor(adapters: ReadonlyMap<string, AnyAdapter>, defaultRoute: RouteConfig, domains: Readonly<Record<string, RouteConfig>>) {
+  constructor(adapters: ReadonlyMap<string, Adapter>, defaultRoute: RouteConfig, domains: Readonly<Record<string, RouteConfig>>) {
     this.adapters = adapters;
     this.#default = normalizeRoute(defaultRoute, adapters);
     const configured = new Map<string, NormalizedRoute>();

@@ -22,8 +22,7 @@ export interface StoreConfig {
   /** Directory every adapter file stays under; default `$AGENTSTORE_DATA_DIR`, else `.agentstore`. */
   readonly dataDir?: string;
   /** Adapters to register; `memory` is always registered. */
-  // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-  readonly adapters?: ReadonlyArray<Adapter<any>>;
+  readonly adapters?: readonly Adapter[];
   /** Route of domains not listed in `domains`; default sqlite if registered, else memory. */
   readonly default?: RouteConfig;
   /** Routes per domain name. */

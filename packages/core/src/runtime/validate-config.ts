@@ -4,13 +4,10 @@ import { memoryAdapter } from '../memory/memory-adapter.js';
 import type { Adapter } from '../spi/adapter.js';
 import type { RouteConfig, StoreConfig } from './types.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-type AnyAdapter = Adapter<any>;
-
 /** A config checked for shape, with the adapter registry built and the dataDir made absolute. */
 export interface CheckedConfig {
   readonly dataDir: string;
-  readonly adapters: ReadonlyMap<string, AnyAdapter>;
+  readonly adapters: ReadonlyMap<string, Adapter>;
   readonly defaultRoute: RouteConfig;
   readonly domains: Readonly<Record<string, RouteConfig>>;
 }
@@ -25,8 +22,8 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return proto === Object.prototype || proto === null;
 }
 
-function isAdapter(value: unknown): value is AnyAdapter {
-  const a = value as Partial<AnyAdapter> | null;
+function isAdapter(value: unknown): value is Adapter {
+  const a = value as Partial<Adapter> | null;
   return (
     a !== null &&
     typeof a === 'object' &&
@@ -52,7 +49,7 @@ export function validateConfig(config: StoreConfig): CheckedConfig {
   if (typeof dataDir !== 'string' || dataDir.length === 0 || dataDir.includes('\u0000')) {
     throw invalid('dataDir must be a non-empty path', 'dataDir');
   }
-  const adapters = new Map<string, AnyAdapter>([[memoryAdapter.name, memoryAdapter]]);
+  const adapters = new Map<string, Adapter>([[memoryAdapter.name, memoryAdapter]]);
   const list = config.adapters ?? [];
   if (!Array.isArray(list)) throw new StoreError('INVALID_ADAPTER', 'adapters must be an array of adapters');
   for (const adapter of list) {

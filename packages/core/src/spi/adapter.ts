@@ -22,10 +22,6 @@ export interface Capabilities {
   readonly multiProcess: boolean;
   /** Data survives closing and reopening the store. */
   readonly persistent: boolean;
-  /** Transactions are the engine's own (not emulated with a lock in this process). */
-  readonly nativeTransactions: boolean;
-  /** Counters run in the engine's transactions (`native`) or through a lock in this process. */
-  readonly counters: 'native' | 'serialized';
   /**
    * `updateCounters` and `clear` honour their `WriteGuard` (`transact` always can: core reads the
    * guard in the transaction). Core uses native counters only then, and migrates a domain away from
@@ -54,11 +50,14 @@ export interface OpenContext {
   readonly readOnly?: boolean;
 }
 
-/** What an adapter's `domain()` receives: the common options plus its own, validated and frozen. */
+/**
+ * What an adapter's `domain()` receives: the common options plus its own as its schema's output
+ * (parsed once, by core: defaults filled), frozen.
+ */
 export type DomainOptions<O> = Readonly<CommonDomainOptions & O>;
 
 /** An opened adapter: one per store and adapter, shared by every domain routed to it. */
-export interface AdapterInstance<O = Record<string, unknown>> {
+export interface AdapterInstance<O = unknown> {
   /** Opens (creating if needed) the storage of `domain`. Called once per domain and option set. */
   domain(domain: string, options: DomainOptions<O>): Promise<DomainBackend>;
   /** Removes the domain's storage entirely. */
@@ -81,16 +80,23 @@ export interface AdapterInstance<O = Record<string, unknown>> {
   engine?(): EngineInfo;
 }
 
-/** An adapter: a plain object registered with `createStore({ adapters })`. */
-export interface Adapter<O = Record<string, unknown>> {
+/**
+ * An adapter: a plain object registered with `createStore({ adapters })`. `Input` is what a route's
+ * `options` may hold for it (its schema's input), `Options` what its `domain()` receives (the schema's
+ * output). `Adapter` with no arguments is any adapter, as `createStore` takes them.
+ */
+export interface Adapter<Input = unknown, Options = Input> {
   /** The name routes refer to (`'sqlite'`, `'lmdb'`, …). */
   readonly name: string;
-  /** Schema of the adapter's own domain options; strict (unknown keys rejected), defaults filled. */
-  readonly optionsSchema: ZodType<O>;
+  /**
+   * Schema of the adapter's own domain options; strict (unknown keys rejected), defaults filled.
+   * Core parses a route's options with it once; the adapter never parses them again.
+   */
+  readonly optionsSchema: ZodType<Options, Input>;
   /** What the backend can do. */
   readonly capabilities: Capabilities;
   /** Opens the adapter for one store. */
-  open(ctx: OpenContext): Promise<AdapterInstance<O>>;
+  open(ctx: OpenContext): Promise<AdapterInstance<Options>>;
   /**
    * Optional: throws a StoreError when the adapter cannot work in this process (its native addon
    * missing or unbuilt: see `nativeBindingError`). `createStore` calls it for every adapter a route

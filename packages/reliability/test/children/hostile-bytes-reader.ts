@@ -106,7 +106,7 @@ runChild(async () => {
 
   // The same domains opened behind the store's back, through the adapter's SPI.
   const spi = await adapter.open({ dataDir: target.dataDir });
-  const options = { ...commonOptionsSchema.parse({}), ...adapter.optionsSchema.parse({}) };
+  const options = { ...commonOptionsSchema.parse({}), ...(adapter.optionsSchema.parse({}) as object) };
   const backends = new Map<string, DomainBackend>();
   for (const domain of Object.values(DOMAINS)) backends.set(domain, await spi.domain(domain, options));
 

@@ -19,8 +19,7 @@ export interface StoreTarget {
   readonly options?: Record<string, unknown>;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-export type AnyAdapter = Adapter<any>;
+export type AnyAdapter = Adapter;
 
 // Literal specifiers, so the child bundler (bundle-child.mjs) can see and bundle each adapter in a
 // chunk of its own; any other specifier is imported as written.

@@ -7,8 +7,7 @@ import { lmdbAdapter } from '@agentstore/adapter-lmdb';
 import { sqliteAdapter } from '@agentstore/adapter-sqlite';
 import type { Adapter } from '@agentstore/core/spi';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-const ALL: ReadonlyArray<Adapter<any>> = [sqliteAdapter, lmdbAdapter, levelAdapter];
+const ALL: ReadonlyArray<Adapter> = [sqliteAdapter, lmdbAdapter, levelAdapter];
 
 /** Adapters that promise exactness with several processes on one dataDir. */
 export const multiProcessAdapters = ALL.filter((a) => a.capabilities.persistent && a.capabilities.multiProcess);

@@ -22,8 +22,7 @@ export async function openTarget(target: KindsTarget): Promise<Store> {
   const source = SOURCES[target.adapter];
   if (source === undefined) throw new Error(`no import known for adapter ${target.adapter}`);
   const module = await source[0]();
-  // biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-  const adapter = module[source[1]] as Adapter<any>;
+  const adapter = module[source[1]] as Adapter;
   return createStore({ dataDir: target.dataDir, adapters: [adapter], default: { adapter: adapter.name, options: target.options ?? {} } });
 }
 

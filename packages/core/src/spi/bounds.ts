@@ -1,4 +1,6 @@
-import type { ByteRange, Bytes } from '@agentstore/core/spi';
+/** Key-range helpers every adapter needs: bounds of a `ByteRange`, the bytewise order, map keys for bytes. */
+
+import type { ByteRange, Bytes } from './backend.js';
 
 /** One end of a key range. */
 export interface Bound {
@@ -12,7 +14,7 @@ export interface Bounds {
   readonly upper?: Bound;
 }
 
-/** Bytewise key order (unsigned, a prefix before its extensions): the order of SQLite BLOBs. */
+/** Bytewise key order (unsigned, a prefix before its extensions): SQLite's BLOB and PostgreSQL's bytea order. */
 export function compareKeys(a: Bytes, b: Bytes): number {
   return Buffer.compare(a, b);
 }
@@ -44,4 +46,15 @@ export function inBounds(key: Bytes, bounds: Bounds): boolean {
     if (c > 0 || (c === 0 && !upper.inclusive)) return false;
   }
   return true;
+}
+
+/** A map key for bytes: latin1 maps each byte to one UTF-16 unit, so it is exact and cheap. */
+export function byteId(key: Bytes): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}
+
+/** An identity for a range read (bounds and direction), for caching it within a commit group. */
+export function boundsId(bounds: Bounds, reverse: boolean): string {
+  const end = (b: Bound | undefined) => (b === undefined ? '-' : `${b.inclusive ? '[' : '('}${byteId(b.key)}`);
+  return `${reverse ? 'd' : 'a'}${end(bounds.lower)}\u0100${end(bounds.upper)}`;
 }

@@ -2,7 +2,7 @@ import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
 /** Commits after which a busy connection hands its checkpoints to a worker thread. */
-export const CHECKPOINTER_AFTER_COMMITS = 256;
+export const WAL_WORKER_AFTER_COMMITS = 256;
 
 // Slots of the shared state: commits since the last checkpoint, and the stop flag.
 const COMMITS = 0;
@@ -40,7 +40,7 @@ db.close();
  * 1,000 WAL pages, a pause of milliseconds). Until the worker reports ready, and again if it fails,
  * the connection keeps SQLite's automatic checkpoints.
  */
-export class Checkpointer {
+export class WalCheckpointWorker {
   readonly #state = new Int32Array(new SharedArrayBuffer(8));
   readonly #worker: Worker;
   readonly #exited: Promise<void>;
