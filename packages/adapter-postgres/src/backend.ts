@@ -85,14 +85,14 @@ export class PostgresBackend implements DomainBackend {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#table.queue.transact(fn, this.#durability);
+    return this.#table.transact(fn, this.#durability);
   }
 
   updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {
     const only = updates.length === 1 ? updates[0] : undefined;
     // One round trip: for a lone durable update while this process queues nothing on the domain
     // (so call order holds); `fast` and async-by-default sessions keep the queue's SET LOCAL handling.
-    if (only !== undefined && this.#durability !== 'fast' && this.#db.synchronousByDefault && this.#table.queue.isIdle) {
+    if (only !== undefined && this.#durability !== 'fast' && this.#db.synchronousByDefault && this.#table.queue.idle) {
       return this.#counterStatement(only, updates, guard);
     }
     return this.#counterTransaction(updates, guard);
@@ -133,7 +133,7 @@ export class PostgresBackend implements DomainBackend {
   async clear(guard?: WriteGuard): Promise<void> {
     this.#assertOpen();
     const sql = this.#table.sql;
-    await this.#table.queue.exclusive(async (client) => {
+    await this.#table.exclusive(async (client) => {
       try {
         if (guard !== undefined) {
           // A statement after the lock the exclusive transaction took: it sees every committed guard.

@@ -227,7 +227,7 @@ export class Database {
   /** Waits for every queued commit, then closes the pool; idempotent. */
   async end(): Promise<void> {
     if (this.#ended) return;
-    await Promise.all([...this.#tables.values()].map((table) => table.queue.idle()));
+    await Promise.all([...this.#tables.values()].map((table) => table.queue.whenIdle()));
     this.#ended = true;
     await this.#pool.end().catch(() => {});
   }

@@ -1,11 +1,15 @@
-import { type Durability, MIGRATION_GUARD_KEY } from '@agentstore/core/spi';
-import { CommitQueue } from './commit-queue.js';
+import { CommitQueue, type Durability, MIGRATION_GUARD_KEY, type Tx } from '@agentstore/core/spi';
 import type { Database } from './database.js';
-import { translateError } from './errors.js';
+import type { PooledClient } from './driver.js';
+import { isRetryable, translateError } from './errors.js';
 import { lockKey } from './identifiers.js';
 import { type Partition, partitionLockId } from './key-locks.js';
 import { ddlLock } from './migrations.js';
+import { commitStats, GROUP_RETRIES, PgEngine, type PgTxn } from './pg-engine.js';
 import { TableSql } from './table-sql.js';
+
+/** Most transactions in one commit group; bounds the latency of the group's first member. */
+const MAX_GROUP = 512;
 
 /** The locks a commit group's transaction takes up front: the domain's (shared unless `exclusive`), then `ids` in order. */
 export interface LockPlan {
@@ -21,7 +25,7 @@ export interface LockPlan {
 export class DomainTable {
   readonly domain: string;
   readonly sql: TableSql;
-  readonly queue: CommitQueue;
+  readonly queue: CommitQueue<DomainTable, PgTxn>;
   /**
    * The 64-bit key of the domain's advisory lock, as SQL: every write transaction holds it shared;
    * `clear`, `dropDomain`, a write to the migration guard and a range read across partitions hold it
@@ -42,7 +46,35 @@ export class DomainTable {
     this.lockId = lockKey(db.settings.schema, `domain:${domain}`);
     this.#lock = `SELECT pg_advisory_xact_lock(${this.lockId})`;
     this.#guardRead = this.sql.getLiteral(MIGRATION_GUARD_KEY);
-    this.queue = new CommitQueue(db, this);
+    this.queue = new CommitQueue(new PgEngine(db, this), {
+      maxGroup: MAX_GROUP,
+      retries: GROUP_RETRIES,
+      busyRetries: () => db.settings.busyRetries,
+      onCommit: (jobs) => {
+        commitStats.groups++;
+        commitStats.transactions += jobs;
+      },
+    });
+  }
+
+  /** Runs `fn` in the domain's next commit group; resolves with its result once committed. */
+  transact<R>(fn: (tx: Tx) => R, durability: Durability): Promise<R> {
+    return this.queue.transact(this, durability, fn);
+  }
+
+  /** Runs `run` alone in a transaction holding the domain's lock exclusively, after everything queued before it. */
+  exclusive<R>(run: (client: PooledClient) => Promise<R>): Promise<R> {
+    return this.queue.exclusive(async () => {
+      for (let attempt = 0; ; attempt++) {
+        const result = await this.#db.transaction(this.begin('strict'), run);
+        if (result.ok) return result.value;
+        if (isRetryable(result.error) && attempt < this.#db.settings.busyRetries) {
+          await backoff(attempt);
+          continue;
+        }
+        throw translateError(result.error, `${this.domain}: exclusive operation`);
+      }
+    });
   }
 
   /** The statements that open a transaction holding this domain's lock exclusively. */
@@ -88,4 +120,9 @@ export class DomainTable {
   forget(): void {
     this.#known = false;
   }
+}
+
+function backoff(attempt: number): Promise<void> {
+  const ms = Math.min(1000, 10 * 2 ** attempt) * (0.5 + Math.random());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -27,7 +27,7 @@ export class PostgresInstance implements AdapterInstance<PostgresOptions> {
   async dropDomain(domain: string, options: DomainOptions<PostgresOptions>): Promise<void> {
     const db = await this.#database(settingsOf(resolveOptions(options)));
     const table = db.tableHandle(domain);
-    await table.queue.exclusive(async (client) => {
+    await table.exclusive(async (client) => {
       await client.query(table.sql.drop());
     });
     table.forget();

@@ -82,14 +82,18 @@ export function partitionOfRange(bounds: Bounds): Partition | undefined {
   return order < 0 || (order === 0 && !upper.inclusive) ? partition : undefined;
 }
 
+/**
+ * The open interval of keys `partition` holds besides its own bytes (`[p, end of p)` minus `p`), or
+ * undefined when it holds only one key: what a gap read under its lock may say of other keys.
+ */
+export function partitionSpan(partition: Partition): { readonly after: Bytes; readonly before: Bytes | undefined } | undefined {
+  if (!isClosed(partition)) return undefined;
+  return { after: partition.bytes, before: prefixEnd(partition.bytes) };
+}
+
 /** Whether `key` is core's migration guard (written only under the domain's exclusive lock). */
 export function isGuardKey(key: Bytes): boolean {
   return compareKeys(key, MIGRATION_GUARD_KEY) === 0;
-}
-
-/** True when `key` belongs to `partition`, so a gap fetched under the partition's lock covers it. */
-export function inPartition(key: Bytes, partition: Partition): boolean {
-  return partitionOf(key).id === partition.id;
 }
 
 /** A signed 64-bit advisory-lock key (decimal SQL literal) of one partition of one domain. */

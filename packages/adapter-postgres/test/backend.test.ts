@@ -1,9 +1,9 @@
 /** Byte-level behaviour of the postgres backend: order, group commit, replay, DDL, names, options. */
 import { type AdapterInstance, type DomainBackend, isStoreError, StoreError } from '@agentstore/core/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commitStats } from '../src/commit-queue.js';
 import { quoteIdent, tableNameOf } from '../src/identifiers.js';
 import { type PostgresOptions, postgresAdapter, postgresOptionsSchema } from '../src/index.js';
+import { commitStats } from '../src/pg-engine.js';
 import { b, collect, domainOptions, openAdapter, plain, tempTarget } from './helpers.js';
 import { unreachableReason, withAdmin } from './pg-env.js';
 
