@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { rmSync, statSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StoreError } from '@agentstore/core/spi';
+import { fileLockHolders, StoreError } from '@agentstore/core/spi';
 
 /**
  * One process at a time on an LMDB environment, for processes that run lmdb's stock engine (which can
@@ -158,32 +158,7 @@ function lockError(envDir: string, err: unknown): StoreError {
   return new StoreError('IO', `lmdb environment ${envDir}: cannot take its single-process lock: ${(err as Error).message}`, { cause: err });
 }
 
-/**
- * Other processes holding a POSIX lock on `envDir/lock.mdb` (LMDB keeps one while it has the
- * environment open): read from `/proc/locks`, Linux only; elsewhere none are known.
- */
+/** Other processes holding a POSIX lock on `envDir/lock.mdb` (LMDB keeps one while it has the environment open). */
 function otherOpeners(envDir: string): number[] {
-  if (process.platform !== 'linux') return [];
-  let st: { dev: bigint; ino: bigint };
-  let table: string;
-  try {
-    st = statSync(join(envDir, 'lock.mdb'), { bigint: true });
-    table = readFileSync('/proc/locks', 'utf8');
-  } catch {
-    return []; // no lock file yet: nobody has the environment open
-  }
-  // glibc's dev_t encoding; /proc/locks prints major:minor in hex.
-  const major = ((st.dev >> 8n) & 0xfffn) | ((st.dev >> 32n) & ~0xfffn);
-  const minor = (st.dev & 0xffn) | ((st.dev >> 12n) & ~0xffn);
-  const id = `${major.toString(16).padStart(2, '0')}:${minor.toString(16).padStart(2, '0')}:${st.ino}`;
-  const pids = new Set<number>();
-  for (const line of table.split('\n')) {
-    const fields = line.trim().split(/\s+/);
-    // "1: POSIX  ADVISORY  READ 1234 fe:00:2148145 0 0" (blocked waiters are prefixed "->")
-    const at = fields.indexOf(id);
-    if (at < 1) continue;
-    const pid = Number(fields[at - 1]);
-    if (pid !== process.pid) pids.add(pid);
-  }
-  return [...pids].sort((a, b) => a - b);
+  return fileLockHolders(join(envDir, 'lock.mdb'));
 }

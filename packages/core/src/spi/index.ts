@@ -11,6 +11,7 @@ export * from '../errors.js';
 export { compareBytes, decodeKey, encodeKey, prefixUpperBound, rangeToBytes } from '../keys/index.js';
 export { applyCounterUpdate } from '../kv/counter-op.js';
 export { DataDir, type DataDirEntryKind, type DataDirResolveOptions, resolveInsideDataDir } from '../paths/data-dir.js';
+export { fileLockHolders } from '../paths/file-lock-holders.js';
 export { dataDirPathSchema } from '../paths/path-option.js';
 export { isInsideRelativePath, relativeSegments } from '../paths/relative-path.js';
 export type { CounterOp, Key, KeyPart } from '../types.js';
