@@ -21,6 +21,6 @@ export const redisAdapter: Adapter<RedisOptions> = Object.freeze({
   optionsSchema: redisOptionsSchema,
   capabilities,
   async open(ctx: OpenContext): Promise<AdapterInstance<RedisOptions>> {
-    return new RedisInstance(ctx.dataDir);
+    return new RedisInstance(ctx.dataDir, ctx.readOnly === true);
   },
 });

@@ -22,15 +22,23 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
   readonly #defaultPrefix: string;
   readonly #connections = new Map<string, Connection>();
   readonly #backends = new Set<RedisBackend>();
+  readonly #readOnly: boolean;
   #closed = false;
 
-  constructor(dataDir: string) {
+  constructor(dataDir: string, readOnly = false) {
     this.#dataDir = dataDir;
+    this.#readOnly = readOnly;
     this.#defaultPrefix = `agentstore-${createHash('sha256').update(dataDir).digest('hex').slice(0, 16)}`;
   }
 
   async domain(domain: string, options: DomainOptions<RedisOptions>): Promise<DomainBackend> {
     const { conn, prefix } = await this.#open(options);
+    if (this.#readOnly) {
+      // Read-only (SPEC §9.6): nothing is registered or created; a domain never registered is absent.
+      const known = await conn.call('looking up the domain', (client) => client.sismember(`${prefix}:domains`, domain));
+      if (known !== 1) throw new StoreError('NOT_FOUND', `redis: no domain "${domain}" under prefix ${prefix}`);
+      return new RedisBackend(conn, domainKeys(prefix, domain), options.durability);
+    }
     await conn.requireDurability(options.durability);
     await conn.call('registering the domain', (client) => client.sadd(`${prefix}:domains`, domain));
     const backend = new RedisBackend(conn, domainKeys(prefix, domain), options.durability);
@@ -39,6 +47,7 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
   }
 
   async dropDomain(domain: string, options: DomainOptions<RedisOptions>): Promise<void> {
+    if (this.#readOnly) throw new StoreError('UNSUPPORTED', 'redis: opened read-only');
     const { conn, prefix } = await this.#open(options);
     const { z, h, v } = domainKeys(prefix, domain);
     // The version is bumped, not deleted: a transaction that read the domain before must not match it again.
