@@ -118,7 +118,8 @@ async function main(): Promise<void> {
   };
   await Promise.all(Array.from({ length: job.threads }, (_, t) => writer(t)));
   const report: FleetReport = { supersteps: latenciesUs.length, latenciesUs, errors, ...(firstError ? { firstError } : {}) };
-  process.send?.(report);
+  // Wait until the report is handed to the channel: disconnecting right after a large send drops it.
+  await new Promise<void>((resolve, reject) => process.send?.(report, undefined, {}, (error) => (error ? reject(error) : resolve())));
   await close();
   process.disconnect?.();
 }
