@@ -1,3 +1,3 @@
 /** @agentstore/adapter-level: the classic-level (LevelDB) adapter of agentstore. */
 export { levelAdapter } from './adapter.js';
-export { type LevelOptions, levelOptionsSchema } from './options.js';
+export { type LevelOptions, levelOptionsSchema, type ResolvedLevelOptions } from './options.js';

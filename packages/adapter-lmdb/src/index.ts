@@ -4,5 +4,5 @@ import './select-engine.js';
 
 export { lmdbAdapter } from './adapter.js';
 export { type LmdbBuildInfo, lmdbBuildInfo } from './build-info.js';
-export { type LmdbOptions, lmdbOptionsSchema } from './options.js';
+export { type LmdbOptions, type LmdbResolvedOptions, lmdbOptionsSchema } from './options.js';
 export { writeLockWakeups as lmdbWriteLockWakeups } from './write-lock-rescue.js';

@@ -1,2 +1,2 @@
 export { postgresAdapter } from './adapter.js';
-export { DEFAULT_CONNECTION_STRING, type PostgresOptions, postgresOptionsSchema } from './options.js';
+export { DEFAULT_CONNECTION_STRING, type PostgresOptions, postgresOptionsSchema, type ResolvedPostgresOptions } from './options.js';

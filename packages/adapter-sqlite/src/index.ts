@@ -1,2 +1,2 @@
 export { sqliteAdapter } from './adapter.js';
-export { type SqliteOptions, sqliteOptionsSchema } from './options.js';
+export { type ResolvedSqliteOptions, type SqliteOptions, sqliteOptionsSchema } from './options.js';

@@ -14,9 +14,6 @@ import type { Adapter } from '@agentstore/core/spi';
 
 export { DEFAULT_CONFIG_FILE };
 
-/** Any adapter, whatever its option types. */
-type AnyAdapter = Adapter;
-
 /**
  * How the CLI imports the adapters it ships with: from its own dependencies, and only when a command
  * needs one (a static `import` of all four made `--help` load PostgreSQL's driver).
@@ -59,7 +56,7 @@ function neededAdapters(config: ConfigFile, manifest: Manifest | undefined): Set
 export async function loadConfig(path: string | undefined, dataDirOverride?: string, all = false): Promise<LoadedConfig> {
   const config = readConfigFile(path, dataDirOverride);
   const manifest = readManifest(config.dataDir);
-  const adapters: AnyAdapter[] = await loadAdapters(config.adapters, {
+  const adapters: Adapter[] = await loadAdapters(config.adapters, {
     configFile: config.file,
     importers: ADAPTER_IMPORTERS,
     ...(all ? {} : { only: neededAdapters(config, manifest) }),

@@ -5,9 +5,6 @@ import { StoreError } from '../errors.js';
 import type { Adapter } from '../spi/adapter.js';
 import type { AdapterRef } from './config-file.js';
 
-/** Any adapter, whatever its option types. */
-type AnyAdapter = Adapter;
-
 /** How {@link loadAdapters} finds modules. */
 export interface LoadAdaptersOptions {
   /** The config file: relative specifiers and packages are resolved from its directory first. */
@@ -21,8 +18,8 @@ export interface LoadAdaptersOptions {
   readonly importers?: Readonly<Record<string, () => Promise<Record<string, unknown>>>>;
 }
 
-function looksLikeAdapter(value: unknown): value is AnyAdapter {
-  const a = value as Partial<AnyAdapter> | null;
+function looksLikeAdapter(value: unknown): value is Adapter {
+  const a = value as Partial<Adapter> | null;
   return a !== null && typeof a === 'object' && typeof a.name === 'string' && typeof a.open === 'function';
 }
 
@@ -37,7 +34,7 @@ async function importFrom(configFile: string, specifier: string): Promise<Record
   return (await import(pathToFileURL(resolved).href)) as Record<string, unknown>;
 }
 
-function pick(ref: AdapterRef, mod: Record<string, unknown>): AnyAdapter {
+function pick(ref: AdapterRef, mod: Record<string, unknown>): Adapter {
   const chosen =
     ref.export !== undefined
       ? mod[ref.export]
@@ -56,7 +53,7 @@ function pick(ref: AdapterRef, mod: Record<string, unknown>): AnyAdapter {
  * the engines its routes use and no other. A module that is missing or exports no adapter is
  * `INVALID_ADAPTER`.
  */
-export async function loadAdapters(refs: readonly AdapterRef[], options: LoadAdaptersOptions): Promise<AnyAdapter[]> {
+export async function loadAdapters(refs: readonly AdapterRef[], options: LoadAdaptersOptions): Promise<Adapter[]> {
   const wanted = refs.filter((ref) => ref.name === undefined || options.only === undefined || options.only.has(ref.name));
   return Promise.all(
     wanted.map(async (ref) => {

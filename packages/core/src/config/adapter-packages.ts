@@ -5,9 +5,6 @@ import { BUILTIN_ADAPTERS } from '../config-file/config-file.js';
 import { StoreError } from '../errors.js';
 import type { Adapter } from '../spi/adapter.js';
 
-/** Any adapter, whatever its option types. */
-type AnyAdapter = Adapter;
-
 /** The adapter packages agentstore publishes, by adapter name: what the short forms load by name (one table with config files'). */
 export const ADAPTER_PACKAGES = BUILTIN_ADAPTERS;
 
@@ -39,7 +36,7 @@ async function importInstalled(specifier: string): Promise<Record<string, unknow
 }
 
 /** The adapter `name` from its package, or undefined when the package is not installed. */
-export async function loadInstalledAdapter(name: string): Promise<AnyAdapter | undefined> {
+export async function loadInstalledAdapter(name: string): Promise<Adapter | undefined> {
   const pkg = ADAPTER_PACKAGES[name];
   if (!pkg) return undefined;
   let mod: Record<string, unknown> | undefined;
@@ -55,13 +52,13 @@ export async function loadInstalledAdapter(name: string): Promise<AnyAdapter | u
     );
   }
   if (mod === undefined) return undefined;
-  const adapter = mod[pkg.export ?? ''] as AnyAdapter | undefined;
+  const adapter = mod[pkg.export ?? ''] as Adapter | undefined;
   if (adapter?.name !== name) throw new StoreError('UNSUPPORTED', `${pkg.module} does not export the ${name} adapter as ${pkg.export}`);
   return adapter;
 }
 
 /** The adapter `name`, which must be installed: `UNSUPPORTED` naming the package to install otherwise. */
-export async function requireAdapter(name: string): Promise<AnyAdapter> {
+export async function requireAdapter(name: string): Promise<Adapter> {
   const adapter = await loadInstalledAdapter(name);
   if (adapter) return adapter;
   const pkg = ADAPTER_PACKAGES[name];

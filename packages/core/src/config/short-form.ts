@@ -4,9 +4,6 @@ import type { Adapter } from '../spi/adapter.js';
 import { ADAPTER_PACKAGES, FILE_ADAPTERS, loadInstalledAdapter, requireAdapter } from './adapter-packages.js';
 import { parseStoreUrl, redactUrl } from './store-url.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-type AnyAdapter = Adapter<any>;
-
 function invalid(message: string, path: string): StoreError {
   return new StoreError('INVALID_OPTIONS', message, { issues: [{ path: [path], message }] });
 }
@@ -28,7 +25,7 @@ export async function expandShortForm(input: string | StoreConfig | undefined): 
   }
   if (rest.adapters !== undefined && !Array.isArray(rest.adapters))
     throw new StoreError('INVALID_ADAPTER', 'adapters must be an array of adapters');
-  const adapters = new Map<string, AnyAdapter>();
+  const adapters = new Map<string, Adapter>();
   for (const adapter of rest.adapters ?? []) if (typeof adapter?.name === 'string') adapters.set(adapter.name, adapter);
   const name = parsed.adapter ?? (await pickFileAdapter(adapters));
   if (name !== 'memory' && !adapters.has(name)) adapters.set(name, await requireAdapter(name));
@@ -42,7 +39,7 @@ export async function expandShortForm(input: string | StoreConfig | undefined): 
 }
 
 /** The first file adapter given or installed (sqlite, then lmdb, then level). */
-async function pickFileAdapter(adapters: Map<string, AnyAdapter>): Promise<string> {
+async function pickFileAdapter(adapters: Map<string, Adapter>): Promise<string> {
   for (const name of FILE_ADAPTERS) if (adapters.has(name)) return name;
   for (const name of FILE_ADAPTERS) {
     const adapter = await loadInstalledAdapter(name);

@@ -5,9 +5,6 @@ import type { DomainKind } from '../types.js';
 import { type ManifestRoute, readManifest, removeManifestRecord, sameRoute, writeManifestRecord } from './manifest-file.js';
 import { publicOptions } from './public-options.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-type AnyAdapter = Adapter<any>;
-
 /**
  * Records in dataDir's manifest the route of every domain a store opens on a persistent adapter, with
  * its kind once written, so that a later process (the CLI, a second application) finds every domain
@@ -16,14 +13,14 @@ type AnyAdapter = Adapter<any>;
  */
 export class ManifestRecorder {
   readonly #dataDir: DataDir;
-  readonly #adapters: ReadonlyMap<string, AnyAdapter>;
+  readonly #adapters: ReadonlyMap<string, Adapter>;
   readonly #defaultRoute: NormalizedRoute;
   /** What this process believes the manifest holds (read once, updated as it writes). */
   #known: Map<string, ManifestRoute> | undefined;
   #defaultRecorded = false;
   #warned = false;
 
-  constructor(dataDir: string, adapters: ReadonlyMap<string, AnyAdapter>, defaultRoute: NormalizedRoute) {
+  constructor(dataDir: string, adapters: ReadonlyMap<string, Adapter>, defaultRoute: NormalizedRoute) {
     this.#dataDir = new DataDir(dataDir);
     this.#adapters = adapters;
     this.#defaultRoute = defaultRoute;

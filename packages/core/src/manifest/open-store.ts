@@ -8,9 +8,6 @@ import type { RouteConfig, Store } from '../runtime/types.js';
 import type { Adapter } from '../spi/adapter.js';
 import { type Manifest, readManifest } from './manifest-file.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: adapters differ in their option types
-type AnyAdapter = Adapter<any>;
-
 /** Options of {@link openStore}. */
 export interface OpenStoreOptions {
   /** Open for reading only: nothing is created, every write rejects with `UNSUPPORTED`. */
@@ -20,7 +17,7 @@ export interface OpenStoreOptions {
    * (`sqlite`, `lmdb`, `level`, `postgres`) is imported from the application's dependencies (resolved
    * from the working directory); a custom one must be given.
    */
-  readonly adapters?: ReadonlyArray<AnyAdapter>;
+  readonly adapters?: ReadonlyArray<Adapter>;
   /** Routes that take precedence over the manifest's (a config file's, with options the manifest leaves out). */
   readonly domains?: Readonly<Record<string, RouteConfig>>;
   /** Route of domains the manifest does not list; default the manifest's default route. */
