@@ -83,7 +83,7 @@ export class SharedEnv {
       assertEnvIntact(path);
       if (fixed) await assertNotHeldAlone(path);
       else lock = await ExclusiveLock.acquire(path);
-      root = openWithRetry({
+      root = await openWithRetry({
         path,
         // lmdb takes a path with an extension for a file; ours is always a directory.
         noSubdir: false,
@@ -191,10 +191,12 @@ const pending = new Map<string, Promise<SharedEnv>>();
 
 // lmdb-js 3.5.6 sometimes fails to reopen an environment this process closed a moment ago: its cached
 // read transaction is renewed twice and the open throws EINVAL ("No transaction to renew"). Opening
-// is idempotent, so a bounded retry is safe; any other error surfaces at once.
-const OPEN_ATTEMPTS = 4;
+// is idempotent, so a bounded retry is safe; any other error surfaces at once. Under heavy load the
+// failure came back several times in a row (CI, 4 immediate attempts): the retries back off (5 ms,
+// doubling, about 0.6 s in all) to let the other processes' opens and closes settle.
+const OPEN_ATTEMPTS = 8;
 
-function openWithRetry(options: Parameters<typeof open>[0]): RootDatabase {
+async function openWithRetry(options: Parameters<typeof open>[0]): Promise<RootDatabase> {
   for (let attempt = 1; ; attempt++) {
     try {
       // Opening may write (a new environment's main database), so it may wait for the write lock.
@@ -202,6 +204,7 @@ function openWithRetry(options: Parameters<typeof open>[0]): RootDatabase {
     } catch (err) {
       const transient = err instanceof Error && /renew/i.test(err.message);
       if (!transient || attempt >= OPEN_ATTEMPTS) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 5 * 2 ** (attempt - 1)));
     }
   }
 }
