@@ -21,6 +21,15 @@ function start(n: number, params: (i: number) => Record<string, unknown>): Child
   return children;
 }
 
+/** Runs `job` in 4 processes (each `count` writes on 2 lanes) released together; the seqs they got, sorted. */
+async function seqsOf(target: ReturnType<typeof tempTarget>, job: string, count: number): Promise<number[]> {
+  const procs = start(4, (id) => ({ job, url: PG_URL, schema: target.schema, dataDir: target.dataDir, count, lanes: 2, id }));
+  await Promise.all(procs.map((c) => c.take('ready')));
+  for (const c of procs) c.send('go');
+  const reports = await Promise.all(procs.map((c) => c.take<{ seqs: number[] }>('done', 150_000)));
+  return reports.flatMap((r) => r.seqs).sort((x, y) => x - y);
+}
+
 describe.skipIf(skipped !== undefined)('postgres across processes', () => {
   it('8 processes opening a fresh schema at the same moment: one schema, no error, every process works', { timeout: 120_000 }, async () => {
     const target = tempTarget('setup');
@@ -70,19 +79,7 @@ describe.skipIf(skipped !== undefined)('postgres across processes', () => {
     const target = tempTarget('seq');
     cleanups.push(target.cleanup);
     const started = performance.now();
-    const procs = start(4, (id) => ({
-      job: 'checkpoints',
-      url: PG_URL,
-      schema: target.schema,
-      dataDir: target.dataDir,
-      count: 250,
-      lanes: 2,
-      id,
-    }));
-    await Promise.all(procs.map((c) => c.take('ready')));
-    for (const c of procs) c.send('go');
-    const reports = await Promise.all(procs.map((c) => c.take<{ seqs: number[] }>('done', 150_000)));
-    const seqs = reports.flatMap((r) => r.seqs).sort((x, y) => x - y);
+    const seqs = await seqsOf(target, 'checkpoints', 250);
     expect(seqs).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
     const store = await createStore({
       dataDir: target.dataDir,
@@ -104,19 +101,7 @@ describe.skipIf(skipped !== undefined)('postgres across processes', () => {
     const target = tempTarget('journal');
     cleanups.push(target.cleanup);
     const started = performance.now();
-    const procs = start(4, (id) => ({
-      job: 'journal',
-      url: PG_URL,
-      schema: target.schema,
-      dataDir: target.dataDir,
-      count: 100,
-      lanes: 2,
-      id,
-    }));
-    await Promise.all(procs.map((c) => c.take('ready')));
-    for (const c of procs) c.send('go');
-    const reports = await Promise.all(procs.map((c) => c.take<{ seqs: number[] }>('done', 150_000)));
-    const seqs = reports.flatMap((r) => r.seqs).sort((x, y) => x - y);
+    const seqs = await seqsOf(target, 'journal', 100);
     expect(seqs).toEqual(Array.from({ length: 800 }, (_, i) => i + 1));
     const store = await createStore({
       dataDir: target.dataDir,
