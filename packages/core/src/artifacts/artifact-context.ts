@@ -21,6 +21,7 @@ import { ArtifactTx, INLINE_DELETE_CHUNKS } from './artifact-tx.js';
 import { readExternal, unlinkOwned } from './external-file.js';
 import { ArtifactsLocal } from './local-state.js';
 import { type OwnerCheck, ownerGone } from './owner.js';
+import { RecencyBuffer, type Use } from './recency.js';
 import type { ArtifactStat, ArtifactsPolicy } from './types.js';
 import { type CheckedPolicy, checkPolicy, metaOf } from './validate.js';
 
@@ -119,6 +120,11 @@ export class ArtifactContext {
     return this.#dataDir;
   }
 
+  /** Whether the store was opened read-only. */
+  get readOnly(): boolean {
+    return this.#ctx.pool.readOnly;
+  }
+
   /** The validated policy (throws the validation error of a bad one). */
   get policy(): CheckedPolicy {
     if (this.#policy === undefined) throw this.#policyError;
@@ -144,21 +150,33 @@ export class ArtifactContext {
     return local;
   }
 
+  /** The uses (`get` hits) of the domain recorded in this process and not yet written (shared by its handles). */
+  recency(d: OpenDomain): RecencyBuffer {
+    return this.#ctx.state(d.backend, 'artifacts-recency', () => new RecencyBuffer(() => guard(() => this.write(d, () => undefined))));
+  }
+
   /**
    * One write transaction of the domain: checks and records the kind, reads the head (recording the
-   * handle's budgets if the domain has none) and writes it back. Afterwards drops removed blobs from
-   * the process cache and empties the trash of large removed blobs.
+   * handle's budgets if the domain has none), applies the uses recorded in memory first (so that
+   * evictions see them) and writes the head back. Afterwards drops removed blobs from the process
+   * cache and empties the trash of large removed blobs.
    */
   async write<T>(d: OpenDomain, fn: (at: ArtifactTx) => T): Promise<T> {
     const { kinds } = this.#ctx;
     const policy = this.policy;
+    const recency = this.recency(d);
+    let applied: readonly Use[] = [];
     const { value, removed } = await d.backend.transact((tx) => {
       kinds.checkWrite(tx, d.backend, d.domain, 'artifacts');
       const at = new ArtifactTx(tx, { budgetBytes: policy.budgetBytes, tierBudgets: policy.tierBudgets });
+      // Taken afresh on every run: a backend may run the function again before it commits.
+      applied = recency.take();
+      at.applyUses(applied);
       const result = fn(at);
       at.finish();
       return { value: result, removed: at.removed };
     });
+    recency.settle(applied);
     if (!kinds.isKnown(d.backend, 'artifacts')) this.#ctx.pool.recorder?.kind(d.domain, d.route, 'artifacts');
     kinds.confirm(d.backend, 'artifacts');
     if (removed.length > 0) {

@@ -149,7 +149,13 @@ export class ArtifactKvStore implements ArtifactStore {
       const d = await this.#ac.readable();
       const [raw, reserved] = await d.backend.getMany([entryKey(key), reservationKey(key)]);
       if (raw === undefined) return undefined;
-      const stat = statOf(key, decodeEntry(raw));
+      const entry = decodeEntry(raw);
+      // A use recorded in memory and not yet written is this process's latest knowledge of lastUsed.
+      const use = this.#ac.recency(d).pending(key);
+      const stat = statOf(
+        key,
+        use !== undefined && use.blob === entry.blob && use.at > entry.lastUsed ? { ...entry, lastUsed: use.at } : entry,
+      );
       return reserved === undefined ? stat : { ...stat, reservation: reservationInfo(key, decodeReservation(reserved)) };
     });
   }
@@ -327,7 +333,10 @@ export class ArtifactKvStore implements ArtifactStore {
       assertOptionsBag(options, 'lru');
       const tiers = tierSet(options?.tiers);
       if (options?.limit !== undefined) assertSize(options.limit, 'limit');
-      return lruKeys(await this.#ac.readable(), tiers, options?.limit);
+      const d = await this.#ac.readable();
+      // The order includes this process's uses not yet written (another process's show after its flush).
+      await this.#ac.recency(d).flush();
+      return lruKeys(d, tiers, options?.limit);
     });
   }
 
@@ -344,18 +353,21 @@ export class ArtifactKvStore implements ArtifactStore {
     return guard(async () => auditDomain(await this.#ac.readable()));
   }
 
-  /** Marks the blob used and reads it; undefined when absent. */
+  /**
+   * Reads the blob of `key` (undefined when absent) and records the use in memory: the LRU index is
+   * written in batches (see `RecencyBuffer`), so a hit costs reads only.
+   */
   async #getIn(d: OpenDomain, key: string): Promise<Uint8Array | undefined> {
     for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
-      // An absent key costs no transaction (and records no kind in a fresh domain).
-      if ((await d.backend.get(entryKey(key))) === undefined) return undefined;
-      const entry: Entry | undefined = await this.#ac.write(d, (at) => {
-        const e = at.entry(key);
-        return e === undefined ? undefined : at.touch(key, e, e);
-      });
-      if (entry === undefined) return undefined;
+      const raw = await d.backend.get(entryKey(key));
+      if (raw === undefined) return undefined;
+      const entry: Entry = decodeEntry(raw);
       const bytes = await this.#ac.readBlob(d, entry, key);
-      if (bytes !== undefined) return bytes;
+      if (bytes !== undefined) {
+        // A read-only store writes nothing, recency included.
+        if (!this.#ac.readOnly) this.#ac.recency(d).record(key, entry.blob);
+        return bytes;
+      }
     }
     throw new StoreError('CONFLICT', `artifact "${key.slice(0, 64)}" kept being replaced while it was read`);
   }

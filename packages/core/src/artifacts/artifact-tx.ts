@@ -21,6 +21,7 @@ import {
   seqOfLruKey,
 } from './artifact-layout.js';
 import { OwnerCheck } from './owner.js';
+import type { Use } from './recency.js';
 
 /** LRU index entries read per page while looking for victims. */
 const LRU_PAGE = 32;
@@ -80,13 +81,24 @@ export class ArtifactTx {
   }
 
   /** Writes `entry` under `key` with a fresh use-sequence number: the blob becomes the most recently used. */
-  touch(key: string, entry: Entry, previous: Entry | undefined): Entry {
+  touch(key: string, entry: Entry, previous: Entry | undefined, at = this.now): Entry {
     if (previous) this.tx.del(lruKey(previous.tier, previous.seq));
     const seq = ++this.head.seq;
-    const next: Entry = { ...entry, seq, lastUsed: this.now };
+    const next: Entry = { ...entry, seq, lastUsed: at };
     this.tx.put(entryKey(key), encodeEntry(next));
     this.tx.put(lruKey(next.tier, seq), utf8(key));
     return next;
+  }
+
+  /**
+   * Applies uses recorded in memory (`get` hits), oldest first. A use of a blob since replaced or
+   * removed is dropped: the replacement was made most recently used by its own write.
+   */
+  applyUses(uses: readonly Use[]): void {
+    for (const u of uses) {
+      const e = this.entry(u.key);
+      if (e !== undefined && e.blob === u.blob) this.touch(u.key, e, e, Math.max(u.at, e.lastUsed));
+    }
   }
 
   /** Rewrites an entry in place (leases changed): its LRU position stays. */
