@@ -3,6 +3,7 @@ import { type ConformanceTarget, useHarness } from './harness.js';
 import { artifactsSpec } from './specs/artifacts.js';
 import { artifactsFilesSpec } from './specs/artifacts-files.js';
 import { artifactsLruSpec } from './specs/artifacts-lru.js';
+import { artifactsRecencySpec } from './specs/artifacts-recency.js';
 import { checkpointsBasicSpec } from './specs/checkpoints-basic.js';
 import { checkpointsCasSpec } from './specs/checkpoints-cas.js';
 import { checkpointsCountSpec } from './specs/checkpoints-count.js';
@@ -71,6 +72,7 @@ export function runConformance(target: ConformanceTarget): void {
     snapshotsCatalogSpec(h);
     artifactsSpec(h);
     artifactsLruSpec(h);
+    artifactsRecencySpec(h);
     artifactsFilesSpec(h);
     lifecycleSpec(h);
     domainSyncSpec(h);

@@ -87,7 +87,7 @@ export class RecencyBuffer {
   /** A flush nobody awaits (it never fails). */
   #background(): void {
     if (this.#stopped) return;
-    if (this.#flushing) return this.#schedule();
-    void this.flush();
+    if (this.#flushing) this.#schedule();
+    else void this.flush();
   }
 }
