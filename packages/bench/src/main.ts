@@ -24,6 +24,7 @@ import { kvSection } from './sections/kv.js';
 import { langgraphSection, loadAgentstoreSaver, type PeerSaver, postgresPeer, sqlitePeer } from './sections/langgraph.js';
 import { observeSection } from './sections/observe.js';
 import { startupSection } from './sections/startup.js';
+import { threadsSection } from './sections/threads.js';
 import { dropOwnSchemas, PG_URL } from './subjects/raw-postgres.js';
 
 const { values } = parseArgs({
@@ -39,7 +40,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'usage: pnpm bench [--quick] [--only kv:sqlite,checkpoints,startup,…] [--out dir]\n' +
-      'sections: kv, observe, checkpoints, group-commit, kinds, artifacts, langgraph, startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis\n',
+      'sections: kv, observe, checkpoints, group-commit, kinds, artifacts, langgraph, threads, startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis\n',
   );
   process.exit(0);
 }
@@ -176,6 +177,7 @@ try {
     // the next backend, not during it (the memory backend leaves ~85 MB of heap and 2.5 GB of buffers).
     globalThis.gc?.();
   }
+  if (selected(ctx, 'threads', 'sqlite+lmdb+level+postgres')) await phase('threads', () => threadsSection(ctx));
   if (selected(ctx, 'startup', 'sqlite+lmdb+level')) await phase('startup', () => startupSection(ctx));
   if (selected(ctx, 'fleet', 'postgres')) await phase('fleet', () => fleetSection(ctx));
 
