@@ -213,7 +213,8 @@ export class ArtifactContext {
     const keys: Uint8Array[] = [];
     for (let i = 0; i < n; i++) keys.push(chunkKey(entry.blob, i));
     const parts = n === 0 ? [] : await d.backend.getMany(keys);
-    const out = new Uint8Array(entry.size);
+    // Every byte is written below (else the buffer is dropped): no zero-fill, still a plain Uint8Array.
+    const out = new Uint8Array(Buffer.allocUnsafeSlow(entry.size).buffer, 0, entry.size);
     let at = 0;
     for (const part of parts) {
       if (part === undefined) return undefined; // removed since the entry was read
