@@ -134,6 +134,27 @@ describe('pnpm bench --quick', () => {
       expect(report.rows.some((r) => r.backend === 'postgres')).toBe(false);
       expect(run.stdout).toContain('- skipped postgres: PostgreSQL at ');
     }
+    // The many-threads rows (issue 17): every saver with supersteps, AgentstoreSaver with its ratio and durability.
+    const threadRows = report.rows.filter((r) => r.section === 'threads');
+    const threadSubjects = [
+      ['memory', 'MemorySaver'],
+      ['sqlite', 'SqliteSaver'],
+      ...['sqlite', 'lmdb', 'level'].map((b) => [b, 'AgentstoreSaver']),
+      ...(pgUnreachable
+        ? []
+        : [
+            ['postgres', 'PostgresSaver'],
+            ['postgres', 'AgentstoreSaver'],
+          ]),
+    ];
+    expect(threadRows.map((r) => [r.backend, r.impl])).toEqual(threadSubjects);
+    for (const row of threadRows) {
+      expect(row.op).toBe('superstep, 20 threads × 5-node graph');
+      expect(row.summary?.ops, `${row.backend} ${row.impl}`).toBe(20 * 20);
+      expect(row.summary?.opsPerSec).toBeGreaterThan(0);
+      expect(row.note).toMatch(/^durability: /);
+      if (row.impl === 'AgentstoreSaver') expect(row.ratio).toBeGreaterThan(0);
+    }
     const startup = report.rows.filter((r) => r.section === 'startup');
     expect(startup.map((r) => r.impl)).toEqual(['node (bare)', 'agentstore']);
     for (const row of startup) {

@@ -17,8 +17,9 @@ import type { Row, TargetCheck } from '../results.js';
 import { Recorder, type Summary } from '../stats.js';
 import { dropSchemas, ownSchema, PG_URL, postgresUnreachable, runSchema } from '../subjects/raw-postgres.js';
 
-/** Concurrent LangGraph threads. */
+/** Concurrent LangGraph threads (20 in `--quick`, a smoke run). */
 export const THREADS = 100;
+const QUICK_THREADS = 20;
 /** Nodes of the graph (a cycle: n0 → … → n4 → n0 until the run's last superstep). */
 export const NODES = 5;
 /** Node supersteps of one run. */
@@ -87,13 +88,13 @@ async function compiled(saver: BaseCheckpointSaver) {
  * work rather than a time window: under load one superstep of 100 interleaved threads takes seconds).
  * Supersteps/s is all supersteps over the wall time until the last thread ends.
  */
-async function measure(saver: BaseCheckpointSaver): Promise<Omit<Measured, 'subject'>> {
+async function measure(saver: BaseCheckpointSaver, threads: number): Promise<Omit<Measured, 'subject'>> {
   const graph = await compiled(saver);
   // One untimed run first: LangGraph loads modules lazily on its first run, the saver creates its tables.
   for await (const _ of await graph.stream({ step: 0, log: [] }, { configurable: { thread_id: 'warm-up' }, durability: 'sync' })) {
   }
   globalThis.gc?.();
-  const recorder = new Recorder(THREADS * SUPERSTEPS);
+  const recorder = new Recorder(threads * SUPERSTEPS);
   let runs = 0;
   let errors = 0;
   let firstError: string | undefined;
@@ -113,7 +114,7 @@ async function measure(saver: BaseCheckpointSaver): Promise<Omit<Measured, 'subj
     }
   };
   const began = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: THREADS }, (_, t) => thread(t)));
+  await Promise.all(Array.from({ length: threads }, (_, t) => thread(t)));
   recorder.addWall(Number(process.hrtime.bigint() - began));
   return { summary: recorder.summary(), runs, errors, ...(firstError ? { firstError } : {}) };
 }
@@ -206,15 +207,11 @@ function peerOf(backend: string): { label: 'SqliteSaver' | 'PostgresSaver'; targ
 
 /** The many-threads rows; `--only threads` (or `threads:<backend>`) runs it alone. */
 export async function threadsSection(ctx: Context): Promise<void> {
+  const threads = ctx.quick ? QUICK_THREADS : THREADS;
   const schemas: string[] = [];
   let backends = BACKENDS.filter((b) => selected(ctx, 'threads', b));
-  if (backends.includes('postgres')) {
-    const unreachable = await postgresUnreachable(PG_URL);
-    if (unreachable) {
-      ctx.results.skip('threads:postgres', unreachable);
-      backends = backends.filter((b) => b !== 'postgres');
-    }
-  }
+  // Without a server the postgres rows are left out; the postgres backend's skip line says why.
+  if (backends.includes('postgres') && (await postgresUnreachable(PG_URL))) backends = backends.filter((b) => b !== 'postgres');
   if (backends.length === 0) return;
   const subjects: Subject[] = [memorySaverSubject()];
   if (backends.some((b) => b !== 'postgres')) subjects.push(sqliteSaverSubject(ctx));
@@ -224,7 +221,7 @@ export async function threadsSection(ctx: Context): Promise<void> {
   const measured: Measured[] = [];
   try {
     for (const subject of subjects) {
-      ctx.progress.step(`threads · ${THREADS} threads × ${SUPERSTEPS} supersteps · ${subject.impl} · ${subject.backend}`);
+      ctx.progress.step(`threads · ${threads} threads × ${SUPERSTEPS} supersteps · ${subject.impl} · ${subject.backend}`);
       let opened: Awaited<ReturnType<Subject['open']>>;
       try {
         opened = await subject.open();
@@ -233,7 +230,7 @@ export async function threadsSection(ctx: Context): Promise<void> {
         continue;
       }
       try {
-        measured.push({ subject, ...(await measure(opened.saver)) });
+        measured.push({ subject, ...(await measure(opened.saver, threads)) });
       } finally {
         await opened.close();
       }
@@ -242,11 +239,11 @@ export async function threadsSection(ctx: Context): Promise<void> {
     if (schemas.length > 0) await dropSchemas(PG_URL, schemas).catch(() => {});
   }
   const memory = measured.find((m) => m.subject.impl === 'MemorySaver');
-  for (const m of measured) ctx.results.add(rowOf(m, measured, memory));
+  for (const m of measured) ctx.results.add(rowOf(m, measured, memory, threads));
 }
 
 /** A subject's row: stock savers plain, `AgentstoreSaver` with its ratio to the stock saver of its backend. */
-function rowOf(m: Measured, all: readonly Measured[], memory: Measured | undefined): Row {
+function rowOf(m: Measured, all: readonly Measured[], memory: Measured | undefined, threads: number): Row {
   const { subject, summary } = m;
   const ofMemory =
     memory && memory !== m && memory.summary.opsPerSec > 0
@@ -255,12 +252,12 @@ function rowOf(m: Measured, all: readonly Measured[], memory: Measured | undefin
   const failed = m.errors > 0 ? `; ${m.errors} runs failed (${m.firstError})` : '';
   const base = {
     section: 'threads',
-    op: `superstep, ${THREADS} threads × ${NODES}-node graph`,
+    op: `superstep, ${threads} threads × ${NODES}-node graph`,
     backend: subject.backend,
     impl: subject.impl,
     summary,
     note: `durability: ${subject.durability}; ${m.runs} runs of ${SUPERSTEPS} supersteps${ofMemory}${failed}`,
-    extra: { threads: THREADS, runs: m.runs, errors: m.errors, durability: subject.durability },
+    extra: { threads, runs: m.runs, errors: m.errors, durability: subject.durability },
   };
   if (subject.impl !== 'AgentstoreSaver') return base;
   const peer = peerOf(subject.backend);
