@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { Harness } from '../harness.js';
 
 const SIZE = 1024;
+/** Longer than core's recency flush window (1 s). */
+const RECENCY_WAIT_MS = 1_500;
 const bytes = (n: number): Uint8Array => new Uint8Array(SIZE).fill(n & 0xff);
 
 /** A fixed permutation of 0..n-1 (a multiplicative step coprime with n). */
@@ -56,6 +58,17 @@ export function artifactsRecencySpec(h: Harness): void {
       const audit = await a.audit();
       expect(audit.count).toBe(2);
       expect(audit.orphanBlobs).toBe(0);
+    });
+
+    it('a domain dropped with uses still in memory stays dropped', { timeout: 30_000 }, async () => {
+      const store = await h.open();
+      const a = store.artifacts('recency_drop');
+      await a.put('a', bytes(1));
+      await a.get('a'); // a use in memory, not yet written
+      await store.dropDomain('recency_drop');
+      // Past the flush window: nothing may write the dropped domain back.
+      await new Promise((r) => setTimeout(r, RECENCY_WAIT_MS));
+      expect((await store.stats()).map((d) => d.domain)).not.toContain('recency_drop');
     });
   });
 }

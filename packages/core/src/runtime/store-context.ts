@@ -106,8 +106,10 @@ export class StoreContext {
     }
   }
 
-  /** Forgets the state of a backend (after its domain was dropped). */
+  /** Forgets the state of a backend (after its domain was dropped), stopping its timers first. */
   forgetState(backend: DomainBackend): void {
+    // A timer left running would flush into the dropped domain and write it back.
+    this.stopState(backend);
     this.#state.delete(backend);
   }
 }
