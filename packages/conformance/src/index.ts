@@ -20,6 +20,7 @@ import { kvCountersBufferedSpec } from './specs/kv-counters-buffered.js';
 import { kvKeysOrderSpec } from './specs/kv-keys-order.js';
 import { kvModelSpec } from './specs/kv-model.js';
 import { kvPutManySpec } from './specs/kv-putmany.js';
+import { kvTtlSpec } from './specs/kv-ttl.js';
 import { kvRangesSpec } from './specs/kv-ranges.js';
 import { kvValuesLimitsSpec } from './specs/kv-values-limits.js';
 import { lifecycleSpec } from './specs/lifecycle.js';
@@ -58,6 +59,7 @@ export function runConformance(target: ConformanceTarget): void {
     kvCounterTuplesSpec(h);
     kvCodecsSpec(h);
     kvValuesLimitsSpec(h);
+    kvTtlSpec(h);
     kindsSpec(h);
     checkpointsBasicSpec(h);
     checkpointsListSpec(h);
