@@ -7,9 +7,9 @@ import type { ByteRange, Tx } from '../spi/backend.js';
 import type { Codec, CounterOp, DomainStore, Key, PutOptions, Range, TupleCounterOps } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
-import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { countLive, rangeAfter, sweepExpired, ttlDomain, ttlOfWrite } from './ttl.js';
 import { counterRecord, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
+import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
 
 /** The `kv` handle: resolves its domain's route on every call, so it follows `configureDomain`. */
@@ -325,7 +325,13 @@ export class KvStore<V> implements DomainStore<V> {
     ttl: number | undefined,
   ): Promise<number[]> {
     const ttlState = ttlDomain(this.#ctx, d);
-    if (lone && ttl === undefined && !ttlState.known && d.backend.updateCounters !== undefined && this.#ctx.kinds.isKnown(d.backend, 'kv')) {
+    if (
+      lone &&
+      ttl === undefined &&
+      !ttlState.known &&
+      d.backend.updateCounters !== undefined &&
+      this.#ctx.kinds.isKnown(d.backend, 'kv')
+    ) {
       if (this.#buffered(d) && this.#counters(d).dirty) await this.#counters(d).flush();
       try {
         const stored = await d.backend.updateCounters(ops.map(([key, op]) => ({ key, by: op.by, bounded: op.bounded })));

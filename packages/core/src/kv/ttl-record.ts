@@ -29,14 +29,14 @@ export function wrapTtl(record: Uint8Array, expiresAt: number, ttlMs: number): U
   out[0] = TTL_TAG;
   scratch[0] = expiresAt;
   scratch[1] = ttlMs;
-  for (let i = 0; i < 16; i++) out[1 + i] = scratchBytes[HOST_LE ? i : (i < 8 ? 7 - i : 23 - i)] as number;
+  for (let i = 0; i < 16; i++) out[1 + i] = scratchBytes[HOST_LE ? i : i < 8 ? 7 - i : 23 - i] as number;
   out.set(record, TTL_HEADER);
   return out;
 }
 
 function readHeader(bytes: Uint8Array): void {
   if (bytes.byteLength <= TTL_HEADER) throw new StoreError('DECODE', 'malformed expiring record');
-  for (let i = 0; i < 16; i++) scratchBytes[HOST_LE ? i : (i < 8 ? 7 - i : 23 - i)] = bytes[1 + i] as number;
+  for (let i = 0; i < 16; i++) scratchBytes[HOST_LE ? i : i < 8 ? 7 - i : 23 - i] = bytes[1 + i] as number;
 }
 
 /** The expiry (epoch ms) of a record with a TTL. */

@@ -23,13 +23,14 @@ export const DEFAULT_SWEEP_MS = 60_000;
 // A read refreshes only when that moves the expiry by at least this share of the TTL: a hot key
 // read in a loop costs one write per 1 % of its TTL, not one per read.
 const REFRESH_STEP = 0.01;
+// Keys per refresh transaction (backends that fetch each key a transaction reads run it once per key).
+const REFRESH_CHUNK = 100;
 
 /** The TTL a write gets: its own `ttlMs`, else the domain's default, else none. */
 export function ttlOfWrite(options: PutOptions | undefined, domainTtl: number | undefined): number | undefined {
   if (options !== undefined) {
     if (options === null || typeof options !== 'object') throw new StoreError('INVALID_VALUE', 'put options must be an object');
-    for (const key of Object.keys(options))
-      if (key !== 'ttlMs') throw new StoreError('INVALID_VALUE', `unknown put option "${key}"`);
+    for (const key of Object.keys(options)) if (key !== 'ttlMs') throw new StoreError('INVALID_VALUE', `unknown put option "${key}"`);
     if (options.ttlMs !== undefined) {
       assertTtlMs(options.ttlMs);
       return options.ttlMs;
@@ -117,24 +118,28 @@ export class TtlDomain implements Flushable {
   }
 
   async #writeRefresh(): Promise<void> {
-    const keys = [...this.#refresh.values()];
+    const all = [...this.#refresh.values()];
     this.#refresh.clear();
     try {
-      const now = Date.now();
-      await this.#ctx.write(this.#d, 'kv', (tx) => {
-        for (const key of keys) {
-          const stored = tx.get(key);
-          // Overwritten, deleted or expired meanwhile: nothing to refresh (never resurrect a record).
-          if (stored === undefined || !hasTtl(stored) || isExpired(stored, now)) continue;
-          const ttl = ttlOfRecord(stored);
-          tx.put(key, wrapTtl(unwrapTtl(stored), now + ttl, ttl));
-        }
-      });
+      for (let i = 0; i < all.length; i += REFRESH_CHUNK) await this.#refreshKeys(all.slice(i, i + REFRESH_CHUNK));
     } catch {
       // A refresh is best effort (the domain moved or closed meanwhile): the record keeps its expiry.
     } finally {
       this.#refreshing = undefined;
     }
+  }
+
+  async #refreshKeys(keys: readonly Uint8Array[]): Promise<void> {
+    const now = Date.now();
+    await this.#ctx.write(this.#d, 'kv', (tx) => {
+      for (const key of keys) {
+        const stored = tx.get(key);
+        // Overwritten, deleted or expired meanwhile: nothing to refresh (never resurrect a record).
+        if (stored === undefined || !hasTtl(stored) || isExpired(stored, now)) continue;
+        const ttl = ttlOfRecord(stored);
+        tx.put(key, wrapTtl(unwrapTtl(stored), now + ttl, ttl));
+      }
+    });
   }
 
   #tick(): void {
@@ -176,11 +181,13 @@ async function sweepPage(
   }
   const more = seen === SWEEP_BATCH ? last : undefined;
   if (expired.length === 0 || dryRun) return { removed: expired.length, last: more };
+  // One range read of the page's span inside the transaction, not a read per key: backends that fetch
+  // what a transaction reads and run it again (PostgreSQL, Redis) then run it twice, not once per key.
+  const span: ByteRange = { gte: expired[0] as Uint8Array, lte: expired[expired.length - 1] as Uint8Array, limit: SWEEP_BATCH };
   const removed = await ctx.write(d, 'kv', (tx) => {
     let n = 0;
-    for (const key of expired) {
-      const stored = tx.get(key);
-      if (stored === undefined || !isExpired(stored, now)) continue;
+    for (const [key, value] of tx.range(span)) {
+      if (!isExpired(value, now)) continue;
       tx.del(key);
       n++;
     }
