@@ -9,6 +9,7 @@ import { JournalStore } from '../journal/journal-store.js';
 import type { Journal, JournalOptions } from '../journal/types.js';
 import { rangeToBytes } from '../keys/index.js';
 import { KvStore } from '../kv/kv-store.js';
+import { type PruneOptions, type PruneReport, pruneStore } from '../retention/prune-store.js';
 import { SNAPSHOT_RANGE } from '../snapshots/snapshot-layout.js';
 import { SnapshotKvStore } from '../snapshots/snapshot-store.js';
 import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
@@ -184,6 +185,10 @@ export class AgentStore implements Store {
       }
       this.#ctx.pool.forget(domain);
     });
+  }
+
+  prune(options?: PruneOptions): Promise<PruneReport> {
+    return this.#run('prune', undefined, () => pruneStore(this.#ctx, options));
   }
 
   async stats(): Promise<DomainStats[]> {
