@@ -10,6 +10,8 @@ import { pruneJournal } from './prune-journal.js';
 export interface PruneOptions {
   /** Count what would be removed, remove nothing. */
   readonly dryRun?: boolean;
+  /** Only this domain (default: every domain with data). */
+  readonly domain?: string;
 }
 
 /** What `store.prune()` did to one domain. */
@@ -32,11 +34,13 @@ export type PruneReport = Record<string, DomainPruneResult>;
  */
 export async function pruneStore(ctx: StoreContext, options: PruneOptions = {}): Promise<PruneReport> {
   const dryRun = options.dryRun === true;
+  if (options.domain !== undefined) ctx.router.route(options.domain); // INVALID_DOMAIN for a bad name
   const report: PruneReport = {};
   const adapters = new Set([...ctx.router.routedAdapters(), ...ctx.pool.openedAdapters()]);
   for (const name of [...adapters].sort()) {
     const instance = await ctx.pool.instance(name);
     for (const domain of (await instance.listDomains()).sort()) {
+      if (options.domain !== undefined && domain !== options.domain) continue;
       const route = ctx.router.route(domain);
       if (route.adapter !== name) continue; // data left on another adapter is not the domain's
       const d = await ctx.resolve(domain);
