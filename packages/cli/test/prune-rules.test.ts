@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { cli } from './support/cli.js';
@@ -10,6 +10,7 @@ const ROUTES = {
   cps: { adapter: 'lmdb', options: { maxAge: HOUR } },
   sess: { adapter: 'level' },
   keep: { adapter: 'sqlite' },
+  sess_copy: { adapter: 'sqlite' },
 };
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -43,6 +44,29 @@ afterAll(async () => {
 });
 
 describe('agentstore prune (retention rules)', () => {
+  it('export leaves expired kv records out and carries the expiry of live ones through import', async () => {
+    const file = join(tmp.dir, 'sess.jsonl');
+    const out = await cli(['-c', config, '--json', 'export', 'sess', '--out', file]);
+    expect(out.code).toBe(0);
+    const lines = (await readFile(file, 'utf8')).trim().split('\n');
+    expect(JSON.parse(lines.at(-1) as string)).toMatchObject({ end: true, entries: 3 }); // kind, TTL marker, 'fresh'
+    const imported = await cli(['-c', config, 'import', 'sess_copy', file]);
+    expect(imported.stderr).not.toMatch(/error/);
+    expect(imported.code).toBe(0);
+    const store = await openStore(dataDir, ROUTES);
+    try {
+      const copy = store.kv('sess_copy');
+      expect(await copy.get('fresh')).toBe(2);
+      expect(await copy.get('old')).toBeUndefined();
+      vi.useFakeTimers({ toFake: ['Date'] });
+      vi.setSystemTime(Date.now() + 2 * HOUR);
+      expect(await copy.get('fresh')).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+      await store.close();
+    }
+  });
+
   it('--dry-run reports what the rules would remove and removes nothing', async () => {
     const r = await cli(['-c', config, '--json', 'prune', '--dry-run']);
     expect(r.stderr).toBe('');
@@ -51,6 +75,7 @@ describe('agentstore prune (retention rules)', () => {
       { domain: 'sess', kind: 'kv', adapter: 'level', rule: 'ttl', removed: 1 },
       { domain: 'cps', kind: 'checkpoints', adapter: 'lmdb', rule: 'maxAge', removed: 2 },
       { domain: 'log', kind: 'journal', adapter: 'sqlite', rule: 'maxAge', removed: 3 },
+      { domain: 'sess_copy', kind: 'kv', adapter: 'sqlite', rule: 'ttl', removed: 0 },
     ]);
     const again = await cli(['-c', config, '--json', 'prune', 'log', '--dry-run']);
     expect(JSON.parse(again.stdout)).toEqual([{ domain: 'log', kind: 'journal', adapter: 'sqlite', rule: 'maxAge', removed: 3 }]);
@@ -63,10 +88,11 @@ describe('agentstore prune (retention rules)', () => {
       ['sess', 1],
       ['cps', 2],
       ['log', 3],
+      ['sess_copy', 0],
     ]);
     const plain = await cli(['-c', config, 'prune']);
     expect(plain.code).toBe(0);
-    expect(plain.stderr).toMatch(/prune: 0 record\(s\) removed in 3 domain\(s\) with a rule/);
+    expect(plain.stderr).toMatch(/prune: 0 record\(s\) removed in 4 domain\(s\) with a rule/);
     const store = await openStore(dataDir, ROUTES);
     try {
       expect((await store.journal('log').read('events')).map((e) => [e.seq, e.value])).toEqual([[4, 'd']]);
