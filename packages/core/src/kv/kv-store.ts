@@ -8,7 +8,7 @@ import type { Codec, CounterOp, DomainStore, Key, PutOptions, Range, TupleCounte
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
 import { countLive, rangeAfter, sweepExpired, ttlDomain, ttlOfWrite } from './ttl.js';
-import { counterRecord, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
+import { counterRecord, expiryOf, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
 import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
 
@@ -29,7 +29,8 @@ export class KvStore<V> implements DomainStore<V> {
       const k = encodeKey(key);
       const d = this.#ready() ?? (await this.#readable());
       let bytes = await d.backend.get(k);
-      if (bytes !== undefined && bytes[0] === TTL_TAG) bytes = this.#live(d, k, bytes);
+      // A live TTL record stays wrapped: decodeValue reads through the wrapper.
+      if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, k, bytes)) bytes = undefined;
       if (this.#buffered(d)) return await this.#decodeWithPending(d, k, bytes);
       return bytes === undefined ? undefined : decodeValue(this.#codec, bytes);
     } catch (err) {
@@ -45,7 +46,7 @@ export class KvStore<V> implements DomainStore<V> {
       const out: Array<V | undefined> = [];
       for (let i = 0; i < values.length; i++) {
         let bytes = values[i];
-        if (bytes !== undefined && bytes[0] === TTL_TAG) bytes = this.#live(d, encoded[i] as Uint8Array, bytes);
+        if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, encoded[i] as Uint8Array, bytes)) bytes = undefined;
         if (this.#buffered(d)) out.push(await this.#decodeWithPending(d, encoded[i] as Uint8Array, bytes));
         else out.push(bytes === undefined ? undefined : decodeValue(this.#codec, bytes));
       }
@@ -148,9 +149,8 @@ export class KvStore<V> implements DomainStore<V> {
         for await (const [k, stored] of d.backend.range(r)) {
           seen++;
           last = k;
-          const v = stored[0] === TTL_TAG ? this.#live(d, k, stored) : stored;
-          if (v === undefined) hidden++;
-          else yield [decodeKey(k), decodeValue(this.#codec, v)];
+          if (stored[0] === TTL_TAG && !this.#alive(d, k, stored)) hidden++;
+          else yield [decodeKey(k), decodeValue(this.#codec, stored)];
         }
         r = hidden === 0 ? undefined : rangeAfter(r, seen, last, hidden);
       }
@@ -277,12 +277,16 @@ export class KvStore<V> implements DomainStore<V> {
     return this.#ctx.readable(this.#domain, 'kv');
   }
 
-  /** A stored TTL record as a read sees it now: its wrapped record while it lives (a refresh may follow), else undefined. */
-  #live(d: OpenDomain, key: Uint8Array, stored: Uint8Array): Uint8Array | undefined {
+  /** Whether a stored TTL record lives now (a refresh may follow); an expired one starts the sweep. */
+  #alive(d: OpenDomain, key: Uint8Array, stored: Uint8Array): boolean {
     const now = Date.now();
-    const record = liveRecord(stored, now);
-    if (record !== undefined) ttlDomain(this.#ctx, d).read(key, stored, now);
-    return record;
+    // The hot path (a live record, no refresh) touches no per-domain state.
+    if (now >= expiryOf(stored)) {
+      ttlDomain(this.#ctx, d).start();
+      return false;
+    }
+    if (d.options.refreshOnRead === true) ttlDomain(this.#ctx, d).read(key, stored, now);
+    return true;
   }
 
   /** A write that stores TTL records: it records the domain's TTL marker with them, then the sweep runs. */
@@ -301,7 +305,8 @@ export class KvStore<V> implements DomainStore<V> {
     return this.#ctx.write(d, 'kv', fn);
   }
 
-  async #decodeWithPending(d: OpenDomain, key: Uint8Array, bytes: Uint8Array | undefined): Promise<V | undefined> {
+  async #decodeWithPending(d: OpenDomain, key: Uint8Array, stored: Uint8Array | undefined): Promise<V | undefined> {
+    const bytes = stored !== undefined && stored[0] === TTL_TAG ? unwrapTtl(stored) : stored;
     if (this.#buffered(d) && (bytes === undefined || isCounter(bytes))) {
       const delta = await this.#counters(d).pendingDelta(key);
       if (delta !== 0) return (counterValue(bytes) + delta) as V;

@@ -102,10 +102,9 @@ export class TtlDomain implements Flushable {
     this.#timer = undefined;
   }
 
-  /** A read met a live TTL record under `key`: with `refreshOnRead`, push its expiry out (batched). */
+  /** A read met a live TTL record under `key` in a `refreshOnRead` domain: push its expiry out (batched). */
   read(key: Uint8Array, stored: Uint8Array, now: number): void {
     this.start();
-    if (this.#d.options.refreshOnRead !== true) return;
     const ttl = ttlOfRecord(stored);
     if (now + ttl - expiryOf(stored) < ttl * REFRESH_STEP) return;
     this.#refresh.set(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1'), key);

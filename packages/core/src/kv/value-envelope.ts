@@ -106,7 +106,11 @@ export function decodeValue<V>(codec: Codec<V>, bytes: Uint8Array): V {
   if (tag === COUNTER_TAG) return readCounter(bytes) as V;
   if (tag === TUPLE_TAG) return readTuple(bytes) as V;
   // A record with a TTL (ttl-record.ts): reads filter by expiry before they decode; this decodes what it wraps.
-  if (tag === TTL_WRAPPED && bytes.byteLength > TTL_HEADER_BYTES) return decodeValue(codec, bytes.subarray(TTL_HEADER_BYTES));
+  if (tag === TTL_WRAPPED && bytes.byteLength > TTL_HEADER_BYTES) {
+    // One view of the value's bytes, not a view of a view: this is every TTL read's decode.
+    if (bytes[TTL_HEADER_BYTES] === VALUE_TAG) return codec.decode(bytes.subarray(TTL_HEADER_BYTES + 1));
+    return decodeValue(codec, bytes.subarray(TTL_HEADER_BYTES));
+  }
   if (tag !== VALUE_TAG) throw new StoreError('DECODE', `unknown value record tag ${String(tag)}`);
   return codec.decode(bytes.subarray(1));
 }
