@@ -74,7 +74,10 @@ export class KvStore<V> implements DomainStore<V> {
       const v = encodeValue(this.#codec, value, d.options.maxValueBytes);
       const ttl = options === undefined && d.options.ttlMs === undefined ? undefined : ttlOfWrite(options, d.options.ttlMs);
       if (ttl === undefined) await this.#write(d, (tx) => tx.put(k, v));
-      else await this.#writeTtl(d, (tx) => tx.put(k, withTtl(v, ttl, Date.now())));
+      else {
+        const record = withTtl(v, ttl, Date.now()); // the clock is read once, before the transaction
+        await this.#writeTtl(d, (tx) => tx.put(k, record));
+      }
     } catch (err) {
       throw toStoreError(err);
     }

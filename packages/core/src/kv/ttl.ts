@@ -28,15 +28,13 @@ const REFRESH_CHUNK = 100;
 
 /** The TTL a write gets: its own `ttlMs`, else the domain's default, else none. */
 export function ttlOfWrite(options: PutOptions | undefined, domainTtl: number | undefined): number | undefined {
-  if (options !== undefined) {
-    if (options === null || typeof options !== 'object') throw new StoreError('INVALID_VALUE', 'put options must be an object');
-    for (const key of Object.keys(options)) if (key !== 'ttlMs') throw new StoreError('INVALID_VALUE', `unknown put option "${key}"`);
-    if (options.ttlMs !== undefined) {
-      assertTtlMs(options.ttlMs);
-      return options.ttlMs;
-    }
-  }
-  return domainTtl;
+  if (options === undefined) return domainTtl;
+  if (options === null || typeof options !== 'object') throw new StoreError('INVALID_VALUE', 'put options must be an object');
+  for (const key in options) if (key !== 'ttlMs') throw new StoreError('INVALID_VALUE', `unknown put option "${key}"`);
+  const { ttlMs } = options;
+  if (ttlMs === undefined) return domainTtl;
+  assertTtlMs(ttlMs);
+  return ttlMs;
 }
 
 /** The TTL machinery of one kv domain in one store: marker, background sweep, read refreshes. */
