@@ -146,6 +146,7 @@ export class AgentStore implements Store {
       const d = await this.#ctx.resolve(domain);
       // A tombstone stays until the domain is migrated back: a stale process must keep getting MOVED.
       await this.#ctx.kinds.assertNotMoved(d.backend, domain);
+      this.#ctx.stopState(d.backend); // timers (buffered counters, TTL sweep) of the dropped domain
       this.#ctx.forgetState(d.backend);
       this.#ctx.kinds.forget(d.backend);
       const instance = await this.#ctx.pool.instance(d.route.adapter);
