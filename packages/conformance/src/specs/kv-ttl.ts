@@ -240,6 +240,27 @@ export function kvTtlSpec(h: Harness): void {
       expect(await kv.count()).toBe(3);
     });
 
+    it.skipIf(!h.caps.multiProcess)('two stores on one dataDir: TTL records, TTL counters and sweeps across stores', async () => {
+      const a = (await h.open()).kv('ttlshared');
+      const b = (await h.open()).kv('ttlshared');
+      await a.put('plain', 0);
+      expect(await b.get('plain')).toBe(0); // b knows the kind now: its counters may take a native path
+      await a.put('k', 'v', { ttlMs: 100 });
+      await a.updateCounter('c', 5, { ttlMs: 100 });
+      expect(await b.get('k')).toBe('v');
+      // b has seen no TTL write itself; its counter update must keep the record's expiry anyway.
+      expect(await b.updateCounter('c', 1)).toBe(6);
+      expect(await b.count()).toBe(3);
+      vi.setSystemTime(T0 + 100);
+      expect(await b.get('c')).toBeUndefined();
+      expect(await b.getMany(['k', 'c', 'plain'])).toEqual([undefined, undefined, 0]);
+      expect(await b.count()).toBe(1);
+      expect(await b.updateCounter('c', 1)).toBe(1);
+      expect(await b.sweepExpired()).toBe(1);
+      expect(await a.get('c')).toBe(1);
+      expect(await collect(a.keys())).toEqual(['c', 'plain']);
+    });
+
     it('clear forgets TTL records; the domain counts natively again', async () => {
       const kv = (await h.open()).kv('ttlclear');
       await seed(kv);
