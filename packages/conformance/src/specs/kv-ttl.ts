@@ -261,6 +261,22 @@ export function kvTtlSpec(h: Harness): void {
       expect(await collect(a.keys())).toEqual(['c', 'plain']);
     });
 
+    it.skipIf(!h.caps.persistent || h.caps.guardedWrites !== true)('migrateDomain carries the expiry of every record', async () => {
+      const store = await h.open();
+      const kv = store.kv('ttlmig');
+      await seed(kv);
+      await kv.updateCounter('n', 1, { ttlMs: 1000 });
+      const report = await store.migrateDomain('ttlmig', { adapter: 'memory' });
+      expect(report.verification.target).toBe(report.verification.source);
+      expect(store.adapterOf('ttlmig')).toBe('memory');
+      expect(await kv.count()).toBe(6);
+      vi.setSystemTime(T0 + 1000);
+      expect(await collect(kv.keys())).toEqual(['a', 'c', 'd']);
+      expect(await kv.count()).toBe(3);
+      expect(await kv.updateCounter('n', 1)).toBe(1);
+      expect(await kv.sweepExpired()).toBe(2);
+    });
+
     it('clear forgets TTL records; the domain counts natively again', async () => {
       const kv = (await h.open()).kv('ttlclear');
       await seed(kv);
