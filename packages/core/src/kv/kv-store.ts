@@ -60,7 +60,8 @@ export class KvStore<V> implements DomainStore<V> {
     try {
       const k = encodeKey(key);
       const d = this.#ready() ?? (await this.#readable());
-      if (liveRecord(await d.backend.get(k), Date.now()) !== undefined) return true;
+      const stored = await d.backend.get(k);
+      if (stored !== undefined && (stored[0] !== TTL_TAG || Date.now() < expiryOf(stored))) return true;
       return this.#buffered(d) ? (await this.#counters(d).pendingDelta(k)) !== 0 : false;
     } catch (err) {
       throw toStoreError(err);
