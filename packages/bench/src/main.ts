@@ -25,6 +25,7 @@ import { langgraphSection, loadAgentstoreSaver, type PeerSaver, postgresPeer, sq
 import { observeSection } from './sections/observe.js';
 import { startupSection } from './sections/startup.js';
 import { threadsSection } from './sections/threads.js';
+import { ttlSection } from './sections/ttl.js';
 import { dropOwnSchemas, PG_URL } from './subjects/raw-postgres.js';
 
 const { values } = parseArgs({
@@ -40,7 +41,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'usage: pnpm bench [--quick] [--only kv:sqlite,checkpoints,startup,…] [--out dir]\n' +
-      'sections: kv, observe, checkpoints, group-commit, kinds, artifacts, langgraph, threads, startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis\n',
+      'sections: kv, observe, ttl, checkpoints, group-commit, kinds, artifacts, langgraph, threads, startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis\n',
   );
   process.exit(0);
 }
@@ -96,7 +97,17 @@ async function runBackend(name: (typeof BACKENDS)[number], saver: Awaited<Return
   const sections =
     name === 'redis'
       ? ['kv']
-      : ['kv', 'observe', 'guard', 'checkpoints', 'group-commit', 'artifacts', 'langgraph', ...(name === 'postgres' ? [] : ['kinds'])];
+      : [
+          'kv',
+          'observe',
+          'ttl',
+          'guard',
+          'checkpoints',
+          'group-commit',
+          'artifacts',
+          'langgraph',
+          ...(name === 'postgres' ? [] : ['kinds']),
+        ];
   const wanted = sections.filter((s) => selected(ctx, s, name));
   if (wanted.length === 0) return;
   let b: Awaited<ReturnType<typeof openBackend>>;
@@ -121,6 +132,7 @@ async function runBackend(name: (typeof BACKENDS)[number], saver: Awaited<Return
       );
     }
     if (wanted.includes('observe')) await phase(`observe:${name}`, () => observeSection(bctx, name, b.store));
+    if (wanted.includes('ttl')) await phase(`ttl:${name}`, () => ttlSection(bctx, name, b.store));
     if (wanted.includes('checkpoints')) {
       await phase(`checkpoints:${name}`, () =>
         checkpointSection(bctx, { backend: name, agentstore: b.checkpoints, raw: b.raw.checkpoints, rawLabel: b.raw.label, targets }),

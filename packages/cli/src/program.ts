@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { CommandContext, GlobalOptions } from './commands/context.js';
-import { describeError, EXIT, makeOutput, printError } from './output.js';
+import { describeError, EXIT, makeOutput, printError, UsageError } from './output.js';
 
 /** This package's version, from its package.json (one level above both `src/` and `dist/`). */
 export function cliVersion(): string {
@@ -101,13 +101,19 @@ function build(setExit: (code: number) => void): Command {
     .description('integrity check of every backend and a full read of every domain (exit 3 on a fault)')
     .action(async () => setExit(await (await import('./commands/doctor.js')).doctor(ctx())));
   program
-    .command('prune <domain>')
-    .description('keep the newest N checkpoints of every trace')
+    .command('prune [domain]')
+    .description(
+      'apply retention rules (maxAge, expired TTL records) to every domain or one; with --keep N, keep the newest N checkpoints of every trace',
+    )
     .option('--keep <n>')
-    .option('--trace <trace>', 'only this trace')
-    .action(async (domain: string, o: { keep?: string; trace?: string }) =>
-      (await import('./commands/maintain.js')).prune(ctx(), domain, o),
-    );
+    .option('--trace <trace>', 'only this trace (with --keep)')
+    .option('--dry-run', 'count what the retention rules would remove, remove nothing')
+    .action(async (domain: string | undefined, o: { keep?: string; trace?: string; dryRun?: boolean }) => {
+      const maintain = await import('./commands/maintain.js');
+      if (o.keep === undefined && o.trace === undefined) return maintain.pruneByRules(ctx(), domain, o);
+      if (domain === undefined) throw new UsageError('prune --keep needs a domain');
+      return maintain.prune(ctx(), domain, o);
+    });
   program
     .command('truncate <domain> <stream>')
     .description('drop journal entries before a sequence number')

@@ -52,10 +52,10 @@ export interface DomainStore<V> {
   getMany(keys: readonly Key[]): Promise<Array<V | undefined>>;
   /** Whether `key` holds a value. */
   has(key: Key): Promise<boolean>;
-  /** Stores `value` under `key`. */
-  put(key: Key, value: V): Promise<void>;
-  /** Stores every entry atomically: all or none. */
-  putMany(entries: ReadonlyArray<readonly [Key, V]>): Promise<void>;
+  /** Stores `value` under `key`; with `ttlMs` (or the domain's default) it expires that long after the write. */
+  put(key: Key, value: V, options?: PutOptions): Promise<void>;
+  /** Stores every entry atomically: all or none; `options` apply to each. */
+  putMany(entries: ReadonlyArray<readonly [Key, V]>, options?: PutOptions): Promise<void>;
   /** Deletes `key`; false when it was absent. */
   delete(key: Key): Promise<boolean>;
   /** Deletes `keys` atomically; returns how many existed. */
@@ -68,14 +68,32 @@ export interface DomainStore<V> {
   count(range?: Range): Promise<number>;
   /** Deletes every entry. */
   clear(): Promise<void>;
-  /** Atomic read-modify-write of an integer counter; returns the new value. */
-  updateCounter(key: Key, op: CounterOp): Promise<number>;
+  /**
+   * Atomic read-modify-write of an integer counter; returns the new value. A counter created (or
+   * restarted after it expired) by this call takes `ttlMs` (else the domain's default) and expires as a whole.
+   */
+  updateCounter(key: Key, op: CounterOp, options?: PutOptions): Promise<number>;
   /** Atomic update of several positions of a tuple counter (read back by `get` as `number[]`); returns each op's result. */
-  updateCounter(key: Key, ops: TupleCounterOps): Promise<number[]>;
+  updateCounter(key: Key, ops: TupleCounterOps, options?: PutOptions): Promise<number[]>;
   /** Several counter updates atomically, in order; returns each result. */
   updateCounters(ops: ReadonlyArray<readonly [Key, CounterOp]>): Promise<number[]>;
   /** Writes buffered counter increments; a no-op unless counters are buffered. */
   flushCounters(): Promise<void>;
+  /**
+   * Deletes every record whose TTL has run out (one pass, a bounded batch per transaction) and
+   * returns how many; the background sweep does the same a batch at a time.
+   */
+  sweepExpired(): Promise<number>;
+}
+
+/** Options of a kv write (SPEC §9.4). */
+export interface PutOptions {
+  /**
+   * Milliseconds the record lives: it expires at the writer's clock at write time plus `ttlMs`, and
+   * every read (on any process, by that reader's clock) misses it from then on. Overrides the
+   * domain's `ttlMs` option.
+   */
+  readonly ttlMs?: number;
 }
 
 /** A graph run or thread: 1..256 characters. */

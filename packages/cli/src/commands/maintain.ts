@@ -25,6 +25,28 @@ export async function prune(ctx: CommandContext, domain: string, opts: { keep?: 
   ctx.out.note(`prune: ${rows.reduce((n, r) => n + r.removed, 0)} checkpoint(s) removed`);
 }
 
+/**
+ * `prune [domain] [--dry-run]`: applies every retention rule (`store.prune()`: `maxAge` on journal and
+ * checkpoints domains, the sweep of expired kv records) and lists what it removed per domain.
+ */
+export async function pruneByRules(ctx: CommandContext, domain: string | undefined, opts: { dryRun?: boolean }): Promise<void> {
+  const report = await withStore(ctx.global, (store) =>
+    store.prune({ dryRun: opts.dryRun === true, ...(domain === undefined ? {} : { domain }) }),
+  );
+  const rows = Object.entries(report).map(([name, r]) => ({
+    domain: name,
+    kind: r.kind,
+    adapter: r.adapter,
+    rule: r.rule,
+    removed: r.removed,
+  }));
+  ctx.out.table(rows, ['domain', 'kind', 'adapter', 'rule', 'removed']);
+  const total = rows.reduce((n, r) => n + r.removed, 0);
+  ctx.out.note(
+    `prune: ${total} record(s) ${opts.dryRun ? 'would be removed (dry run)' : 'removed'} in ${rows.length} domain(s) with a rule`,
+  );
+}
+
 /** `truncate <domain> <stream> --before <seq>`: journal retention. */
 export async function truncate(ctx: CommandContext, domain: string, stream: string, opts: { before?: string }): Promise<void> {
   const before = parseCount('--before', opts.before);

@@ -35,7 +35,7 @@ export async function exportDomain(ctx: CommandContext, domain: string, opts: { 
         const total = await admin.countEntries(domain);
         const progress = await startProgress(`export ${domain}`, total, !ctx.out.json);
         try {
-          for await (const [key, value] of admin.entries(domain)) {
+          for await (const [key, value] of admin.entries(domain, { live: true })) {
             hash.add(key, value);
             await writeLine(stream, entryLine(key, value, kind));
             if (hash.count % 1000 === 0) progress.update(hash.count, Math.max(total, hash.count));

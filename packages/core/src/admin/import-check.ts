@@ -4,6 +4,7 @@ import { rawCodec } from '../codec/index.js';
 import { StoreError } from '../errors.js';
 import * as journal from '../journal/journal-layout.js';
 import { compareBytes, decodeKey, equalBytes, MAX_KEY_BYTES, USER_KEY_END, USER_KEY_MIN } from '../keys/index.js';
+import { TTL_MARKER_KEY } from '../kv/ttl-record.js';
 import { isCounter, decodeValue as kvValue } from '../kv/value-envelope.js';
 import { KIND_KEY } from '../runtime/kinds.js';
 import { isMigrationKey } from '../runtime/migration-guard.js';
@@ -34,6 +35,11 @@ function kvEntry(key: Uint8Array, value: Uint8Array): number {
 // file, so a layout and this table cannot drift apart. A key space not listed here is not that kind's.
 const USER_SPACE = new Map<number, EntryDecoder>();
 for (let b = USER_KEY_MIN; b < USER_KEY_END; b++) USER_SPACE.set(b, kvEntry);
+// Below the user keys a kv domain holds only its TTL marker (after the kind record, checked apart).
+USER_SPACE.set(byteOf(TTL_MARKER_KEY), (key) => {
+  if (!equalBytes(key, TTL_MARKER_KEY)) throw new StoreError('DECODE', 'an unknown kv meta record');
+  return 0;
+});
 
 const SPACES: Readonly<Record<DomainKind, ReadonlyMap<number, EntryDecoder>>> = {
   kv: USER_SPACE,

@@ -3,6 +3,7 @@ import { defaultCodec, rawCodec } from '../codec/index.js';
 import { normalizeRoute } from '../config/normalize-route.js';
 import { StoreError } from '../errors.js';
 import { decodeKey, USER_KEY_MIN } from '../keys/index.js';
+import { isExpired } from '../kv/ttl-record.js';
 import { decodeValue, isCounter } from '../kv/value-envelope.js';
 import { AgentStore } from '../runtime/agent-store.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
@@ -107,11 +108,20 @@ export class StoreAdmin {
     return guard(async () => (await this.#open(domain)).backend.count({}));
   }
 
-  /** Every raw entry of `domain` in key order (the kind record included, migration meta excluded). */
-  async *entries(domain: string): AsyncIterable<[Uint8Array, Uint8Array]> {
+  /**
+   * Every raw entry of `domain` in key order (the kind record included, migration meta excluded).
+   * With `live`, kv records whose TTL ran out before the call are left out (an export shows what a
+   * read sees; a backup's fingerprint reads everything, as the copy holds it).
+   */
+  async *entries(domain: string, opts: { live?: boolean } = {}): AsyncIterable<[Uint8Array, Uint8Array]> {
     const d = await guard(() => this.#open(domain));
+    const now = Date.now();
     try {
-      for await (const [key, value] of d.backend.range({})) if (!isMigrationKey(key)) yield [key, value];
+      for await (const [key, value] of d.backend.range({})) {
+        if (isMigrationKey(key)) continue;
+        if (opts.live === true && isExpired(value, now) && (key[0] as number) >= USER_KEY_MIN) continue;
+        yield [key, value];
+      }
     } catch (err) {
       throw toStoreError(err);
     }

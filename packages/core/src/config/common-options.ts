@@ -16,6 +16,12 @@ export const commonOptionsSchema = z
       .min(1)
       .max(2 ** 31 - 1)
       .default(DEFAULT_MAX_VALUE_BYTES),
+    // SPEC §9.4: kv records expire `ttlMs` after their write unless the write says otherwise.
+    ttlMs: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
+    refreshOnRead: z.boolean().optional(),
+    ttlSweepMs: z.number().int().min(10).max(86_400_000).optional(),
+    // SPEC §9.5: journal entries (by commit time) and checkpoints (by save time) older than this go on `prune()`.
+    maxAge: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
   })
   .strict();
 

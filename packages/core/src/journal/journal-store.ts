@@ -115,6 +115,14 @@ export class JournalStore<V> implements Journal<V> {
     });
   }
 
+  firstSeq(stream: StreamName): Promise<number> {
+    return guard(async () => {
+      assertName(stream, 'stream name');
+      const d = await this.#readable();
+      return decodeHead(await d.backend.get(headKey(stream))).firstSeq;
+    });
+  }
+
   truncateBefore(stream: StreamName, seq: number): Promise<number> {
     return guard(async () => {
       assertName(stream, 'stream name');

@@ -65,6 +65,11 @@ export interface Journal<V = unknown> {
   read(stream: StreamName, options?: JournalReadOptions): Promise<Array<JournalEntry<V>>>;
   /** The seq of the stream's last append; 0 for a stream never appended to. */
   lastSeq(stream: StreamName): Promise<number>;
+  /**
+   * The lowest seq the stream still holds (`lastSeq + 1` when it holds none): entries below it were
+   * removed by `truncateBefore` or retention (`maxAge`), and `read` from below it starts here.
+   */
+  firstSeq(stream: StreamName): Promise<number>;
   /** Removes every entry with a seq below `seq`; returns how many it removed. Later appends keep counting. */
   truncateBefore(stream: StreamName, seq: number): Promise<number>;
   /** Names of the streams appended to (also those truncated to nothing), in UTF-8 byte order. */

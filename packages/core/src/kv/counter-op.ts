@@ -1,6 +1,7 @@
 import { StoreError } from '../errors.js';
 import type { Bytes, CounterUpdate } from '../spi/backend.js';
 import type { CounterOp } from '../types.js';
+import { counterRecord, TTL_TAG } from './ttl-record.js';
 import { counterValue, encodeCounter } from './value-envelope.js';
 
 /** A validated counter operation. */
@@ -53,5 +54,10 @@ export function applyCounterOp(current: number, op: NormalizedCounterOp): number
  * `INVALID_VALUE` when `current` is not a counter or the result leaves the safe-integer range.
  */
 export function applyCounterUpdate(current: Bytes | undefined, update: Omit<CounterUpdate, 'key'>): Uint8Array {
+  if (current !== undefined && current[0] === TTL_TAG) {
+    // A counter with a TTL keeps its expiry; an expired one starts again from 0, without a TTL.
+    const { current: live, rewrap } = counterRecord(current, Date.now(), undefined);
+    return rewrap(encodeCounter(applyCounterOp(counterValue(live), update)));
+  }
   return encodeCounter(applyCounterOp(counterValue(current), update));
 }

@@ -3,10 +3,12 @@ import { decodeKey, encodeKey, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
 import type { StoreContext } from '../runtime/store-context.js';
 import { guard, toStoreError } from '../runtime/to-store-error.js';
-import type { Tx } from '../spi/backend.js';
-import type { Codec, CounterOp, DomainStore, Key, Range, TupleCounterOps } from '../types.js';
+import type { ByteRange, Tx } from '../spi/backend.js';
+import type { Codec, CounterOp, DomainStore, Key, PutOptions, Range, TupleCounterOps } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
+import { countLive, rangeAfter, sweepExpired, ttlDomain, ttlOfWrite } from './ttl.js';
+import { counterRecord, expiryOf, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
 import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
 
@@ -26,7 +28,9 @@ export class KvStore<V> implements DomainStore<V> {
     try {
       const k = encodeKey(key);
       const d = this.#ready() ?? (await this.#readable());
-      const bytes = await d.backend.get(k);
+      let bytes = await d.backend.get(k);
+      // A live TTL record stays wrapped: decodeValue reads through the wrapper.
+      if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, k, bytes)) bytes = undefined;
       if (this.#buffered(d)) return await this.#decodeWithPending(d, k, bytes);
       return bytes === undefined ? undefined : decodeValue(this.#codec, bytes);
     } catch (err) {
@@ -41,7 +45,8 @@ export class KvStore<V> implements DomainStore<V> {
       const values = await d.backend.getMany(encoded);
       const out: Array<V | undefined> = [];
       for (let i = 0; i < values.length; i++) {
-        const bytes = values[i];
+        let bytes = values[i];
+        if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, encoded[i] as Uint8Array, bytes)) bytes = undefined;
         if (this.#buffered(d)) out.push(await this.#decodeWithPending(d, encoded[i] as Uint8Array, bytes));
         else out.push(bytes === undefined ? undefined : decodeValue(this.#codec, bytes));
       }
@@ -55,33 +60,45 @@ export class KvStore<V> implements DomainStore<V> {
     try {
       const k = encodeKey(key);
       const d = this.#ready() ?? (await this.#readable());
-      if ((await d.backend.get(k)) !== undefined) return true;
+      const stored = await d.backend.get(k);
+      if (stored !== undefined && (stored[0] !== TTL_TAG || Date.now() < expiryOf(stored))) return true;
       return this.#buffered(d) ? (await this.#counters(d).pendingDelta(k)) !== 0 : false;
     } catch (err) {
       throw toStoreError(err);
     }
   }
 
-  async put(key: Key, value: V): Promise<void> {
+  async put(key: Key, value: V, options?: PutOptions): Promise<void> {
     try {
       const k = encodeKey(key);
       const d = this.#opened() ?? (await this.#resolve());
       const v = encodeValue(this.#codec, value, d.options.maxValueBytes);
-      await this.#write(d, (tx) => tx.put(k, v));
+      const ttl = options === undefined && d.options.ttlMs === undefined ? undefined : ttlOfWrite(options, d.options.ttlMs);
+      if (ttl === undefined) await this.#write(d, (tx) => tx.put(k, v));
+      else {
+        const record = withTtl(v, ttl, Date.now()); // the clock is read once, before the transaction
+        await this.#writeTtl(d, (tx) => tx.put(k, record));
+      }
     } catch (err) {
       throw toStoreError(err);
     }
   }
 
-  async putMany(entries: ReadonlyArray<readonly [Key, V]>): Promise<void> {
+  async putMany(entries: ReadonlyArray<readonly [Key, V]>, options?: PutOptions): Promise<void> {
     try {
       const d = this.#opened() ?? (await this.#resolve());
+      const ttl = ttlOfWrite(options, d.options.ttlMs);
+      const now = Date.now();
       // Everything is encoded and checked before the transaction starts: one bad entry writes nothing.
-      const encoded = entries.map(([key, value]) => [encodeKey(key), encodeValue(this.#codec, value, d.options.maxValueBytes)] as const);
+      const encoded = entries.map(
+        ([key, value]) => [encodeKey(key), withTtl(encodeValue(this.#codec, value, d.options.maxValueBytes), ttl, now)] as const,
+      );
       if (encoded.length === 0) return;
-      await this.#write(d, (tx) => {
+      const write = (tx: Tx): void => {
         for (const [k, v] of encoded) tx.put(k, v);
-      });
+      };
+      if (ttl === undefined) await this.#write(d, write);
+      else await this.#writeTtl(d, write);
     } catch (err) {
       throw toStoreError(err);
     }
@@ -91,10 +108,12 @@ export class KvStore<V> implements DomainStore<V> {
     try {
       const k = encodeKey(key);
       const d = this.#opened() ?? (await this.#resolve());
+      const now = Date.now();
       return await this.#write(d, (tx) => {
-        const existed = tx.get(k) !== undefined;
-        if (existed) tx.del(k);
-        return existed;
+        const stored = tx.get(k);
+        if (stored !== undefined) tx.del(k);
+        // An expired record is deleted too, but it was not there for any reader.
+        return liveRecord(stored, now) !== undefined;
       });
     } catch (err) {
       throw toStoreError(err);
@@ -106,12 +125,14 @@ export class KvStore<V> implements DomainStore<V> {
       const encoded = keys.map((k) => encodeKey(k));
       const d = this.#opened() ?? (await this.#resolve());
       if (encoded.length === 0) return 0;
+      const now = Date.now();
       return await this.#write(d, (tx) => {
         let removed = 0;
         for (const k of encoded) {
-          if (tx.get(k) === undefined) continue;
+          const stored = tx.get(k);
+          if (stored === undefined) continue;
           tx.del(k);
-          removed++;
+          if (liveRecord(stored, now) !== undefined) removed++;
         }
         return removed;
       });
@@ -124,7 +145,19 @@ export class KvStore<V> implements DomainStore<V> {
     try {
       const bytesRange = rangeToBytes(range);
       const d = this.#ready() ?? (await this.#readable());
-      for await (const [k, v] of d.backend.range(bytesRange)) yield [decodeKey(k), decodeValue(this.#codec, v)];
+      let r: ByteRange | undefined = bytesRange;
+      while (r !== undefined) {
+        let seen = 0;
+        let hidden = 0;
+        let last: Uint8Array | undefined;
+        for await (const [k, stored] of d.backend.range(r)) {
+          seen++;
+          last = k;
+          if (stored[0] === TTL_TAG && !this.#alive(d, k, stored)) hidden++;
+          else yield [decodeKey(k), decodeValue(this.#codec, stored)];
+        }
+        r = hidden === 0 ? undefined : rangeAfter(r, seen, last, hidden);
+      }
     } catch (err) {
       throw toStoreError(err);
     }
@@ -138,6 +171,7 @@ export class KvStore<V> implements DomainStore<V> {
     return guard(async () => {
       const bytesRange = rangeToBytes(range);
       const d = await this.#readable();
+      if (await ttlDomain(this.#ctx, d).mayHoldTtl()) return countLive(d, bytesRange);
       return d.backend.count(bytesRange);
     });
   }
@@ -148,37 +182,50 @@ export class KvStore<V> implements DomainStore<V> {
       await this.#ctx.kinds.checkRead(d.backend, d.domain, 'kv');
       await this.#ctx.flushState(d.backend);
       await d.backend.clear();
+      ttlDomain(this.#ctx, d).reset();
       // clear() removed the kind record with everything else; write it back so the domain stays kv.
       this.#ctx.kinds.forget(d.backend);
       await this.#write(d, () => {});
     });
   }
 
-  updateCounter(key: Key, op: CounterOp): Promise<number>;
-  updateCounter(key: Key, ops: TupleCounterOps): Promise<number[]>;
-  updateCounter(key: Key, op: CounterOp | TupleCounterOps): Promise<number | number[]> {
-    if (Array.isArray(op)) return this.#updateTuple(key, op as TupleCounterOps);
-    return this.updateCounters([[key, op as CounterOp]]).then((results) => results[0] as number);
+  updateCounter(key: Key, op: CounterOp, options?: PutOptions): Promise<number>;
+  updateCounter(key: Key, ops: TupleCounterOps, options?: PutOptions): Promise<number[]>;
+  updateCounter(key: Key, op: CounterOp | TupleCounterOps, options?: PutOptions): Promise<number | number[]> {
+    if (Array.isArray(op)) return this.#updateTuple(key, op as TupleCounterOps, options);
+    return this.#updateCounters([[key, op as CounterOp]], options).then((results) => results[0] as number);
   }
 
   /**
    * A tuple counter update runs in one transaction of its own, in every counter mode: its positions
    * change together or not at all (pending buffered increments are written first, by `#write`).
    */
-  #updateTuple(key: Key, ops: TupleCounterOps): Promise<number[]> {
+  #updateTuple(key: Key, ops: TupleCounterOps, options: PutOptions | undefined): Promise<number[]> {
     return guard(async () => {
       const k = encodeKey(key);
       const normalized = normalizeTupleOps(ops);
       const d = await this.#resolve();
-      return this.#write(d, (tx) => {
-        const { tuple, results } = applyTupleOps(tupleValue(tx.get(k)), normalized);
-        tx.put(k, encodeTuple(tuple));
+      const ttl = ttlOfWrite(options, d.options.ttlMs as number | undefined);
+      const now = Date.now();
+      const run = (tx: Tx): number[] => {
+        const { current, rewrap } = counterRecord(tx.get(k), now, ttl);
+        const { tuple, results } = applyTupleOps(tupleValue(current), normalized);
+        tx.put(k, rewrap(encodeTuple(tuple)));
         return results;
-      });
+      };
+      return ttl === undefined ? this.#write(d, run) : this.#writeTtl(d, run);
     });
   }
 
   updateCounters(ops: ReadonlyArray<readonly [Key, CounterOp]>): Promise<number[]> {
+    return this.#updateCounters(ops, undefined);
+  }
+
+  /**
+   * Counter updates. A TTL (the call's, else in durable mode the domain's) applies to counters the
+   * call creates; in buffered mode an update with its own TTL runs durably, as a bounded one does.
+   */
+  #updateCounters(ops: ReadonlyArray<readonly [Key, CounterOp]>, options: PutOptions | undefined): Promise<number[]> {
     return guard(async () => {
       // Counted before the first await, so every call of a burst sees the others.
       const calls = counterCalls(this.#ctx, this.#domain);
@@ -186,20 +233,25 @@ export class KvStore<V> implements DomainStore<V> {
       try {
         const normalized = ops.map(([key, op]) => [encodeKey(key), normalizeCounterOp(op)] as const);
         const d = await this.#resolve();
+        const ttl = ttlOfWrite(options, this.#buffered(d) ? undefined : (d.options.ttlMs as number | undefined));
         if (normalized.length === 0) return [];
         if (this.#buffered(d)) {
-          if (normalized.every(([, op]) => !op.bounded)) {
+          if (ttl === undefined && normalized.every(([, op]) => !op.bounded)) {
             await this.#ctx.kinds.checkRead(d.backend, d.domain, 'kv');
             return this.#counters(d).add(normalized.map(([k, op]) => [k, op.by] as const));
           }
           // Bounded ops need the exact stored value: write what is pending, then run durably.
           await this.#counters(d).flush();
         }
-        return await this.#durableCounters(d, normalized, calls.lone);
+        return await this.#durableCounters(d, normalized, calls.lone, ttl);
       } finally {
         calls.leave();
       }
     });
+  }
+
+  sweepExpired(): Promise<number> {
+    return guard(async () => sweepExpired(this.#ctx, await this.#readable()));
   }
 
   flushCounters(): Promise<void> {
@@ -229,12 +281,36 @@ export class KvStore<V> implements DomainStore<V> {
     return this.#ctx.readable(this.#domain, 'kv');
   }
 
+  /** Whether a stored TTL record lives now (a refresh may follow); an expired one starts the sweep. */
+  #alive(d: OpenDomain, key: Uint8Array, stored: Uint8Array): boolean {
+    const now = Date.now();
+    // The hot path (a live record, no refresh) touches no per-domain state.
+    if (now >= expiryOf(stored)) {
+      ttlDomain(this.#ctx, d).start();
+      return false;
+    }
+    if (d.options.refreshOnRead === true) ttlDomain(this.#ctx, d).read(key, stored, now);
+    return true;
+  }
+
+  /** A write that stores TTL records: it records the domain's TTL marker with them, then the sweep runs. */
+  async #writeTtl<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
+    const ttl = ttlDomain(this.#ctx, d);
+    const result = await this.#write(d, (tx) => {
+      ttl.mark(tx);
+      return fn(tx);
+    });
+    ttl.marked();
+    return result;
+  }
+
   async #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
     if (this.#buffered(d) && this.#counters(d).dirty) await this.#counters(d).flush();
     return this.#ctx.write(d, 'kv', fn);
   }
 
-  async #decodeWithPending(d: OpenDomain, key: Uint8Array, bytes: Uint8Array | undefined): Promise<V | undefined> {
+  async #decodeWithPending(d: OpenDomain, key: Uint8Array, stored: Uint8Array | undefined): Promise<V | undefined> {
+    const bytes = stored !== undefined && stored[0] === TTL_TAG ? unwrapTtl(stored) : stored;
     if (this.#buffered(d) && (bytes === undefined || isCounter(bytes))) {
       const delta = await this.#counters(d).pendingDelta(key);
       if (delta !== 0) return (counterValue(bytes) + delta) as V;
@@ -251,13 +327,33 @@ export class KvStore<V> implements DomainStore<V> {
    * alone (concurrent calls go through `transact` so they share one commit) and the domain's kind is
    * recorded already (the first write records it in the transaction); else in a transaction.
    */
-  async #durableCounters(d: OpenDomain, ops: ReadonlyArray<readonly [Uint8Array, NormalizedCounterOp]>, lone: boolean): Promise<number[]> {
-    if (lone && d.backend.updateCounters !== undefined && this.#ctx.kinds.isKnown(d.backend, 'kv')) {
+  async #durableCounters(
+    d: OpenDomain,
+    ops: ReadonlyArray<readonly [Uint8Array, NormalizedCounterOp]>,
+    lone: boolean,
+    ttl: number | undefined,
+  ): Promise<number[]> {
+    const ttlState = ttlDomain(this.#ctx, d);
+    if (
+      lone &&
+      ttl === undefined &&
+      !ttlState.known &&
+      d.backend.updateCounters !== undefined &&
+      this.#ctx.kinds.isKnown(d.backend, 'kv')
+    ) {
       if (this.#buffered(d) && this.#counters(d).dirty) await this.#counters(d).flush();
-      const stored = await d.backend.updateCounters(ops.map(([key, op]) => ({ key, by: op.by, bounded: op.bounded })));
-      return stored.map((bytes) => counterValue(bytes));
+      try {
+        const stored = await d.backend.updateCounters(ops.map(([key, op]) => ({ key, by: op.by, bounded: op.bounded })));
+        return stored.map((bytes) => counterValue(bytes[0] === TTL_TAG ? unwrapTtl(bytes) : bytes));
+      } catch (err) {
+        // A native counter statement that does not know TTL records (PostgreSQL's) refuses one another
+        // process wrote; it wrote nothing, so the transaction below (which knows them) decides.
+        if (toStoreError(err).code !== 'INVALID_VALUE') throw err;
+      }
     }
-    return this.#write(d, (tx) => ops.map(([k, op]) => applyDurable(tx, k, op)));
+    const now = Date.now();
+    const run = (tx: Tx): number[] => ops.map(([k, op]) => applyDurable(tx, k, op, now, ttl));
+    return ttl === undefined ? this.#write(d, run) : this.#writeTtl(d, run);
   }
 
   #counters(d: OpenDomain): BufferedCounters {
@@ -297,8 +393,9 @@ function counterCalls(ctx: StoreContext, domain: string): CounterCalls {
 }
 
 /** One durable counter op inside a transaction: reads through earlier ops of the same transaction. */
-function applyDurable(tx: Tx, key: Uint8Array, op: NormalizedCounterOp): number {
-  const next = applyCounterOp(counterValue(tx.get(key)), op);
-  tx.put(key, encodeCounter(next));
+function applyDurable(tx: Tx, key: Uint8Array, op: NormalizedCounterOp, now: number, ttl: number | undefined): number {
+  const { current, rewrap } = counterRecord(tx.get(key), now, ttl);
+  const next = applyCounterOp(counterValue(current), op);
+  tx.put(key, rewrap(encodeCounter(next)));
   return next;
 }

@@ -8,6 +8,9 @@ const VALUE_TAG = 0x00;
 const COUNTER_TAG = 0x01;
 // A tuple counter (several positions in one record, BeamAgent's counter tuples): n float64 LE.
 const TUPLE_TAG = 0x02;
+// 0x03 wraps a record with an expiry (see ttl-record.ts, which owns the layout).
+const TTL_WRAPPED = 0x03;
+const TTL_HEADER_BYTES = 17;
 /** The most positions a tuple counter holds (a record stays under 2 KiB). */
 export const MAX_TUPLE_POSITIONS = 256;
 
@@ -102,6 +105,12 @@ export function decodeValue<V>(codec: Codec<V>, bytes: Uint8Array): V {
   const tag = bytes[0];
   if (tag === COUNTER_TAG) return readCounter(bytes) as V;
   if (tag === TUPLE_TAG) return readTuple(bytes) as V;
+  // A record with a TTL (ttl-record.ts): reads filter by expiry before they decode; this decodes what it wraps.
+  if (tag === TTL_WRAPPED && bytes.byteLength > TTL_HEADER_BYTES) {
+    // One view of the value's bytes, not a view of a view: this is every TTL read's decode.
+    if (bytes[TTL_HEADER_BYTES] === VALUE_TAG) return codec.decode(bytes.subarray(TTL_HEADER_BYTES + 1));
+    return decodeValue(codec, bytes.subarray(TTL_HEADER_BYTES));
+  }
   if (tag !== VALUE_TAG) throw new StoreError('DECODE', `unknown value record tag ${String(tag)}`);
   return codec.decode(bytes.subarray(1));
 }

@@ -9,6 +9,7 @@ import { JournalStore } from '../journal/journal-store.js';
 import type { Journal, JournalOptions } from '../journal/types.js';
 import { rangeToBytes } from '../keys/index.js';
 import { KvStore } from '../kv/kv-store.js';
+import { type PruneOptions, type PruneReport, pruneStore } from '../retention/prune-store.js';
 import { SNAPSHOT_RANGE } from '../snapshots/snapshot-layout.js';
 import { SnapshotKvStore } from '../snapshots/snapshot-store.js';
 import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
@@ -145,6 +146,7 @@ export class AgentStore implements Store {
       const d = await this.#ctx.resolve(domain);
       // A tombstone stays until the domain is migrated back: a stale process must keep getting MOVED.
       await this.#ctx.kinds.assertNotMoved(d.backend, domain);
+      this.#ctx.stopState(d.backend); // timers (buffered counters, TTL sweep) of the dropped domain
       this.#ctx.forgetState(d.backend);
       this.#ctx.kinds.forget(d.backend);
       const instance = await this.#ctx.pool.instance(d.route.adapter);
@@ -184,6 +186,10 @@ export class AgentStore implements Store {
       }
       this.#ctx.pool.forget(domain);
     });
+  }
+
+  prune(options?: PruneOptions): Promise<PruneReport> {
+    return this.#run('prune', undefined, () => pruneStore(this.#ctx, options));
   }
 
   async stats(): Promise<DomainStats[]> {

@@ -1,5 +1,6 @@
 import type { ArtifactStore, ArtifactsPolicy } from '../artifacts/types.js';
 import type { Journal, JournalOptions } from '../journal/types.js';
+import type { PruneOptions, PruneReport } from '../retention/prune-store.js';
 import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
 import type { Adapter } from '../spi/adapter.js';
 import type { BlobCheckpointStore, Codec, DomainStats, DomainStore } from '../types.js';
@@ -85,6 +86,12 @@ export interface Store {
    * call on any of its handles opens it again. BeamAgent.Store's `close_table`.
    */
   closeDomain(domain: string): Promise<void>;
+  /**
+   * Applies every retention rule (SPEC §9.5): domain option `maxAge` on journal domains (entries by
+   * commit time) and checkpoints domains (by save time; each trace keeps its latest), and the TTL
+   * sweep on kv domains; returns, per domain a rule applies to, how many records it removed.
+   */
+  prune(options?: PruneOptions): Promise<PruneReport>;
   /** Per-domain figures for every domain with data on a registered adapter. */
   stats(): Promise<DomainStats[]>;
   /** Flushes and closes; idempotent. Afterwards every call rejects with `CLOSED`. */

@@ -14,6 +14,14 @@ export interface CommonDomainOptions {
   readonly counterFlushMs: number;
   /** Largest encoded value accepted, in bytes. */
   readonly maxValueBytes: number;
+  /** kv: default time-to-live of a write, in milliseconds (none: records never expire). */
+  readonly ttlMs?: number;
+  /** kv: a read of a record with a TTL pushes its expiry out by its TTL again. */
+  readonly refreshOnRead?: boolean;
+  /** kv: period of the background sweep of expired records, in milliseconds (default 60,000). */
+  readonly ttlSweepMs?: number;
+  /** journal and checkpoints: `store.prune()` removes what is older than this many milliseconds. */
+  readonly maxAge?: number;
 }
 
 /** What a backend declares it can do; the conformance suite skips by these, never by name. */
