@@ -39,6 +39,7 @@ import { LegacyMigration } from './legacy-migration.js';
 import { type AgentstoreSaverOptions, type ResolvedSaverOptions, resolveSaverOptions } from './options.js';
 import { PAGE } from './paging.js';
 import { AgentstoreSerde } from './serde.js';
+import { StoredChannels } from './stored-channels.js';
 import { Loads, StoredCodec } from './stored-codec.js';
 import { recordEntries, ThreadHeads } from './thread-heads.js';
 import { ThreadMaintenance } from './thread-maintenance.js';
@@ -80,6 +81,7 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
   readonly #maintenance: ThreadMaintenance;
   readonly #ttl: ThreadTtl | undefined;
   readonly #legacy: LegacyMigration;
+  readonly #stored = new StoredChannels();
   /** True once no key of the previous layout is left (checked once per saver). */
   #migrated = false;
   /** The store this saver opened itself (the short forms), which `close()` closes. */
@@ -138,9 +140,7 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     });
     if (resolved.ttl !== undefined) {
       const clock = options.clock ?? Date.now;
-      this.#ttl = new ThreadTtl(this.#checkpoints, this.#checkpointBytes, resolved.ttl, clock, (thread) =>
-        this.#maintenance.deleteThread(thread),
-      );
+      this.#ttl = new ThreadTtl(this.#checkpoints, this.#checkpointBytes, resolved.ttl, clock, (thread) => this.#deleteThread(thread));
       // A failed background sweep is retried at the next interval; it has nobody to report to.
       this.#ttl.start(() => {});
     }
@@ -230,51 +230,71 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const parentId = getCheckpointId(config) || undefined;
     if (typeof checkpoint?.id !== 'string' || checkpoint.id === '')
       throw new StoreError('INVALID_VALUE', 'checkpoint.id must be a non-empty string');
-    for (const channel of Object.keys(newVersions)) checkVersion(newVersions[channel]);
     const { channel_values: values, ...rest } = checkpoint;
     const versions = rest.channel_versions ?? {};
-    const shallow = this.options.shallow;
-    // Small values ride in the record; a large one is an entry of its own, written when it changes.
+    const has = (channel: string): boolean => values !== undefined && values !== null && Object.hasOwn(values, channel);
+    // Every changed value gets its value entry (later checkpoints that keep it read it there); a small
+    // one is also carried in the record, and so is an unchanged one this process stored itself.
     const carried: unknown[] = [];
     const names: string[] = [];
     const refs: string[] = [];
-    const large: Array<[Key, Uint8Array | Promise<Uint8Array>]> = [];
-    if (values !== undefined && values !== null) {
-      for (const channel of Object.keys(versions)) {
-        if (!Object.hasOwn(values, channel)) continue;
-        const value = values[channel];
-        if (shallow || fitsInline(value, COPY_MAX_BYTES)) {
+    const changed: Array<[Key, Uint8Array | Promise<Uint8Array>]> = [];
+    const known = this.#stored.of(thread, ns);
+    const stored = new Map<string, { version: Version; present: boolean }>();
+    for (const channel of Object.keys(newVersions)) {
+      const version = checkVersion(newVersions[channel]);
+      const current = versions[channel] === version;
+      if (!has(channel)) {
+        if (current) stored.set(channel, { version, present: false });
+        continue;
+      }
+      const value = values[channel];
+      const bytes = this.#codec.encode([value], onlyValue);
+      changed.push([valueKey(thread, ns, channel, version), bytes]);
+      if (!current) continue;
+      stored.set(channel, { version, present: true });
+      if (bytes instanceof Uint8Array && bytes.byteLength <= COPY_MAX_BYTES) {
+        names.push(channel);
+        carried.push(value);
+      } else refs.push(channel);
+    }
+    for (const channel of Object.keys(versions)) {
+      if (stored.has(channel)) continue;
+      const version = versions[channel] as Version;
+      const mine = known?.get(channel);
+      if (mine !== undefined && mine.version === version) {
+        stored.set(channel, mine);
+        if (!mine.present) continue;
+        if (has(channel) && fitsInline(values[channel], COPY_MAX_BYTES)) {
           names.push(channel);
-          carried.push(value);
+          carried.push(values[channel]);
           continue;
         }
-        const version = checkVersion(versions[channel]);
-        refs.push(channel);
-        if (Object.hasOwn(newVersions, channel)) large.push([valueKey(thread, ns, channel, version), this.#codec.encode([value], onlyValue)]);
       }
+      refs.push(channel);
     }
-    const encoded = this.#codec.encode([rest, metadata, ...carried], (stored) => ({
-      checkpoint: stored[0],
-      metadata: stored[1],
+    const encoded = this.#codec.encode([rest, metadata, ...carried], (parts) => ({
+      checkpoint: parts[0],
+      metadata: parts[1],
       ...(parentId === undefined ? {} : { parentId }),
-      ...(names.length === 0 ? {} : { values: names.map((channel, i) => [channel, stored[i + 2]]) }),
+      ...(names.length === 0 ? {} : { values: names.map((channel, i) => [channel, parts[i + 2]]) }),
       refs,
     }));
     if (!this.#migrated) await this.#migrate();
     const ttl = this.#ttl;
     // An expired thread starts afresh: what it had must not come back with the new checkpoint.
-    if (ttl !== undefined && ttl.expired(await ttl.expiresAt(thread))) await this.#maintenance.deleteThread(thread);
+    if (ttl !== undefined && ttl.expired(await ttl.expiresAt(thread))) await this.#deleteThread(thread);
     let record: Uint8Array;
     let entries: Array<readonly [Key, Uint8Array]>;
     // Awaited only when something went through the serde.
-    if (encoded instanceof Promise || large.some(([, value]) => value instanceof Promise)) {
+    if (encoded instanceof Promise || changed.some(([, value]) => value instanceof Promise)) {
       [record, entries] = await Promise.all([
         encoded,
-        Promise.all(large.map(async ([key, value]): Promise<[Key, Uint8Array]> => [key, await value])),
+        Promise.all(changed.map(async ([key, value]): Promise<[Key, Uint8Array]> => [key, await value])),
       ]);
     } else {
       record = encoded;
-      entries = large as Array<[Key, Uint8Array]>;
+      entries = changed as Array<[Key, Uint8Array]>;
     }
     if (ttl !== undefined) entries.push(ttl.entry(thread));
     if (this.#heads) {
@@ -282,13 +302,14 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
       if (entries.length > 0) await this.#checkpointBytes.putMany(entries);
       await this.#heads.commit(thread, ns, parentId, checkpoint.id, record);
     } else {
-      const superseded = shallow ? await this.#superseded(thread, ns, checkpoint.id) : undefined;
+      const superseded = this.options.shallow ? await this.#superseded(thread, ns, checkpoint.id, versions) : undefined;
       // Values, record and index in one commit: a reader sees all of the checkpoint or none of it.
       entries.push(...recordEntries(thread, ns, checkpoint.id, record));
       await this.#checkpointBytes.putMany(entries);
       // Shallow: the new checkpoint is committed first, so a crash in between leaves one too many, never none.
       if (superseded !== undefined && superseded.length > 0) await this.#checkpointBytes.deleteMany(superseded);
     }
+    this.#stored.remember(thread, ns, stored);
     return { configurable: { thread_id: thread, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -318,7 +339,7 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
   async deleteThread(threadId: string): Promise<void> {
     const thread = requireString(threadId, 'threadId');
     if (!this.#migrated) await this.#migrate();
-    await this.#maintenance.deleteThread(thread);
+    await this.#deleteThread(thread);
   }
 
   /**
@@ -329,6 +350,7 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     if (!(Number.isSafeInteger(keep) && keep >= 0)) throw new StoreError('INVALID_VALUE', 'keep must be a non-negative integer');
     const thread = requireString(threadId, 'threadId');
     if (!this.#migrated) await this.#migrate();
+    this.#stored.forget(thread);
     return this.#maintenance.prune(thread, keep);
   }
 
@@ -364,6 +386,11 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     return Math.floor(Number.isFinite(n) ? n : 0) + 1 + Math.random();
   }
 
+  async #deleteThread(thread: string): Promise<void> {
+    this.#stored.forget(thread);
+    await this.#maintenance.deleteThread(thread);
+  }
+
   async #migrate(): Promise<void> {
     await this.#legacy.ensure();
     this.#migrated = true;
@@ -387,9 +414,9 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
 
   /**
    * The keys a shallow `put` of `id` removes: every other checkpoint of the namespace with its writes
-   * and index entry, and the value entries of the namespace (a shallow record carries all its values).
+   * and index entry, and the value entries of the namespace at versions the new checkpoint does not have.
    */
-  async #superseded(thread: string, ns: string, id: string): Promise<Key[]> {
+  async #superseded(thread: string, ns: string, id: string, versions: ChannelVersions): Promise<Key[]> {
     const doomed: Key[] = [];
     for await (const key of this.#checkpointBytes.keys({ prefix: checkpointPrefix(thread, ns) })) {
       const other = (key as string[])[3] as string;
@@ -397,7 +424,10 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
       doomed.push(key);
       if (isRecordKey(key)) doomed.push(timeKey(thread, other, ns));
     }
-    for await (const key of this.#checkpointBytes.keys({ prefix: valuesPrefix(thread, ns) })) doomed.push(key);
+    for await (const key of this.#checkpointBytes.keys({ prefix: valuesPrefix(thread, ns) })) {
+      const [, , , channel, version] = key as [string, number, string, string, Version];
+      if (versions[channel] !== version) doomed.push(key);
+    }
     return doomed;
   }
 
