@@ -70,7 +70,14 @@ export const checkpointKey = (thread: string, ns: string, id: string): Key => [t
 /** The records and writes of a thread (in one namespace, of one checkpoint). */
 export const checkpointPrefix = (thread: string, ns?: string, id?: string): Key =>
   ns === undefined ? [thread, CHECKPOINT] : id === undefined ? [thread, CHECKPOINT, ns] : [thread, CHECKPOINT, ns, id];
-export const writeKey = (thread: string, ns: string, id: string, taskId: string, idx: number): Key => [thread, CHECKPOINT, ns, id, taskId, idx];
+export const writeKey = (thread: string, ns: string, id: string, taskId: string, idx: number): Key => [
+  thread,
+  CHECKPOINT,
+  ns,
+  id,
+  taskId,
+  idx,
+];
 export const timeKey = (thread: string, id: string, ns: string): Key => [thread, TIME, id, ns];
 export const timePrefix = (thread: string): Key => [thread, TIME];
 export const valueKey = (thread: string, ns: string, channel: string, version: Version): Key => [thread, VALUE, ns, channel, version];

@@ -71,7 +71,8 @@ async function copy(
   let lower: Key | undefined;
   for (;;) {
     const page: Array<readonly [Key, Uint8Array]> = [];
-    for await (const [key, value] of from.entries({ ...range, ...(lower === undefined ? {} : { gt: lower }), limit: PAGE })) page.push([key, value]);
+    for await (const [key, value] of from.entries({ ...range, ...(lower === undefined ? {} : { gt: lower }), limit: PAGE }))
+      page.push([key, value]);
     const last = page[page.length - 1];
     if (last === undefined) return;
     await to.putMany(page.map(([key, value]) => [rename(key), value] as const));

@@ -88,8 +88,12 @@ export function resolveSaverOptions(options: AgentstoreSaverOptions): ResolvedSa
   if (typeof resolved.exclusiveThreads !== 'boolean') throw new StoreError('INVALID_OPTIONS', 'exclusiveThreads must be a boolean');
   if (typeof resolved.shallow !== 'boolean') throw new StoreError('INVALID_OPTIONS', 'shallow must be a boolean');
   if (resolved.shallow && resolved.exclusiveThreads)
-    throw new StoreError('INVALID_OPTIONS', 'shallow and exclusiveThreads cannot be combined (a shallow thread keeps no history to resume from)');
-  if (options.clock !== undefined && typeof options.clock !== 'function') throw new StoreError('INVALID_OPTIONS', 'clock must be a function');
+    throw new StoreError(
+      'INVALID_OPTIONS',
+      'shallow and exclusiveThreads cannot be combined (a shallow thread keeps no history to resume from)',
+    );
+  if (options.clock !== undefined && typeof options.clock !== 'function')
+    throw new StoreError('INVALID_OPTIONS', 'clock must be a function');
   return resolved;
 }
 
@@ -107,6 +111,7 @@ function resolveTtl(ttl: SaverTtlOptions): ResolvedTtl {
   if (interval !== undefined && !(Number.isFinite(interval) && interval > 0))
     throw new StoreError('INVALID_OPTIONS', 'ttl.sweepIntervalMs must be a positive number');
   const sweepLimit = ttl.sweepLimit ?? 1000;
-  if (!(Number.isSafeInteger(sweepLimit) && sweepLimit > 0)) throw new StoreError('INVALID_OPTIONS', 'ttl.sweepLimit must be a positive integer');
+  if (!(Number.isSafeInteger(sweepLimit) && sweepLimit > 0))
+    throw new StoreError('INVALID_OPTIONS', 'ttl.sweepLimit must be a positive integer');
   return Object.freeze({ ttlMs, refreshOnRead, sweepIntervalMs: interval, sweepLimit });
 }

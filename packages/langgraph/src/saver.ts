@@ -1,13 +1,4 @@
-import {
-  asyncDispose,
-  createStore,
-  type DomainStore,
-  defaultDataDir,
-  type Key,
-  rawCodec,
-  type Store,
-  StoreError,
-} from '@agentstore/core';
+import { asyncDispose, createStore, type DomainStore, defaultDataDir, type Key, rawCodec, type Store, StoreError } from '@agentstore/core';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import {
   BaseCheckpointSaver,
@@ -484,7 +475,12 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
       const batch: Array<readonly [string, string]> = [];
       let scanned = 0;
       let last: Key | undefined;
-      for await (const key of this.#checkpointBytes.keys({ prefix, ...(upper === undefined ? {} : { lt: upper }), reverse: true, limit: pageSize })) {
+      for await (const key of this.#checkpointBytes.keys({
+        prefix,
+        ...(upper === undefined ? {} : { lt: upper }),
+        reverse: true,
+        limit: pageSize,
+      })) {
         scanned++;
         last = key;
         const [, , id, n] = key as [string, number, string, string];
@@ -504,20 +500,29 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
    */
   async #rootOnlyPage(thread: string, pageSize: number): Promise<Located[] | undefined> {
     let newestNs: string | undefined;
-    for await (const key of this.#checkpointBytes.keys({ prefix: checkpointPrefix(thread), reverse: true, limit: 1 })) newestNs = (key as string[])[2];
+    for await (const key of this.#checkpointBytes.keys({ prefix: checkpointPrefix(thread), reverse: true, limit: 1 }))
+      newestNs = (key as string[])[2];
     if (newestNs === undefined) return [];
     if (newestNs !== '') return undefined;
     return this.#reader.descending(thread, '', undefined, pageSize);
   }
 
-  /** The records of index entries `[id, ns]` of `thread`, in one read. */
+  /** The checkpoints (with writes) of index entries `[id, ns]` of `thread`: one range per namespace. */
   async #records(thread: string, batch: ReadonlyArray<readonly [string, string]>): Promise<Located[]> {
-    const records = await this.#checkpoints.getMany(batch.map(([id, n]) => checkpointKey(thread, n, id)));
+    const byNs = new Map<string, Set<string>>();
+    for (const [id, ns] of batch) {
+      let ids = byNs.get(ns);
+      if (ids === undefined) byNs.set(ns, (ids = new Set()));
+      ids.add(id);
+    }
+    const found = await Promise.all([...byNs].map(([ns, ids]) => this.#reader.span(thread, ns, ids)));
+    const byId = new Map<string, Located>();
+    for (const located of found) for (const [id, one] of located) byId.set(`${one.ns}\u0000${id}`, one);
     const out: Located[] = [];
-    batch.forEach(([id, ns], i) => {
-      const record = records[i] as CheckpointRecord | undefined;
-      if (record !== undefined) out.push({ thread, ns, id, record });
-    });
+    for (const [id, ns] of batch) {
+      const one = byId.get(`${ns}\u0000${id}`);
+      if (one !== undefined) out.push(one);
+    }
     return out;
   }
 }

@@ -44,7 +44,8 @@ export class StoredChannels {
   /** Forgets every namespace of `thread` (deleted, pruned or expired: its value entries may be gone). */
   forget(thread: string): void {
     const prefix = `${thread.length}:${thread}`;
-    for (const key of this.#byNamespace.keys()) if (key.startsWith(prefix) && key.charCodeAt(prefix.length) === 0) this.#byNamespace.delete(key);
+    for (const key of this.#byNamespace.keys())
+      if (key.startsWith(prefix) && key.charCodeAt(prefix.length) === 0) this.#byNamespace.delete(key);
   }
 }
 

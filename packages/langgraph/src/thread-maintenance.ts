@@ -70,8 +70,7 @@ export class ThreadMaintenance {
   /** Copies thread `from` into `to`, which must have no checkpoints. */
   async copyThread(from: string, to: string): Promise<void> {
     if (from === to) throw new StoreError('INVALID_VALUE', 'copyThread needs two different threads');
-    const occupied =
-      (await this.#bytes.count({ prefix: checkpointPrefix(to), limit: 1 })) > 0 || (await this.#heads?.exists(to)) === true;
+    const occupied = (await this.#bytes.count({ prefix: checkpointPrefix(to), limit: 1 })) > 0 || (await this.#heads?.exists(to)) === true;
     if (occupied) throw new StoreError('CONFLICT', `thread ${JSON.stringify(to)} already has checkpoints`);
     const rename = (key: Array<string | number>): Key => [to, ...key.slice(1)];
     // Values, writes and index before records: a copied record is complete the moment it is visible.

@@ -121,6 +121,29 @@ export class TupleReader {
   }
 
   /**
+   * The checkpoints `ids` of (thread, ns) with their writes, in one range over the span of the ids
+   * (contiguous in a page of the thread's time index, so the span holds little else).
+   */
+  async span(thread: string, ns: string, ids: ReadonlySet<string>): Promise<Map<string, Located>> {
+    const out = new Map<string, Located>();
+    let low: string | undefined;
+    let high: string | undefined;
+    for (const id of ids) {
+      if (low === undefined || id < low) low = id;
+      if (high === undefined || id > high) high = id;
+    }
+    if (low === undefined || high === undefined) return out;
+    const range = { gte: checkpointKey(thread, ns, low), lt: afterPrefix(checkpointKey(thread, ns, high) as string[]) };
+    for await (const [key, value] of this.#checkpoints.entries(range)) {
+      const id = (key as string[])[3] as string;
+      if (!ids.has(id)) continue;
+      if (isRecordKey(key)) out.set(id, { thread, ns, id, record: value as CheckpointRecord, writes: [] });
+      else out.get(id)?.writes?.push(row(key, value));
+    }
+    return out;
+  }
+
+  /**
    * The tuples of `found`, in its order. `sparse` says the batch may skip checkpoints of its thread
    * (a filtered list): writes not already found are then read per checkpoint rather than over the batch's span.
    */
@@ -244,7 +267,10 @@ export class TupleReader {
           if (low === undefined || id < low) low = id;
           if (high === undefined || id > high) high = id;
         }
-        const range = { gte: checkpointKey(thread, ns, low as string), lt: afterPrefix(checkpointKey(thread, ns, high as string) as string[]) };
+        const range = {
+          gte: checkpointKey(thread, ns, low as string),
+          lt: afterPrefix(checkpointKey(thread, ns, high as string) as string[]),
+        };
         for await (const [key, value] of this.#checkpoints.entries(range)) {
           if (isRecordKey(key)) continue;
           const i = ids.get((key as string[])[3] as string);
