@@ -14,8 +14,6 @@ import {
 import { matchesFilter } from './filter.js';
 import { fitsInline } from './inline-size.js';
 import {
-  type CheckpointRecord,
-  checkpointKey,
   checkpointPrefix,
   isRecordKey,
   type StoredValue,
@@ -274,7 +272,7 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     if (!this.#migrated) await this.#migrate();
     const ttl = this.#ttl;
     // An expired thread starts afresh: what it had must not come back with the new checkpoint.
-    if (ttl !== undefined && ttl.expired(await ttl.expiresAt(thread))) await this.#deleteThread(thread);
+    if (ttl?.expired(await ttl.expiresAt(thread))) await this.#deleteThread(thread);
     let record: Uint8Array;
     let entries: Array<readonly [Key, Uint8Array]>;
     // Awaited only when something went through the serde.
@@ -511,8 +509,8 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
   async #records(thread: string, batch: ReadonlyArray<readonly [string, string]>): Promise<Located[]> {
     const byNs = new Map<string, Set<string>>();
     for (const [id, ns] of batch) {
-      let ids = byNs.get(ns);
-      if (ids === undefined) byNs.set(ns, (ids = new Set()));
+      const ids = byNs.get(ns) ?? new Set<string>();
+      byNs.set(ns, ids);
       ids.add(id);
     }
     const found = await Promise.all([...byNs].map(([ns, ids]) => this.#reader.span(thread, ns, ids)));
