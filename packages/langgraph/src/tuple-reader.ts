@@ -41,8 +41,12 @@ export interface WriteRow {
   readonly record: WriteRecord;
 }
 
-/** Entries read by the first range of `latest`: a record and a few writes before it fit in most. */
-const LATEST_CHUNK = 8;
+/**
+ * Entries read by the first range of `latest`: the newest checkpoint of a finished run has no pending
+ * writes, and a one-row read is markedly cheaper (sqlite: a `get` instead of `all`); with writes, the
+ * next read takes many.
+ */
+const LATEST_CHUNK = 1;
 
 /**
  * Finds checkpoints and builds `CheckpointTuple`s from them in as few reads as it can. A record and
@@ -116,7 +120,7 @@ export class TupleReader {
       }
       if (read < chunk || last === undefined) return out;
       upper = last;
-      chunk = Math.min(chunk * 4, 1024);
+      chunk = Math.min(Math.max(chunk * 4, 16), 1024);
     }
   }
 
