@@ -25,14 +25,20 @@ function spyKv<V>(kv: DomainStore<V>, domain: string, log: WriteLog): DomainStor
       if (typeof value !== 'function') return value;
       switch (prop) {
         case 'put':
-          return (key: Key, v: V) => (record('put', key), target.put(key, v));
+          return (key: Key, v: V) => {
+            record('put', key);
+            return target.put(key, v);
+          };
         case 'putMany':
           return (entries: ReadonlyArray<readonly [Key, V]>) => {
             for (const [key] of entries) record('put', key);
             return target.putMany(entries);
           };
         case 'delete':
-          return (key: Key) => (record('delete', key), target.delete(key));
+          return (key: Key) => {
+            record('delete', key);
+            return target.delete(key);
+          };
         case 'deleteMany':
           return (keys: readonly Key[]) => {
             for (const key of keys) record('delete', key);
