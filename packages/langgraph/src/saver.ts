@@ -28,7 +28,7 @@ import { LegacyMigration } from './legacy-migration.js';
 import { type AgentstoreSaverOptions, type ResolvedSaverOptions, resolveSaverOptions } from './options.js';
 import { PAGE } from './paging.js';
 import { AgentstoreSerde } from './serde.js';
-import { StoredChannels } from './stored-channels.js';
+import { type StoredChannel, StoredChannels } from './stored-channels.js';
 import { Loads, StoredCodec } from './stored-codec.js';
 import { recordEntries, ThreadHeads } from './thread-heads.js';
 import { ThreadMaintenance } from './thread-maintenance.js';
@@ -222,45 +222,57 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const { channel_values: values, ...rest } = checkpoint;
     const versions = rest.channel_versions ?? {};
     const has = (channel: string): boolean => values !== undefined && values !== null && Object.hasOwn(values, channel);
-    // Every changed value gets its value entry (later checkpoints that keep it read it there); a small
-    // one is also carried in the record, and so is an unchanged one this process stored itself.
+    // A small changed value is carried in the record; a large one is an entry of its own, which later
+    // checkpoints that keep it refer to. An unchanged value is carried again when it was carried before
+    // (this process remembers what it stored; else the parent record says), so the record stays whole.
     const carried: unknown[] = [];
     const names: string[] = [];
     const refs: string[] = [];
     const changed: Array<[Key, Uint8Array | Promise<Uint8Array>]> = [];
-    const known = this.#stored.of(thread, ns);
-    const stored = new Map<string, { version: Version; present: boolean }>();
+    const stored = new Map<string, StoredChannel>();
+    const carry = (channel: string) => {
+      names.push(channel);
+      carried.push(values[channel]);
+    };
     for (const channel of Object.keys(newVersions)) {
       const version = checkVersion(newVersions[channel]);
       const current = versions[channel] === version;
       if (!has(channel)) {
-        if (current) stored.set(channel, { version, present: false });
+        if (current) stored.set(channel, { version, present: false, carried: false });
         continue;
       }
-      const value = values[channel];
-      const bytes = this.#codec.encode([value], onlyValue);
-      changed.push([valueKey(thread, ns, channel, version), bytes]);
+      const small = fitsInline(values[channel], COPY_MAX_BYTES);
+      if (current && small) {
+        stored.set(channel, { version, present: true, carried: true });
+        carry(channel);
+        continue;
+      }
+      changed.push([valueKey(thread, ns, channel, version), this.#codec.encode([values[channel]], onlyValue)]);
       if (!current) continue;
-      stored.set(channel, { version, present: true });
-      if (bytes instanceof Uint8Array && bytes.byteLength <= COPY_MAX_BYTES) {
-        names.push(channel);
-        carried.push(value);
-      } else refs.push(channel);
+      stored.set(channel, { version, present: true, carried: false });
+      refs.push(channel);
     }
+    let known = this.#stored.of(thread, ns);
+    let askedParent = false;
     for (const channel of Object.keys(versions)) {
       if (stored.has(channel)) continue;
       const version = versions[channel] as Version;
-      const mine = known?.get(channel);
-      if (mine !== undefined && mine.version === version) {
-        stored.set(channel, mine);
-        if (!mine.present) continue;
-        if (has(channel) && fitsInline(values[channel], COPY_MAX_BYTES)) {
-          names.push(channel);
-          carried.push(values[channel]);
-          continue;
-        }
+      let before = known?.get(channel);
+      if ((before === undefined || before.version !== version) && !askedParent) {
+        // Not stored by this process (a restart, another writer): what the parent stored decides.
+        askedParent = true;
+        known = await this.#storedBy(thread, ns, parentId);
+        before = known?.get(channel);
       }
-      refs.push(channel);
+      if (before === undefined || before.version !== version) {
+        refs.push(channel);
+        continue;
+      }
+      stored.set(channel, before);
+      if (!before.present) continue;
+      if (before.carried) {
+        if (has(channel)) carry(channel);
+      } else refs.push(channel);
     }
     const encoded = this.#codec.encode([rest, metadata, ...carried], (parts) => ({
       checkpoint: parts[0],
@@ -399,6 +411,27 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     // With exclusiveThreads, the newest record may so far exist only as the head (its writer died mid-put).
     const head = this.#heads && (await this.#heads.latest(thread, ns));
     return head && head.id === id ? { thread, ns, id, record: head.record } : undefined;
+  }
+
+  /**
+   * What the checkpoint a `put` continues from (its parent; without one, or when it is gone, the
+   * newest of the namespace) stored of each channel: carried in its record, an entry of its own, or nothing.
+   */
+  async #storedBy(thread: string, ns: string, parentId: string | undefined): Promise<Map<string, StoredChannel> | undefined> {
+    const parent = (parentId === undefined ? undefined : await this.#find(thread, ns, parentId)) ?? (await this.#newest(thread, ns));
+    if (parent === undefined) return undefined;
+    const { record } = parent;
+    const checkpoint = (await this.#codec.load(record.checkpoint)) as Partial<Checkpoint>;
+    const carried = new Set(record.values?.map(([channel]) => channel));
+    const refs = record.refs === undefined ? undefined : new Set(record.refs);
+    const out = new Map<string, StoredChannel>();
+    for (const [channel, version] of Object.entries(checkpoint.channel_versions ?? {})) {
+      if (carried.has(channel)) out.set(channel, { version, present: true, carried: true });
+      // Records of earlier versions stored every changed value as an entry.
+      else if (refs === undefined || refs.has(channel)) out.set(channel, { version, present: true, carried: false });
+      else out.set(channel, { version, present: false, carried: false });
+    }
+    return out;
   }
 
   /**

@@ -3,24 +3,27 @@ import type { Version } from './layout.js';
 /** Threads (with namespace) whose stored channel versions are remembered; the oldest is forgotten first. */
 const MAX_NAMESPACES = 10_000;
 
-/** A channel's version this process stored, and whether a value was stored with it (false: the channel was empty). */
-interface Stored {
+/** How a checkpoint stored a channel at a version. */
+export interface StoredChannel {
   readonly version: Version;
+  /** False: the channel was empty at that version. */
   readonly present: boolean;
+  /** True: the value is carried in the record; false: it is a value entry of its own. */
+  readonly carried: boolean;
 }
 
 /**
- * The channel versions this saver stored per (thread, namespace). LangGraph's `put` receives every
- * channel's current value but only says which changed; a value counts as stored only if a `put` was
- * told so (what `getTuple` returns must match). When this process stored a channel's current version
- * itself, the next record can carry the unchanged value too, and reading that record needs no other
- * read. Forgetting is always safe: a channel not remembered is read from its value entry.
+ * How this saver stored each channel's latest version, per (thread, namespace). LangGraph's `put`
+ * receives every channel's current value but only says which changed; a value counts as stored only
+ * if a `put` was told so (what `getTuple` returns must match), and a small one lives only in the
+ * records that carry it. Remembering it saves the next `put` reading its parent record to find out.
+ * Forgetting is always safe: the parent record says the same.
  */
 export class StoredChannels {
-  readonly #byNamespace = new Map<string, Map<string, Stored>>();
+  readonly #byNamespace = new Map<string, Map<string, StoredChannel>>();
 
   /** What is remembered of (thread, ns), most recently used last. */
-  of(thread: string, ns: string): Map<string, Stored> | undefined {
+  of(thread: string, ns: string): Map<string, StoredChannel> | undefined {
     const key = slot(thread, ns);
     const known = this.#byNamespace.get(key);
     if (known !== undefined) {
@@ -31,7 +34,7 @@ export class StoredChannels {
   }
 
   /** Records what a committed `put` stored in (thread, ns). */
-  remember(thread: string, ns: string, stored: Map<string, Stored>): void {
+  remember(thread: string, ns: string, stored: Map<string, StoredChannel>): void {
     const key = slot(thread, ns);
     this.#byNamespace.delete(key);
     this.#byNamespace.set(key, stored);

@@ -73,13 +73,36 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
   });
   afterEach(async () => destroy());
 
-  it('writes one channel value per changed channel, and finds unchanged ones at their older versions', async () => {
-    await putHistory(saver, 't', [{ messages: ['hi'], big: 'x'.repeat(10_000) }]);
+  it('carries small values in the record, stores a large one once per version, and finds unchanged ones', async () => {
+    const big = 'x'.repeat(10_000);
+    await putHistory(saver, 't', [{ messages: ['hi'], big }]);
+    expect(await values(store)).toBe(1);
+    const ids = await putHistory(saver, 't2', [{ messages: ['hi'], big }, { messages: ['hi', 'there'] }]);
     expect(await values(store)).toBe(2);
-    await putHistory(saver, 't2', [{ messages: ['hi'], big: 'x'.repeat(10_000) }, { messages: ['hi', 'there'] }]);
-    expect(await values(store)).toBe(2 + 3);
     const latest = await saver.getTuple({ configurable: { thread_id: 't2' } });
-    expect(latest?.checkpoint.channel_values).toEqual({ messages: ['hi', 'there'], big: 'x'.repeat(10_000) });
+    expect(latest?.checkpoint.channel_values).toEqual({ messages: ['hi', 'there'], big });
+    // A process that did not write the thread continues it: the parent record says how each unchanged value was stored.
+    const other = new AgentstoreSaver(store);
+    const versions = { ...latest?.checkpoint.channel_versions, n: 1 };
+    const next = await other.put(
+      latest?.config ?? {},
+      {
+        v: 4,
+        id: uuid6(-1),
+        ts: '',
+        channel_values: { ...latest?.checkpoint.channel_values, n: 1 },
+        channel_versions: versions,
+        versions_seen: {},
+      },
+      { source: 'loop', step: 2, parents: {} },
+      { n: 1 },
+    );
+    expect(await values(store)).toBe(2);
+    expect((await new AgentstoreSaver(store).getTuple(next))?.checkpoint.channel_values).toEqual({ messages: ['hi', 'there'], big, n: 1 });
+    expect((await other.getTuple({ configurable: { thread_id: 't2', checkpoint_id: ids[0] } }))?.checkpoint.channel_values).toEqual({
+      messages: ['hi'],
+      big,
+    });
   });
 
   it('keeps both branches of a fork apart: channel versions never collide', async () => {
@@ -208,15 +231,26 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
   });
 
   it('prunes old checkpoints with their writes and the channel values nothing kept needs', async () => {
-    const ids = await putHistory(saver, 't', [{ a: 1, keep: 'k' }, { a: 2 }, { a: 3 }, { a: 4 }, { a: 5 }]);
+    // Large values, so that each is a value entry of its own.
+    const large = (v: string | number) => String(v).repeat(3000);
+    const ids = await putHistory(saver, 't', [
+      { a: large(1), keep: large('k') },
+      { a: large(2) },
+      { a: large(3) },
+      { a: large(4) },
+      { a: large(5) },
+    ]);
     await saver.putWrites({ configurable: { thread_id: 't', checkpoint_ns: '', checkpoint_id: ids[0] } }, [['a', 9]], 'task');
-    await putHistory(saver, 'other', [{ a: 1 }]);
+    await putHistory(saver, 'other', [{ a: large(1) }]);
     expect(await saver.prune('t', 2)).toBe(3);
     expect((await collect(saver.list({ configurable: { thread_id: 't' } }))).map((t) => t.checkpoint.id)).toEqual([ids[4], ids[3]]);
-    expect((await saver.getTuple({ configurable: { thread_id: 't' } }))?.checkpoint.channel_values).toEqual({ a: 5, keep: 'k' });
+    expect((await saver.getTuple({ configurable: { thread_id: 't' } }))?.checkpoint.channel_values).toEqual({
+      a: large(5),
+      keep: large('k'),
+    });
     expect((await saver.getTuple({ configurable: { thread_id: 't', checkpoint_id: ids[3] } }))?.checkpoint.channel_values).toEqual({
-      a: 4,
-      keep: 'k',
+      a: large(4),
+      keep: large('k'),
     });
     // Left: a@4, a@5, keep@1 of thread t, and the other thread's a@1.
     expect(await values(store)).toBe(4);
@@ -236,10 +270,11 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
   });
 
   it('deletes a thread with its writes and channel values, leaving other threads alone', async () => {
-    const ids = await putHistory(saver, 'gone', [{ a: 1 }, { a: 2 }], '');
+    const large = (v: number) => String(v).repeat(3000);
+    const ids = await putHistory(saver, 'gone', [{ a: large(1) }, { a: large(2) }], '');
     await putHistory(saver, 'gone', [{ b: 1 }], 'sub:1');
     await saver.putWrites({ configurable: { thread_id: 'gone', checkpoint_ns: '', checkpoint_id: ids[1] } }, [['a', 3]], 'task');
-    await putHistory(saver, 'kept', [{ a: 1 }]);
+    await putHistory(saver, 'kept', [{ a: large(1) }]);
     await saver.deleteThread('gone');
     expect(await collect(saver.list({ configurable: { thread_id: 'gone' } }))).toEqual([]);
     expect(await values(store)).toBe(1);
@@ -279,8 +314,8 @@ describe('AgentstoreSaver options', () => {
       const [id] = await putHistory(saver, 't', [{ a: 1 }]);
       await saver.putWrites({ configurable: { thread_id: 't', checkpoint_ns: '', checkpoint_id: id } }, [['a', 2]], 'task');
       const stats = new Map((await store.stats()).map((s) => [s.domain, s]));
-      // Record, index entry, the channel value and the pending write: a thread is one key region.
-      expect(stats.get('lg_records')).toMatchObject({ adapter: 'sqlite', records: 4 });
+      // Record (carrying the small channel value), index entry and the pending write: a thread is one key region.
+      expect(stats.get('lg_records')).toMatchObject({ adapter: 'sqlite', records: 3 });
       // The writes domain is only read, to migrate what earlier versions left there.
       expect(stats.get('lg_writes')?.records ?? 0).toBe(0);
       expect(stats.get('lg_heads')).toMatchObject({ adapter: 'lmdb' });
