@@ -193,7 +193,11 @@ export class TupleReader {
       for (const channel of names) keys.push(valueKey(thread, ns, channel, versions[channel] as Version));
       channels.push(names as string[]);
     }
-    const [stored, writes] = await Promise.all([keys.length > 0 ? this.#checkpoints.getMany(keys) : [], writesRead]);
+    // Most reads have nothing left to fetch (values carried, writes met with the record): no await then.
+    let stored: unknown[] = [];
+    let writes: WriteRow[][] | undefined;
+    if (keys.length > 0 || writesRead !== undefined)
+      [stored, writes] = await Promise.all([keys.length > 0 ? this.#checkpoints.getMany(keys) : stored, writesRead]);
     const tuples: CheckpointTuple[] = [];
     let k = 0;
     for (let i = 0; i < n; i++) {
