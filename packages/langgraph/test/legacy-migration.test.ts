@@ -1,4 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { type Key, rawCodec, type Store } from '@agentstore/core';
 import { type CheckpointTuple, uuid6 } from '@langchain/langgraph-checkpoint';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -97,4 +102,84 @@ describe.each(['memory', 'sqlite'] as const)('a store written by the previous la
     await expectFixtureContent(new AgentstoreSaver(store));
     expect(await keysOf(store, 'checkpoints')).toEqual(migrated);
   });
+});
+
+/** The fixture's thread "a" copied to `threads` threads `a-0`, `a-1`, … (keys renamed; no value names its thread). */
+async function loadManyLegacyThreads(store: Store, threads: number): Promise<void> {
+  for (const [domain, entries] of Object.entries(fixture)) {
+    const own = entries.filter(([key]) => (domain === 'checkpoint_writes' ? key[0] : key[1]) === 'a');
+    const at = domain === 'checkpoint_writes' ? 0 : 1;
+    const kv = store.kv(domain, { codec: rawCodec });
+    for (let i = 0; i < threads; i++)
+      await kv.putMany(
+        own.map(([key, value]) => {
+          const renamed = [...(key as unknown[])];
+          renamed[at] = `a-${i}`;
+          return [renamed as Key, Buffer.from(value, 'base64')] as const;
+        }),
+      );
+  }
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+describe('a migration killed with SIGKILL', () => {
+  it('is finished by the next saver: every thread whole, no old key left, whatever the moment of the kill', async () => {
+    const threads = 150;
+    const dataDir = await mkdtemp(join(tmpdir(), 'agentstore-migrate-kill-'));
+    let cutMidway = 0;
+    try {
+      {
+        const { store, destroy } = await openStore('sqlite', dataDir);
+        await loadManyLegacyThreads(store, threads);
+        await destroy();
+      }
+      for (let round = 0; round < 3; round++) {
+        const child = spawn(
+          process.execPath,
+          ['--conditions=source', '--import', 'tsx', join(here, 'fixtures', 'migrate-worker.ts'), dataDir, 'sqlite'],
+          {
+            stdio: ['ignore', 'pipe', 'inherit'],
+          },
+        );
+        const exited = new Promise((resolve) => child.once('exit', resolve));
+        for await (const line of createInterface({ input: child.stdout })) {
+          if (line !== 'start') continue;
+          await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 400));
+          child.kill('SIGKILL');
+          break;
+        }
+        await exited;
+        const { store, destroy } = await openStore('sqlite', dataDir);
+        try {
+          const keys = await keysOf(store, 'checkpoints');
+          const old = keys.filter((key) => typeof (key as unknown[])[1] === 'string').length;
+          const moved = keys.length - old;
+          if (old > 0 && moved > 0) cutMidway++;
+          const saver = new AgentstoreSaver(store);
+          for (const i of [0, Math.floor(threads / 2), threads - 1]) {
+            const history = await collect(saver.list({ configurable: { thread_id: `a-${i}`, checkpoint_ns: '' } }));
+            expect(history.map((t) => t.metadata?.step)).toEqual([2, 1, 0]);
+            expect(history[0]?.checkpoint.channel_values).toEqual({ messages: ['hi', 'there', 'again'], big: 'x'.repeat(5000) });
+            expect(history[0]?.pendingWrites).toEqual([['task-2', 'messages', 'write 2']]);
+          }
+          const after = await keysOf(store, 'checkpoints');
+          expect(after.filter((key) => typeof (key as unknown[])[1] !== 'number')).toEqual([]);
+          // Each thread: 4 records (3 root, 1 child) and 2 writes, none lost and none doubled.
+          expect(after.filter((key) => (key as unknown[]).length === 4 && (key as unknown[])[1] === 1)).toHaveLength(4 * threads);
+          expect(after.filter((key) => (key as unknown[]).length === 6)).toHaveLength(2 * threads);
+          expect(await keysOf(store, 'checkpoint_writes')).toEqual([]);
+          // Back to the old layout for the next round.
+          await store.kv('checkpoints').clear();
+          await loadManyLegacyThreads(store, threads);
+        } finally {
+          await destroy();
+        }
+      }
+      // The kills did land inside migrations (else the rounds above proved nothing about a cut one).
+      expect(cutMidway).toBeGreaterThan(0);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }, 240_000);
 });
