@@ -219,6 +219,8 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const parentId = getCheckpointId(config) || undefined;
     if (typeof checkpoint?.id !== 'string' || checkpoint.id === '')
       throw new StoreError('INVALID_VALUE', 'checkpoint.id must be a non-empty string');
+    // Before anything is read: the parent record may still be under a key of the previous layout.
+    if (!this.#migrated) await this.#migrate();
     const { channel_values: values, ...rest } = checkpoint;
     const versions = rest.channel_versions ?? {};
     const has = (channel: string): boolean => values !== undefined && values !== null && Object.hasOwn(values, channel);
@@ -281,7 +283,6 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
       ...(names.length === 0 ? {} : { values: names.map((channel, i) => [channel, parts[i + 2]]) }),
       refs,
     }));
-    if (!this.#migrated) await this.#migrate();
     const ttl = this.#ttl;
     // An expired thread starts afresh: what it had must not come back with the new checkpoint.
     if (ttl?.expired(await ttl.expiresAt(thread))) await this.#deleteThread(thread);
