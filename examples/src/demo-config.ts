@@ -4,9 +4,9 @@ import { sqliteAdapter } from '@agentstore/adapter-sqlite';
 import type { StoreConfig } from '@agentstore/core';
 
 /**
- * The demo's routing: run records and counters in SQLite; LangGraph's checkpoints (with their channel values)
- * and thread heads in LMDB (read on every resume and every step); LangGraph's pending writes and the agent's
- * event journal, both write-heavy, in LevelDB.
+ * The demo's routing: run records and counters in SQLite; LangGraph's checkpoints (with their pending writes
+ * and channel values) and thread heads in LMDB (read on every resume and every step); the agent's event
+ * journal, write-heavy, in LevelDB (`checkpoint_writes` is only read, to migrate data of earlier versions).
  */
 export function demoStoreConfig(dataDir: string): StoreConfig {
   return {

@@ -1,10 +1,10 @@
 /**
  * The layout stays shardable by a distribution column: every transaction and every read of
  * `AgentstoreSaver`'s hot path (put, putWrites, getTuple, list of one thread) touches keys of one
- * thread only — the thread is the first tuple element in the writes domain and the second (after a
- * one-letter record tag) in the checkpoints domain — so a distributed PostgreSQL sharding the domain
- * tables by the thread would run none of them across shards, and this adapter's writers of different
- * threads never share a lock (`key-locks.ts`: a tuple key's partition is its first two elements).
+ * thread only — the thread is the first tuple element of every key of the saver — so a distributed
+ * PostgreSQL sharding the domain tables by the thread would run none of them across shards, and this
+ * adapter's writers of different threads never share a lock (`key-locks.ts`: a tuple key's partition
+ * is its first two elements, `[thread, kind]`).
  * Checked on a recording wrapper around core's memory backend (no server needed).
  */
 import { createStore, memoryAdapter } from '@agentstore/core';
@@ -22,8 +22,8 @@ import { AgentstoreSaver } from '@agentstore/langgraph';
 import { emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
 import { describe, expect, it } from 'vitest';
 
-/** Where the thread sits in a key of the saver's domain. */
-const threadAt = (domain: string) => (domain === 'checkpoint_writes' ? 0 : 1);
+/** Where the thread sits in a key of the saver's domain: first, in every key. */
+const threadAt = (_domain: string) => 0;
 
 /** Threads touched by one call. */
 interface Touch {
@@ -45,6 +45,8 @@ function rangeThread(domain: string, range: ByteRange): string {
   const lower = range.gte ?? range.gt;
   const upper = range.lt ?? range.lte;
   if (lower === undefined || upper === undefined) return 'unbounded range';
+  // A bound that is not a tuple (the whole key space, as the one-time probe for data of the previous layout reads it).
+  if ((lower[0] as number) !== 0x30) return 'range beyond one thread';
   const decoded = decodeKey(lower) as unknown[];
   const prefix = decoded.slice(0, threadAt(domain) + 1);
   const end = prefixUpperBound(encodeKey(prefix)) as Bytes;
@@ -128,6 +130,9 @@ describe('distribution layout (no server needed)', () => {
     const log: Touch[] = [];
     const store = await createStore({ adapters: [recording(log)], default: { adapter: 'recording' } });
     const saver = new AgentstoreSaver(store);
+    // The saver's first operation looks once for data of the previous layout (a migration, not the hot path).
+    await saver.getTuple({ configurable: { thread_id: 'warm-up' } });
+    log.length = 0;
     const threads = ['alpha', 'beta', 'gamma\u0000odd', 'δέλτα'];
     await Promise.all(
       threads.map(async (thread) => {
@@ -149,7 +154,8 @@ describe('distribution layout (no server needed)', () => {
     await store.close();
     const hot = log.filter((t) => t.threads.size > 0);
     expect(hot.length).toBeGreaterThan(threads.length * 4 * 3);
-    expect(new Set(hot.map((t) => t.domain))).toEqual(new Set(['checkpoints', 'checkpoint_writes']));
+    // Pending writes live next to their checkpoint: the writes domain is no longer touched.
+    expect(new Set(hot.map((t) => t.domain))).toEqual(new Set(['checkpoints']));
     const crossing = hot.filter((t) => t.threads.size !== 1 || !threads.includes([...t.threads][0] as string));
     expect(crossing.map((t) => `${t.domain} ${t.what}: ${[...t.threads].join(', ')}`)).toEqual([]);
   });

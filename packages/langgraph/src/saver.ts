@@ -1,14 +1,4 @@
-import {
-  asyncDispose,
-  createStore,
-  type DomainStore,
-  defaultCodec,
-  defaultDataDir,
-  type Key,
-  rawCodec,
-  type Store,
-  StoreError,
-} from '@agentstore/core';
+import { asyncDispose, createStore, type DomainStore, defaultDataDir, type Key, rawCodec, type Store, StoreError } from '@agentstore/core';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import {
   BaseCheckpointSaver,
@@ -22,32 +12,34 @@ import {
   WRITES_IDX_MAP,
 } from '@langchain/langgraph-checkpoint';
 import { matchesFilter } from './filter.js';
+import { fitsInline } from './inline-size.js';
 import {
-  type CheckpointRecord,
-  checkpointKey,
   checkpointPrefix,
+  isRecordKey,
   type StoredValue,
-  timePrefix,
+  TIME,
+  timeKey,
   type Version,
   valueKey,
+  valuesPrefix,
   writeKey,
 } from './layout.js';
+import { LegacyMigration } from './legacy-migration.js';
 import { type AgentstoreSaverOptions, type ResolvedSaverOptions, resolveSaverOptions } from './options.js';
 import { PAGE } from './paging.js';
 import { AgentstoreSerde } from './serde.js';
+import { type StoredChannel, StoredChannels } from './stored-channels.js';
 import { Loads, StoredCodec } from './stored-codec.js';
 import { recordEntries, ThreadHeads } from './thread-heads.js';
 import { ThreadMaintenance } from './thread-maintenance.js';
+import { ThreadTtl } from './thread-ttl.js';
 import { type Located, TupleReader } from './tuple-reader.js';
 
 /**
- * Largest encoded channel value a record carries a copy of. The copy saves a read of each checkpoint
- * that changed the channel; keeping it small bounds what the copies add to storage and to `put`.
+ * Largest channel value (roughly, in encoded bytes) a record carries; larger ones are entries of
+ * their own, written once per version. Carrying the small ones makes a checkpoint one read.
  */
 const COPY_MAX_BYTES = 2048;
-
-/** The stored form of a channel emptied at a version. */
-const EMPTIED = defaultCodec.encode(null);
 
 /**
  * A LangGraph.js checkpointer on agentstore domains.
@@ -58,24 +50,29 @@ const EMPTIED = defaultCodec.encode(null);
  * const graph = builder.compile({ checkpointer });
  * ```
  *
- * Checkpoint records with their channel values, and pending writes, live in two kv domains (each
- * routable); a checkpoint stores only the channels `put` was told changed, one value per (channel,
- * version), in the same commit as its record. `list` is a reverse key scan read a page at a time, so
- * it never loads a whole thread.
+ * Every key starts with the thread id (`layout.ts`). A checkpoint's record carries its small channel
+ * values, and its pending writes are stored right after it, so `getTuple` is one range read and `put`
+ * one commit into one thread's key region. `list` is a reverse key scan read a page at a time, so it
+ * never loads a whole thread. `shallow` keeps only each namespace's latest checkpoint; `ttl` expires
+ * idle threads.
  */
 export class AgentstoreSaver extends BaseCheckpointSaver {
-  /** The resolved options: domain names and `exclusiveThreads`. */
+  /** The resolved options: domain names, `exclusiveThreads`, `shallow`, `ttl`. */
   readonly options: ResolvedSaverOptions;
   /** The store the saver's domains live in. */
   readonly store: Store;
   /** The checkpoints domain, read as objects (entries are written as bytes the default codec made). */
   readonly #checkpoints: DomainStore<unknown>;
   readonly #checkpointBytes: DomainStore<Uint8Array>;
-  readonly #writeBytes: DomainStore<Uint8Array>;
   readonly #codec: StoredCodec;
   readonly #reader: TupleReader;
   readonly #heads: ThreadHeads | undefined;
   readonly #maintenance: ThreadMaintenance;
+  readonly #ttl: ThreadTtl | undefined;
+  readonly #legacy: LegacyMigration;
+  readonly #stored = new StoredChannels();
+  /** True once no key of the previous layout is left (checked once per saver). */
+  #migrated = false;
   /** The store this saver opened itself (the short forms), which `close()` closes. */
   #owned: Store | undefined;
 
@@ -121,22 +118,29 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     this.store = store;
     this.#checkpoints = store.kv(resolved.checkpoints);
     this.#checkpointBytes = store.kv(resolved.checkpoints, { codec: rawCodec });
-    this.#writeBytes = store.kv(resolved.writes, { codec: rawCodec });
+    this.#legacy = new LegacyMigration(this.#checkpointBytes, store.kv(resolved.writes, { codec: rawCodec }));
     this.#codec = new StoredCodec(() => this.serde);
-    this.#reader = new TupleReader(this.#checkpoints, store.kv(resolved.writes), this.#codec, (v) => this.getNextVersion(v));
+    this.#reader = new TupleReader(this.#checkpoints, this.#codec, (v) => this.getNextVersion(v));
     this.#heads = resolved.exclusiveThreads ? new ThreadHeads(store.checkpoints(resolved.heads), this.#checkpointBytes) : undefined;
-    const domains = { checkpoints: this.#checkpoints, checkpointBytes: this.#checkpointBytes, writeBytes: this.#writeBytes };
+    const domains = { checkpoints: this.#checkpoints, checkpointBytes: this.#checkpointBytes };
     this.#maintenance = new ThreadMaintenance(domains, this.#heads, async (record) => {
       const checkpoint = (await this.#codec.load(record.checkpoint)) as Partial<Checkpoint>;
       return checkpoint.channel_versions ?? {};
     });
+    if (resolved.ttl !== undefined) {
+      const clock = options.clock ?? Date.now;
+      this.#ttl = new ThreadTtl(this.#checkpoints, this.#checkpointBytes, resolved.ttl, clock, (thread) => this.#deleteThread(thread));
+      // A failed background sweep is retried at the next interval; it has nobody to report to.
+      this.#ttl.start(() => {});
+    }
   }
 
   /**
-   * Closes the store when the saver opened it (`fromPath`, `fromConnString`); a store passed to the
-   * constructor belongs to the caller and stays open. Idempotent.
+   * Stops the TTL sweep, and closes the store when the saver opened it (`fromPath`,
+   * `fromConnString`); a store passed to the constructor belongs to the caller and stays open. Idempotent.
    */
   async close(): Promise<void> {
+    await this.#ttl?.stop();
     const owned = this.#owned;
     if (owned) await owned.close();
   }
@@ -151,7 +155,16 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     if (thread === undefined) return undefined;
     const ns = namespaceOf(config) ?? '';
     const id = getCheckpointId(config) || undefined;
+    if (!this.#migrated) await this.#migrate();
+    const ttl = this.#ttl;
+    const expiry = ttl?.expiresAt(thread);
+    expiry?.catch(() => {});
     const found = id === undefined ? await this.#newest(thread, ns) : await this.#find(thread, ns, id);
+    if (ttl !== undefined) {
+      const at = await expiry;
+      if (ttl.expired(at)) return undefined;
+      if (found !== undefined) await ttl.touched(thread, at);
+    }
     if (found === undefined) return undefined;
     return (await this.#reader.tuples([found]))[0];
   }
@@ -168,21 +181,29 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const beforeId = before === undefined ? undefined : getCheckpointId(before) || undefined;
     const hasFilter = filter !== undefined && Object.keys(filter).length > 0;
     const pageSize = hasFilter ? PAGE : Math.min(remaining, PAGE);
-    for await (const page of this.#pages(thread, ns, beforeId, only, pageSize)) {
-      let batch = page;
-      if (hasFilter) {
-        const loads = new Loads(this.#codec);
-        for (const found of page)
-          loads.add(found.record.metadata, (metadata) => {
-            found.metadata = metadata as CheckpointMetadata;
-          });
-        await loads.settle();
-        batch = page.filter((found) => matchesFilter(found.metadata, filter));
+    if (!this.#migrated) await this.#migrate();
+    for await (const t of thread === undefined ? this.#threadsDescending() : [thread]) {
+      if (this.#ttl !== undefined) {
+        const at = await this.#ttl.expiresAt(t);
+        if (this.#ttl.expired(at)) continue;
+        await this.#ttl.touched(t, at);
       }
-      if (batch.length > remaining) batch = batch.slice(0, remaining);
-      for (const tuple of await this.#reader.tuples(batch, hasFilter)) {
-        yield tuple;
-        if (--remaining === 0) return;
+      for await (const page of this.#pages(t, ns, beforeId, only, pageSize)) {
+        let batch = page;
+        if (hasFilter) {
+          const loads = new Loads(this.#codec);
+          for (const found of page)
+            loads.add(found.record.metadata, (metadata) => {
+              found.metadata = metadata as CheckpointMetadata;
+            });
+          await loads.settle();
+          batch = page.filter((found) => matchesFilter(found.metadata, filter));
+        }
+        if (batch.length > remaining) batch = batch.slice(0, remaining);
+        for (const tuple of await this.#reader.tuples(batch, hasFilter)) {
+          yield tuple;
+          if (--remaining === 0) return;
+        }
       }
     }
   }
@@ -198,49 +219,99 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const parentId = getCheckpointId(config) || undefined;
     if (typeof checkpoint?.id !== 'string' || checkpoint.id === '')
       throw new StoreError('INVALID_VALUE', 'checkpoint.id must be a non-empty string');
+    // Before anything is read: the parent record may still be under a key of the previous layout.
+    if (!this.#migrated) await this.#migrate();
     const { channel_values: values, ...rest } = checkpoint;
-    // Only channels LangGraph says changed are written; the rest are found at their older versions.
+    const versions = rest.channel_versions ?? {};
+    const has = (channel: string): boolean => values !== undefined && values !== null && Object.hasOwn(values, channel);
+    // A small changed value is carried in the record; a large one is an entry of its own, which later
+    // checkpoints that keep it refer to. An unchanged value is carried again when it was carried before
+    // (this process remembers what it stored; else the parent record says), so the record stays whole.
+    const carried: unknown[] = [];
+    const names: string[] = [];
+    const refs: string[] = [];
     const changed: Array<[Key, Uint8Array | Promise<Uint8Array>]> = [];
-    const copies: Array<readonly [string, StoredValue]> = [];
+    const stored = new Map<string, StoredChannel>();
+    const carry = (channel: string) => {
+      names.push(channel);
+      carried.push(values[channel]);
+    };
     for (const channel of Object.keys(newVersions)) {
       const version = checkVersion(newVersions[channel]);
-      const key = valueKey(thread, ns, channel, version);
-      if (values === undefined || values === null || !Object.hasOwn(values, channel)) {
-        changed.push([key, EMPTIED]);
+      const current = versions[channel] === version;
+      if (!has(channel)) {
+        if (current) stored.set(channel, { version, present: false, carried: false });
         continue;
       }
-      const bytes = this.#codec.encode([values[channel]], onlyValue);
-      changed.push([key, bytes]);
-      // A small value stored whole is copied into the record too: reading this checkpoint then skips its 'v' entry.
-      if (bytes instanceof Uint8Array && bytes.byteLength <= COPY_MAX_BYTES && rest.channel_versions?.[channel] === version)
-        copies.push([channel, [values[channel]]]);
+      const small = fitsInline(values[channel], COPY_MAX_BYTES);
+      if (current && small) {
+        stored.set(channel, { version, present: true, carried: true });
+        carry(channel);
+        continue;
+      }
+      changed.push([valueKey(thread, ns, channel, version), this.#codec.encode([values[channel]], onlyValue)]);
+      if (!current) continue;
+      stored.set(channel, { version, present: true, carried: false });
+      refs.push(channel);
     }
-    const encoded = this.#codec.encode([rest, metadata], ([stored, meta]) => ({
-      checkpoint: stored,
-      metadata: meta,
+    let known = this.#stored.of(thread, ns);
+    let askedParent = false;
+    for (const channel of Object.keys(versions)) {
+      if (stored.has(channel)) continue;
+      const version = versions[channel] as Version;
+      let before = known?.get(channel);
+      if ((before === undefined || before.version !== version) && !askedParent) {
+        // Not stored by this process (a restart, another writer): what the parent stored decides.
+        askedParent = true;
+        known = await this.#storedBy(thread, ns, parentId);
+        before = known?.get(channel);
+      }
+      if (before === undefined || before.version !== version) {
+        refs.push(channel);
+        continue;
+      }
+      stored.set(channel, before);
+      if (!before.present) continue;
+      if (before.carried) {
+        if (has(channel)) carry(channel);
+      } else refs.push(channel);
+    }
+    const encoded = this.#codec.encode([rest, metadata, ...carried], (parts) => ({
+      checkpoint: parts[0],
+      metadata: parts[1],
       ...(parentId === undefined ? {} : { parentId }),
-      ...(copies.length === 0 ? {} : { values: copies }),
+      ...(names.length === 0 ? {} : { values: names.map((channel, i) => [channel, parts[i + 2]]) }),
+      refs,
     }));
+    const ttl = this.#ttl;
+    // An expired thread starts afresh: what it had must not come back with the new checkpoint.
+    if (ttl?.expired(await ttl.expiresAt(thread))) await this.#deleteThread(thread);
     let record: Uint8Array;
-    let valueEntries: Array<[Key, Uint8Array]>;
+    let entries: Array<readonly [Key, Uint8Array]>;
     // Awaited only when something went through the serde.
     if (encoded instanceof Promise || changed.some(([, value]) => value instanceof Promise)) {
-      [record, valueEntries] = await Promise.all([
+      [record, entries] = await Promise.all([
         encoded,
         Promise.all(changed.map(async ([key, value]): Promise<[Key, Uint8Array]> => [key, await value])),
       ]);
     } else {
       record = encoded;
-      valueEntries = changed as Array<[Key, Uint8Array]>;
+      entries = changed as Array<[Key, Uint8Array]>;
     }
+    if (ttl !== undefined) entries.push(ttl.entry(thread));
     if (this.#heads) {
       // The head commit is its own transaction: the values go first, so a committed head never lacks them.
-      if (valueEntries.length > 0) await this.#checkpointBytes.putMany(valueEntries);
+      if (entries.length > 0) await this.#checkpointBytes.putMany(entries);
       await this.#heads.commit(thread, ns, parentId, checkpoint.id, record);
     } else {
+      const superseded = this.options.shallow ? await this.#superseded(thread, ns, checkpoint.id, versions) : undefined;
       // Values, record and index in one commit: a reader sees all of the checkpoint or none of it.
-      await this.#checkpointBytes.putMany([...valueEntries, ...recordEntries(thread, ns, checkpoint.id, record)]);
+      entries.push(...recordEntries(thread, ns, checkpoint.id, record));
+      await this.#checkpointBytes.putMany(entries);
+      // Shallow: the new checkpoint is committed first, so a crash in between leaves one too many, never none.
+      if (superseded !== undefined && superseded.length > 0) await this.#checkpointBytes.deleteMany(superseded);
     }
+    this.#stored.remember(thread, ns, stored);
     return { configurable: { thread_id: thread, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -257,17 +328,20 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
         return [writeKey(thread, ns, id, taskId, idx), bytes];
       }),
     );
+    if (!this.#migrated) await this.#migrate();
     // Special writes (errors, interrupts, …) replace an earlier one; a regular write is kept as first
     // stored, so a retried task cannot change what a resumed run replays.
-    const regular = entries.filter(([key]) => ((key as unknown[])[4] as number) >= 0);
-    const existing = regular.length > 0 ? await this.#writeBytes.getMany(regular.map(([key]) => key)) : [];
+    const regular = entries.filter(([key]) => ((key as unknown[])[5] as number) >= 0);
+    const existing = regular.length > 0 ? await this.#checkpointBytes.getMany(regular.map(([key]) => key)) : [];
     const taken = new Set(regular.filter((_, i) => existing[i] !== undefined).map(([key]) => key));
     const fresh = entries.filter((entry) => !taken.has(entry[0]));
-    if (fresh.length > 0) await this.#writeBytes.putMany(fresh);
+    if (fresh.length > 0) await this.#checkpointBytes.putMany(fresh);
   }
 
   async deleteThread(threadId: string): Promise<void> {
-    await this.#maintenance.deleteThread(requireString(threadId, 'threadId'));
+    const thread = requireString(threadId, 'threadId');
+    if (!this.#migrated) await this.#migrate();
+    await this.#deleteThread(thread);
   }
 
   /**
@@ -276,12 +350,32 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
    */
   async prune(threadId: string, keep: number): Promise<number> {
     if (!(Number.isSafeInteger(keep) && keep >= 0)) throw new StoreError('INVALID_VALUE', 'keep must be a non-negative integer');
-    return this.#maintenance.prune(requireString(threadId, 'threadId'), keep);
+    const thread = requireString(threadId, 'threadId');
+    if (!this.#migrated) await this.#migrate();
+    this.#stored.forget(thread);
+    return this.#maintenance.prune(thread, keep);
   }
 
   /** Copies every checkpoint, write and channel value of `from` to the empty thread `to` (`CONFLICT` if it is not). */
   async copyThread(from: string, to: string): Promise<void> {
-    await this.#maintenance.copyThread(requireString(from, 'from'), requireString(to, 'to'));
+    const source = requireString(from, 'from');
+    const target = requireString(to, 'to');
+    if (!this.#migrated) await this.#migrate();
+    await this.#maintenance.copyThread(source, target);
+    if (this.#ttl !== undefined) await this.#checkpointBytes.put(...this.#ttl.entry(target));
+  }
+
+  /**
+   * With `ttl`: visits up to `limit` threads (default `ttl.sweepLimit`), continuing where the previous
+   * sweep stopped, and deletes the expired ones with their writes and values; returns how many it
+   * deleted. Expired threads are invisible before they are swept. Without `ttl`: 0.
+   */
+  async sweepExpired(limit?: number): Promise<number> {
+    if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0))
+      throw new StoreError('INVALID_VALUE', 'limit must be a positive integer');
+    if (this.#ttl === undefined) return 0;
+    if (!this.#migrated) await this.#migrate();
+    return this.#ttl.sweep(limit);
   }
 
   /**
@@ -294,58 +388,109 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     return Math.floor(Number.isFinite(n) ? n : 0) + 1 + Math.random();
   }
 
+  async #deleteThread(thread: string): Promise<void> {
+    this.#stored.forget(thread);
+    await this.#maintenance.deleteThread(thread);
+  }
+
+  async #migrate(): Promise<void> {
+    await this.#legacy.ensure();
+    this.#migrated = true;
+  }
+
   async #newest(thread: string, ns: string): Promise<Located | undefined> {
     if (this.#heads) {
       const head = await this.#heads.latest(thread, ns);
       if (head) return { thread, ns, id: head.id, record: head.record };
     }
-    for await (const [key, record] of this.#checkpoints.entries({ prefix: checkpointPrefix(thread, ns), reverse: true, limit: 1 })) {
-      return { thread, ns, id: (key as string[])[3] as string, record: record as CheckpointRecord };
-    }
-    return undefined;
+    return this.#reader.latest(thread, ns);
   }
 
   async #find(thread: string, ns: string, id: string): Promise<Located | undefined> {
-    const record = (await this.#checkpoints.get(checkpointKey(thread, ns, id))) as CheckpointRecord | undefined;
-    if (record) return { thread, ns, id, record };
+    const found = await this.#reader.byId(thread, ns, id);
+    if (found) return found;
     // With exclusiveThreads, the newest record may so far exist only as the head (its writer died mid-put).
     const head = this.#heads && (await this.#heads.latest(thread, ns));
     return head && head.id === id ? { thread, ns, id, record: head.record } : undefined;
   }
 
-  /** Checkpoints matching the list arguments, newest first within a thread, a page (one range read) at a time. */
+  /**
+   * What the checkpoint a `put` continues from (its parent; without one, or when it is gone, the
+   * newest of the namespace) stored of each channel: carried in its record, an entry of its own, or nothing.
+   */
+  async #storedBy(thread: string, ns: string, parentId: string | undefined): Promise<Map<string, StoredChannel> | undefined> {
+    const parent = (parentId === undefined ? undefined : await this.#find(thread, ns, parentId)) ?? (await this.#newest(thread, ns));
+    if (parent === undefined) return undefined;
+    const { record } = parent;
+    const checkpoint = (await this.#codec.load(record.checkpoint)) as Partial<Checkpoint>;
+    const carried = new Set(record.values?.map(([channel]) => channel));
+    const refs = record.refs === undefined ? undefined : new Set(record.refs);
+    const out = new Map<string, StoredChannel>();
+    for (const [channel, version] of Object.entries(checkpoint.channel_versions ?? {})) {
+      if (carried.has(channel)) out.set(channel, { version, present: true, carried: true });
+      // Records of earlier versions stored every changed value as an entry.
+      else if (refs === undefined || refs.has(channel)) out.set(channel, { version, present: true, carried: false });
+      else out.set(channel, { version, present: false, carried: false });
+    }
+    return out;
+  }
+
+  /**
+   * The keys a shallow `put` of `id` removes: every other checkpoint of the namespace with its writes
+   * and index entry, and the value entries of the namespace at versions the new checkpoint does not have.
+   */
+  async #superseded(thread: string, ns: string, id: string, versions: ChannelVersions): Promise<Key[]> {
+    const doomed: Key[] = [];
+    for await (const key of this.#checkpointBytes.keys({ prefix: checkpointPrefix(thread, ns) })) {
+      const other = (key as string[])[3] as string;
+      if (other === id) continue;
+      doomed.push(key);
+      if (isRecordKey(key)) doomed.push(timeKey(thread, other, ns));
+    }
+    for await (const key of this.#checkpointBytes.keys({ prefix: valuesPrefix(thread, ns) })) {
+      const [, , , channel, version] = key as [string, number, string, string, Version];
+      if (versions[channel] !== version) doomed.push(key);
+    }
+    return doomed;
+  }
+
+  /** Every thread, in descending key order: one single-entry range per thread. */
+  async *#threadsDescending(): AsyncGenerator<string> {
+    let upper: Key | undefined;
+    for (;;) {
+      let thread: string | undefined;
+      for await (const key of this.#checkpointBytes.keys({ ...(upper === undefined ? {} : { lt: upper }), reverse: true, limit: 1 }))
+        thread = (key as string[])[0];
+      if (typeof thread !== 'string') return;
+      yield thread;
+      upper = [thread];
+    }
+  }
+
+  /** Checkpoints of `thread` matching the list arguments, newest first, a page (one range read) at a time. */
   async *#pages(
-    thread: string | undefined,
+    thread: string,
     ns: string | undefined,
     before: string | undefined,
     only: string | undefined,
     pageSize: number,
   ): AsyncGenerator<Located[]> {
-    if (thread !== undefined && ns !== undefined) {
+    if (ns !== undefined) {
       if (only !== undefined) {
         const found = before === undefined || only < before ? await this.#find(thread, ns, only) : undefined;
         if (found) yield [found];
         return;
       }
-      let upper = before === undefined ? undefined : checkpointKey(thread, ns, before);
+      let upper = before;
       for (;;) {
-        const page: Located[] = [];
-        const range = {
-          prefix: checkpointPrefix(thread, ns),
-          ...(upper === undefined ? {} : { lt: upper }),
-          reverse: true,
-          limit: pageSize,
-        };
-        for await (const [key, record] of this.#checkpoints.entries(range)) {
-          page.push({ thread, ns, id: (key as string[])[3] as string, record: record as CheckpointRecord });
-        }
+        const page = await this.#reader.descending(thread, ns, upper, pageSize);
         const last = page[page.length - 1];
         if (last !== undefined) yield page;
         if (page.length < pageSize || last === undefined) return;
-        upper = checkpointKey(thread, ns, last.id);
+        upper = last.id;
       }
     }
-    if (thread !== undefined && only === undefined && before === undefined) {
+    if (only === undefined && before === undefined) {
       const root = await this.#rootOnlyPage(thread, pageSize);
       if (root !== undefined) {
         const last = root[root.length - 1];
@@ -354,17 +499,15 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
         return;
       }
     }
-    // Without a namespace, walk the per-thread time index (all threads when none is given, thread by thread).
-    const onlyPrefix = thread !== undefined && only !== undefined;
-    if (onlyPrefix && before !== undefined && !(only < before)) return;
-    let upper: Key | undefined =
-      thread !== undefined && before !== undefined && !onlyPrefix ? [...(timePrefix(thread) as string[]), before] : undefined;
-    const prefix = onlyPrefix ? [...(timePrefix(thread) as string[]), only] : timePrefix(thread);
+    // Without a namespace, walk the thread's time index.
+    if (only !== undefined && before !== undefined && !(only < before)) return;
+    let upper: Key | undefined = before !== undefined && only === undefined ? [thread, TIME, before] : undefined;
+    const prefix = only !== undefined ? [thread, TIME, only] : [thread, TIME];
     for (;;) {
-      const batch: Array<readonly [string, string, string]> = [];
+      const batch: Array<readonly [string, string]> = [];
       let scanned = 0;
       let last: Key | undefined;
-      for await (const [key] of this.#checkpoints.entries({
+      for await (const key of this.#checkpointBytes.keys({
         prefix,
         ...(upper === undefined ? {} : { lt: upper }),
         reverse: true,
@@ -372,13 +515,10 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
       })) {
         scanned++;
         last = key;
-        const [, t, id, n] = key as [string, string, string, string];
-        if (ns !== undefined && n !== ns) continue;
-        if (before !== undefined && !(id < before)) continue;
-        if (only !== undefined && id !== only) continue;
-        batch.push([t, id, n]);
+        const [, , id, n] = key as [string, number, string, string];
+        batch.push([id, n]);
       }
-      if (batch.length > 0) yield await this.#records(batch);
+      if (batch.length > 0) yield await this.#records(thread, batch);
       if (scanned < pageSize || last === undefined) return;
       upper = last;
     }
@@ -387,27 +527,34 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
   /**
    * The newest page of `thread` when its only namespace is the root one, else undefined. `''` sorts
    * before every other namespace, so a reverse scan of the thread's records meets any other namespace
-   * first: when its first entry is in `''`, the root namespace's order is the thread's time order and
-   * the records come without the time index and a second read. Otherwise only one record was decoded.
+   * first: when its first record is in `''`, the root namespace's order is the thread's time order and
+   * the records come without the time index and a second read.
    */
   async #rootOnlyPage(thread: string, pageSize: number): Promise<Located[] | undefined> {
-    const page: Located[] = [];
-    for await (const [key, record] of this.#checkpoints.entries({ prefix: checkpointPrefix(thread), reverse: true, limit: pageSize })) {
-      const [, , ns, id] = key as [string, string, string, string];
-      if (ns !== '') return undefined;
-      page.push({ thread, ns, id, record: record as CheckpointRecord });
-    }
-    return page;
+    let newestNs: string | undefined;
+    for await (const key of this.#checkpointBytes.keys({ prefix: checkpointPrefix(thread), reverse: true, limit: 1 }))
+      newestNs = (key as string[])[2];
+    if (newestNs === undefined) return [];
+    if (newestNs !== '') return undefined;
+    return this.#reader.descending(thread, '', undefined, pageSize);
   }
 
-  /** The records of index entries `[thread, id, ns]`, in one read. */
-  async #records(batch: ReadonlyArray<readonly [string, string, string]>): Promise<Located[]> {
-    const records = await this.#checkpoints.getMany(batch.map(([t, id, n]) => checkpointKey(t, n, id)));
+  /** The checkpoints (with writes) of index entries `[id, ns]` of `thread`: one range per namespace. */
+  async #records(thread: string, batch: ReadonlyArray<readonly [string, string]>): Promise<Located[]> {
+    const byNs = new Map<string, Set<string>>();
+    for (const [id, ns] of batch) {
+      const ids = byNs.get(ns) ?? new Set<string>();
+      byNs.set(ns, ids);
+      ids.add(id);
+    }
+    const found = await Promise.all([...byNs].map(([ns, ids]) => this.#reader.span(thread, ns, ids)));
+    const byId = new Map<string, Located>();
+    for (const located of found) for (const [id, one] of located) byId.set(`${one.ns}\u0000${id}`, one);
     const out: Located[] = [];
-    batch.forEach(([thread, id, ns], i) => {
-      const record = records[i] as CheckpointRecord | undefined;
-      if (record !== undefined) out.push({ thread, ns, id, record });
-    });
+    for (const [id, ns] of batch) {
+      const one = byId.get(`${ns}\u0000${id}`);
+      if (one !== undefined) out.push(one);
+    }
     return out;
   }
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { type BlobCheckpointStore, type DomainStore, defaultCodec, type Key, StoreError } from '@agentstore/core';
-import { type CheckpointRecord, checkpointKey, checkpointPrefix, timeKey } from './layout.js';
+import { type CheckpointRecord, checkpointKey, checkpointPrefix, isRecordKey, timeKey } from './layout.js';
 
 // The heads domain keeps every committed record until it is trimmed; trim to the newest one this often.
 const TRIM_EVERY = 32;
@@ -125,8 +125,9 @@ export class ThreadHeads {
   }
 
   async #newestStored(thread: string, ns: string): Promise<string | undefined> {
-    for await (const key of this.#checkpoints.keys({ prefix: checkpointPrefix(thread, ns), reverse: true, limit: 1 })) {
-      return (key as string[])[3];
+    // Pending writes sort after their record: the first record met going down is the newest.
+    for await (const key of this.#checkpoints.keys({ prefix: checkpointPrefix(thread, ns), reverse: true })) {
+      if (isRecordKey(key)) return (key as string[])[3];
     }
     return undefined;
   }

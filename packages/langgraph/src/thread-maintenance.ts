@@ -2,14 +2,16 @@ import { type DomainStore, type Key, StoreError } from '@agentstore/core';
 import { type ChannelVersions, compareChannelVersions } from '@langchain/langgraph-checkpoint';
 import {
   afterPrefix,
+  CHECKPOINT,
   type CheckpointRecord,
   checkpointKey,
   checkpointPrefix,
+  isRecordKey,
+  threadPrefix,
   timeKey,
   timePrefix,
   type Version,
   valuesPrefix,
-  writesPrefix,
 } from './layout.js';
 import { ascendingKeys, deletePrefix, descending, PAGE } from './paging.js';
 import type { ThreadHeads } from './thread-heads.js';
@@ -23,22 +25,18 @@ export interface MaintainedDomains {
   readonly checkpoints: DomainStore<unknown>;
   /** The checkpoints domain with the raw codec. */
   readonly checkpointBytes: DomainStore<Uint8Array>;
-  /** The writes domain with the raw codec. */
-  readonly writeBytes: DomainStore<Uint8Array>;
 }
 
 /** Whole-thread operations of the saver: delete, prune, copy. Each works a page at a time. */
 export class ThreadMaintenance {
   readonly #checkpoints: DomainStore<unknown>;
   readonly #bytes: DomainStore<Uint8Array>;
-  readonly #writes: DomainStore<Uint8Array>;
   readonly #heads: ThreadHeads | undefined;
   readonly #versionsOf: VersionsOf;
 
   constructor(domains: MaintainedDomains, heads: ThreadHeads | undefined, versionsOf: VersionsOf) {
     this.#checkpoints = domains.checkpoints;
     this.#bytes = domains.checkpointBytes;
-    this.#writes = domains.writeBytes;
     this.#heads = heads;
     this.#versionsOf = versionsOf;
   }
@@ -47,18 +45,19 @@ export class ThreadMaintenance {
   async deleteThread(thread: string): Promise<void> {
     // Heads first: a head left behind would bring the thread back as its newest checkpoint.
     await this.#heads?.drop(thread);
-    // Records before the values they name, so a concurrent reader never sees a record without its values.
+    // Records (with their writes) before the values they name, so a concurrent reader never sees a
+    // record without its values; the expiry last, so an expired thread stays invisible until it is gone.
     await deletePrefix(this.#bytes, checkpointPrefix(thread));
     await deletePrefix(this.#bytes, timePrefix(thread));
-    await deletePrefix(this.#writes, writesPrefix(thread));
     await deletePrefix(this.#bytes, valuesPrefix(thread));
+    await deletePrefix(this.#bytes, threadPrefix(thread));
   }
 
   /** Keeps the newest `keep` checkpoints per namespace; returns how many it removed. */
   async prune(thread: string, keep: number): Promise<number> {
     if (keep === 0) {
       let count = 0;
-      for await (const _ of ascendingKeys(this.#bytes, checkpointPrefix(thread))) count++;
+      for await (const key of ascendingKeys(this.#bytes, checkpointPrefix(thread))) if (isRecordKey(key)) count++;
       await this.deleteThread(thread);
       return count;
     }
@@ -73,14 +72,17 @@ export class ThreadMaintenance {
     if (from === to) throw new StoreError('INVALID_VALUE', 'copyThread needs two different threads');
     const occupied = (await this.#bytes.count({ prefix: checkpointPrefix(to), limit: 1 })) > 0 || (await this.#heads?.exists(to)) === true;
     if (occupied) throw new StoreError('CONFLICT', `thread ${JSON.stringify(to)} already has checkpoints`);
-    // Values and writes before records: a copied record is complete the moment it is visible.
-    await copyPrefix(this.#bytes, valuesPrefix(from), (key) => ['v', to, ...key.slice(2)]);
-    await copyPrefix(this.#writes, writesPrefix(from), (key) => [to, ...key.slice(1)]);
-    await copyPrefix(this.#bytes, timePrefix(from), (key) => ['t', to, ...key.slice(2)]);
-    await copyPrefix(this.#bytes, checkpointPrefix(from), (key) => ['c', to, ...key.slice(2)]);
+    const rename = (key: Array<string | number>): Key => [to, ...key.slice(1)];
+    // Values, writes and index before records: a copied record is complete the moment it is visible.
+    // The expiry is not copied: the copy is a new thread.
+    await copyPrefix(this.#bytes, valuesPrefix(from), rename);
+    await copyPrefix(this.#bytes, checkpointPrefix(from), rename, (key) => !isRecordKey(key));
+    await copyPrefix(this.#bytes, timePrefix(from), rename);
+    await copyPrefix(this.#bytes, checkpointPrefix(from), rename, isRecordKey);
     if (this.#heads) {
       for await (const ns of this.namespaces(to)) {
-        for await (const [key, record] of descending(this.#bytes, checkpointPrefix(to, ns), undefined, 1)) {
+        for await (const [key, record] of descending(this.#bytes, checkpointPrefix(to, ns), undefined, 8)) {
+          if (!isRecordKey(key)) continue;
           await this.#heads.seed(to, ns, (key as string[])[3] as string, record);
           break;
         }
@@ -102,7 +104,7 @@ export class ThreadMaintenance {
       }
       if (next === undefined) return;
       yield next;
-      from = afterPrefix(['c', thread, next]);
+      from = afterPrefix([thread, CHECKPOINT, next]);
     }
   }
 
@@ -113,6 +115,7 @@ export class ThreadMaintenance {
     let victims: string[] = [];
     let removed = 0;
     for await (const [key, record] of descending(this.#checkpoints, checkpointPrefix(thread, ns), undefined, PAGE)) {
+      if (!isRecordKey(key)) continue;
       const id = (key as string[])[3] as string;
       if (seen++ < keep) {
         for (const [channel, version] of Object.entries(await this.#versionsOf(record as CheckpointRecord))) {
@@ -134,7 +137,8 @@ export class ThreadMaintenance {
 
   async #removeCheckpoints(thread: string, ns: string, ids: readonly string[]): Promise<number> {
     await this.#bytes.deleteMany(ids.flatMap((id) => [checkpointKey(thread, ns, id), timeKey(thread, id, ns)]));
-    for (const id of ids) await deletePrefix(this.#writes, writesPrefix(thread, ns, id));
+    // The record went first: its writes alone are never read as a checkpoint.
+    for (const id of ids) await deletePrefix(this.#bytes, checkpointPrefix(thread, ns, id));
     return ids.length;
   }
 
@@ -167,8 +171,13 @@ function comparable(a: Version, b: Version): boolean {
   return typeof a === typeof b;
 }
 
-/** Copies every entry under `prefix` to `rename(key)`, a page per transaction. */
-async function copyPrefix(kv: DomainStore<Uint8Array>, prefix: Key, rename: (key: Array<string | number>) => Key): Promise<void> {
+/** Copies every entry under `prefix` (that `only` accepts) to `rename(key)`, a page per transaction. */
+async function copyPrefix(
+  kv: DomainStore<Uint8Array>,
+  prefix: Key,
+  rename: (key: Array<string | number>) => Key,
+  only: (key: Key) => boolean = () => true,
+): Promise<void> {
   let lower: Key | undefined;
   for (;;) {
     const page: Array<readonly [Key, Uint8Array]> = [];
@@ -176,7 +185,8 @@ async function copyPrefix(kv: DomainStore<Uint8Array>, prefix: Key, rename: (key
       page.push([key, value]);
     const last = page[page.length - 1];
     if (last === undefined) return;
-    await kv.putMany(page.map(([key, value]) => [rename(key as Array<string | number>), value] as const));
+    const kept = page.filter(([key]) => only(key));
+    if (kept.length > 0) await kv.putMany(kept.map(([key, value]) => [rename(key as Array<string | number>), value] as const));
     if (page.length < PAGE) return;
     lower = last[0];
   }

@@ -9,7 +9,17 @@ import {
   TASKS,
   writesSortKey,
 } from '@langchain/langgraph-checkpoint';
-import { afterPrefix, type CheckpointRecord, type ValueRecord, type Version, valueKey, type WriteRecord, writesPrefix } from './layout.js';
+import {
+  afterPrefix,
+  type CheckpointRecord,
+  checkpointKey,
+  checkpointPrefix,
+  isRecordKey,
+  type ValueRecord,
+  type Version,
+  valueKey,
+  type WriteRecord,
+} from './layout.js';
 import { Loads, type StoredCodec } from './stored-codec.js';
 
 /** A stored checkpoint located by thread, namespace and id. */
@@ -20,48 +30,134 @@ export interface Located {
   readonly record: CheckpointRecord;
   /** Its metadata, once something (a `list` filter) has loaded it. */
   metadata?: CheckpointMetadata;
+  /** Its pending writes, when the read that found the record also met them. */
+  writes?: WriteRow[];
 }
 
 /** One stored pending write with its place in LangGraph's replay order. */
-interface WriteRow {
+export interface WriteRow {
   readonly sort: ReturnType<typeof writesSortKey>;
   readonly taskId: string;
   readonly record: WriteRecord;
 }
 
 /**
- * Builds `CheckpointTuple`s from located records in as few reads as it can: the pending writes of a
- * batch in one range per (thread, namespace), started before anything is decoded, and every channel
- * value of the batch in one `getMany`. Values stored whole need no serde, so nothing is awaited per value.
+ * Entries read by the first range of `latest`: the newest checkpoint of a finished run has no pending
+ * writes, and a one-row read is markedly cheaper (sqlite: a `get` instead of `all`); with writes, the
+ * next read takes many.
+ */
+const LATEST_CHUNK = 1;
+
+/**
+ * Finds checkpoints and builds `CheckpointTuple`s from them in as few reads as it can. A record and
+ * its pending writes are neighbours in the checkpoints domain, so the range that finds a record also
+ * yields its writes; channel values not carried in records come in one `getMany` per batch. Values
+ * stored whole need no serde, so nothing is awaited per value.
  */
 export class TupleReader {
   readonly #checkpoints: DomainStore<unknown>;
-  readonly #writes: DomainStore<unknown>;
   readonly #codec: StoredCodec;
   readonly #nextVersion: (current: number | undefined) => number;
 
-  constructor(
-    checkpoints: DomainStore<unknown>,
-    writes: DomainStore<unknown>,
-    codec: StoredCodec,
-    nextVersion: (current: number | undefined) => number,
-  ) {
+  constructor(checkpoints: DomainStore<unknown>, codec: StoredCodec, nextVersion: (current: number | undefined) => number) {
     this.#checkpoints = checkpoints;
-    this.#writes = writes;
     this.#codec = codec;
     this.#nextVersion = nextVersion;
   }
 
+  /** The newest checkpoint of (thread, ns) with its writes: one reverse range in the common case. */
+  async latest(thread: string, ns: string): Promise<Located | undefined> {
+    const [found] = await this.descending(thread, ns, undefined, 1, LATEST_CHUNK);
+    return found;
+  }
+
+  /** Checkpoint `id` of (thread, ns) with its writes: one forward range. */
+  async byId(thread: string, ns: string, id: string): Promise<Located | undefined> {
+    let found: Located | undefined;
+    const writes: WriteRow[] = [];
+    for await (const [key, value] of this.#checkpoints.entries({ prefix: checkpointPrefix(thread, ns, id) })) {
+      if (isRecordKey(key)) found = { thread, ns, id, record: value as CheckpointRecord, writes };
+      else writes.push(row(key, value));
+    }
+    return found;
+  }
+
+  /**
+   * Up to `want` checkpoints of (thread, ns) below `before` (an id), newest first, each with the writes
+   * stored after it. Reads `chunk` entries per range until it has them.
+   */
+  async descending(thread: string, ns: string, before: string | undefined, want: number, chunk = want * 2 + 8): Promise<Located[]> {
+    const out: Located[] = [];
+    const prefix = checkpointPrefix(thread, ns);
+    let upper: Key | undefined = before === undefined ? undefined : checkpointKey(thread, ns, before);
+    let writes: WriteRow[] = [];
+    let writesOf: string | undefined;
+    for (;;) {
+      let read = 0;
+      let last: Key | undefined;
+      for await (const [key, value] of this.#checkpoints.entries({
+        prefix,
+        ...(upper === undefined ? {} : { lt: upper }),
+        reverse: true,
+        limit: chunk,
+      })) {
+        read++;
+        last = key;
+        const id = (key as string[])[3] as string;
+        if (isRecordKey(key)) {
+          // Writes met before the record are its own unless they name another (a record never written).
+          out.push({ thread, ns, id, record: value as CheckpointRecord, writes: writesOf === id ? writes : [] });
+          writes = [];
+          writesOf = undefined;
+          if (out.length === want) return out;
+        } else {
+          if (writesOf !== id) {
+            writes = [];
+            writesOf = id;
+          }
+          writes.push(row(key, value));
+        }
+      }
+      if (read < chunk || last === undefined) return out;
+      upper = last;
+      chunk = Math.min(Math.max(chunk * 4, 16), 1024);
+    }
+  }
+
+  /**
+   * The checkpoints `ids` of (thread, ns) with their writes, in one range over the span of the ids
+   * (contiguous in a page of the thread's time index, so the span holds little else).
+   */
+  async span(thread: string, ns: string, ids: ReadonlySet<string>): Promise<Map<string, Located>> {
+    const out = new Map<string, Located>();
+    let low: string | undefined;
+    let high: string | undefined;
+    for (const id of ids) {
+      if (low === undefined || id < low) low = id;
+      if (high === undefined || id > high) high = id;
+    }
+    if (low === undefined || high === undefined) return out;
+    const range = { gte: checkpointKey(thread, ns, low), lt: afterPrefix(checkpointKey(thread, ns, high) as string[]) };
+    for await (const [key, value] of this.#checkpoints.entries(range)) {
+      const id = (key as string[])[3] as string;
+      if (!ids.has(id)) continue;
+      if (isRecordKey(key)) out.set(id, { thread, ns, id, record: value as CheckpointRecord, writes: [] });
+      else out.get(id)?.writes?.push(row(key, value));
+    }
+    return out;
+  }
+
   /**
    * The tuples of `found`, in its order. `sparse` says the batch may skip checkpoints of its thread
-   * (a filtered list): pending writes are then read per checkpoint rather than over the batch's span.
+   * (a filtered list): writes not already found are then read per checkpoint rather than over the batch's span.
    */
   async tuples(found: readonly Located[], sparse = false): Promise<CheckpointTuple[]> {
     const n = found.length;
     if (n === 0) return [];
-    const writesRead = this.#pendingWrites(found, sparse);
+    const missing = found.some((f) => f.writes === undefined);
+    const writesRead = missing ? this.#pendingWrites(found, sparse) : undefined;
     // Keep a rejected read from going unhandled while the records are decoded.
-    writesRead.catch(() => {});
+    writesRead?.catch(() => {});
     const bases = new Array<Checkpoint>(n);
     const metadata = new Array<CheckpointMetadata>(n);
     let loads = new Loads(this.#codec);
@@ -78,7 +174,7 @@ export class TupleReader {
     }
     const decoded = loads.settle();
     if (decoded !== undefined) await decoded;
-    // Channel values: the copies a record carries, the rest from their 'v' entries in one read.
+    // Channel values: those a record carries, the rest from their value entries in one read.
     loads = new Loads(this.#codec);
     const keys: Key[] = [];
     const channels: string[][] = [];
@@ -88,29 +184,24 @@ export class TupleReader {
       const versions = (bases[i] as Checkpoint).channel_versions ?? {};
       const values: Record<string, unknown> = {};
       valuesOf.push(values);
-      let copied: Set<string> | undefined;
-      if (record.values !== undefined) {
-        copied = new Set();
-        for (const [channel, value] of record.values) {
-          copied.add(channel);
+      const names = record.refs === undefined ? uncopied(record, versions) : record.refs;
+      if (record.values !== undefined)
+        for (const [channel, value] of record.values)
           loads.add(value, (v) => {
             values[channel] = v;
           });
-        }
-      }
-      const names: string[] = [];
-      for (const channel of Object.keys(versions)) {
-        if (copied?.has(channel)) continue;
-        names.push(channel);
-        keys.push(valueKey(thread, ns, channel, versions[channel] as Version));
-      }
-      channels.push(names);
+      for (const channel of names) keys.push(valueKey(thread, ns, channel, versions[channel] as Version));
+      channels.push(names as string[]);
     }
-    const [stored, writes] = await Promise.all([keys.length > 0 ? this.#checkpoints.getMany(keys) : [], writesRead]);
+    // Most reads have nothing left to fetch (values carried, writes met with the record): no await then.
+    let stored: unknown[] = [];
+    let writes: WriteRow[][] | undefined;
+    if (keys.length > 0 || writesRead !== undefined)
+      [stored, writes] = await Promise.all([keys.length > 0 ? this.#checkpoints.getMany(keys) : stored, writesRead]);
     const tuples: CheckpointTuple[] = [];
     let k = 0;
     for (let i = 0; i < n; i++) {
-      const { thread, ns, id, record } = found[i] as Located;
+      const { thread, ns, id, record, writes: own } = found[i] as Located;
       const values = valuesOf[i] as Record<string, unknown>;
       for (const channel of channels[i] as string[]) {
         const value = stored[k++] as ValueRecord | undefined;
@@ -121,11 +212,13 @@ export class TupleReader {
       }
       const checkpoint = bases[i] as Checkpoint;
       checkpoint.channel_values = values;
+      const rows = own ?? writes?.[i] ?? [];
+      if (rows.length > 1) rows.sort((a, b) => compareWritesSortKeys(a.sort, b.sort));
       const pendingWrites: CheckpointPendingWrite[] = [];
-      for (const row of writes[i] ?? []) {
-        const entry: [string, string, unknown] = [row.taskId, row.record.channel, undefined];
+      for (const r of rows) {
+        const entry: [string, string, unknown] = [r.taskId, r.record.channel, undefined];
         pendingWrites.push(entry);
-        loads.add(row.record.value, (v) => {
+        loads.add(r.record.value, (v) => {
           entry[2] = v;
         });
       }
@@ -148,47 +241,51 @@ export class TupleReader {
     return tuples;
   }
 
-  /** The pending writes of each checkpoint of `found` (by index), sorted in LangGraph's replay order. */
+  /** The pending writes of each checkpoint of `found` (by index). */
   async #pendingWrites(found: readonly Located[], sparse: boolean): Promise<WriteRow[][]> {
     const out: WriteRow[][] = found.map(() => []);
     if (found.length === 1 || sparse) {
       await Promise.all(
-        found.map(async ({ thread, ns, id }, i) => {
-          for await (const [key, record] of this.#writes.entries({ prefix: writesPrefix(thread, ns, id) })) {
-            (out[i] as WriteRow[]).push(row(key, record));
-          }
+        found.map(async ({ thread, ns, id, writes }, i) => {
+          if (writes !== undefined) return;
+          for await (const [key, value] of this.#checkpoints.entries({ prefix: checkpointPrefix(thread, ns, id) }))
+            if (!isRecordKey(key)) (out[i] as WriteRow[]).push(row(key, value));
         }),
       );
-    } else {
-      // One range per (thread, namespace) over the span of the batch's ids: a page is contiguous there.
-      const groups = new Map<string, Map<string, number>>();
-      found.forEach(({ thread, ns, id }, i) => {
-        const group = JSON.stringify([thread, ns]);
-        let ids = groups.get(group);
-        if (ids === undefined) {
-          ids = new Map();
-          groups.set(group, ids);
-        }
-        ids.set(id, i);
-      });
-      await Promise.all(
-        [...groups].map(async ([group, ids]) => {
-          const [thread, ns] = JSON.parse(group) as [string, string];
-          let low: string | undefined;
-          let high: string | undefined;
-          for (const id of ids.keys()) {
-            if (low === undefined || id < low) low = id;
-            if (high === undefined || id > high) high = id;
-          }
-          const range = { gte: [thread, ns, low as string], lt: afterPrefix([thread, ns, high as string]) };
-          for await (const [key, record] of this.#writes.entries(range)) {
-            const i = ids.get((key as string[])[2] as string);
-            if (i !== undefined) (out[i] as WriteRow[]).push(row(key, record));
-          }
-        }),
-      );
+      return out;
     }
-    for (const rows of out) if (rows.length > 1) rows.sort((a, b) => compareWritesSortKeys(a.sort, b.sort));
+    // One range per (thread, namespace) over the span of the batch's ids: a page is contiguous there.
+    const groups = new Map<string, Map<string, number>>();
+    found.forEach(({ thread, ns, id, writes }, i) => {
+      if (writes !== undefined) return;
+      const group = JSON.stringify([thread, ns]);
+      let ids = groups.get(group);
+      if (ids === undefined) {
+        ids = new Map();
+        groups.set(group, ids);
+      }
+      ids.set(id, i);
+    });
+    await Promise.all(
+      [...groups].map(async ([group, ids]) => {
+        const [thread, ns] = JSON.parse(group) as [string, string];
+        let low: string | undefined;
+        let high: string | undefined;
+        for (const id of ids.keys()) {
+          if (low === undefined || id < low) low = id;
+          if (high === undefined || id > high) high = id;
+        }
+        const range = {
+          gte: checkpointKey(thread, ns, low as string),
+          lt: afterPrefix(checkpointKey(thread, ns, high as string) as string[]),
+        };
+        for await (const [key, value] of this.#checkpoints.entries(range)) {
+          if (isRecordKey(key)) continue;
+          const i = ids.get((key as string[])[3] as string);
+          if (i !== undefined) (out[i] as WriteRow[]).push(row(key, value));
+        }
+      }),
+    );
     return out;
   }
 
@@ -206,8 +303,15 @@ export class TupleReader {
   }
 }
 
-function row(key: Key, record: unknown): WriteRow {
-  const [, , , taskId, idx] = key as [string, string, string, string, number];
-  const write = record as WriteRecord;
+/** Channels of a record written before `refs` existed that it carries no copy of: each is read from its entry. */
+function uncopied(record: CheckpointRecord, versions: Record<string, Version>): string[] {
+  const copied = record.values === undefined ? undefined : new Set(record.values.map(([channel]) => channel));
+  return Object.keys(versions).filter((channel) => !copied?.has(channel));
+}
+
+/** The write of a `[thread, 1, ns, id, taskId, idx]` entry. */
+function row(key: Key, value: unknown): WriteRow {
+  const [, , , , taskId, idx] = key as [string, number, string, string, string, number];
+  const write = value as WriteRecord;
   return { sort: writesSortKey(write.taskPath, taskId, idx), taskId, record: write };
 }

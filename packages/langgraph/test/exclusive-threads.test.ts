@@ -66,10 +66,12 @@ describe('exclusiveThreads in one process', () => {
     const c1 = await saver.put(c0, checkpoint({ a: 1 }), meta(0), {});
     const lost = c1.configurable?.checkpoint_id as string;
     // Simulate the crash: the record copy in the checkpoints domain never got written.
-    await store.kv('checkpoints').deleteMany([
-      ['c', 't', '', lost],
-      ['t', 't', lost, ''],
-    ]);
+    expect(
+      await store.kv('checkpoints').deleteMany([
+        ['t', 1, '', lost],
+        ['t', 2, lost, ''],
+      ]),
+    ).toBe(2);
     const latest = await saver.getTuple({ configurable: { thread_id: 't' } });
     expect(latest?.checkpoint.id).toBe(lost);
     expect(latest?.checkpoint.channel_values).toEqual({ a: 1 });

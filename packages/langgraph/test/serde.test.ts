@@ -97,7 +97,7 @@ describe('AgentstoreSaver with a serde of its own', () => {
 });
 
 describe('AgentstoreSaver with the default serde', () => {
-  it('stores plain values whole, class instances through the serde, and copies small new values into the record', async () => {
+  it('stores plain values whole, class instances through the serde, and carries small values in the record', async () => {
     const { store, destroy } = await openStore('sqlite');
     try {
       const saver = new AgentstoreSaver(store);
@@ -106,13 +106,16 @@ describe('AgentstoreSaver with the default serde', () => {
       const first = { v: 4, id: uuid6(-1), ts: '', channel_values: values, channel_versions: versions, versions_seen: {} };
       const root = await saver.put({ configurable: { thread_id: 't' } }, first, { source: 'input', step: -1, parents: {} }, versions);
       const kv = store.kv('checkpoints');
-      expect(await kv.get(['v', 't', '', 'plain', 1])).toEqual([values.plain]);
-      expect(await kv.get(['v', 't', '', 'big', 1])).toEqual([values.big]);
-      expect(((await kv.get(['v', 't', '', 'msg', 1])) as unknown[])[0]).toBe(AGENTSTORE_MIXED_TYPE);
-      const record = (await kv.get(['c', 't', '', first.id])) as { values: Array<[string, unknown]> };
-      // Copied: the small plain values (an undefined value is a value); not the 5,000-byte one, not the message.
-      expect(record.values.map(([channel]) => channel).sort()).toEqual(['gone', 'plain']);
-      // A second checkpoint changes one channel; the others are read from their 'v' entries.
+      // Only the 5,000-byte value is an entry of its own.
+      expect(await kv.get(['t', 3, '', 'big', 1])).toEqual([values.big]);
+      expect(await kv.get(['t', 3, '', 'plain', 1])).toBeUndefined();
+      const record = (await kv.get(['t', 1, '', first.id])) as { values: Array<[string, unknown[]]>; refs: string[] };
+      // Carried: the small plain values (an undefined value is a value) whole, the message as the serde wrote it.
+      expect(record.values.map(([channel]) => channel).sort()).toEqual(['gone', 'msg', 'plain']);
+      expect(record.values.find(([channel]) => channel === 'plain')?.[1]).toEqual([values.plain]);
+      expect(record.values.find(([channel]) => channel === 'msg')?.[1]?.[0]).toBe(AGENTSTORE_MIXED_TYPE);
+      expect(record.refs).toEqual(['big']);
+      // A second checkpoint changes one channel; it carries the other small ones again and refers to the large one.
       const second = { ...first, id: uuid6(-1), channel_values: { ...values, plain: 'new' }, channel_versions: { ...versions, plain: 2 } };
       await saver.put(root, second, { source: 'loop', step: 0, parents: {} }, { plain: 2 });
       const tuples: Array<Record<string, unknown>> = [];
