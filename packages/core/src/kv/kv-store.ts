@@ -3,12 +3,15 @@ import { decodeKey, encodeKey, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
 import type { StoreContext } from '../runtime/store-context.js';
 import { guard, toStoreError } from '../runtime/to-store-error.js';
-import type { Tx } from '../spi/backend.js';
+import type { TransactOptions, Tx } from '../spi/backend.js';
 import type { Codec, CounterOp, DomainStore, Key, Range, TupleCounterOps } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
 import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
+
+/** `put` and `putMany` write fixed bytes whatever is stored: a `fast` domain acknowledges them once queued (SPEC §9.2). */
+const BLIND: TransactOptions = { blind: true };
 
 /** The `kv` handle: resolves its domain's route on every call, so it follows `configureDomain`. */
 export class KvStore<V> implements DomainStore<V> {
@@ -67,7 +70,7 @@ export class KvStore<V> implements DomainStore<V> {
       const k = encodeKey(key);
       const d = this.#opened() ?? (await this.#resolve());
       const v = encodeValue(this.#codec, value, d.options.maxValueBytes);
-      await this.#write(d, (tx) => tx.put(k, v));
+      await this.#write(d, (tx) => tx.put(k, v), BLIND);
     } catch (err) {
       throw toStoreError(err);
     }
@@ -79,9 +82,13 @@ export class KvStore<V> implements DomainStore<V> {
       // Everything is encoded and checked before the transaction starts: one bad entry writes nothing.
       const encoded = entries.map(([key, value]) => [encodeKey(key), encodeValue(this.#codec, value, d.options.maxValueBytes)] as const);
       if (encoded.length === 0) return;
-      await this.#write(d, (tx) => {
-        for (const [k, v] of encoded) tx.put(k, v);
-      });
+      await this.#write(
+        d,
+        (tx) => {
+          for (const [k, v] of encoded) tx.put(k, v);
+        },
+        BLIND,
+      );
     } catch (err) {
       throw toStoreError(err);
     }
@@ -229,9 +236,9 @@ export class KvStore<V> implements DomainStore<V> {
     return this.#ctx.readable(this.#domain, 'kv');
   }
 
-  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
+  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
     if (this.#buffered(d) && this.#counters(d).dirty) await this.#counters(d).flush();
-    return this.#ctx.write(d, 'kv', fn);
+    return this.#ctx.write(d, 'kv', fn, options);
   }
 
   async #decodeWithPending(d: OpenDomain, key: Uint8Array, bytes: Uint8Array | undefined): Promise<V | undefined> {
