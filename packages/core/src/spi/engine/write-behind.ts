@@ -1,5 +1,5 @@
-import { compareBytes } from '../../keys/bytes.js';
 import { StoreError } from '../../errors.js';
+import { compareBytes } from '../../keys/bytes.js';
 import type { ByteRange, Bytes, Tx } from '../backend.js';
 import { inByteRange, keyId } from './byte-keys.js';
 import type { BufferedWrite } from './tx-engine.js';
