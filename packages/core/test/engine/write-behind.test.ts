@@ -43,6 +43,18 @@ describe.each(SHAPES)('write-behind on a %s', (_name, shape) => {
     expect(stored(engine, 'k4')).toBe('4');
   });
 
+  it('makes the write that fills a batch wait for its commit, so a loop that never yields still commits', async () => {
+    const engine = new MapEngine(shape);
+    const queue = new CommitQueue(engine);
+    // Each acknowledgement is a resolved promise: without backpressure no timer would ever run here.
+    for (let i = 0; i < 50; i++) await queue.transact('d', 'fast', put(`k${i}`, String(i)), { behind: { windowMs: 10, maxBatch: 10 } });
+    // Each full batch committed before the loop went on, so only the last batches may still wait.
+    expect(engine.commits).toBeGreaterThanOrEqual(4);
+    for (let i = 0; i < 30; i++) expect(stored(engine, `k${i}`)).toBe(String(i));
+    await queue.flush();
+    expect(stored(engine, 'k49')).toBe('49');
+  });
+
   it('leaves balanced and strict jobs as they were: they resolve only once committed', async () => {
     const engine = new MapEngine(shape);
     const queue = new CommitQueue(engine);

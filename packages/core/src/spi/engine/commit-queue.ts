@@ -173,15 +173,31 @@ export class CommitQueue<D, T> {
     const writes: readonly BufferedWrite[] = probe.writes.toApply();
     const token = {};
     const ids = this.#pending.add(domain, token, writes);
-    const settle: Settle = {
-      resolve: () => this.#pending.landed(domain, token, ids),
-      reject: (error) => this.#lose(error),
-    };
-    this.#jobs.push({ kind: 'tx', domain, fn, durability: 'fast', settle, behind: true, due: Date.now() + behind.windowMs });
     this.#behindQueued += 1;
     this.#behindMax = Math.min(this.#behindMax, behind.maxBatch);
-    this.#schedule(this.#behindQueued >= this.#behindMax ? 0 : behind.windowMs);
-    return Promise.resolve(result);
+    // The write that fills a batch waits for its commit: backpressure, so a loop that never yields
+    // to the event loop (each acknowledgement is a resolved promise) still lets batches commit, and
+    // what waits (memory, and what a crash can lose) stays bounded by `maxBatch`.
+    const full = this.#behindQueued >= this.#behindMax;
+    let waiter: Settle | undefined;
+    const acknowledged = full
+      ? new Promise<R>((resolve, reject) => {
+          waiter = { resolve: () => resolve(result), reject };
+        })
+      : Promise.resolve(result);
+    const settle: Settle = {
+      resolve: () => {
+        this.#pending.landed(domain, token, ids);
+        waiter?.resolve(undefined);
+      },
+      reject: (error) => {
+        this.#lose(error);
+        waiter?.reject(this.#lost);
+      },
+    };
+    this.#jobs.push({ kind: 'tx', domain, fn, durability: 'fast', settle, behind: true, due: Date.now() + behind.windowMs });
+    this.#schedule(full ? 0 : behind.windowMs);
+    return acknowledged;
   }
 
   /**

@@ -16,7 +16,13 @@ export type GroupJob<D, T> =
       /** Acknowledged already (write-behind): when it fails, no later job of the attempt may commit. */
       readonly behind?: boolean;
     }
-  | { readonly kind: 'run'; readonly work: (txn: T) => unknown; readonly durability: Durability; readonly settle: Settle; readonly behind?: undefined };
+  | {
+      readonly kind: 'run';
+      readonly work: (txn: T) => unknown;
+      readonly durability: Durability;
+      readonly settle: Settle;
+      readonly behind?: undefined;
+    };
 
 /** Settles a job's promise. */
 export interface Settle {
