@@ -18,7 +18,7 @@ const MAX_GROUP = 512;
 export class DomainTable implements GroupTable {
   readonly domain: string;
   readonly sql: TableSql;
-  readonly queue: CommitQueue<DomainTable, PgTxn>;
+  readonly queue: CommitQueue<GroupTable, PgTxn>;
   /**
    * The 64-bit key of the domain's advisory lock, as SQL: every write transaction holds it shared;
    * `clear`, `dropDomain`, a write to the migration guard and a range read across partitions hold it
