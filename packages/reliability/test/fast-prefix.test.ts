@@ -12,12 +12,14 @@
  *
  * `AGENTSTORE_FAST_ROUNDS` sets the rounds per adapter (default 12); `AGENTSTORE_FAST_SEED` replays a run.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { persistentAdapters } from './harness/adapters.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { type AdapterUnderTest, persistentAdapters } from './harness/adapters.js';
 import { killAllChildren } from './harness/child.js';
 import { checkPrefix, type FastReport, runFastRounds } from './harness/fast-prefix.js';
 import { recordFigures } from './harness/figures.js';
+import { dropSchemas, PG_URL, POSTGRES_SOURCE, postgresDownReason, schemaFor } from './harness/postgres.js';
 import { seedFrom } from './harness/random.js';
+import type { StoreTarget } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
 const ROUNDS = roundsFromEnv();
@@ -61,17 +63,39 @@ afterEach(async () => {
   dirs.removeAll();
 });
 
-describe.each(persistentAdapters.map((a) => [a.name, a] as const))('fast prefix: %s', (label, adapter) => {
-  const writers = adapter.adapter.capabilities.multiProcess ? 2 : 1;
+const schemas: string[] = [];
+afterAll(() => dropSchemas(schemas));
+
+const pgDown = await postgresDownReason();
+if (pgDown) console.log(`[reliability] fast prefix: postgres skipped: ${pgDown}`);
+
+/** A case: its label, whether its adapter is multi-process, and a target on a fresh dataDir. */
+type Case = readonly [label: string, multiProcess: boolean, target: () => StoreTarget];
+
+const embedded: Case[] = persistentAdapters.map(
+  (a: AdapterUnderTest) => [a.name, a.adapter.capabilities.multiProcess, () => a.target(dirs.make(`fast-${a.name}`))] as const,
+);
+const postgres: Case = [
+  'postgres',
+  true,
+  () => {
+    const dataDir = dirs.make('fast-postgres');
+    return { dataDir, source: POSTGRES_SOURCE, options: { connectionString: PG_URL, schema: schemaFor(dataDir, schemas) } };
+  },
+];
+const cases = pgDown === undefined ? [...embedded, postgres] : embedded;
+
+describe.each(cases)('fast prefix: %s', (label, multiProcess, makeTarget) => {
+  const writers = multiProcess ? 2 : 1;
   it(`${ROUNDS} SIGKILL rounds leave a prefix of each writer's acknowledged fast writes; the reordering control is caught`, {
     timeout: 60_000 + ROUNDS * 10_000,
   }, async () => {
-    const target = adapter.target(dirs.make(`fast-${label}`));
+    const target = makeTarget();
     const report = await runFastRounds({
       target,
       rounds: ROUNDS,
       writers,
-      seed: (SEED + persistentAdapters.indexOf(adapter) * 1_000_003) >>> 0,
+      seed: (SEED + cases.findIndex((c) => c[0] === label) * 1_000_003) >>> 0,
       boundMs: WINDOW_MS + SLACK_MS,
     });
     console.log(summary(label, writers, report));
