@@ -96,8 +96,8 @@ export class CommitQueue<D, T> {
    * Runs transaction function `fn` on `domain` in a group; resolves with its result once committed.
    * With `options.behind` and `fast` durability, `fn` must be blind (its writes and result do not
    * depend on what it reads; its reads only check and throw, like the migration guard): it runs at
-   * once against the writes queued before it, its writes join the pending overlay, and the promise
-   * resolves then; `fn` runs again in the transaction that commits it. A function that scans
+   * once seeing only its own writes, which join the pending overlay, and the promise resolves then;
+   * `fn` runs again in the transaction that commits it, where its checks count. A function that scans
    * (`range`) is not blind and commits before it resolves.
    */
   transact<R>(domain: D, durability: Durability, fn: (tx: Tx) => R, options?: JobOptions): Promise<R> {
@@ -160,7 +160,7 @@ export class CommitQueue<D, T> {
    */
   #writeBehind<R>(domain: D, fn: (tx: Tx) => R, behind: WriteBehind): Promise<R> | undefined {
     if (this.#lost !== undefined) return Promise.reject(this.#lost);
-    const probe = new ProbeTx((key) => this.#pending.find(domain, key));
+    const probe = new ProbeTx();
     let result: R;
     try {
       result = fn(probe);
@@ -172,7 +172,7 @@ export class CommitQueue<D, T> {
     }
     const writes: readonly BufferedWrite[] = probe.writes.toApply();
     const token = {};
-    const ids = this.#pending.add(domain, token, writes);
+    this.#pending.add(domain, token, writes);
     this.#behindQueued += 1;
     this.#behindMax = Math.min(this.#behindMax, behind.maxBatch);
     // The write that fills a batch waits for its commit: backpressure, so a loop that never yields
@@ -187,7 +187,7 @@ export class CommitQueue<D, T> {
       : Promise.resolve(result);
     const settle: Settle = {
       resolve: () => {
-        this.#pending.landed(domain, token, ids);
+        this.#pending.landed(token);
         waiter?.resolve(undefined);
       },
       reject: (error) => {
