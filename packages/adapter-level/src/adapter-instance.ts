@@ -1,7 +1,15 @@
 import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
+import {
+  type AdapterInstance,
+  DataDir,
+  type DomainBackend,
+  type DomainOptions,
+  PendingReadsBackend,
+  StoreError,
+  writeBehindOf,
+} from '@agentstore/core/spi';
 import { backupLocation } from './backup.js';
 import { clearDomain, LevelDomainBackend, syncLog } from './domain-backend.js';
 import { recordedDomains, registerDomain } from './domain-names.js';
@@ -35,7 +43,10 @@ export class LevelAdapterInstance implements AdapterInstance<ResolvedLevelOption
       return new LevelDomainBackend(domain, lease, false, () => this.#closed);
     }
     await registerDomain(lease, domain);
-    return new LevelDomainBackend(domain, lease, options.durability === 'strict', () => this.#closed);
+    const behind = writeBehindOf(options);
+    const backend = new LevelDomainBackend(domain, lease, options.durability === 'strict', () => this.#closed, behind);
+    // A `fast` domain's reads overlay the writes acknowledged but not committed yet (SPEC §9.2).
+    return behind === undefined ? backend : new PendingReadsBackend(backend, lease.queue, domain);
   }
 
   async dropDomain(domain: string, options: DomainOptions<ResolvedLevelOptions>): Promise<void> {
@@ -78,12 +89,15 @@ export class LevelAdapterInstance implements AdapterInstance<ResolvedLevelOption
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // Write-behind batches commit before close resolves, even where another store holds the location.
+    const lost = await flushLeases([...this.#leases.values()]);
     const results = await Promise.allSettled([...this.#leases.values()].map(async (pending) => (await pending).release()));
     this.#leases.clear();
     for (const copy of this.#copies.splice(0)) rmSync(copy, { recursive: true, force: true });
     const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     // A lease that never opened (e.g. LOCKED) has nothing to release; report only close failures.
     if (failure !== undefined && failure.reason instanceof StoreError && failure.reason.code === 'IO') throw failure.reason;
+    if (lost !== undefined) throw lost;
   }
 
   async #lease(options: ResolvedLevelOptions): Promise<LocationLease> {
@@ -161,4 +175,11 @@ export class LevelAdapterInstance implements AdapterInstance<ResolvedLevelOption
   #assertOpen(): void {
     if (this.#closed) throw new StoreError('CLOSED', 'level: adapter instance is closed');
   }
+}
+
+/** Commits what the leases' queues hold (write-behind batches included); the error of a lost batch, if any. */
+async function flushLeases(pending: ReadonlyArray<Promise<LocationLease>>): Promise<unknown> {
+  const leases = (await Promise.allSettled(pending)).flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
+  await Promise.all(leases.map((lease) => lease.queue.flush()));
+  return leases.find((lease) => lease.queue.lost !== undefined)?.queue.lost;
 }

@@ -7,7 +7,9 @@ import {
   type Durability,
   enforceWriteGuard,
   StoreError,
+  type TransactOptions,
   type Tx,
+  type WriteBehind,
   type WriteGuard,
 } from '@agentstore/core/spi';
 import { domainNameKey } from './domain-names.js';
@@ -42,14 +44,17 @@ export class LevelDomainBackend implements DomainBackend {
   readonly #strict: boolean;
   readonly #durability: Durability;
   readonly #isClosed: () => boolean;
+  readonly #behind: WriteBehind | undefined;
 
-  constructor(domain: string, lease: LocationLease, strict: boolean, isClosed: () => boolean) {
+  /** `behind`: a `fast` domain's write-behind window (SPEC §9.2), used for blind transactions. */
+  constructor(domain: string, lease: LocationLease, strict: boolean, isClosed: () => boolean, behind?: WriteBehind) {
     this.#domain = domain;
     this.#prefix = domainPrefix(domain);
     this.#lease = lease;
     this.#strict = strict;
     this.#durability = strict ? 'strict' : 'balanced';
     this.#isClosed = isClosed;
+    this.#behind = behind;
   }
 
   async get(key: Bytes): Promise<Bytes | undefined> {
@@ -108,11 +113,15 @@ export class LevelDomainBackend implements DomainBackend {
     }
   }
 
-  transact<T>(fn: (tx: Tx) => T): Promise<T> {
+  transact<T>(fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
     try {
       this.#db();
     } catch (error) {
       return Promise.reject(error);
+    }
+    // A blind write in a `fast` domain is acknowledged once queued; it commits like `balanced`.
+    if (options?.blind === true && this.#behind !== undefined) {
+      return this.#lease.queue.transact(this.#domain, 'fast', fn, { behind: this.#behind });
     }
     return this.#lease.queue.transact(this.#domain, this.#durability, fn);
   }

@@ -8,7 +8,9 @@ import {
   type DomainOptions,
   type EngineInfo,
   type OpenContext,
+  PendingReadsBackend,
   StoreError,
+  writeBehindOf,
 } from '@agentstore/core/spi';
 import { backupEnv } from './backup.js';
 import { fixedEngineLoaded, lmdbBuildInfo } from './build-info.js';
@@ -87,9 +89,12 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
     if (this.#readOnly && !env.domains().includes(domain)) {
       throw new StoreError('NOT_FOUND', `lmdb: no domain "${domain}" in ${env.path}`);
     }
-    env.db(domain);
-    const policy = { durability: options.durability, delayMs: options.commitDelayMs };
-    return new LmdbBackend(env, domain, policy, () => this.#open);
+    const db = env.db(domain);
+    const behind = writeBehindOf(options);
+    const policy = { durability: options.durability, delayMs: options.commitDelayMs, behind };
+    const backend = new LmdbBackend(env, domain, policy, () => this.#open);
+    // A `fast` domain's reads overlay the writes acknowledged but not committed yet (SPEC §9.2).
+    return behind === undefined ? backend : new PendingReadsBackend(backend, env.queue, db);
   }
 
   async dropDomain(domain: string, options: DomainOptions<LmdbResolvedOptions>): Promise<void> {
@@ -158,7 +163,12 @@ class LmdbInstance implements AdapterInstance<LmdbResolvedOptions> {
     this.#open = false;
     const envs = await Promise.allSettled(this.#envs.values());
     this.#envs.clear();
-    await Promise.all(envs.map((e) => (e.status === 'fulfilled' ? e.value.release() : undefined)));
+    // Write-behind batches commit before close resolves, even where another store keeps the environment open.
+    const opened = envs.flatMap((e) => (e.status === 'fulfilled' ? [e.value] : []));
+    const flushed = await Promise.allSettled(opened.map((env) => env.drain()));
+    await Promise.all(opened.map((env) => env.release()));
+    const lost = flushed.find((outcome) => outcome.status === 'rejected');
+    if (lost !== undefined) throw lost.reason;
   }
 
   #env(options: Pick<LmdbResolvedOptions, 'path' | 'maxDbs' | 'maxReaders' | 'mapSizeMb'>): Promise<SharedEnv> {

@@ -5,7 +5,9 @@ import {
   type Durability,
   enforceWriteGuard,
   StoreError,
+  type TransactOptions,
   type Tx,
+  type WriteBehind,
   type WriteGuard,
 } from '@agentstore/core/spi';
 import { toStoreError } from './errors.js';
@@ -22,6 +24,8 @@ export interface CommitPolicy {
   readonly durability: Durability;
   /** Longest wait before a group commits, in ms. */
   readonly delayMs: number;
+  /** A `fast` domain's write-behind window (SPEC §9.2), for blind transactions. */
+  readonly behind?: WriteBehind | undefined;
 }
 
 /** One domain: a named database in a shared environment, written through its group-commit queue. */
@@ -67,15 +71,15 @@ export class LmdbBackend implements DomainBackend {
     return range.limit === undefined ? all : Math.min(all, range.limit);
   }
 
-  transact<T>(fn: (tx: Tx) => T): Promise<T> {
+  transact<T>(fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
     let db: BinaryDb;
     try {
       db = this.#writable();
     } catch (err) {
       return Promise.reject(err);
     }
-    const { durability, delayMs } = this.#policy;
-    return this.#env.queue.transact(db, durability, fn, { delayMs });
+    const { durability, delayMs, behind } = this.#policy;
+    return this.#env.queue.transact(db, durability, fn, { delayMs, behind: options?.blind === true ? behind : undefined });
   }
 
   async clear(guard?: WriteGuard): Promise<void> {

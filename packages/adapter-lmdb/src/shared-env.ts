@@ -140,6 +140,8 @@ export class SharedEnv {
   async drain(): Promise<void> {
     await this.queue.flush();
     await this.#engine.synced();
+    // A write-behind batch lost after it was acknowledged is reported by the next drain (sync, close).
+    if (this.queue.lost !== undefined) throw this.queue.lost;
   }
 
   /** Makes every commit so far durable (metadata included), whatever the flags. */
@@ -171,9 +173,14 @@ export class SharedEnv {
   release(): Promise<void> {
     if (--this.#refs > 0) return Promise.resolve();
     this.#closing ??= (async () => {
+      let lost: unknown;
       try {
-        await this.drain();
+        await this.drain().catch((err: unknown) => {
+          if (err !== this.queue.lost) throw err;
+          lost = err;
+        });
         await this.root.close();
+        if (lost !== undefined) throw lost;
       } finally {
         await this.#lock?.release();
         if (registry.get(this.#key) === this) registry.delete(this.#key);

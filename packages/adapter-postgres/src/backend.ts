@@ -7,8 +7,10 @@ import {
   type DomainBackend,
   type Durability,
   StoreError,
+  type TransactOptions,
   type Tx,
   toBounds,
+  type WriteBehind,
   type WriteGuard,
 } from '@agentstore/core/spi';
 import type { Database } from './database.js';
@@ -27,13 +29,15 @@ export class PostgresBackend implements DomainBackend {
   readonly #table: DomainTable;
   readonly #durability: Durability;
   readonly #assertOpen: () => void;
+  readonly #behind: WriteBehind | undefined;
 
-  /** `assertOpen` throws `CLOSED` once the store that opened this backend has closed. */
-  constructor(db: Database, table: DomainTable, durability: Durability, assertOpen: () => void) {
+  /** `assertOpen` throws `CLOSED` once the store that opened this backend has closed; `behind`: a `fast` domain's window. */
+  constructor(db: Database, table: DomainTable, durability: Durability, assertOpen: () => void, behind?: WriteBehind) {
     this.#db = db;
     this.#table = table;
     this.#durability = durability;
     this.#assertOpen = assertOpen;
+    this.#behind = behind;
   }
 
   async get(key: Bytes): Promise<Bytes | undefined> {
@@ -80,13 +84,13 @@ export class PostgresBackend implements DomainBackend {
     return Number(result.rows[0]?.[0] ?? 0);
   }
 
-  transact<T>(fn: (tx: Tx) => T): Promise<T> {
+  transact<T>(fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
     try {
       this.#assertOpen();
     } catch (error) {
       return Promise.reject(error);
     }
-    return this.#table.transact(fn, this.#durability);
+    return this.#table.transact(fn, this.#durability, options?.blind === true ? this.#behind : undefined);
   }
 
   updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {

@@ -190,6 +190,7 @@ export class Database implements TableTarget {
    * own record, which lies after every earlier commit of this server.
    */
   async sync(): Promise<void> {
+    await this.flushQueues();
     if (!this.#unsyncedFast) return;
     this.#unsyncedFast = false;
     const s = quoteSchema(this.settings.schema);
@@ -214,10 +215,18 @@ export class Database implements TableTarget {
     return result.rows.map((row) => String(row[0]));
   }
 
+  /** Commits what every domain queue holds (write-behind batches included); rejects when a batch was lost. */
+  async flushQueues(): Promise<void> {
+    const tables = [...this.#tables.values()];
+    await Promise.all(tables.map((table) => table.queue.flush()));
+    const lost = tables.find((table) => table.queue.lost !== undefined)?.queue.lost;
+    if (lost !== undefined) throw lost;
+  }
+
   /** Waits for every queued commit, then closes the pool; idempotent. */
   async end(): Promise<void> {
     if (this.#ended) return;
-    await Promise.all([...this.#tables.values()].map((table) => table.queue.whenIdle()));
+    await Promise.all([...this.#tables.values()].map((table) => table.queue.flush()));
     this.#ended = true;
     await this.#pool.end().catch(() => {});
   }

@@ -1,4 +1,4 @@
-import { CommitQueue, type Durability, MIGRATION_GUARD_KEY, type Tx } from '@agentstore/core/spi';
+import { CommitQueue, type Durability, MIGRATION_GUARD_KEY, type Tx, type WriteBehind } from '@agentstore/core/spi';
 import type { PooledClient } from './driver.js';
 import { isRetryable, translateError } from './errors.js';
 import { lockKey } from './identifiers.js';
@@ -18,7 +18,7 @@ const MAX_GROUP = 512;
 export class DomainTable implements GroupTable {
   readonly domain: string;
   readonly sql: TableSql;
-  readonly queue: CommitQueue<DomainTable, PgTxn>;
+  readonly queue: CommitQueue<GroupTable, PgTxn>;
   /**
    * The 64-bit key of the domain's advisory lock, as SQL: every write transaction holds it shared;
    * `clear`, `dropDomain`, a write to the migration guard and a range read across partitions hold it
@@ -50,9 +50,12 @@ export class DomainTable implements GroupTable {
     });
   }
 
-  /** Runs `fn` in the domain's next commit group; resolves with its result once committed. */
-  transact<R>(fn: (tx: Tx) => R, durability: Durability): Promise<R> {
-    return this.queue.transact(this, durability, fn);
+  /**
+   * Runs `fn` in the domain's next commit group; resolves with its result once committed, or with
+   * `behind` (a blind function in a `fast` domain) once queued (SPEC §9.2).
+   */
+  transact<R>(fn: (tx: Tx) => R, durability: Durability, behind?: WriteBehind): Promise<R> {
+    return this.queue.transact(this, durability, fn, { behind });
   }
 
   /** Runs `run` alone in a transaction holding the domain's lock exclusively, after everything queued before it. */

@@ -1,5 +1,12 @@
 import { resolve } from 'node:path';
-import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
+import {
+  type AdapterInstance,
+  type DomainBackend,
+  type DomainOptions,
+  PendingReadsBackend,
+  StoreError,
+  writeBehindOf,
+} from '@agentstore/core/spi';
 import { PostgresBackend } from './backend.js';
 import type { Database } from './database.js';
 import { translateError } from './errors.js';
@@ -31,7 +38,10 @@ export class PostgresInstance implements AdapterInstance<ResolvedPostgresOptions
     }
     const table = await db.table(domain);
     this.#assertOpen();
-    return new PostgresBackend(db, table, options.durability ?? 'balanced', () => this.#assertOpen());
+    const behind = writeBehindOf(options);
+    const backend = new PostgresBackend(db, table, options.durability ?? 'balanced', () => this.#assertOpen(), behind);
+    // A `fast` domain's reads overlay the writes acknowledged but not committed yet (SPEC §9.2).
+    return behind === undefined ? backend : new PendingReadsBackend(backend, table.queue, table);
   }
 
   async dropDomain(domain: string, options: DomainOptions<ResolvedPostgresOptions>): Promise<void> {
@@ -70,7 +80,11 @@ export class PostgresInstance implements AdapterInstance<ResolvedPostgresOptions
     this.#closed = true;
     const held = [...this.#databases.values()];
     this.#databases.clear();
+    // Write-behind batches commit before close resolves, even where another store shares the database.
+    const flushed = await Promise.allSettled(held.map((db) => db.flushQueues()));
     await Promise.all(held.map((db) => releaseDatabase(db)));
+    const lost = flushed.find((outcome) => outcome.status === 'rejected');
+    if (lost !== undefined) throw lost.reason;
   }
 
   async #database(settings: DatabaseSettings): Promise<Database> {

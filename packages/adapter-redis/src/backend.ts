@@ -1,4 +1,14 @@
-import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Durability, Tx, WriteGuard } from '@agentstore/core/spi';
+import type {
+  ByteRange,
+  Bytes,
+  CounterUpdate,
+  DomainBackend,
+  Durability,
+  TransactOptions,
+  Tx,
+  WriteBehind,
+  WriteGuard,
+} from '@agentstore/core/spi';
 import { applyCounterUpdate, CommitQueue, keyId } from '@agentstore/core/spi';
 import type { Connection } from './connection.js';
 import { RedisEngine, type RedisTxn } from './engine.js';
@@ -18,10 +28,14 @@ export class RedisBackend implements DomainBackend {
   /** Counter bytes this process last read or wrote, by key (null: absent); see `updateCounters`. */
   readonly #counters = new Map<string, Buffer | null>();
 
-  constructor(conn: Connection, keys: DomainKeys, durability: Durability) {
+  readonly #behind: WriteBehind | undefined;
+
+  /** `behind`: a `fast` domain's write-behind window (SPEC §9.2), used for blind transactions. */
+  constructor(conn: Connection, keys: DomainKeys, durability: Durability, behind?: WriteBehind) {
     this.#conn = conn;
     this.#keys = keys;
     this.#durability = durability;
+    this.#behind = behind;
     this.queue = new CommitQueue(new RedisEngine(conn, keys), { retries: RETRIES });
   }
 
@@ -55,8 +69,14 @@ export class RedisBackend implements DomainBackend {
     return Math.min(n, range.limit ?? n);
   }
 
-  transact<T>(fn: (tx: Tx) => T): Promise<T> {
-    return this.queue.transact(this.#keys, this.#durability, fn);
+  transact<T>(fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
+    return this.queue.transact(this.#keys, this.#durability, fn, { behind: options?.blind === true ? this.#behind : undefined });
+  }
+
+  /** Commits what the queue holds (write-behind batches included); rejects when a batch was lost. */
+  async flush(): Promise<void> {
+    await this.queue.flush();
+    if (this.queue.lost !== undefined) throw this.queue.lost;
   }
 
   /**

@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { type AdapterInstance, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
+import {
+  type AdapterInstance,
+  type DomainBackend,
+  type DomainOptions,
+  PendingReadsBackend,
+  StoreError,
+  writeBehindOf,
+} from '@agentstore/core/spi';
 import { RedisBackend } from './backend.js';
 import { Connection } from './connection.js';
 import { type RedisOptions, type ResolvedRedisOptions, resolveOptions } from './options.js';
@@ -41,9 +48,12 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
     }
     await conn.requireDurability(options.durability);
     await conn.call('registering the domain', (client) => client.sadd(`${prefix}:domains`, domain));
-    const backend = new RedisBackend(conn, domainKeys(prefix, domain), options.durability);
+    const keys = domainKeys(prefix, domain);
+    const behind = writeBehindOf(options);
+    const backend = new RedisBackend(conn, keys, options.durability, behind);
     this.#backends.add(backend);
-    return backend;
+    // A `fast` domain's reads overlay the writes acknowledged but not committed yet (SPEC §9.2).
+    return behind === undefined ? backend : new PendingReadsBackend(backend, backend.queue, keys);
   }
 
   async dropDomain(domain: string, options: DomainOptions<RedisOptions>): Promise<void> {
@@ -70,14 +80,16 @@ export class RedisInstance implements AdapterInstance<RedisOptions> {
   async sync(): Promise<void> {
     // Every acknowledged write is on the server already, as durable as its persistence settings make it
     // (checked at open); Redis before 7.2 has no command to force an fsync.
-    await Promise.all([...this.#backends].map((backend) => backend.queue.whenIdle()));
+    await Promise.all([...this.#backends].map((backend) => backend.flush()));
   }
 
   async close(): Promise<void> {
     if (this.#closed) return;
-    await this.sync();
+    const flushed = await Promise.allSettled([this.sync()]);
     this.#closed = true;
     await Promise.all([...this.#connections.values()].map((conn) => conn.close()));
+    // A write-behind batch lost after it was acknowledged is reported here at the latest.
+    if (flushed[0]?.status === 'rejected') throw flushed[0].reason;
   }
 
   /** The connection (connected) and key prefix for `options`. */

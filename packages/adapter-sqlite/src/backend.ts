@@ -6,8 +6,10 @@ import {
   type DomainBackend,
   type Durability,
   enforceWriteGuard,
+  type TransactOptions,
   type Tx,
   toBounds,
+  type WriteBehind,
   type WriteGuard,
 } from '@agentstore/core/spi';
 import type { Connection } from './connection.js';
@@ -26,13 +28,15 @@ export class SqliteBackend implements DomainBackend {
   readonly #table: DomainTable;
   readonly #durability: Durability;
   readonly #assertOpen: () => void;
+  readonly #behind: WriteBehind | undefined;
 
-  /** `assertOpen` throws `CLOSED` once the store that opened this backend has closed. */
-  constructor(connection: Connection, table: DomainTable, durability: Durability, assertOpen: () => void) {
+  /** `assertOpen` throws `CLOSED` once the store that opened this backend has closed; `behind`: a `fast` domain's window. */
+  constructor(connection: Connection, table: DomainTable, durability: Durability, assertOpen: () => void, behind?: WriteBehind) {
     this.#connection = connection;
     this.#table = table;
     this.#durability = durability;
     this.#assertOpen = assertOpen;
+    this.#behind = behind;
   }
 
   async get(key: Bytes): Promise<Bytes | undefined> {
@@ -68,8 +72,8 @@ export class SqliteBackend implements DomainBackend {
     return this.#read((t) => t.use((s) => s.count(bounds, range.limit)));
   }
 
-  transact<T>(fn: (tx: Tx) => T): Promise<T> {
-    return this.#transact(fn, false);
+  transact<T>(fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
+    return this.#transact(fn, false, options?.blind === true ? this.#behind : undefined);
   }
 
   updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {
@@ -95,13 +99,13 @@ export class SqliteBackend implements DomainBackend {
     return this.#transact((tx) => counterUpdatesInTx(tx, updates, guard), true);
   }
 
-  #transact<T>(fn: (tx: Tx) => T, now: boolean): Promise<T> {
+  #transact<T>(fn: (tx: Tx) => T, now: boolean, behind?: WriteBehind): Promise<T> {
     try {
       this.#assertOpen();
     } catch (err) {
       return Promise.reject(err);
     }
-    return this.#connection.transact(this.#table, this.#durability, fn, now);
+    return this.#connection.transact(this.#table, this.#durability, fn, now, behind);
   }
 
   async clear(guard?: WriteGuard): Promise<void> {

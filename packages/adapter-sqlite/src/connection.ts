@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { CommitQueue, type Durability, StoreError, type Tx } from '@agentstore/core/spi';
+import { CommitQueue, type Durability, type PendingSource, StoreError, type Tx, type WriteBehind } from '@agentstore/core/spi';
 import { registerCounterFunction } from './counter-function.js';
 import { DomainTable, TABLE_PREFIX, tableNameOf } from './domain-table.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './driver.js';
@@ -109,11 +109,23 @@ export class Connection {
 
   /**
    * Runs transaction function `fn` on `table` in the next commit group; with `now`, commits at once,
-   * without the group's event-loop turn, when nothing is queued.
+   * without the group's event-loop turn, when nothing is queued; with `behind` (a blind function in
+   * a `fast` domain), resolves once queued and commits within its window (SPEC §9.2).
    */
-  transact<T>(table: DomainTable, durability: Durability, fn: (tx: Tx) => T, now: boolean): Promise<T> {
+  transact<T>(table: DomainTable, durability: Durability, fn: (tx: Tx) => T, now: boolean, behind?: WriteBehind): Promise<T> {
     if (this.#closed) return Promise.reject(closedError());
-    return this.#queue.transact(table, durability, fn, { now });
+    return this.#queue.transact(table, durability, fn, { now, behind });
+  }
+
+  /** The queue's acknowledged, uncommitted writes, which the reads of `fast` domains overlay. */
+  get pendingSource(): PendingSource<DomainTable> {
+    return this.#queue;
+  }
+
+  /** Commits what is queued (write-behind batches included) now; rejects when a batch was lost. */
+  async flush(): Promise<void> {
+    await this.#queue.flush();
+    if (this.#queue.lost !== undefined) throw this.#queue.lost;
   }
 
   /** Whether nothing is queued or committing on this file: a write made at once keeps call order. */
@@ -202,9 +214,11 @@ export class Connection {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#queue.whenIdle();
+    await this.#queue.flush();
     await this.#walWorker?.stop();
     this.#db.close();
+    // A write-behind batch lost after it was acknowledged is reported here at the latest.
+    if (this.#queue.lost !== undefined) throw this.#queue.lost;
   }
 
   #committed(): void {

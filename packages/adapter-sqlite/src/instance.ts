@@ -1,7 +1,15 @@
 import { copyFileSync, existsSync, linkSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { type AdapterInstance, DataDir, type DomainBackend, type DomainOptions, StoreError } from '@agentstore/core/spi';
+import {
+  type AdapterInstance,
+  DataDir,
+  type DomainBackend,
+  type DomainOptions,
+  PendingReadsBackend,
+  StoreError,
+  writeBehindOf,
+} from '@agentstore/core/spi';
 import { SqliteBackend } from './backend.js';
 import { backupFile, checkFile } from './backup.js';
 import type { Connection } from './connection.js';
@@ -38,7 +46,10 @@ export class SqliteInstance implements AdapterInstance<ResolvedSqliteOptions> {
     if (options.path === undefined) this.#dataDir.root(true);
     const connection = this.#connect(domainFile(this.#dataDir, options.path, options.path !== undefined), options);
     const table = connection.table(domain);
-    return new SqliteBackend(connection, table, options.durability ?? 'balanced', () => this.#assertOpen());
+    const behind = writeBehindOf(options);
+    const backend = new SqliteBackend(connection, table, options.durability ?? 'balanced', () => this.#assertOpen(), behind);
+    // A `fast` domain's reads overlay the writes acknowledged but not committed yet (SPEC §9.2).
+    return behind === undefined ? backend : new PendingReadsBackend(backend, connection.pendingSource, table);
   }
 
   async dropDomain(domain: string, options: DomainOptions<ResolvedSqliteOptions>): Promise<void> {
@@ -102,7 +113,11 @@ export class SqliteInstance implements AdapterInstance<ResolvedSqliteOptions> {
     const connections = [...this.#connections.values()];
     this.#connections.clear();
     try {
+      // Write-behind batches commit before close resolves, even where another store keeps the file open.
+      const flushed = await Promise.allSettled(connections.map((connection) => connection.flush()));
       await Promise.all(connections.map((connection) => releaseConnection(connection)));
+      const lost = flushed.find((outcome) => outcome.status === 'rejected');
+      if (lost !== undefined) throw lost.reason;
     } finally {
       for (const dir of this.#temps.splice(0)) rmSync(dir, { recursive: true, force: true });
     }

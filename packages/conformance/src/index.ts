@@ -11,6 +11,7 @@ import { checkpointsListSpec } from './specs/checkpoints-list.js';
 import { checkpointsPruneSpec } from './specs/checkpoints-prune.js';
 import { checkpointsTypedSpec } from './specs/checkpoints-typed.js';
 import { domainSyncSpec } from './specs/domain-sync.js';
+import { fastDurabilitySpec } from './specs/fast-durability.js';
 import { journalSpec } from './specs/journal.js';
 import { kindsSpec } from './specs/kinds.js';
 import { kvBasicSpec } from './specs/kv-basic.js';
@@ -80,6 +81,7 @@ export function runConformance(target: ConformanceTarget): void {
     artifactsFilesSpec(h);
     lifecycleSpec(h);
     domainSyncSpec(h);
+    fastDurabilitySpec(h);
     persistenceSpec(h);
     readOnlySpec(h);
     migrationGuardSpec(h);

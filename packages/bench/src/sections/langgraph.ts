@@ -20,8 +20,21 @@ export interface Saver {
   list(config: RunnableConfig, options?: { limit?: number }): AsyncGenerator<unknown>;
 }
 
-/** Builds an `AgentstoreSaver` over a store, or says why it cannot. */
-export type SaverFactory = (store: Store) => Saver;
+/** The domains an `AgentstoreSaver` uses. */
+export interface SaverDomains {
+  readonly checkpoints: string;
+  readonly writes: string;
+  readonly heads: string;
+}
+
+/** The saver's domains in the bench store (the store's default route). */
+const SAVER_DOMAINS: SaverDomains = { checkpoints: 'lg_checkpoints', writes: 'lg_writes', heads: 'lg_heads' };
+
+/** The same saver's domains routed in `fast` durability (SPEC §9.2 write-behind) for the `put (fast)` row. */
+const FAST_SAVER_DOMAINS: SaverDomains = { checkpoints: 'lgf_checkpoints', writes: 'lgf_writes', heads: 'lgf_heads' };
+
+/** Builds an `AgentstoreSaver` over a store (on `domains`, default the `lg_*` ones), or says why it cannot. */
+export type SaverFactory = (store: Store, domains?: SaverDomains) => Saver;
 
 // Imported by name at run time: the package may not have landed (or be half-written) when this runs.
 const LANGGRAPH_PACKAGE = '@agentstore/langgraph';
@@ -38,9 +51,9 @@ export async function loadAgentstoreSaver(): Promise<SaverFactory | string> {
   } catch (err) {
     return `${LANGGRAPH_PACKAGE} cannot be loaded yet (${(err as Error).message.split('\n')[0]})`;
   }
-  const Ctor = mod.AgentstoreSaver as (new (store: Store, domains: Record<string, string>) => Saver) | undefined;
+  const Ctor = mod.AgentstoreSaver as (new (store: Store, domains: SaverDomains) => Saver) | undefined;
   if (typeof Ctor !== 'function') return `${LANGGRAPH_PACKAGE} does not export AgentstoreSaver yet`;
-  return (store) => new Ctor(store, { checkpoints: 'lg_checkpoints', writes: 'lg_writes', heads: 'lg_heads' });
+  return (store, domains = SAVER_DOMAINS) => new Ctor(store, domains);
 }
 
 /** A LangGraph checkpoint of step `step` (a growing message channel and a step channel). */
@@ -87,8 +100,11 @@ export interface PeerSaver {
   readonly saver: Saver;
   /** Where it stores, for the note. */
   readonly where: string;
-  /** Issue 5's targets against it, when it has some: `put`/`getTuple` and `list` without namespace factors. */
-  readonly targets?: { readonly putGet: number; readonly list: number };
+  /**
+   * Issue 5's targets against it, when it has some: `put`/`getTuple` and `list` without namespace
+   * factors; issue 17's `put` in `fast` durability where it sets one.
+   */
+  readonly targets?: { readonly putGet: number; readonly list: number; readonly putFast?: number };
   close(): Promise<void>;
 }
 
@@ -99,7 +115,7 @@ export function sqlitePeer(ctx: Context, backend: string): PeerSaver {
     label: 'SqliteSaver',
     saver: saver as unknown as Saver,
     where: 'SqliteSaver on its own sqlite file',
-    targets: { putGet: backend === 'lmdb' ? 5 : 2, list: 10 },
+    targets: { putGet: backend === 'lmdb' ? 5 : 2, list: 10, ...(backend === 'lmdb' ? { putFast: 5 } : {}) },
     close: async () => void (saver as unknown as { db: { close(): void } }).db.close(),
   };
 }
@@ -129,7 +145,8 @@ export async function langgraphSection(ctx: Context, backend: string, store: Sto
   const threadId = 'peer-thread';
   const ours = new Thread(factory(store), threadId);
   const theirs = new Thread(peer.saver, threadId);
-  const total = sizes.peerThread + sizes.peerOps.ops + sizes.peerOps.warmup + 1;
+  // Checkpoints for the fill, the `put` row and the `put (fast)` row (the peer's thread takes both).
+  const total = sizes.peerThread + 2 * (sizes.peerOps.ops + sizes.peerOps.warmup + 1);
   const checkpoints = Array.from({ length: total }, (_, i) => checkpointOf(i));
   ctx.progress.step(`langgraph · fill ${sizes.peerThread} checkpoints · ${backend}`);
   for (let i = 0; i < sizes.peerThread; i++) {
@@ -177,4 +194,66 @@ export async function langgraphSection(ctx: Context, backend: string, store: Sto
     () => ours.put(checkpoints[next++] as ReturnType<typeof checkpointOf>),
     () => theirs.put(checkpoints[theirNext++] as ReturnType<typeof checkpointOf>),
   );
+  await fastPutRow(ctx, backend, store, factory, peer, theirs, (ours) => {
+    const at = { ours: sizes.peerThread, theirs: theirNext };
+    return {
+      ours: () => ours.put(checkpoints[at.ours++] as ReturnType<typeof checkpointOf>),
+      theirs: () => theirs.put(checkpoints[at.theirs++] as ReturnType<typeof checkpointOf>),
+    };
+  });
+}
+
+/**
+ * `put` with the saver's domains in `fast` durability (issue 17 item 3: write-behind, acknowledged
+ * once queued). So that the batched commits are paid inside the measured time, not during the peer's
+ * turn, each round of ours ends with `store.sync()` of the domains (a durable flush, more than `fast`
+ * needs); the peer is the same `SqliteSaver` thread as in the `put` row.
+ */
+async function fastPutRow(
+  ctx: Context,
+  backend: string,
+  store: Store,
+  factory: SaverFactory,
+  peer: PeerSaver,
+  theirs: Thread,
+  ops: (ours: Thread) => { ours: () => Promise<void>; theirs: () => Promise<void> },
+): Promise<void> {
+  const route = store.domainConfig(SAVER_DOMAINS.checkpoints);
+  for (const domain of Object.values(FAST_SAVER_DOMAINS)) {
+    await store.configureDomain(domain, { adapter: route.adapter, options: { ...route.options, durability: 'fast' } });
+  }
+  const ours = new Thread(factory(store, FAST_SAVER_DOMAINS), theirs.threadId);
+  const { budget } = { budget: ctx.sizes.peerOps };
+  const perRound = Math.ceil(budget.ops / budget.rounds);
+  const run = ops(ours);
+  let done = 0;
+  const min = peer.targets?.putFast;
+  await runPair(
+    ctx,
+    {
+      section: 'langgraph',
+      op: "put, durability 'fast'",
+      backend,
+      impl: 'AgentstoreSaver',
+      baselineLabel: peer.label,
+      budget,
+      note: `write-behind (fastWindowMs 10); a store.sync() ends each warmup and round of ${perRound}, counted; ${peer.where}`,
+      ...(min !== undefined
+        ? {
+            targets: (o: Summary, t: Summary): TargetCheck[] => [
+              { text: `ops/s ≥ ${min}× ${peer.label}`, pass: o.opsPerSec >= min * t.opsPerSec },
+            ],
+          }
+        : {}),
+    },
+    async () => {
+      await run.ours();
+      done++;
+      if (done === budget.warmup || (done > budget.warmup && (done - budget.warmup) % perRound === 0)) {
+        await store.sync(FAST_SAVER_DOMAINS.checkpoints);
+      }
+    },
+    run.theirs,
+  );
+  await store.sync(FAST_SAVER_DOMAINS.checkpoints);
 }

@@ -9,6 +9,10 @@ export const commonOptionsSchema = z
     durability: z.enum(['strict', 'balanced', 'fast']).default('balanced'),
     counters: z.enum(['durable', 'buffered']).default('durable'),
     counterFlushMs: z.number().int().min(1).max(3_600_000).default(1000),
+    // `fast` write-behind (SPEC §9.2): a batch commits this long after its first write at the latest…
+    fastWindowMs: z.number().int().min(0).max(60_000).default(10),
+    // …or as soon as this many writes (calls) wait, whichever comes first.
+    fastMaxBatch: z.number().int().min(1).max(1_000_000).default(1000),
     // Capped below 2 GiB: no engine here stores a single value larger than that.
     maxValueBytes: z
       .number()

@@ -3,7 +3,7 @@ import { decodeKey, encodeKey, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
 import type { StoreContext } from '../runtime/store-context.js';
 import { guard, toStoreError } from '../runtime/to-store-error.js';
-import type { ByteRange, Tx } from '../spi/backend.js';
+import type { ByteRange, TransactOptions, Tx } from '../spi/backend.js';
 import type { Codec, CounterOp, DomainStore, Key, PutOptions, Range, TupleCounterOps } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
@@ -11,6 +11,9 @@ import { countLive, rangeAfter, sweepExpired, ttlDomain, ttlOfWrite } from './tt
 import { counterRecord, expiryOf, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
 import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
+
+/** `put` and `putMany` write fixed bytes whatever is stored: a `fast` domain acknowledges them once queued (SPEC §9.2). */
+const BLIND: TransactOptions = { blind: true };
 
 /** The `kv` handle: resolves its domain's route on every call, so it follows `configureDomain`. */
 export class KvStore<V> implements DomainStore<V> {
@@ -74,7 +77,7 @@ export class KvStore<V> implements DomainStore<V> {
       const d = this.#opened() ?? (await this.#resolve());
       const v = encodeValue(this.#codec, value, d.options.maxValueBytes);
       const ttl = options === undefined && d.options.ttlMs === undefined ? undefined : ttlOfWrite(options, d.options.ttlMs);
-      if (ttl === undefined) await this.#write(d, (tx) => tx.put(k, v));
+      if (ttl === undefined) await this.#write(d, (tx) => tx.put(k, v), BLIND);
       else {
         const record = withTtl(v, ttl, Date.now()); // the clock is read once, before the transaction
         await this.#writeTtl(d, (tx) => tx.put(k, record));
@@ -97,7 +100,7 @@ export class KvStore<V> implements DomainStore<V> {
       const write = (tx: Tx): void => {
         for (const [k, v] of encoded) tx.put(k, v);
       };
-      if (ttl === undefined) await this.#write(d, write);
+      if (ttl === undefined) await this.#write(d, write, BLIND);
       else await this.#writeTtl(d, write);
     } catch (err) {
       throw toStoreError(err);
@@ -293,7 +296,10 @@ export class KvStore<V> implements DomainStore<V> {
     return true;
   }
 
-  /** A write that stores TTL records: it records the domain's TTL marker with them, then the sweep runs. */
+  /**
+   * A write that stores TTL records: it records the domain's TTL marker with them, then the sweep runs.
+   * Never write-behind in `fast`: the marker is read in the transaction, so it commits before it resolves.
+   */
   async #writeTtl<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
     const ttl = ttlDomain(this.#ctx, d);
     const result = await this.#write(d, (tx) => {
@@ -304,9 +310,9 @@ export class KvStore<V> implements DomainStore<V> {
     return result;
   }
 
-  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
+  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
     if (this.#buffered(d) && this.#counters(d).dirty) await this.#counters(d).flush();
-    return this.#ctx.write(d, 'kv', fn);
+    return this.#ctx.write(d, 'kv', fn, options);
   }
 
   async #decodeWithPending(d: OpenDomain, key: Uint8Array, stored: Uint8Array | undefined): Promise<V | undefined> {

@@ -1,4 +1,4 @@
-import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Tx, WriteGuard } from '../spi/backend.js';
+import type { ByteRange, Bytes, CounterUpdate, DomainBackend, TransactOptions, Tx, WriteGuard } from '../spi/backend.js';
 import { counterUpdatesInTx } from '../spi/write-guard.js';
 import { guardError, MOVED_KEY } from './migration-guard.js';
 
@@ -116,15 +116,15 @@ export class GatedBackend implements DomainBackend {
     return counted;
   }
 
-  transact<T>(fn: (tx: Tx) => T): Promise<T> {
+  transact<T>(fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
     return this.#write(
       () =>
         this.raw.transact((tx) => {
           const guard = tx.get(MOVED_KEY);
           if (guard !== undefined) throw guardError(this.#domain, guard);
           return fn(tx);
-        }),
-      (to) => to.transact(fn),
+        }, options),
+      (to) => to.transact(fn, options),
     );
   }
 

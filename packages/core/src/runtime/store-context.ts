@@ -1,5 +1,5 @@
 import { StoreError } from '../errors.js';
-import type { DomainBackend, Tx } from '../spi/backend.js';
+import type { DomainBackend, TransactOptions, Tx } from '../spi/backend.js';
 import type { DomainKind } from '../types.js';
 import type { BackendPool, OpenDomain } from './backend-pool.js';
 import { KindRegistry } from './kinds.js';
@@ -61,12 +61,19 @@ export class StoreContext {
     return d;
   }
 
-  /** Runs `fn` in one transaction of `d`, recording `kind` with the domain's first write. */
-  async write<T>(d: OpenDomain, kind: DomainKind, fn: (tx: Tx) => T): Promise<T> {
-    const result = await d.backend.transact((tx) => {
-      this.kinds.checkWrite(tx, d.backend, d.domain, kind);
-      return fn(tx);
-    });
+  /**
+   * Runs `fn` in one transaction of `d`, recording `kind` with the domain's first write. `blind`
+   * (see `TransactOptions`) holds only once the kind is known: the first write reads the kind record.
+   */
+  async write<T>(d: OpenDomain, kind: DomainKind, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
+    const blind = options?.blind === true && this.kinds.isKnown(d.backend, kind);
+    const result = await d.backend.transact(
+      (tx) => {
+        this.kinds.checkWrite(tx, d.backend, d.domain, kind);
+        return fn(tx);
+      },
+      blind ? options : undefined,
+    );
     if (!this.kinds.isKnown(d.backend, kind)) this.pool.recorder?.kind(d.domain, d.route, kind);
     this.kinds.confirm(d.backend, kind);
     return result;

@@ -12,6 +12,10 @@ export interface CommonDomainOptions {
   readonly counters: 'durable' | 'buffered';
   /** Flush period of buffered counters, in milliseconds. */
   readonly counterFlushMs: number;
+  /** `fast` only: longest time, in ms, an acknowledged write waits before its batch commits (core fills 10). */
+  readonly fastWindowMs?: number;
+  /** `fast` only: queued writes (calls) that make the batch commit at once (core fills 1000). */
+  readonly fastMaxBatch?: number;
   /** Largest encoded value accepted, in bytes. */
   readonly maxValueBytes: number;
   /** kv: default time-to-live of a write, in milliseconds (none: records never expire). */

@@ -65,6 +65,17 @@ export interface WriteGuard {
  */
 export const MIGRATION_GUARD_KEY: Bytes = Uint8Array.of(0x00, 0x6d, 0x6f, 0x76, 0x65, 0x64);
 
+/** How core runs one `DomainBackend.transact`. */
+export interface TransactOptions {
+  /**
+   * The function is blind: its writes and result do not depend on what it reads (its reads only
+   * check and throw, like the migration guard). A `fast` domain may then acknowledge it once it is
+   * queued in the process and commit it within its write-behind window (SPEC §9.2); a backend that
+   * ignores this commits before it resolves, which is also correct.
+   */
+  readonly blind?: boolean;
+}
+
 /** One domain's storage: an ordered map of bytes to bytes with atomic transactions. */
 export interface DomainBackend {
   /** The value under `key`, or undefined. */
@@ -81,7 +92,7 @@ export interface DomainBackend {
    * transactions in one physical commit (group commit) and may call `fn` more than once before it
    * commits; the promise resolves only once the commit is as durable as the domain's `durability`.
    */
-  transact<T>(fn: (tx: Tx) => T): Promise<T>;
+  transact<T>(fn: (tx: Tx) => T, options?: TransactOptions): Promise<T>;
   /**
    * Optional fast path for durable counters, for backends that can run one without `transact`'s
    * overhead (sqlite: synchronously, in a commit of its own, when nothing is queued). Atomically, in

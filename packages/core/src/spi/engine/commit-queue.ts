@@ -1,7 +1,8 @@
 import type { Durability } from '../adapter.js';
 import type { Tx } from '../backend.js';
 import { type AttemptOutcome, GroupAttempt, type GroupJob, type Settle, type Settled } from './group-attempt.js';
-import type { TxEngine } from './tx-engine.js';
+import type { BufferedWrite, TxEngine } from './tx-engine.js';
+import { lostWritesError, NOT_BLIND, PendingWrites, ProbeTx, type WriteBehind } from './write-behind.js';
 
 /** How a `CommitQueue` groups and retries. */
 export interface CommitQueueOptions {
@@ -23,10 +24,16 @@ export interface JobOptions {
   readonly now?: boolean;
   /** Longest wait, in ms, before the group holding this job commits, to let more join (default 0). */
   readonly delayMs?: number;
+  /**
+   * `fast` durability with a blind function (see `transact`): acknowledge the job once it is queued
+   * and commit it within this window (SPEC §9.2). Ignored for other durabilities.
+   */
+  readonly behind?: WriteBehind | undefined;
 }
 
 type ExclusiveJob = { readonly kind: 'exclusive'; readonly work: () => Promise<unknown>; readonly settle: Settle };
-type QueuedJob<D, T> = (GroupJob<D, T> | ExclusiveJob) & { readonly delayMs: number };
+/** A queued job with the time (ms since the epoch) by which its group should commit. */
+type QueuedJob<D, T> = (GroupJob<D, T> | ExclusiveJob) & { readonly due: number };
 
 /**
  * Group commit over a `TxEngine`, for one unit of the engine that serializes writers (a file, an
@@ -47,6 +54,13 @@ export class CommitQueue<D, T> {
   #idleWaiters: Array<() => void> = [];
   #commits = 0;
   #fetches = 0;
+  /** Acknowledged write-behind writes not committed yet, which reads overlay. */
+  readonly #pending = new PendingWrites<D>();
+  /** Write-behind jobs queued (not yet taken into a group), and the smallest batch bound among them. */
+  #behindQueued = 0;
+  #behindMax = Number.POSITIVE_INFINITY;
+  /** Set once an acknowledged write-behind job failed to commit: every later job is refused with it. */
+  #lost: unknown;
 
   constructor(engine: TxEngine<D, T>, options: CommitQueueOptions = {}) {
     this.#engine = engine;
@@ -68,8 +82,29 @@ export class CommitQueue<D, T> {
     return !this.#scheduled && !this.#running && this.#jobs.length === 0;
   }
 
-  /** Runs transaction function `fn` on `domain` in a group; resolves with its result once committed. */
+  /** The error of a lost write-behind batch, once one was lost (then every later job is refused with it). */
+  get lost(): unknown {
+    return this.#lost;
+  }
+
+  /** The acknowledged, not yet committed writes of write-behind jobs, for read paths to overlay. */
+  get pending(): PendingWrites<D> {
+    return this.#pending;
+  }
+
+  /**
+   * Runs transaction function `fn` on `domain` in a group; resolves with its result once committed.
+   * With `options.behind` and `fast` durability, `fn` must be blind (its writes and result do not
+   * depend on what it reads; its reads only check and throw, like the migration guard): it runs at
+   * once seeing only its own writes, which join the pending overlay, and the promise resolves then;
+   * `fn` runs again in the transaction that commits it, where its checks count. A function that scans
+   * (`range`) is not blind and commits before it resolves.
+   */
   transact<R>(domain: D, durability: Durability, fn: (tx: Tx) => R, options?: JobOptions): Promise<R> {
+    if (options?.behind !== undefined && durability === 'fast') {
+      const acknowledged = this.#writeBehind(domain, fn, options.behind);
+      if (acknowledged !== undefined) return acknowledged;
+    }
     return this.#add((settle) => ({ kind: 'tx', domain, fn, durability, settle }), options);
   }
 
@@ -80,8 +115,9 @@ export class CommitQueue<D, T> {
 
   /** Runs `work` alone, outside any group, after every job queued before it; its errors pass through `translate`. */
   exclusive<R>(work: () => Promise<R>): Promise<R> {
+    if (this.#lost !== undefined) return Promise.reject(this.#lost);
     return new Promise<R>((resolve, reject) => {
-      this.#jobs.push({ kind: 'exclusive', work, settle: { resolve: resolve as (v: unknown) => void, reject }, delayMs: 0 });
+      this.#jobs.push({ kind: 'exclusive', work, settle: { resolve: resolve as (v: unknown) => void, reject }, due: Date.now() });
       this.#schedule(0);
     });
   }
@@ -108,13 +144,76 @@ export class CommitQueue<D, T> {
   }
 
   #add<R>(make: (settle: Settle) => GroupJob<D, T>, options: JobOptions | undefined): Promise<R> {
+    if (this.#lost !== undefined) return Promise.reject(this.#lost);
     return new Promise<R>((resolve, reject) => {
       const job = make({ resolve: resolve as (value: unknown) => void, reject });
       if (options?.now === true && this.#engine.sync && this.idle) return this.#runNow(job);
       const delayMs = options?.delayMs ?? 0;
-      this.#jobs.push({ ...job, delayMs });
+      this.#jobs.push({ ...job, due: Date.now() + delayMs });
       this.#schedule(delayMs);
     });
+  }
+
+  /**
+   * Queues a blind `fn` and acknowledges it at once (see `transact`); undefined when `fn` turned out
+   * not to be blind (it scanned), so the caller queues it as an ordinary job.
+   */
+  #writeBehind<R>(domain: D, fn: (tx: Tx) => R, behind: WriteBehind): Promise<R> | undefined {
+    if (this.#lost !== undefined) return Promise.reject(this.#lost);
+    const probe = new ProbeTx();
+    let result: R;
+    try {
+      result = fn(probe);
+    } catch (error) {
+      if (error === NOT_BLIND) return undefined;
+      return Promise.reject(error);
+    } finally {
+      probe.finish();
+    }
+    const writes: readonly BufferedWrite[] = probe.writes.toApply();
+    const token = {};
+    this.#pending.add(domain, token, writes);
+    this.#behindQueued += 1;
+    this.#behindMax = Math.min(this.#behindMax, behind.maxBatch);
+    // The write that fills a batch waits for its commit: backpressure, so a loop that never yields
+    // to the event loop (each acknowledgement is a resolved promise) still lets batches commit, and
+    // what waits (memory, and what a crash can lose) stays bounded by `maxBatch`.
+    const full = this.#behindQueued >= this.#behindMax;
+    let waiter: Settle | undefined;
+    const acknowledged = full
+      ? new Promise<R>((resolve, reject) => {
+          waiter = { resolve: () => resolve(result), reject };
+        })
+      : Promise.resolve(result);
+    const settle: Settle = {
+      resolve: () => {
+        this.#pending.landed(token);
+        waiter?.resolve(undefined);
+      },
+      reject: (error) => {
+        this.#lose(error);
+        waiter?.reject(this.#lost);
+      },
+    };
+    this.#jobs.push({ kind: 'tx', domain, fn, durability: 'fast', settle, behind: true, due: Date.now() + behind.windowMs });
+    this.#schedule(full ? 0 : behind.windowMs);
+    return acknowledged;
+  }
+
+  /**
+   * An acknowledged write-behind job failed to commit: its writes are lost, so nothing queued after
+   * it may commit either (what survives stays a prefix of what was acknowledged). Every job still
+   * queued is refused, the overlay is dropped, and every later call gets the same error.
+   */
+  #lose(error: unknown): void {
+    if (this.#lost !== undefined) return;
+    this.#lost = lostWritesError(error);
+    this.#pending.clear();
+    this.#behindQueued = 0;
+    this.#behindMax = Number.POSITIVE_INFINITY;
+    this.#clearTimer();
+    this.#scheduled = false;
+    rejectAll(this.#jobs.splice(0), this.#lost);
   }
 
   /** Commits `job` alone at once; when the engine is busy, it joins the queue, which backs off. */
@@ -122,13 +221,14 @@ export class CommitQueue<D, T> {
     const outcome = new GroupAttempt(this.#engine, [job]).runSync();
     if (outcome.kind === 'committed') this.#settle([job], outcome.settled);
     else if (this.#engine.classify(outcome.error, outcome.phase) === 'busy') {
-      this.#jobs.push({ ...job, delayMs: 0 });
+      this.#jobs.push({ ...job, due: Date.now() });
       this.#schedule(0);
     } else job.settle.reject(this.#engine.translate(outcome.error, outcome.job === undefined ? 'commit' : 'transaction'));
   }
 
-  #schedule(delayMs: number): void {
+  #schedule(wait: number): void {
     if (this.#running) return;
+    const delayMs = Math.max(0, wait);
     const due = Date.now() + delayMs;
     if (this.#scheduled && due >= this.#due) return;
     this.#clearTimer();
@@ -170,17 +270,36 @@ export class CommitQueue<D, T> {
           continue;
         }
         let end = 0;
+        let behind = 0;
         const max = this.#options.maxGroup ?? Number.POSITIVE_INFINITY;
-        while (end < this.#jobs.length && end < max && this.#jobs[end]?.kind !== 'exclusive') end++;
+        for (; end < this.#jobs.length && end < max; end++) {
+          const job = this.#jobs[end] as QueuedJob<D, T>;
+          if (job.kind === 'exclusive') break;
+          if (job.behind === true) behind++;
+        }
+        this.#taken(behind);
         await this.#commitGroup(this.#jobs.splice(0, end) as Array<GroupJob<D, T>>);
         // A synchronous engine committed without yielding: let the event loop turn so the next group gathers.
         if (this.#engine.sync) break;
       }
     } finally {
       this.#running = false;
-      if (this.#jobs.length > 0) this.#schedule(Math.min(...this.#jobs.map((job) => job.delayMs)));
+      if (this.#jobs.length > 0) this.#schedule(this.#behindQueued >= this.#behindMax ? 0 : this.#nextDue() - Date.now());
       else for (const wake of this.#idleWaiters.splice(0)) wake();
     }
+  }
+
+  /** Counts `behind` write-behind jobs as taken into a group. */
+  #taken(behind: number): void {
+    this.#behindQueued -= behind;
+    if (this.#behindQueued === 0) this.#behindMax = Number.POSITIVE_INFINITY;
+  }
+
+  /** The earliest time a queued job's group should commit by (a loop: the queue may be long). */
+  #nextDue(): number {
+    let due = Number.POSITIVE_INFINITY;
+    for (const job of this.#jobs) if (job.due < due) due = job.due;
+    return due;
   }
 
   async #commitGroup(group: Array<GroupJob<D, T>>): Promise<void> {
@@ -203,7 +322,10 @@ export class CommitQueue<D, T> {
       if (verdict === 'evict' && job !== undefined) {
         // An engine error only this job's work hit: fail it, retry the rest at once.
         job.settle.reject(this.#engine.translate(error, 'transaction'));
-        jobs = jobs.filter((other) => other !== job);
+        const at = jobs.indexOf(job);
+        // An acknowledged write lost: those after it must not commit either (the queue is lost now).
+        if (job.behind === true) rejectAll(jobs.slice(at + 1), this.#lost);
+        jobs = job.behind === true ? jobs.slice(0, at) : jobs.filter((other) => other !== job);
         continue;
       }
       if (verdict === 'retry' && retries < (this.#options.retries ?? 2)) {
@@ -226,7 +348,8 @@ export class CommitQueue<D, T> {
     let durable: Promise<void> | undefined;
     for (const [i, job] of jobs.entries()) {
       const outcome = settled[i] as Settled;
-      if (!outcome.ok) job.settle.reject(outcome.error);
+      // After a lost write-behind job the attempt ran nothing more (see GroupAttempt): refused alike.
+      if (!outcome.ok) job.settle.reject(this.#lost ?? outcome.error);
       else if (job.durability !== 'strict' || this.#engine.durable === undefined) job.settle.resolve(outcome.value);
       else {
         durable ??= this.#engine.durable();

@@ -7,8 +7,22 @@ import { WriteLog } from './write-log.js';
 
 /** A queued unit of work that runs inside a group's write transaction. */
 export type GroupJob<D, T> =
-  | { readonly kind: 'tx'; readonly domain: D; readonly fn: (tx: Tx) => unknown; readonly durability: Durability; readonly settle: Settle }
-  | { readonly kind: 'run'; readonly work: (txn: T) => unknown; readonly durability: Durability; readonly settle: Settle };
+  | {
+      readonly kind: 'tx';
+      readonly domain: D;
+      readonly fn: (tx: Tx) => unknown;
+      readonly durability: Durability;
+      readonly settle: Settle;
+      /** Acknowledged already (write-behind): when it fails, no later job of the attempt may commit. */
+      readonly behind?: boolean;
+    }
+  | {
+      readonly kind: 'run';
+      readonly work: (txn: T) => unknown;
+      readonly durability: Durability;
+      readonly settle: Settle;
+      readonly behind?: undefined;
+    };
 
 /** Settles a job's promise. */
 export interface Settle {
@@ -56,6 +70,8 @@ export class GroupAttempt<D, T> {
   /** What was fetched per domain, when the engine reads by fetching. */
   #caches: Map<D, ReadCache> | undefined;
   #current: GroupJob<D, T> | undefined;
+  /** The error of an acknowledged (write-behind) job that failed: the jobs after it are not run. */
+  #halted: { readonly error: unknown } | undefined;
   #phase: EnginePhase = 'begin';
   /** Reads fetched (replays made) in this attempt. */
   fetches = 0;
@@ -69,7 +85,7 @@ export class GroupAttempt<D, T> {
   runSync(): AttemptOutcome<D, T> {
     try {
       const done = this.#engine.transaction(strictest(this.#jobs), (txn) => {
-        for (const job of this.#jobs) this.#settled.push(this.#runSync(txn, job));
+        for (const job of this.#jobs) this.#record(job, this.#halted ? undefined : this.#runSync(txn, job));
         this.#done();
       });
       if (done instanceof Promise) throw new TypeError('a synchronous engine returned a promise from transaction()');
@@ -83,13 +99,27 @@ export class GroupAttempt<D, T> {
   async run(): Promise<AttemptOutcome<D, T>> {
     try {
       await this.#engine.transaction(strictest(this.#jobs), async (txn) => {
-        for (const job of this.#jobs) this.#settled.push(await this.#runAsync(txn, job));
+        for (const job of this.#jobs) this.#record(job, this.#halted ? undefined : await this.#runAsync(txn, job));
         this.#done();
       });
     } catch (error) {
       return this.#failed(error);
     }
     return { kind: 'committed', settled: this.#settled };
+  }
+
+  /**
+   * Records how `job` ended (undefined: not run, an acknowledged job before it failed). A failed
+   * acknowledged job halts the attempt's later jobs, so none lands after a lost write (no hole).
+   */
+  #record(job: GroupJob<D, T>, settled: Settled | undefined): void {
+    if (this.#halted !== undefined) {
+      this.#settled.push({ ok: false, error: this.#halted.error });
+      return;
+    }
+    const outcome = settled as Settled;
+    this.#settled.push(outcome);
+    if (!outcome.ok && job.behind === true) this.#halted = { error: outcome.error };
   }
 
   #runSync(txn: T, job: GroupJob<D, T>): Settled {
