@@ -1,12 +1,14 @@
 import { defaultCodec } from '../codec/index.js';
-import { decodeKey, encodeKey, rangeToBytes } from '../keys/index.js';
+import { decodeKey, encodeKey, encodeKeyPooled, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
+import { failedWith, settledWith } from '../runtime/settled.js';
 import type { StoreContext } from '../runtime/store-context.js';
 import { guard, toStoreError } from '../runtime/to-store-error.js';
-import type { Tx } from '../spi/backend.js';
+import type { ByteRange, Tx } from '../spi/backend.js';
 import type { Codec, CounterOp, DomainStore, Key, Range, TupleCounterOps } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
+import { afterPage, nextPage } from './read-pages.js';
 import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
 
@@ -22,10 +24,24 @@ export class KvStore<V> implements DomainStore<V> {
     this.#codec = codec ?? (defaultCodec as Codec<V>);
   }
 
-  async get(key: Key): Promise<V | undefined> {
+  get(key: Key): Promise<V | undefined> {
     try {
-      const k = encodeKey(key);
-      const d = this.#ready() ?? (await this.#readable());
+      const k = encodeKeyPooled(key);
+      const d = this.#ready();
+      // One synchronous read (value and migration guard on one snapshot) and one settled promise.
+      if (d?.backend.pointReadsSync && !this.#buffered(d)) {
+        const bytes = d.backend.getSync(k);
+        return settledWith(bytes === undefined ? undefined : decodeValue(this.#codec, bytes));
+      }
+      return this.#getAsync(k, d);
+    } catch (err) {
+      return failedWith(toStoreError(err));
+    }
+  }
+
+  async #getAsync(k: Uint8Array, ready: OpenDomain | undefined): Promise<V | undefined> {
+    try {
+      const d = ready ?? (await this.#readable());
       const bytes = await d.backend.get(k);
       if (this.#buffered(d)) return await this.#decodeWithPending(d, k, bytes);
       return bytes === undefined ? undefined : decodeValue(this.#codec, bytes);
@@ -34,10 +50,28 @@ export class KvStore<V> implements DomainStore<V> {
     }
   }
 
-  async getMany(keys: readonly Key[]): Promise<Array<V | undefined>> {
+  getMany(keys: readonly Key[]): Promise<Array<V | undefined>> {
     try {
-      const encoded = keys.map((k) => encodeKey(k));
-      const d = this.#ready() ?? (await this.#readable());
+      const encoded = keys.map((k) => encodeKeyPooled(k));
+      const d = this.#ready();
+      if (d?.backend.readsSync && !this.#buffered(d)) {
+        const values = d.backend.readSync((reader) => reader.getMany(encoded));
+        const out: Array<V | undefined> = new Array(values.length);
+        for (let i = 0; i < values.length; i++) {
+          const bytes = values[i];
+          out[i] = bytes === undefined ? undefined : decodeValue(this.#codec, bytes);
+        }
+        return settledWith(out);
+      }
+      return this.#getManyAsync(encoded, d);
+    } catch (err) {
+      return failedWith(toStoreError(err));
+    }
+  }
+
+  async #getManyAsync(encoded: Uint8Array[], ready: OpenDomain | undefined): Promise<Array<V | undefined>> {
+    try {
+      const d = ready ?? (await this.#readable());
       const values = await d.backend.getMany(encoded);
       const out: Array<V | undefined> = [];
       for (let i = 0; i < values.length; i++) {
@@ -53,9 +87,11 @@ export class KvStore<V> implements DomainStore<V> {
 
   async has(key: Key): Promise<boolean> {
     try {
-      const k = encodeKey(key);
+      const k = encodeKeyPooled(key);
       const d = this.#ready() ?? (await this.#readable());
-      if ((await d.backend.get(k)) !== undefined) return true;
+      if (d.backend.pointReadsSync) {
+        if (d.backend.getSync(k) !== undefined) return true;
+      } else if ((await d.backend.get(k)) !== undefined) return true;
       return this.#buffered(d) ? (await this.#counters(d).pendingDelta(k)) !== 0 : false;
     } catch (err) {
       throw toStoreError(err);
@@ -124,6 +160,16 @@ export class KvStore<V> implements DomainStore<V> {
     try {
       const bytesRange = rangeToBytes(range);
       const d = this.#ready() ?? (await this.#readable());
+      if (d.backend.readsSync) {
+        // Pages read synchronously, each on one snapshot with the guard: no iterator below this one.
+        for (let window: ByteRange | undefined = bytesRange; window !== undefined; ) {
+          const page = nextPage(window);
+          const rows = d.backend.readSync((reader) => reader.range(page));
+          for (const [k, v] of rows) yield [decodeKey(k), decodeValue(this.#codec, v)];
+          window = afterPage(window, page, rows);
+        }
+        return;
+      }
       for await (const [k, v] of d.backend.range(bytesRange)) yield [decodeKey(k), decodeValue(this.#codec, v)];
     } catch (err) {
       throw toStoreError(err);

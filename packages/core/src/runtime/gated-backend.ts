@@ -1,4 +1,4 @@
-import type { ByteRange, Bytes, CounterUpdate, DomainBackend, Tx, WriteGuard } from '../spi/backend.js';
+import type { ByteRange, Bytes, CounterUpdate, DomainBackend, SyncReader, Tx, WriteGuard } from '../spi/backend.js';
 import { counterUpdatesInTx } from '../spi/write-guard.js';
 import { guardError, MOVED_KEY } from './migration-guard.js';
 
@@ -51,6 +51,38 @@ export class GatedBackend implements DomainBackend {
           (to) => (to.updateCounters ? to.updateCounters(updates) : to.transact((tx) => counterUpdatesInTx(tx, updates))),
         );
     }
+  }
+
+  /**
+   * Whether `getSync` can run now: the adapter reads points synchronously and no migration of this
+   * process holds the backend (reads wait for it then: the async path).
+   */
+  get pointReadsSync(): boolean {
+    if (this.#forward) return this.#forward.pointReadsSync;
+    return this.#gate === undefined && (this.raw.getSync !== undefined || this.raw.readSync !== undefined);
+  }
+
+  /** Whether `readSync` can run now: as `pointReadsSync`, for adapters that read ranges synchronously too. */
+  get readsSync(): boolean {
+    if (this.#forward) return this.#forward.readsSync;
+    return this.#gate === undefined && this.raw.readSync !== undefined;
+  }
+
+  /**
+   * The value under `key`, read synchronously with the guard on one snapshot (only when
+   * `pointReadsSync`): `MOVED`/`BUSY` when the guard holds a value.
+   */
+  getSync(key: Bytes): Bytes | undefined {
+    if (this.#forward) return this.#forward.getSync(key);
+    const { raw } = this;
+    if (raw.getSync !== undefined) return raw.getSync(key, this.#guard);
+    return raw.readSync?.((reader) => reader.get(key), this.#guard);
+  }
+
+  /** Runs the reads of `fn` synchronously on one snapshot with the guard (only when `readsSync`). */
+  readSync<T>(fn: (reader: SyncReader) => T): T {
+    if (this.#forward) return this.#forward.readSync(fn);
+    return this.raw.readSync?.(fn, this.#guard) as T;
   }
 
   /** Whether a migration holds this backend now. */
