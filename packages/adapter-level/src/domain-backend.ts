@@ -87,7 +87,16 @@ export class LevelDomainBackend implements DomainBackend {
   async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
     const db = this.#db();
     try {
-      return keys.map((key) => db.getSync(withPrefix(this.#prefix, key)));
+      const only = keys.length === 1 ? keys[0] : undefined;
+      if (only !== undefined) return [db.getSync(withPrefix(this.#prefix, only))];
+      // On one explicit snapshot: getSync calls in a row may straddle a batch this process's queue is
+      // writing on LevelDB's thread pool, and return half of a transaction.
+      const snapshot = db.snapshot();
+      try {
+        return keys.map((key) => db.getSync(withPrefix(this.#prefix, key), { snapshot }));
+      } finally {
+        await snapshot.close();
+      }
     } catch (error) {
       throw translateLevelError(error, 'getMany');
     }

@@ -98,6 +98,8 @@ export class GatedBackend implements DomainBackend {
   async get(key: Bytes): Promise<Bytes | undefined> {
     if (this.#gate) await this.#gate;
     if (this.#forward) return this.#forward.get(key);
+    // With no hold in this process, a guard the synchronous read meets is final here: MOVED or BUSY.
+    if (this.raw.getSync !== undefined && this.#gate === undefined) return this.raw.getSync(key, this.#guard);
     const [value, guard] = await this.raw.getMany([key, MOVED_KEY]);
     if (guard !== undefined) {
       if (this.#frozenHere) return this.get(key);
