@@ -160,17 +160,17 @@ export class KvStore<V> implements DomainStore<V> {
     try {
       const bytesRange = rangeToBytes(range);
       const d = this.#ready() ?? (await this.#readable());
-      if (d.backend.readsSync) {
-        // Pages read synchronously, each on one snapshot with the guard: no iterator below this one.
-        for (let window: ByteRange | undefined = bytesRange; window !== undefined; ) {
-          const page = nextPage(window);
-          const rows = d.backend.readSync((reader) => reader.range(page));
-          for (const [k, v] of rows) yield [decodeKey(k), decodeValue(this.#codec, v)];
-          window = afterPage(window, page, rows);
-        }
-        return;
+      let window: ByteRange | undefined = bytesRange;
+      // Pages read synchronously, each on one snapshot with the guard: no iterator below this one.
+      // Checked per page: a migration of this process may hold the backend by the next one.
+      while (window !== undefined && d.backend.readsSync) {
+        const page = nextPage(window);
+        const rows = d.backend.readSync((reader) => reader.range(page));
+        for (const [k, v] of rows) yield [decodeKey(k), decodeValue(this.#codec, v)];
+        window = afterPage(window, page, rows);
       }
-      for await (const [k, v] of d.backend.range(bytesRange)) yield [decodeKey(k), decodeValue(this.#codec, v)];
+      if (window === undefined) return;
+      for await (const [k, v] of d.backend.range(window)) yield [decodeKey(k), decodeValue(this.#codec, v)];
     } catch (err) {
       throw toStoreError(err);
     }
