@@ -42,7 +42,8 @@ export class LevelDomainBackend implements DomainBackend {
   readonly #strict: boolean;
   readonly #durability: Durability;
   readonly #isClosed: () => boolean;
-  #guard: { readonly key: Bytes; readonly full: Buffer } | undefined;
+  /** The guard key core passes, prefixed, and the write epoch it was last found absent in (-1: none). */
+  #guard: { readonly key: Bytes; readonly full: Buffer; absentIn: number } | undefined;
 
   constructor(domain: string, lease: LocationLease, strict: boolean, isClosed: () => boolean) {
     this.#domain = domain;
@@ -74,10 +75,7 @@ export class LevelDomainBackend implements DomainBackend {
     const db = this.#db();
     try {
       const value = db.getSync(withPrefix(this.#prefix, key));
-      if (guard !== undefined) {
-        const held = db.getSync(this.#guardKey(guard.key));
-        if (held !== undefined) throw guard.refuse(held);
-      }
+      if (guard !== undefined) this.#checkGuard(db, guard);
       return value;
     } catch (error) {
       throw translateLevelError(error, 'get');
@@ -181,9 +179,23 @@ export class LevelDomainBackend implements DomainBackend {
     }
   }
 
+  /**
+   * Refuses as `guard` says when its key holds a value. Only this process writes the location, and
+   * only through its queue, so the read is skipped while no batch has been written since the key was
+   * found absent (the engine's `writeEpoch`, odd while one is being written, is unchanged).
+   */
+  #checkGuard(db: NativeDb, guard: WriteGuard): void {
+    const epoch = this.#lease.engine.writeEpoch;
+    const absent = this.#guard;
+    if (absent !== undefined && absent.key === guard.key && absent.absentIn === epoch && epoch % 2 === 0) return;
+    const held = db.getSync(this.#guardKey(guard.key));
+    if (held !== undefined) throw guard.refuse(held);
+    (this.#guard as { absentIn: number }).absentIn = epoch;
+  }
+
   /** The full (prefixed) key of a guard, kept for the guard key core passes every time. */
   #guardKey(key: Bytes): Buffer {
-    if (this.#guard?.key !== key) this.#guard = { key, full: withPrefix(this.#prefix, key) };
+    if (this.#guard?.key !== key) this.#guard = { key, full: withPrefix(this.#prefix, key), absentIn: -1 };
     return this.#guard.full;
   }
 

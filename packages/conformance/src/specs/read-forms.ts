@@ -1,6 +1,6 @@
 import type { CheckpointInfo, Key } from '@agentstore/core';
 import { describe, expect, it } from 'vitest';
-import { bytes, collect, type Harness } from '../harness.js';
+import { bytes, collect, expectCode, type Harness } from '../harness.js';
 
 /** More entries than one synchronous page (256) or one list page (128), so paging is exercised. */
 const MANY = 300;
@@ -75,6 +75,29 @@ export function readFormsSpec(h: Harness, form: string): void {
       expect(await cp.delete(infos[MANY - 1]?.id as string)).toBe(true);
       expect((await cp.loadLatest('t'))?.id).toBe(infos[MANY - 2]?.id);
     });
+
+    it.skipIf(!h.caps.persistent || h.caps.guardedWrites !== true)(
+      'a store that has just read a domain gets MOVED from its next read once another store migrated it',
+      async () => {
+        const stale = await h.open();
+        const kv = stale.kv<number>('rf_moved');
+        const cp = stale.checkpoints('rf_moved_cp');
+        await kv.put('a', 1);
+        await cp.save('t', { data: bytes(2) });
+        // Read right before the migration, so an adapter that remembers the guard absent has done so.
+        expect(await kv.get('a')).toBe(1);
+        expect((await cp.loadLatest('t'))?.seq).toBe(1);
+        const mover = await h.open();
+        await mover.migrateDomain('rf_moved', { adapter: 'memory' });
+        await mover.migrateDomain('rf_moved_cp', { adapter: 'memory' });
+        await expectCode(kv.get('a'), 'MOVED');
+        await expectCode(kv.has('a'), 'MOVED');
+        await expectCode(kv.getMany(['a']), 'MOVED');
+        await expectCode(collect(kv.entries()), 'MOVED');
+        await expectCode(cp.loadLatest('t'), 'MOVED');
+        await expectCode(cp.list('t'), 'MOVED');
+      },
+    );
 
     it('reads made while writes commit see whole transactions, never half of one', async () => {
       const store = await h.open();
