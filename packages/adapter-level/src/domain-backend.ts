@@ -45,6 +45,8 @@ export class LevelDomainBackend implements DomainBackend {
   readonly #durability: Durability;
   readonly #isClosed: () => boolean;
   readonly #behind: WriteBehind | undefined;
+  /** The guard key core passes, prefixed, and the write epoch it was last found absent in (-1: none). */
+  #guard: { readonly key: Bytes; readonly full: Buffer; absentIn: number } | undefined;
 
   /** `behind`: a `fast` domain's write-behind window (SPEC §9.2), used for blind transactions. */
   constructor(domain: string, lease: LocationLease, strict: boolean, isClosed: () => boolean, behind?: WriteBehind) {
@@ -68,10 +70,36 @@ export class LevelDomainBackend implements DomainBackend {
     }
   }
 
+  /**
+   * SPI `getSync`: classic-level 3.0.0 reads points synchronously (`getSync`) but has no synchronous
+   * iterator, so this adapter offers `getSync` and not `readSync`. The guard is read after the value:
+   * a batch of this process may land in between (LevelDB writes on its thread pool), and then a value
+   * returned was read before the tombstone.
+   */
+  getSync(key: Bytes, guard?: WriteGuard): Bytes | undefined {
+    const db = this.#db();
+    try {
+      const value = db.getSync(withPrefix(this.#prefix, key));
+      if (guard !== undefined) this.#checkGuard(db, guard);
+      return value;
+    } catch (error) {
+      throw translateLevelError(error, 'get');
+    }
+  }
+
   async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
     const db = this.#db();
     try {
-      return keys.map((key) => db.getSync(withPrefix(this.#prefix, key)));
+      const only = keys.length === 1 ? keys[0] : undefined;
+      if (only !== undefined) return [db.getSync(withPrefix(this.#prefix, only))];
+      // On one explicit snapshot: getSync calls in a row may straddle a batch this process's queue is
+      // writing on LevelDB's thread pool, and return half of a transaction.
+      const snapshot = db.snapshot();
+      try {
+        return keys.map((key) => db.getSync(withPrefix(this.#prefix, key), { snapshot }));
+      } finally {
+        await snapshot.close();
+      }
     } catch (error) {
       throw translateLevelError(error, 'getMany');
     }
@@ -158,6 +186,26 @@ export class LevelDomainBackend implements DomainBackend {
     } catch (error) {
       throw translateLevelError(error, 'sizeBytes');
     }
+  }
+
+  /**
+   * Refuses as `guard` says when its key holds a value. Only this process writes the location, and
+   * only through its queue, so the read is skipped while no batch has been written since the key was
+   * found absent (the engine's `writeEpoch`, odd while one is being written, is unchanged).
+   */
+  #checkGuard(db: NativeDb, guard: WriteGuard): void {
+    const epoch = this.#lease.engine.writeEpoch;
+    const absent = this.#guard;
+    if (absent !== undefined && absent.key === guard.key && absent.absentIn === epoch && epoch % 2 === 0) return;
+    const held = db.getSync(this.#guardKey(guard.key));
+    if (held !== undefined) throw guard.refuse(held);
+    (this.#guard as { absentIn: number }).absentIn = epoch;
+  }
+
+  /** The full (prefixed) key of a guard, kept for the guard key core passes every time. */
+  #guardKey(key: Bytes): Buffer {
+    if (this.#guard?.key !== key) this.#guard = { key, full: withPrefix(this.#prefix, key), absentIn: -1 };
+    return this.#guard.full;
   }
 
   /** The native handle, or CLOSED once the owning store instance closed. */

@@ -22,16 +22,31 @@ export class LevelEngine implements TxEngine<string, NativeOp[]> {
   readonly readsOwnWrites = false;
   readonly #db: NativeDb;
   readonly #prefixes = new Map<string, Buffer>();
+  #epoch = 0;
 
   constructor(db: NativeDb) {
     this.#db = db;
+  }
+
+  /**
+   * Odd while a batch is being written, and changed again once it is: no other process writes the
+   * location (it is locked), so while this stays the same even number, a key read absent is absent.
+   */
+  get writeEpoch(): number {
+    return this.#epoch;
   }
 
   async transaction(durability: Durability, body: (batch: NativeOp[]) => Promise<void> | void): Promise<void> {
     const batch: NativeOp[] = [];
     await body(batch);
     if (batch.length === 0) return;
-    await writeAll(this.#db, batch, durability === 'strict');
+    this.#epoch++;
+    try {
+      await writeAll(this.#db, batch, durability === 'strict');
+    } finally {
+      // Before the group's jobs settle: a read made once a write is acknowledged sees a new epoch.
+      this.#epoch++;
+    }
     diagnostics.batches++;
   }
 

@@ -18,6 +18,7 @@ interface LocationEntry {
   readonly path: string;
   readonly db: NativeDb;
   readonly queue: LocationQueue;
+  readonly engine: LevelEngine;
   refs: number;
 }
 
@@ -28,6 +29,8 @@ export interface LocationLease {
   readonly db: NativeDb;
   /** The location's single writer in this process: every write of the location goes through it. */
   readonly queue: LocationQueue;
+  /** The queue's engine, for its `writeEpoch`. */
+  readonly engine: LevelEngine;
   /** Gives the hold back; idempotent. */
   release(): Promise<void>;
 }
@@ -90,14 +93,15 @@ async function openEntry(path: string, options: NativeOpenOptions): Promise<Loca
     assertRecoveryClean(path);
     // A microtask, not a macrotask: every transaction issued in the current synchronous run joins the
     // first group without adding a timer's latency to a lone write.
-    const queue = new CommitQueue(new LevelEngine(db), {
+    const engine = new LevelEngine(db);
+    const queue = new CommitQueue(engine, {
       schedule: 'microtask',
       maxGroup: MAX_GROUP,
       onCommit: (jobs) => {
         diagnostics.transactions += jobs;
       },
     });
-    return { path, db, queue, refs: 0 };
+    return { path, db, queue, engine, refs: 0 };
   } catch (error) {
     await db?.close().catch(() => {});
     throw translateLevelError(error, `level: opening ${path}`);
@@ -110,6 +114,7 @@ function lease(entry: LocationEntry, pending: Promise<LocationEntry>): LocationL
     path: entry.path,
     db: entry.db,
     queue: entry.queue,
+    engine: entry.engine,
     async release() {
       if (released) return;
       released = true;

@@ -4,7 +4,7 @@ import type { ClassicLevel as ClassicLevelClass } from 'classic-level';
 
 /**
  * The slice of classic-level this adapter uses, declared here so that no classic-level type reaches
- * the public API and the rest of the adapter depends on five methods rather than a whole library.
+ * the public API and the rest of the adapter depends on a few methods rather than a whole library.
  */
 
 /** One write of a batch. */
@@ -26,9 +26,15 @@ export interface NativeIterator<T> {
   close(): Promise<void>;
 }
 
+/** An explicit LevelDB snapshot: reads given it see the state it was taken in. */
+export interface NativeSnapshot {
+  close(): Promise<void>;
+}
+
 /** An open LevelDB handle with byte keys and byte values. */
 export interface NativeDb {
-  getSync(key: Uint8Array): Uint8Array | undefined;
+  getSync(key: Uint8Array, options?: { snapshot: NativeSnapshot }): Uint8Array | undefined;
+  snapshot(): NativeSnapshot;
   getMany(keys: Uint8Array[]): Promise<Array<Uint8Array | undefined>>;
   put(key: Uint8Array, value: Uint8Array, options: { sync: boolean }): Promise<void>;
   del(key: Uint8Array, options: { sync: boolean }): Promise<void>;

@@ -6,6 +6,7 @@ import {
   enforceWriteGuard,
   StoreError,
   type TransactOptions,
+  type SyncReader,
   type Tx,
   type WriteBehind,
   type WriteGuard,
@@ -34,6 +35,13 @@ export class LmdbBackend implements DomainBackend {
   readonly #domain: string;
   readonly #policy: CommitPolicy;
   readonly #isOpen: () => boolean;
+  /** The guard key last found absent, and the read epoch (`SharedEnv.readEpoch`) it was absent in. */
+  #guardAbsent: { key: Bytes; epoch: number } | undefined;
+  readonly #reader: SyncReader = {
+    get: (key) => this.#read('read', (db) => readValue(db, key)),
+    getMany: (keys) => this.#read('read', (db) => keys.map((k) => readValue(db, k))),
+    range: (range) => this.#read('range read', (db) => readRange(db, range)),
+  };
 
   constructor(env: SharedEnv, domain: string, policy: CommitPolicy, isOpen: () => boolean) {
     this.#env = env;
@@ -48,6 +56,29 @@ export class LmdbBackend implements DomainBackend {
 
   async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
     return this.#read('read', (db) => keys.map((k) => readValue(db, k)));
+  }
+
+  /**
+   * Synchronous reads share lmdb-js's read transaction, which moves to a newer snapshot only between
+   * event-loop turns or after a commit of this process: all the reads of one call see one snapshot.
+   */
+  readSync<T>(fn: (reader: SyncReader) => T, guard?: WriteGuard): T {
+    if (!this.#isOpen()) throw closedError();
+    const result = fn(this.#reader);
+    if (guard !== undefined) this.#read('read', (db) => this.#checkGuard(db, guard));
+    return result;
+  }
+
+  getSync(key: Bytes, guard?: WriteGuard): Bytes | undefined {
+    if (!this.#isOpen()) throw closedError();
+    try {
+      const db = this.#env.db(this.#domain);
+      const value = readValue(db, key);
+      if (guard !== undefined) this.#checkGuard(db, guard);
+      return value;
+    } catch (err) {
+      throw toStoreError(err, 'read');
+    }
   }
 
   async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
@@ -97,6 +128,19 @@ export class LmdbBackend implements DomainBackend {
     const stats = this.#read('stats', (db) => db.getStats()) as Record<string, number | undefined>;
     const pages = (stats.treeBranchPageCount ?? 0) + (stats.treeLeafPageCount ?? 0) + (stats.overflowPages ?? 0);
     return stats.pageSize === undefined ? undefined : pages * stats.pageSize;
+  }
+
+  /**
+   * Refuses as `guard` says when its key holds a value in the current read snapshot; skips the read
+   * when the snapshot has not moved since the key was found absent (a native call saved per read).
+   */
+  #checkGuard(db: BinaryDb, guard: WriteGuard): void {
+    const absent = this.#guardAbsent;
+    if (absent !== undefined && absent.key === guard.key && absent.epoch === this.#env.readEpoch) return;
+    const held = readValue(db, guard.key);
+    if (held !== undefined) throw guard.refuse(held);
+    // Taken after the read, which may itself have moved the snapshot.
+    this.#guardAbsent = { key: guard.key, epoch: this.#env.readEpoch };
   }
 
   /** The domain's database, for a write: CLOSED once the adapter closed. */

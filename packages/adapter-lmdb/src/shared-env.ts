@@ -1,5 +1,6 @@
 // First: selects the engine before lmdb loads (see select-engine.ts).
 import './select-engine.js';
+import { EventEmitter } from 'node:events';
 import { mkdirSync } from 'node:fs';
 import { CommitQueue, DOMAIN_NAME_PATTERN } from '@agentstore/core/spi';
 import { open, type RootDatabase } from 'lmdb';
@@ -39,6 +40,10 @@ export class SharedEnv {
   #closing: Promise<void> | undefined;
 
   readonly #key: string;
+  #readEpoch = 0;
+  readonly #nextEpoch = (): void => {
+    this.#readEpoch++;
+  };
 
   private constructor(path: string, root: RootDatabase, lock: ExclusiveLock | undefined, key: string) {
     this.path = path;
@@ -47,6 +52,18 @@ export class SharedEnv {
     this.#engine = new LmdbEngine(root);
     this.queue = new CommitQueue(this.#engine);
     this.#lock = lock;
+    onReadRenew(root, this.#nextEpoch);
+  }
+
+  /**
+   * Changes whenever lmdb-js may have moved this process's shared read transaction to a newer
+   * snapshot: lmdb-js emits 'begin-transaction' on the database a read renews it through (once per
+   * event-loop turn at most, and after each commit of this process), and on the root as a write
+   * transaction begins. While it is unchanged, reads outside a write transaction see one snapshot, so
+   * what one of them found (the migration guard absent) still holds.
+   */
+  get readEpoch(): number {
+    return this.#readEpoch;
   }
 
   /** Opens `path` or shares the environment this process already has open (or is opening) there. */
@@ -120,6 +137,7 @@ export class SharedEnv {
       } catch (err) {
         throw toStoreError(err, `open database ${domain}`);
       }
+      onReadRenew(db, this.#nextEpoch);
       this.#dbs.set(domain, db);
     }
     return db;
@@ -188,6 +206,17 @@ export class SharedEnv {
     })();
     return this.#closing;
   }
+}
+
+/**
+ * Calls `listener` whenever lmdb-js renews its shared read transaction through `store` (and as a write
+ * transaction begins there). The event is lmdb-js 3.x's own, not in its type declarations; the
+ * adapter's tests check that it still fires.
+ */
+function onReadRenew(store: RootDatabase | BinaryDb, listener: () => void): void {
+  // EventEmitter's own `on`: lmdb-js's override handles its commit events and passes others to a
+  // `super.on` that does not exist (it is defined in an object literal).
+  EventEmitter.prototype.on.call(store, 'begin-transaction', listener);
 }
 
 /** Open environments of this process by absolute path. */

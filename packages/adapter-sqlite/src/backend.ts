@@ -7,6 +7,7 @@ import {
   type Durability,
   enforceWriteGuard,
   type TransactOptions,
+  type SyncReader,
   type Tx,
   toBounds,
   type WriteBehind,
@@ -29,6 +30,13 @@ export class SqliteBackend implements DomainBackend {
   readonly #durability: Durability;
   readonly #assertOpen: () => void;
   readonly #behind: WriteBehind | undefined;
+
+  /** Synchronous reads on the domain table, for `readSync` (which opens the read transaction). */
+  readonly #reader: SyncReader = {
+    get: (key) => this.#table.use((s) => s.get(key)),
+    getMany: (keys) => this.#table.use((s) => keys.map((key) => s.get(key))),
+    range: (range) => this.#table.use((s) => s.range(toBounds(range), range.reverse === true, range.limit)),
+  };
 
   /** `assertOpen` throws `CLOSED` once the store that opened this backend has closed; `behind`: a `fast` domain's window. */
   constructor(connection: Connection, table: DomainTable, durability: Durability, assertOpen: () => void, behind?: WriteBehind) {
@@ -65,6 +73,30 @@ export class SqliteBackend implements DomainBackend {
       const after = { key: last[0], inclusive: false };
       bounds = reverse ? { ...bounds, upper: after } : { ...bounds, lower: after };
     }
+  }
+
+  readSync<T>(fn: (reader: SyncReader) => T, guard?: WriteGuard): T {
+    // One read transaction: every statement of `fn` and the guard's read see one snapshot.
+    return this.#read(() => {
+      const result = fn(this.#reader);
+      enforceWriteGuard(guard, this.#reader.get);
+      return result;
+    }, true);
+  }
+
+  getSync(key: Bytes, guard?: WriteGuard): Bytes | undefined {
+    if (guard === undefined) return this.#read((t) => t.use((s) => s.get(key)));
+    this.#assertOpen();
+    let value: Bytes | null | undefined;
+    try {
+      // The value and the guard in one statement: one snapshot, no transaction to open.
+      value = this.#table.getUnlessGuarded(key, guard.key);
+    } catch (err) {
+      throw translateError(err, 'read');
+    }
+    if (value !== undefined) return value ?? undefined;
+    // The guard holds a value: read it (both again, on one snapshot) for the refusal.
+    return this.readSync((reader) => reader.get(key), guard);
   }
 
   async count(range: ByteRange): Promise<number> {

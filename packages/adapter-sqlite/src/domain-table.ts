@@ -53,6 +53,17 @@ export class DomainTable {
     }
   }
 
+  /** `TableStatements.getUnlessGuarded` as `use` runs it, without a closure: the hot path of a kv get. */
+  getUnlessGuarded(key: Uint8Array, guard: Uint8Array): Uint8Array | null | undefined {
+    try {
+      return this.#prepared().getUnlessGuarded(key, guard);
+    } catch (err) {
+      if (!isMissingTable(err)) throw err;
+      this.#statements = undefined;
+      return this.#prepared().getUnlessGuarded(key, guard);
+    }
+  }
+
   /** Drops the table; must run inside a write transaction. */
   drop(): void {
     this.#statements = undefined;

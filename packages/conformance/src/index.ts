@@ -1,4 +1,5 @@
 import { describe } from 'vitest';
+import { asyncReadsOnly } from './async-reads-only.js';
 import { type ConformanceTarget, useHarness } from './harness.js';
 import { artifactsSpec } from './specs/artifacts.js';
 import { artifactsFilesSpec } from './specs/artifacts-files.js';
@@ -28,6 +29,7 @@ import { kvValuesLimitsSpec } from './specs/kv-values-limits.js';
 import { lifecycleSpec } from './specs/lifecycle.js';
 import { migrationGuardSpec } from './specs/migration-guard.js';
 import { persistenceSpec } from './specs/persistence.js';
+import { readFormsSpec } from './specs/read-forms.js';
 import { readOnlySpec } from './specs/read-only.js';
 import { retentionSpec } from './specs/retention.js';
 import { routingSpec } from './specs/routing.js';
@@ -35,6 +37,7 @@ import { snapshotsSpec } from './specs/snapshots.js';
 import { snapshotsCatalogSpec } from './specs/snapshots-catalog.js';
 import { versionedSpec } from './specs/versioned.js';
 
+export { asyncReadsOnly } from './async-reads-only.js';
 export { fileTree } from './file-tree.js';
 export type { ConformanceTarget } from './harness.js';
 export { collect, expectCode } from './harness.js';
@@ -85,5 +88,9 @@ export function runConformance(target: ConformanceTarget): void {
     persistenceSpec(h);
     readOnlySpec(h);
     migrationGuardSpec(h);
+    readFormsSpec(h, 'as the adapter offers them');
+    describe('with the synchronous reads hidden', () => {
+      readFormsSpec(useHarness({ ...target, adapter: asyncReadsOnly(target.adapter) }), 'async reads only');
+    });
   });
 }

@@ -58,6 +58,34 @@ describe('agentstore:operation diagnostics channel', () => {
   });
 });
 
+describe('reads that ran synchronously (one settled promise)', () => {
+  it('are counted, failures as errors, and published to subscribers with their error code', async () => {
+    const store = await createStore('memory:');
+    const kv = store.kv<number>('fast_reads');
+    const cp = store.checkpoints('fast_cps');
+    await kv.put('a', 1);
+    await cp.save('t', { data: new Uint8Array([7]) });
+    // The kind is known after the writes: these take the synchronous path.
+    expect(await kv.get('a')).toBe(1);
+    expect(await kv.getMany(['a', 'b'])).toEqual([1, undefined]);
+    await expect(kv.get([])).rejects.toMatchObject({ code: 'INVALID_KEY' });
+    expect((await cp.loadLatest('t'))?.data).toEqual(new Uint8Array([7]));
+    diagnostics_channel.subscribe(OPERATION_CHANNEL, listener);
+    expect(await kv.get('a')).toBe(1);
+    await expect(kv.getMany([Number.NaN])).rejects.toMatchObject({ code: 'INVALID_KEY' });
+    expect(await cp.list('t', { limit: 1 })).toHaveLength(1);
+    expect(seen.map((e) => [e.operation, e.error, e.durationMs >= 0])).toEqual([
+      ['get', undefined, true],
+      ['getMany', 'INVALID_KEY', true],
+      ['list', undefined, true],
+    ]);
+    const stats = Object.fromEntries((await store.stats()).map((s) => [s.domain, s.operations]));
+    expect(stats.fast_reads?.byOperation).toMatchObject({ get: { count: 3, errors: 1 }, getMany: { count: 2, errors: 1 } });
+    expect(stats.fast_cps?.byOperation).toMatchObject({ loadLatest: { count: 1, errors: 0 }, list: { count: 1, errors: 0 } });
+    await store.close();
+  });
+});
+
 describe('store.stats() operations', () => {
   it('counts operations, errors and latency per domain since open', async () => {
     const store = await createStore('memory:');

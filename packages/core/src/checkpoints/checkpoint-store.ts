@@ -1,8 +1,9 @@
 import { StoreError } from '../errors.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
+import { failedWith, settledWith } from '../runtime/settled.js';
 import type { StoreContext } from '../runtime/store-context.js';
 import { guard, toStoreError } from '../runtime/to-store-error.js';
-import type { Tx } from '../spi/backend.js';
+import type { SyncReader, Tx } from '../spi/backend.js';
 import type {
   BlobCheckpointStore,
   CheckpointBlob,
@@ -100,16 +101,29 @@ export class CheckpointStore implements BlobCheckpointStore {
   }
 
   load(id: CheckpointId): Promise<CheckpointBlob | undefined> {
-    return guard(async () => {
+    try {
       assertCheckpointId(id);
+      const d = this.#ready();
+      if (d?.backend.pointReadsSync) return settledWith(blobOf(d.backend.getSync(recordKey(id))));
+    } catch (err) {
+      return failedWith(toStoreError(err));
+    }
+    return guard(async () => {
       const d = await this.#readable();
       return this.#loadRecord(d, id);
     });
   }
 
   loadLatest(traceId: TraceId): Promise<CheckpointBlob | undefined> {
-    return guard(async () => {
+    try {
       assertTraceId(traceId);
+      const d = this.#ready();
+      // The head and the record it names on one snapshot, in one synchronous call.
+      if (d?.backend.readsSync) return settledWith(d.backend.readSync((reader) => latestIn(reader, traceId)));
+    } catch (err) {
+      return failedWith(toStoreError(err));
+    }
+    return guard(async () => {
       const d = await this.#readable();
       const head = decodeHead(await d.backend.get(headKey(traceId)));
       return head.latest === null ? undefined : this.#loadRecord(d, head.latest);
@@ -117,6 +131,14 @@ export class CheckpointStore implements BlobCheckpointStore {
   }
 
   list(traceId: TraceId, opts: ListOptions = {}): Promise<CheckpointInfo[]> {
+    try {
+      const plan = listPlan(traceId, opts);
+      const d = this.#ready();
+      // Every page on one snapshot, in one synchronous call: no iterator below the promise.
+      if (d?.backend.readsSync) return settledWith(d.backend.readSync((reader) => listIn(reader, traceId, plan)));
+    } catch (err) {
+      return failedWith(toStoreError(err));
+    }
     return guard(async () => {
       const out: CheckpointInfo[] = [];
       for await (const info of this.iterate(traceId, opts)) out.push(info);
@@ -126,18 +148,14 @@ export class CheckpointStore implements BlobCheckpointStore {
 
   async *iterate(traceId: TraceId, opts: ListOptions = {}): AsyncIterable<CheckpointInfo> {
     const plan = await guard(async () => {
-      assertTraceId(traceId);
-      const { limit, before, filter } = opts ?? {};
-      if (limit !== undefined) assertCount(limit, 'limit');
-      if (before !== undefined) assertCheckpointId(before, 'before');
-      const wanted = filter === undefined ? undefined : (JSON.parse(jsonObjectText(filter, 'filter')) as Record<string, Json>);
+      const plan = listPlan(traceId, opts);
       const d = await this.#readable();
-      if (before !== undefined) {
+      if (plan.before !== undefined) {
         // `before` must name a checkpoint of this trace; another trace's id lists nothing.
-        const inTrace = (await d.backend.get(indexKey(traceId, before))) !== undefined;
-        if (!inTrace && (await d.backend.get(recordKey(before))) !== undefined) return undefined;
+        const inTrace = (await d.backend.get(indexKey(traceId, plan.before))) !== undefined;
+        if (!inTrace && (await d.backend.get(recordKey(plan.before))) !== undefined) return undefined;
       }
-      return { d, limit: limit ?? Number.POSITIVE_INFINITY, wanted, range: indexRange(traceId, before) };
+      return { d, ...plan, range: indexRange(traceId, plan.before) };
     });
     if (!plan || plan.limit === 0) return;
     const { d, wanted } = plan;
@@ -146,15 +164,17 @@ export class CheckpointStore implements BlobCheckpointStore {
     // Page through the index newest first; without a filter each page is exactly what is still wanted.
     for (;;) {
       const pageSize = wanted ? PAGE : Math.min(PAGE, remaining);
-      const page: Array<[Uint8Array, Uint8Array]> = [];
+      const window = { gte: plan.range.gte, lt: upper, reverse: true, limit: pageSize };
+      let page: Array<[Uint8Array, Uint8Array]> = [];
       try {
-        for await (const entry of d.backend.range({ gte: plan.range.gte, lt: upper, reverse: true, limit: pageSize })) page.push(entry);
+        if (d.backend.readsSync) page = d.backend.readSync((reader) => reader.range(window));
+        else for await (const entry of d.backend.range(window)) page.push(entry);
       } catch (err) {
         throw toStoreError(err);
       }
       for (const [, value] of page) {
         const info = guardSync(() => decodeInfo(value));
-        if (wanted && !Object.entries(wanted).every(([k, v]) => jsonEqual(info.metadata[k], v))) continue;
+        if (wanted && !matches(info, wanted)) continue;
         yield info;
         if (--remaining === 0) return;
       }
@@ -253,10 +273,13 @@ export class CheckpointStore implements BlobCheckpointStore {
   }
 
   async #loadRecord(d: OpenDomain, id: string): Promise<CheckpointBlob | undefined> {
-    const bytes = await d.backend.get(recordKey(id));
-    if (bytes === undefined) return undefined;
-    const { info, data } = decodeRecord(bytes);
-    return { ...info, data };
+    return blobOf(await d.backend.get(recordKey(id)));
+  }
+
+  /** The domain when it is open and known to hold checkpoints: a read then needs no await before it. */
+  #ready(): OpenDomain | undefined {
+    const d = this.#ctx.resolve(this.#domain);
+    return d instanceof Promise || !this.#ctx.kinds.isKnown(d.backend, 'checkpoints') ? undefined : d;
   }
 
   #readable(): Promise<OpenDomain> {
@@ -272,6 +295,63 @@ export class CheckpointStore implements BlobCheckpointStore {
 function newestBefore(tx: Tx, traceId: string, id: string): string | null {
   const [entry] = tx.range({ ...indexRange(traceId, id), reverse: true, limit: 1 });
   return entry ? decodeInfo(entry[1]).id : null;
+}
+
+/** What `list` and `iterate` were asked for, checked before anything is read. */
+interface ListPlan {
+  readonly limit: number;
+  readonly before: string | undefined;
+  readonly wanted: Record<string, Json> | undefined;
+}
+
+function listPlan(traceId: TraceId, opts: ListOptions): ListPlan {
+  assertTraceId(traceId);
+  const { limit, before, filter } = opts ?? {};
+  if (limit !== undefined) assertCount(limit, 'limit');
+  if (before !== undefined) assertCheckpointId(before, 'before');
+  const wanted = filter === undefined ? undefined : (JSON.parse(jsonObjectText(filter, 'filter')) as Record<string, Json>);
+  return { limit: limit ?? Number.POSITIVE_INFINITY, before, wanted };
+}
+
+function matches(info: CheckpointInfo, wanted: Record<string, Json>): boolean {
+  return Object.entries(wanted).every(([k, v]) => jsonEqual(info.metadata[k], v));
+}
+
+/** A stored record as the blob `load` returns, or undefined. */
+function blobOf(bytes: Uint8Array | undefined): CheckpointBlob | undefined {
+  if (bytes === undefined) return undefined;
+  const { info, data } = decodeRecord(bytes);
+  return { ...info, data };
+}
+
+/** `loadLatest` on one snapshot: the trace's head, then the record it names. */
+function latestIn(reader: SyncReader, traceId: string): CheckpointBlob | undefined {
+  const head = decodeHead(reader.get(headKey(traceId)));
+  return head.latest === null ? undefined : blobOf(reader.get(recordKey(head.latest)));
+}
+
+/** `list` on one snapshot: the index of the trace newest first, in pages, filtered, up to the limit. */
+function listIn(reader: SyncReader, traceId: string, plan: ListPlan): CheckpointInfo[] {
+  const out: CheckpointInfo[] = [];
+  if (plan.limit === 0) return out;
+  if (plan.before !== undefined) {
+    const inTrace = reader.get(indexKey(traceId, plan.before)) !== undefined;
+    if (!inTrace && reader.get(recordKey(plan.before)) !== undefined) return out;
+  }
+  const range = indexRange(traceId, plan.before);
+  let upper = range.lt;
+  for (;;) {
+    const pageSize = plan.wanted ? PAGE : Math.min(PAGE, plan.limit - out.length);
+    const page = reader.range({ gte: range.gte, lt: upper, reverse: true, limit: pageSize });
+    for (const [, value] of page) {
+      const info = decodeInfo(value);
+      if (plan.wanted && !matches(info, plan.wanted)) continue;
+      out.push(info);
+      if (out.length === plan.limit) return out;
+    }
+    if (page.length < pageSize) return out;
+    upper = (page[page.length - 1] as [Uint8Array, Uint8Array])[0];
+  }
 }
 
 function guardSync<T>(fn: () => T): T {

@@ -1,3 +1,4 @@
+import { allocBytes } from '../codec/byte-pool.js';
 import { StoreError } from '../errors.js';
 import { writeOrderedFloat } from './float.js';
 import { MAX_KEY_BYTES, STRING_END, STRING_ESCAPE, TAG_NUMBER, TAG_STRING, TAG_TUPLE } from './layout.js';
@@ -74,6 +75,24 @@ function putTupleString(s: string, pos: number, where: string): number {
  * Throws `StoreError('INVALID_KEY')` for anything that is not a valid `Key` or is over 1 KiB encoded.
  */
 export function encodeKey(key: unknown): Uint8Array {
+  return scratch.slice(0, encodeInScratch(key));
+}
+
+/**
+ * `encodeKey` into pooled memory (`allocBytes`), for keys core hands straight to a backend read: an
+ * array of its own that small lives on V8's heap and is moved off it (a backing store allocated and
+ * later finalized) when a native driver binds it — measured about 2 µs of a 15 µs SQLite get.
+ */
+export function encodeKeyPooled(key: unknown): Uint8Array {
+  const n = encodeInScratch(key);
+  const out = allocBytes(n);
+  if (n <= 32) for (let i = 0; i < n; i++) out[i] = scratch[i] as number;
+  else out.set(scratch.subarray(0, n));
+  return out;
+}
+
+/** Encodes `key` at the start of the scratch area; returns its length. */
+function encodeInScratch(key: unknown): number {
   let pos: number;
   if (typeof key === 'number') {
     pos = putNumber(key, 0, 'key');
@@ -98,5 +117,5 @@ export function encodeKey(key: unknown): Uint8Array {
     throw invalid(`key must be a string, a number or a non-empty tuple of them, got ${describe(key)}`);
   }
   if (pos > MAX_KEY_BYTES) throw tooLong();
-  return scratch.slice(0, pos);
+  return pos;
 }

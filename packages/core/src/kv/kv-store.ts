@@ -1,6 +1,7 @@
 import { defaultCodec } from '../codec/index.js';
-import { decodeKey, encodeKey, rangeToBytes } from '../keys/index.js';
+import { decodeKey, encodeKey, encodeKeyPooled, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
+import { failedWith, settledWith } from '../runtime/settled.js';
 import type { StoreContext } from '../runtime/store-context.js';
 import { guard, toStoreError } from '../runtime/to-store-error.js';
 import type { ByteRange, TransactOptions, Tx } from '../spi/backend.js';
@@ -9,6 +10,7 @@ import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
 import { countLive, rangeAfter, sweepExpired, ttlDomain, ttlOfWrite } from './ttl.js';
 import { counterRecord, expiryOf, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
+import { afterPage, nextPage } from './read-pages.js';
 import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
 
@@ -27,10 +29,25 @@ export class KvStore<V> implements DomainStore<V> {
     this.#codec = codec ?? (defaultCodec as Codec<V>);
   }
 
-  async get(key: Key): Promise<V | undefined> {
+  get(key: Key): Promise<V | undefined> {
     try {
-      const k = encodeKey(key);
-      const d = this.#ready() ?? (await this.#readable());
+      const k = encodeKeyPooled(key);
+      const d = this.#ready();
+      // One synchronous read (value and migration guard on one snapshot) and one settled promise.
+      if (d?.backend.pointReadsSync && !this.#buffered(d)) {
+        let bytes = d.backend.getSync(k);
+        if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, k, bytes)) bytes = undefined;
+        return settledWith(bytes === undefined ? undefined : decodeValue(this.#codec, bytes));
+      }
+      return this.#getAsync(k, d);
+    } catch (err) {
+      return failedWith(toStoreError(err));
+    }
+  }
+
+  async #getAsync(k: Uint8Array, ready: OpenDomain | undefined): Promise<V | undefined> {
+    try {
+      const d = ready ?? (await this.#readable());
       let bytes = await d.backend.get(k);
       // A live TTL record stays wrapped: decodeValue reads through the wrapper.
       if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, k, bytes)) bytes = undefined;
@@ -41,10 +58,29 @@ export class KvStore<V> implements DomainStore<V> {
     }
   }
 
-  async getMany(keys: readonly Key[]): Promise<Array<V | undefined>> {
+  getMany(keys: readonly Key[]): Promise<Array<V | undefined>> {
     try {
-      const encoded = keys.map((k) => encodeKey(k));
-      const d = this.#ready() ?? (await this.#readable());
+      const encoded = keys.map((k) => encodeKeyPooled(k));
+      const d = this.#ready();
+      if (d?.backend.readsSync && !this.#buffered(d)) {
+        const values = d.backend.readSync((reader) => reader.getMany(encoded));
+        const out: Array<V | undefined> = new Array(values.length);
+        for (let i = 0; i < values.length; i++) {
+          let bytes = values[i];
+          if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, encoded[i] as Uint8Array, bytes)) bytes = undefined;
+          out[i] = bytes === undefined ? undefined : decodeValue(this.#codec, bytes);
+        }
+        return settledWith(out);
+      }
+      return this.#getManyAsync(encoded, d);
+    } catch (err) {
+      return failedWith(toStoreError(err));
+    }
+  }
+
+  async #getManyAsync(encoded: Uint8Array[], ready: OpenDomain | undefined): Promise<Array<V | undefined>> {
+    try {
+      const d = ready ?? (await this.#readable());
       const values = await d.backend.getMany(encoded);
       const out: Array<V | undefined> = [];
       for (let i = 0; i < values.length; i++) {
@@ -61,9 +97,9 @@ export class KvStore<V> implements DomainStore<V> {
 
   async has(key: Key): Promise<boolean> {
     try {
-      const k = encodeKey(key);
+      const k = encodeKeyPooled(key);
       const d = this.#ready() ?? (await this.#readable());
-      const stored = await d.backend.get(k);
+      const stored = d.backend.pointReadsSync ? d.backend.getSync(k) : await d.backend.get(k);
       if (stored !== undefined && (stored[0] !== TTL_TAG || Date.now() < expiryOf(stored))) return true;
       return this.#buffered(d) ? (await this.#counters(d).pendingDelta(k)) !== 0 : false;
     } catch (err) {
@@ -153,12 +189,29 @@ export class KvStore<V> implements DomainStore<V> {
         let seen = 0;
         let hidden = 0;
         let last: Uint8Array | undefined;
-        for await (const [k, stored] of d.backend.range(r)) {
-          seen++;
-          last = k;
-          if (stored[0] === TTL_TAG && !this.#alive(d, k, stored)) hidden++;
-          else yield [decodeKey(k), decodeValue(this.#codec, stored)];
+        // Pages read synchronously, each on one snapshot with the guard: no iterator below this one.
+        // Checked per page: a migration of this process may hold the backend by the next one.
+        let window: ByteRange | undefined = r;
+        while (window !== undefined && d.backend.readsSync) {
+          const page = nextPage(window);
+          const rows = d.backend.readSync((reader) => reader.range(page));
+          for (const [k, stored] of rows) {
+            seen++;
+            last = k;
+            if (stored[0] === TTL_TAG && !this.#alive(d, k, stored)) hidden++;
+            else yield [decodeKey(k), decodeValue(this.#codec, stored)];
+          }
+          window = afterPage(window, page, rows);
         }
+        if (window !== undefined) {
+          for await (const [k, stored] of d.backend.range(window)) {
+            seen++;
+            last = k;
+            if (stored[0] === TTL_TAG && !this.#alive(d, k, stored)) hidden++;
+            else yield [decodeKey(k), decodeValue(this.#codec, stored)];
+          }
+        }
+        // A limited range that hid expired records reads on for as many live ones as it hid.
         r = hidden === 0 ? undefined : rangeAfter(r, seen, last, hidden);
       }
     } catch (err) {

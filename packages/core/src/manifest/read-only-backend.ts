@@ -1,5 +1,5 @@
 import { StoreError } from '../errors.js';
-import type { DomainBackend } from '../spi/backend.js';
+import type { DomainBackend, SyncReader, WriteGuard } from '../spi/backend.js';
 
 function refused(domain: string): StoreError {
   return new StoreError('UNSUPPORTED', `domain "${domain}": the store was opened read-only`);
@@ -18,6 +18,9 @@ export function readOnlyBackend(backend: DomainBackend, domain: string): DomainB
     transact: () => Promise.reject(refused(domain)),
     clear: () => Promise.reject(refused(domain)),
   };
+  // Synchronous reads pass through where the adapter has them (they never write).
+  if (backend.readSync) view.readSync = <T>(fn: (reader: SyncReader) => T, guard?: WriteGuard) => backend.readSync?.(fn, guard) as T;
+  if (backend.getSync) view.getSync = (key, guard) => backend.getSync?.(key, guard);
   if (backend.sizeBytes) view.sizeBytes = () => (backend.sizeBytes as () => Promise<number | undefined>)();
   return view;
 }

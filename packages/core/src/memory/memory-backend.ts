@@ -1,4 +1,4 @@
-import type { ByteRange, Bytes, DomainBackend, Tx, WriteGuard } from '../spi/backend.js';
+import type { ByteRange, Bytes, DomainBackend, SyncReader, Tx, WriteGuard } from '../spi/backend.js';
 import { byteId } from '../spi/bounds.js';
 import { enforceWriteGuard } from '../spi/write-guard.js';
 import { SortedKeys } from './sorted-keys.js';
@@ -22,6 +22,11 @@ function inBounds(key: string, range: ByteRange): boolean {
 export class MemoryBackend implements DomainBackend {
   readonly #order = new SortedKeys();
   readonly #entries = new Map<string, Entry>();
+  readonly #reader: SyncReader = {
+    get: (key) => this.#entries.get(byteId(key))?.[1],
+    getMany: (keys) => keys.map((k) => this.#entries.get(byteId(k))?.[1]),
+    range: (range) => this.#rangeSync(range),
+  };
 
   async get(key: Bytes): Promise<Bytes | undefined> {
     return this.#entries.get(byteId(key))?.[1];
@@ -34,6 +39,18 @@ export class MemoryBackend implements DomainBackend {
   async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
     // Collected first, so writes made while the caller iterates neither shift nor break the scan.
     for (const entry of this.#rangeSync(range)) yield entry;
+  }
+
+  readSync<T>(fn: (reader: SyncReader) => T, guard?: WriteGuard): T {
+    const result = fn(this.#reader);
+    enforceWriteGuard(guard, this.#reader.get);
+    return result;
+  }
+
+  getSync(key: Bytes, guard?: WriteGuard): Bytes | undefined {
+    const value = this.#entries.get(byteId(key))?.[1];
+    enforceWriteGuard(guard, this.#reader.get);
+    return value;
   }
 
   async count(range: ByteRange): Promise<number> {

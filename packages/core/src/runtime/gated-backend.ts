@@ -1,4 +1,4 @@
-import type { ByteRange, Bytes, CounterUpdate, DomainBackend, TransactOptions, Tx, WriteGuard } from '../spi/backend.js';
+import type { ByteRange, Bytes, CounterUpdate, DomainBackend, SyncReader, TransactOptions, Tx, WriteGuard } from '../spi/backend.js';
 import { counterUpdatesInTx } from '../spi/write-guard.js';
 import { guardError, MOVED_KEY } from './migration-guard.js';
 
@@ -53,6 +53,38 @@ export class GatedBackend implements DomainBackend {
     }
   }
 
+  /**
+   * Whether `getSync` can run now: the adapter reads points synchronously and no migration of this
+   * process holds the backend (reads wait for it then: the async path).
+   */
+  get pointReadsSync(): boolean {
+    if (this.#forward) return this.#forward.pointReadsSync;
+    return this.#gate === undefined && (this.raw.getSync !== undefined || this.raw.readSync !== undefined);
+  }
+
+  /** Whether `readSync` can run now: as `pointReadsSync`, for adapters that read ranges synchronously too. */
+  get readsSync(): boolean {
+    if (this.#forward) return this.#forward.readsSync;
+    return this.#gate === undefined && this.raw.readSync !== undefined;
+  }
+
+  /**
+   * The value under `key`, read synchronously with the guard on one snapshot (only when
+   * `pointReadsSync`): `MOVED`/`BUSY` when the guard holds a value.
+   */
+  getSync(key: Bytes): Bytes | undefined {
+    if (this.#forward) return this.#forward.getSync(key);
+    const { raw } = this;
+    if (raw.getSync !== undefined) return raw.getSync(key, this.#guard);
+    return raw.readSync?.((reader) => reader.get(key), this.#guard);
+  }
+
+  /** Runs the reads of `fn` synchronously on one snapshot with the guard (only when `readsSync`). */
+  readSync<T>(fn: (reader: SyncReader) => T): T {
+    if (this.#forward) return this.#forward.readSync(fn);
+    return this.raw.readSync?.(fn, this.#guard) as T;
+  }
+
   /** Whether a migration holds this backend now. */
   get held(): boolean {
     return this.#gate !== undefined;
@@ -66,6 +98,8 @@ export class GatedBackend implements DomainBackend {
   async get(key: Bytes): Promise<Bytes | undefined> {
     if (this.#gate) await this.#gate;
     if (this.#forward) return this.#forward.get(key);
+    // With no hold in this process, a guard the synchronous read meets is final here: MOVED or BUSY.
+    if (this.raw.getSync !== undefined && this.#gate === undefined) return this.raw.getSync(key, this.#guard);
     const [value, guard] = await this.raw.getMany([key, MOVED_KEY]);
     if (guard !== undefined) {
       if (this.#frozenHere) return this.get(key);

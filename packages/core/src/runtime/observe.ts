@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import type { ErrorCode } from '../errors.js';
 import type { DomainKind } from '../types.js';
 import { OpCounter } from './op-stats.js';
+import { takeSettled } from './settled.js';
 import type { StoreContext } from './store-context.js';
 import type { SpanLike, Telemetry, TelemetryAttributes } from './telemetry.js';
 
@@ -134,6 +135,12 @@ export function runObserved<T>(scope: Scope, name: string, fn: (...args: never[]
       count(scope, name, t0, true);
       throw err;
     }
+    // A read that ran synchronously returned a settled promise: counted now, nothing chained on it.
+    const settled = takeSettled(result);
+    if (settled !== undefined) {
+      count(scope, name, t0, settled.error !== undefined);
+      return result;
+    }
     if (isPromiseLike(result)) {
       return (result as PromiseLike<unknown>).then(
         (value) => {
@@ -163,6 +170,11 @@ function runTraced<T>(scope: Scope, name: string, call: () => T, t0: number): T 
   } catch (err) {
     op.end(err ?? new Error('operation failed'));
     throw err;
+  }
+  const settled = takeSettled(result);
+  if (settled !== undefined) {
+    op.end(settled.error);
+    return result;
   }
   if (isPromiseLike(result)) {
     return (result as PromiseLike<unknown>).then(

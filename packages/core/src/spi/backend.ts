@@ -37,6 +37,19 @@ export interface Tx {
 }
 
 /**
+ * Synchronous reads on one consistent snapshot (`DomainBackend.readSync`): the same results as the
+ * backend's async reads would give on that snapshot. What they return the caller only reads.
+ */
+export interface SyncReader {
+  /** The value under `key`, or undefined. */
+  get(key: Bytes): Bytes | undefined;
+  /** Values for `keys`, in the same order. */
+  getMany(keys: readonly Bytes[]): Array<Bytes | undefined>;
+  /** Entries in `range`, in order; callers always pass a `limit` or a narrow range. */
+  range(range: ByteRange): Array<[Bytes, Bytes]>;
+}
+
+/**
  * One durable counter update for `DomainBackend.updateCounters`: add `by` to the counter under `key`;
  * when `bounded`, a result above `threshold` (`by >= 0`) or below it (`by < 0`) becomes `setTo`.
  */
@@ -84,6 +97,22 @@ export interface DomainBackend {
   getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>>;
   /** Entries in `range`, streamed in order. */
   range(range: ByteRange): AsyncIterable<[Bytes, Bytes]>;
+  /**
+   * Optional, for engines that read synchronously (SQLite, LMDB, memory): runs `fn`, whose reads all
+   * see one consistent snapshot holding every write this process has had acknowledged, and returns
+   * what it returns. With a `guard`, the guard's key is read on that snapshot too and, when it holds a
+   * value, `guard.refuse(value)` is thrown instead (a backend may skip that read while its snapshot is
+   * one where it found the key absent). `fn` only reads, through the reader, and only while it runs.
+   * Errors are thrown, translated like the async reads'. Core then makes a whole read one call.
+   */
+  readSync?<T>(fn: (reader: SyncReader) => T, guard?: WriteGuard): T;
+  /**
+   * Optional: `readSync((r) => r.get(key), guard)` as one engine call where the engine can (SQLite:
+   * one statement), or for engines that have synchronous point reads but no synchronous ranges
+   * (classic-level), where the guard is read after the value (so a value returned was read before a
+   * tombstone landed).
+   */
+  getSync?(key: Bytes, guard?: WriteGuard): Bytes | undefined;
   /** Number of entries in `range` (ignoring `reverse`, honouring `limit`). */
   count(range: ByteRange): Promise<number>;
   /**

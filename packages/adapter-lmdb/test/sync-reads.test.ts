@@ -1,0 +1,105 @@
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type DomainBackend, StoreError, type WriteGuard } from '@agentstore/core/spi';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { backend, hex, openAdapter, tempDir } from './helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const A = Uint8Array.of(0x20, 0x61);
+const B = Uint8Array.of(0x20, 0x62);
+const guard: WriteGuard = { key: Uint8Array.of(0x00, 0x67), refuse: () => new StoreError('MOVED', 'guarded') };
+
+/** Runs the pair writer in its own process; resolves once it has exited. */
+function writer(dir: string, rounds: number, withGuard = false): { done: Promise<void> } {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      join(here, 'fixtures', 'pair-writer.ts'),
+      dir,
+      String(rounds),
+      ...(withGuard ? ['guard'] : []),
+    ],
+    { cwd: join(here, '..', '..', '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const done = new Promise<void>((resolve, reject) => {
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pair-writer exited ${code}: ${err}`))));
+  });
+  return { done };
+}
+
+const turn = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+});
+afterEach(() => cleanup());
+
+describe('synchronous reads (SPI readSync/getSync)', () => {
+  it('read one snapshot while another process commits, and move on between event-loop turns', async () => {
+    const instance = await openAdapter(dir);
+    try {
+      const db: DomainBackend = await backend(instance, 'pairs');
+      const run = writer(dir, 400);
+      let finished = false;
+      void run.done.then(
+        () => (finished = true),
+        () => (finished = true),
+      );
+      const seen = new Set<string>();
+      while (!finished) {
+        const [a, b] = db.readSync?.((r) => [r.get(A), r.get(B), ...r.getMany([A, B])], guard) ?? [];
+        expect(hex(a ?? new Uint8Array(0))).toBe(hex(b ?? new Uint8Array(0)));
+        const rows = db.readSync?.((r) => r.range({ gte: A, lte: B }), guard) ?? [];
+        expect(rows.length === 0 || hex(rows[0]?.[1] as Uint8Array) === hex(rows[1]?.[1] as Uint8Array)).toBe(true);
+        if (a !== undefined) seen.add(hex(a));
+        await turn();
+      }
+      await run.done;
+      // The reads did follow the writer (a snapshot that never moved would see one value).
+      expect(seen.size).toBeGreaterThan(1);
+      await turn();
+      expect(hex(db.getSync?.(A, guard) as Uint8Array)).toBe(hex(Uint8Array.of(400 & 0xff, 400 >> 8)));
+    } finally {
+      await instance.close();
+    }
+  }, 60_000);
+
+  it('a guard committed by another process refuses the first read after the snapshot moves', async () => {
+    const instance = await openAdapter(dir);
+    try {
+      const db: DomainBackend = await backend(instance, 'pairs');
+      // Found absent (and remembered for this snapshot) before the other process writes it.
+      expect(db.getSync?.(A, guard)).toBeUndefined();
+      expect(db.readSync?.((r) => r.get(A), guard)).toBeUndefined();
+      await writer(dir, 1, true).done;
+      await turn();
+      expect(() => db.getSync?.(A, guard)).toThrow(/guarded/);
+      expect(() => db.readSync?.((r) => r.get(A), guard)).toThrow(/guarded/);
+      await expect(db.get(A)).resolves.toEqual(Uint8Array.of(1, 0));
+    } finally {
+      await instance.close();
+    }
+  }, 60_000);
+
+  it('a guard committed by this process refuses the next read after the write is acknowledged', async () => {
+    const instance = await openAdapter(dir);
+    try {
+      const db: DomainBackend = await backend(instance, 'pairs');
+      await db.transact((tx) => tx.put(A, Uint8Array.of(5)));
+      expect(db.getSync?.(A, guard)).toEqual(Uint8Array.of(5));
+      expect(db.getSync?.(A, guard)).toEqual(Uint8Array.of(5));
+      await db.transact((tx) => tx.put(guard.key, Uint8Array.of(1)));
+      expect(() => db.getSync?.(A, guard)).toThrow(/guarded/);
+    } finally {
+      await instance.close();
+    }
+  });
+});

@@ -1,0 +1,81 @@
+import { spawn } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type DomainBackend, StoreError, type WriteGuard } from '@agentstore/core/spi';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openAdapter, openDomain, tempDir } from './helpers.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const A = Uint8Array.of(0x20, 0x61);
+const B = Uint8Array.of(0x20, 0x62);
+const guard: WriteGuard = { key: Uint8Array.of(0x00, 0x67), refuse: () => new StoreError('MOVED', 'guarded') };
+const hex = (bytes: Uint8Array | undefined) => (bytes === undefined ? '-' : Buffer.from(bytes).toString('hex'));
+
+/** Runs the pair writer in its own process; settles once it has exited. */
+function writer(dir: string, rounds: number, withGuard = false): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      'tsx',
+      join(here, 'fixtures', 'pair-writer.mjs'),
+      dir,
+      String(rounds),
+      ...(withGuard ? ['guard'] : []),
+    ],
+    { cwd: join(here, '..'), stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  return new Promise<void>((resolve, reject) => {
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`pair-writer exited ${code}: ${err}`))));
+  });
+}
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+});
+afterEach(() => cleanup());
+
+describe('synchronous reads (SPI readSync/getSync)', () => {
+  it('read one snapshot while another process commits pairs', async () => {
+    const instance = await openAdapter(dir);
+    try {
+      const db: DomainBackend = await openDomain(instance, 'pairs');
+      let finished = false;
+      const run = writer(dir, 600).finally(() => (finished = true));
+      const seen = new Set<string>();
+      while (!finished) {
+        // Two statements and a range in one read transaction: one snapshot however the writer goes.
+        const [a, b, rows] = db.readSync?.((r) => [r.get(A), r.get(B), r.range({ gte: A, lte: B })] as const, guard) ?? [];
+        expect(hex(a)).toBe(hex(b));
+        expect((rows ?? []).map(([, v]) => hex(v))).toEqual(a === undefined ? [] : [hex(a), hex(a)]);
+        seen.add(hex(a));
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await run;
+      expect(seen.size).toBeGreaterThan(1);
+      expect(hex(db.getSync?.(A, guard))).toBe(hex(Uint8Array.of(600 & 0xff, 600 >> 8)));
+    } finally {
+      await instance.close();
+    }
+  }, 60_000);
+
+  it('a guard committed by another process refuses the next point read and snapshot read', async () => {
+    const instance = await openAdapter(dir);
+    try {
+      const db: DomainBackend = await openDomain(instance, 'pairs');
+      expect(db.getSync?.(A, guard)).toBeUndefined();
+      await writer(dir, 1, true);
+      // The lone get reads value and guard in one statement; a refused one reads the guard's value for the error.
+      expect(() => db.getSync?.(A, guard)).toThrow(/guarded/);
+      expect(() => db.readSync?.((r) => r.get(A), guard)).toThrow(/guarded/);
+      expect(hex(db.getSync?.(A))).toBe(hex(Uint8Array.of(1, 0)));
+    } finally {
+      await instance.close();
+    }
+  }, 60_000);
+});
