@@ -30,6 +30,7 @@ import { routingSpec } from './specs/routing.js';
 import { snapshotsSpec } from './specs/snapshots.js';
 import { snapshotsCatalogSpec } from './specs/snapshots-catalog.js';
 import { versionedSpec } from './specs/versioned.js';
+import { versionedScanSpec } from './specs/versioned-scan.js';
 
 export { fileTree } from './file-tree.js';
 export type { ConformanceTarget } from './harness.js';
@@ -67,6 +68,7 @@ export function runConformance(target: ConformanceTarget): void {
     checkpointsCountSpec(h);
     journalSpec(h);
     versionedSpec(h);
+    versionedScanSpec(h);
     snapshotsSpec(h);
     snapshotsCatalogSpec(h);
     artifactsSpec(h);
