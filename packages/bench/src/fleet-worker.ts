@@ -5,6 +5,9 @@
  * checkpoint), and reports the supersteps completed inside the measured window with their latencies.
  * Run with `--conditions=source --import tsx` (the parent forks it so).
  */
+
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createStore, type Store } from '@agentstore/core';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { type Checkpoint, emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
@@ -25,6 +28,11 @@ export interface FleetJob {
 /** What the worker reports at the end. */
 export interface FleetReport {
   readonly supersteps: number;
+  /** CPU time (user + system) this process spent over the measured window, µs. */
+  readonly cpuUs: number;
+  /** AgentstoreSaver only: commit groups and the transactions they carried over the window (this process). */
+  readonly groups?: number;
+  readonly transactions?: number;
   /** Latency of each measured superstep, in microseconds. */
   readonly latenciesUs: number[];
   readonly errors: number;
@@ -73,6 +81,14 @@ async function openSaver(job: FleetJob): Promise<{ saver: Saver; close: () => Pr
   return { saver: new AgentstoreSaver(store), close: () => store.close() };
 }
 
+/** The adapter's commit counters; not public API, so reached by path (the same module instance under `--conditions=source`). */
+async function commitCounters(job: FleetJob): Promise<{ groups: number; transactions: number } | undefined> {
+  if (job.saver !== 'agentstore') return undefined;
+  const path = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'adapter-postgres', 'src', 'pg-engine.ts');
+  const engine = (await import(pathToFileURL(path).href)) as { commitStats?: { groups: number; transactions: number } };
+  return engine.commitStats;
+}
+
 async function main(): Promise<void> {
   const job = await new Promise<FleetJob>((resolve) => process.once('message', (m) => resolve(m as FleetJob)));
   const { saver, close } = await openSaver(job);
@@ -91,6 +107,14 @@ async function main(): Promise<void> {
   const measureFrom = go.startAt + go.warmupMs;
   const stopAt = measureFrom + go.measureMs;
   const latenciesUs: number[] = [];
+  const counters = await commitCounters(job);
+  // CPU and commit counters at the window's edges (timers fire a little late on a busy loop; the
+  // window's supersteps are counted by completion time, so the two windows match closely).
+  let atStart = { cpu: process.cpuUsage(), groups: 0, transactions: 0 };
+  let atEnd = atStart;
+  const mark = () => ({ cpu: process.cpuUsage(), groups: counters?.groups ?? 0, transactions: counters?.transactions ?? 0 });
+  const startTimer = setTimeout(() => (atStart = mark()), Math.max(0, measureFrom - Date.now()));
+  const endTimer = setTimeout(() => (atEnd = mark()), Math.max(0, stopAt - Date.now()));
   let errors = 0;
   let firstError: string | undefined;
   const writer = async (t: number) => {
@@ -117,7 +141,17 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: job.threads }, (_, t) => writer(t)));
-  const report: FleetReport = { supersteps: latenciesUs.length, latenciesUs, errors, ...(firstError ? { firstError } : {}) };
+  clearTimeout(startTimer);
+  clearTimeout(endTimer);
+  const cpuUs = atEnd.cpu.user + atEnd.cpu.system - atStart.cpu.user - atStart.cpu.system;
+  const report: FleetReport = {
+    supersteps: latenciesUs.length,
+    cpuUs,
+    ...(counters ? { groups: atEnd.groups - atStart.groups, transactions: atEnd.transactions - atStart.transactions } : {}),
+    latenciesUs,
+    errors,
+    ...(firstError ? { firstError } : {}),
+  };
   // Wait until the report is handed to the channel: disconnecting right after a large send drops it.
   await new Promise<void>((resolve, reject) => process.send?.(report, undefined, {}, (error) => (error ? reject(error) : resolve())));
   await close();
