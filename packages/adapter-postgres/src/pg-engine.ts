@@ -26,7 +26,7 @@ const LOCK_RESTARTS = 8;
 export const GROUP_RETRIES = LOCK_RESTARTS + 1 + RECREATES + RECONNECTS;
 
 /** Commit groups and physical commits made by this process (tests read it to see grouping). */
-export const commitStats = { groups: 0, transactions: 0, fetches: 0, restarts: 0, exclusiveGroups: 0 };
+export const commitStats = { groups: 0, transactions: 0, fetches: 0, restarts: 0, exclusiveGroups: 0, inlineCommits: 0 };
 
 /** The domain's exclusive lock: for a range across partitions, a guard write, or too many locks. */
 const EXCLUSIVE: LockPlan = { exclusive: true, ids: [] };
@@ -99,6 +99,7 @@ export class PgEngine implements TxEngine<GroupTable, PgTxn> {
       // Small writes whose locks can be waited for: locks, writes and COMMIT in one round trip.
       const inline = this.#inlineCommit(txn);
       if (inline !== undefined) {
+        commitStats.inlineCommits++;
         await commitWith(inline);
         return;
       }

@@ -33,6 +33,8 @@ export interface FleetReport {
   /** AgentstoreSaver only: commit groups and the transactions they carried over the window (this process). */
   readonly groups?: number;
   readonly transactions?: number;
+  /** AgentstoreSaver only: groups committed in one round trip with their writes. */
+  readonly inlineCommits?: number;
   /** Latency of each measured superstep, in microseconds. */
   readonly latenciesUs: number[];
   readonly errors: number;
@@ -82,10 +84,12 @@ async function openSaver(job: FleetJob): Promise<{ saver: Saver; close: () => Pr
 }
 
 /** The adapter's commit counters; not public API, so reached by path (the same module instance under `--conditions=source`). */
-async function commitCounters(job: FleetJob): Promise<{ groups: number; transactions: number } | undefined> {
+async function commitCounters(job: FleetJob): Promise<{ groups: number; transactions: number; inlineCommits: number } | undefined> {
   if (job.saver !== 'agentstore') return undefined;
   const path = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'adapter-postgres', 'src', 'pg-engine.ts');
-  const engine = (await import(pathToFileURL(path).href)) as { commitStats?: { groups: number; transactions: number } };
+  const engine = (await import(pathToFileURL(path).href)) as {
+    commitStats?: { groups: number; transactions: number; inlineCommits: number };
+  };
   return engine.commitStats;
 }
 
@@ -110,9 +114,14 @@ async function main(): Promise<void> {
   const counters = await commitCounters(job);
   // CPU and commit counters at the window's edges (timers fire a little late on a busy loop; the
   // window's supersteps are counted by completion time, so the two windows match closely).
-  let atStart = { cpu: process.cpuUsage(), groups: 0, transactions: 0 };
+  let atStart = { cpu: process.cpuUsage(), groups: 0, transactions: 0, inlineCommits: 0 };
   let atEnd = atStart;
-  const mark = () => ({ cpu: process.cpuUsage(), groups: counters?.groups ?? 0, transactions: counters?.transactions ?? 0 });
+  const mark = () => ({
+    cpu: process.cpuUsage(),
+    groups: counters?.groups ?? 0,
+    transactions: counters?.transactions ?? 0,
+    inlineCommits: counters?.inlineCommits ?? 0,
+  });
   const startTimer = setTimeout(() => (atStart = mark()), Math.max(0, measureFrom - Date.now()));
   const endTimer = setTimeout(() => (atEnd = mark()), Math.max(0, stopAt - Date.now()));
   let errors = 0;
@@ -147,7 +156,13 @@ async function main(): Promise<void> {
   const report: FleetReport = {
     supersteps: latenciesUs.length,
     cpuUs,
-    ...(counters ? { groups: atEnd.groups - atStart.groups, transactions: atEnd.transactions - atStart.transactions } : {}),
+    ...(counters
+      ? {
+          groups: atEnd.groups - atStart.groups,
+          transactions: atEnd.transactions - atStart.transactions,
+          inlineCommits: atEnd.inlineCommits - atStart.inlineCommits,
+        }
+      : {}),
     latenciesUs,
     errors,
     ...(firstError ? { firstError } : {}),

@@ -17,7 +17,7 @@ const POOL_SIZE = 6;
 /** The workers' `application_name`, by which the probe finds their backends. */
 const FLEET_APP = 'agentstore-bench-fleet';
 /** How long a worker waits for the others (opening, first checkpoints) before the run is abandoned. */
-const READY_TIMEOUT_MS = 120_000;
+const READY_TIMEOUT_MS = 300_000;
 
 /**
  * The fleet rows: 1, 2, 4 and 8 worker processes × 50 concurrent LangGraph threads each, every
@@ -90,6 +90,7 @@ function costOf(reports: FleetReport[], probe: ProbeResult | undefined): { text:
   const nodeUs = Math.round(reports.reduce((n, r) => n + r.cpuUs, 0) / supersteps);
   const groups = reports.reduce((n, r) => n + (r.groups ?? 0), 0);
   const transactions = reports.reduce((n, r) => n + (r.transactions ?? 0), 0);
+  const inline = reports.reduce((n, r) => n + (r.inlineCommits ?? 0), 0);
   const extra: Record<string, number | string> = { nodeCpuUsPerSuperstep: nodeUs };
   const parts = [`CPU per superstep: node ${nodeUs} µs`];
   if (probe?.backendCpuUs !== undefined) {
@@ -101,7 +102,10 @@ function costOf(reports: FleetReport[], probe: ProbeResult | undefined): { text:
   if (groups > 0) {
     extra.groupSize = Math.round((transactions / groups) * 10) / 10;
     extra.groupsPerSuperstep = Math.round((groups / supersteps) * 1000) / 1000;
-    parts.push(`${extra.groupsPerSuperstep} commit groups per superstep (${extra.groupSize} transactions each)`);
+    extra.inlineShare = Math.round((inline / groups) * 100) / 100;
+    parts.push(
+      `${extra.groupsPerSuperstep} commit groups per superstep (${extra.groupSize} transactions each, ${Math.round((inline / groups) * 100)}% in one round trip)`,
+    );
   }
   if (probe) {
     if (probe.machineBusy !== undefined) {
