@@ -4,7 +4,7 @@ import { isRetryable, translateError } from './errors.js';
 import { lockKey } from './identifiers.js';
 import { type Partition, partitionLockId } from './key-locks.js';
 import { ddlLock } from './migrations.js';
-import { commitStats, GROUP_RETRIES, PgEngine, type PgTxn } from './pg-engine.js';
+import { commitStats, GROUP_RETRIES, lockInOrder, PgEngine, type PgTxn } from './pg-engine.js';
 import { ReadBatcher } from './read-batch.js';
 import { TableSql } from './table-sql.js';
 import type { GroupTable, LockPlan, TableTarget } from './table-target.js';
@@ -99,7 +99,7 @@ export class DomainTable implements GroupTable {
    */
   beginGroup(durability: Durability, plan: LockPlan): string {
     const domain = plan.exclusive ? this.#lock : `SELECT pg_advisory_xact_lock_shared(${this.lockId})`;
-    const partitions = plan.exclusive ? '' : plan.ids.map((id) => `SELECT pg_advisory_xact_lock(${id}); `).join('');
+    const partitions = plan.exclusive ? '' : lockInOrder(plan.ids);
     return `BEGIN; ${this.#db.durabilitySql(durability)}${domain}; ${partitions}${this.#guardRead}`;
   }
 

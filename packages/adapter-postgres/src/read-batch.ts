@@ -1,5 +1,8 @@
 import { type Bytes, byteId } from '@agentstore/core/spi';
 
+/** Point-read calls and the statements that answered them, in this process (tests read it to see coalescing). */
+export const readStats = { calls: 0, statements: 0 };
+
 /** One caller's keys, waiting for the next statement. */
 interface Waiting {
   readonly keys: readonly Bytes[];
@@ -32,6 +35,7 @@ export class ReadBatcher {
 
   /** The stored values of `keys`, by `byteId` (absent keys missing), read in the next statement. */
   read(keys: readonly Bytes[]): Promise<ReadonlyMap<string, Bytes>> {
+    readStats.calls++;
     return new Promise((resolve, reject) => {
       this.#waiting.push({ keys, resolve, reject });
       this.#pump();
@@ -53,6 +57,7 @@ export class ReadBatcher {
       const unique = new Map<string, Bytes>();
       for (const call of batch) for (const key of call.keys) unique.set(byteId(key), key);
       this.#inFlight++;
+      readStats.statements++;
       this.#run([...unique.values()])
         .then(
           (rows) => {
