@@ -24,6 +24,8 @@ export interface ProbeResult {
   readonly cores?: number;
   /** Mean backends of the fleet connected / running a statement / waiting on a lock, per sample. */
   readonly connected: number;
+  /** Distinct backends seen over the window (more than `connected`: connections were replaced). */
+  readonly seen: number;
   readonly active: number;
   readonly lockWaits: number;
   /** Mean backends per wait event (`type:event`, or `cpu` for active and not waiting), per sample. */
@@ -142,6 +144,7 @@ export async function startProbe(url: string, app: string): Promise<{ stop: () =
             }
           : {}),
         connected: per(connected),
+        seen: firstCpu.size,
         active: per(active),
         lockWaits: per(lockWaits),
         waits: Object.fromEntries([...waits].sort((a, b) => b[1] - a[1]).map(([k, n]) => [k, per(n)])),

@@ -6,6 +6,7 @@
  * Run with `--conditions=source --import tsx` (the parent forks it so).
  */
 
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createStore, type Store } from '@agentstore/core';
@@ -30,6 +31,8 @@ export interface FleetReport {
   readonly supersteps: number;
   /** CPU time (user + system) this process spent over the measured window, µs. */
   readonly cpuUs: number;
+  /** Context switches of this process over the window (voluntary + involuntary; 0 off Linux). */
+  readonly switches: number;
   /** AgentstoreSaver only: commit groups and the transactions they carried over the window (this process). */
   readonly groups?: number;
   readonly transactions?: number;
@@ -83,6 +86,16 @@ async function openSaver(job: FleetJob): Promise<{ saver: Saver; close: () => Pr
   return { saver: new AgentstoreSaver(store), close: () => store.close() };
 }
 
+/** Voluntary + involuntary context switches of this process so far (`/proc/self/status`), 0 off Linux. */
+function contextSwitches(): number {
+  try {
+    const status = readFileSync('/proc/self/status', 'latin1');
+    return [...status.matchAll(/ctxt_switches:\s+(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  } catch {
+    return 0;
+  }
+}
+
 /** The adapter's commit counters; not public API, so reached by path (the same module instance under `--conditions=source`). */
 async function commitCounters(job: FleetJob): Promise<{ groups: number; transactions: number; inlineCommits: number } | undefined> {
   if (job.saver !== 'agentstore') return undefined;
@@ -114,10 +127,11 @@ async function main(): Promise<void> {
   const counters = await commitCounters(job);
   // CPU and commit counters at the window's edges (timers fire a little late on a busy loop; the
   // window's supersteps are counted by completion time, so the two windows match closely).
-  let atStart = { cpu: process.cpuUsage(), groups: 0, transactions: 0, inlineCommits: 0 };
+  let atStart = { cpu: process.cpuUsage(), switches: contextSwitches(), groups: 0, transactions: 0, inlineCommits: 0 };
   let atEnd = atStart;
   const mark = () => ({
     cpu: process.cpuUsage(),
+    switches: contextSwitches(),
     groups: counters?.groups ?? 0,
     transactions: counters?.transactions ?? 0,
     inlineCommits: counters?.inlineCommits ?? 0,
@@ -156,6 +170,7 @@ async function main(): Promise<void> {
   const report: FleetReport = {
     supersteps: latenciesUs.length,
     cpuUs,
+    switches: atEnd.switches - atStart.switches,
     ...(counters
       ? {
           groups: atEnd.groups - atStart.groups,

@@ -91,8 +91,9 @@ function costOf(reports: FleetReport[], probe: ProbeResult | undefined): { text:
   const groups = reports.reduce((n, r) => n + (r.groups ?? 0), 0);
   const transactions = reports.reduce((n, r) => n + (r.transactions ?? 0), 0);
   const inline = reports.reduce((n, r) => n + (r.inlineCommits ?? 0), 0);
-  const extra: Record<string, number | string> = { nodeCpuUsPerSuperstep: nodeUs };
-  const parts = [`CPU per superstep: node ${nodeUs} µs`];
+  const switches = Math.round((reports.reduce((n, r) => n + r.switches, 0) / supersteps) * 10) / 10;
+  const extra: Record<string, number | string> = { nodeCpuUsPerSuperstep: nodeUs, nodeSwitchesPerSuperstep: switches };
+  const parts = [`CPU per superstep: node ${nodeUs} µs (${switches} context switches)`];
   if (probe?.backendCpuUs !== undefined) {
     const pgUs = Math.round(probe.backendCpuUs / supersteps);
     extra.postgresCpuUsPerSuperstep = pgUs;
@@ -113,6 +114,7 @@ function costOf(reports: FleetReport[], probe: ProbeResult | undefined): { text:
       parts.push(`machine ${Math.round(probe.machineBusy * 100)}% busy of ${probe.cores} cores`);
     }
     extra.backends = probe.connected;
+    extra.backendsSeen = probe.seen;
     extra.backendsActive = probe.active;
     extra.lockWaits = probe.lockWaits;
     const top = Object.entries(probe.waits)
@@ -120,7 +122,9 @@ function costOf(reports: FleetReport[], probe: ProbeResult | undefined): { text:
       .map(([k, n]) => `${k} ${n}`)
       .join(', ');
     extra.waits = top;
-    parts.push(`backends ${probe.connected} connected, ${probe.active} active (${top || 'none'}), ${probe.lockWaits} waiting on a lock`);
+    parts.push(
+      `backends ${probe.connected} connected (${probe.seen} seen), ${probe.active} active (${top || 'none'}), ${probe.lockWaits} waiting on a lock`,
+    );
   }
   return { text: parts.join('; '), extra };
 }
