@@ -44,7 +44,10 @@ export interface FleetReport {
   readonly firstError?: string;
 }
 
-type Go = { readonly startAt: number; readonly warmupMs: number; readonly measureMs: number };
+/** The parent's start signal: run from `startAt`; say `warmed` after `warmupMs` and `warmupSupersteps`. */
+type Go = { readonly startAt: number; readonly warmupMs: number; readonly warmupSupersteps: number; readonly measureMs: number };
+/** The parent's second signal, once every worker is warm: the measured window. */
+type Measure = { readonly measureFrom: number };
 
 function superstep(step: number): { checkpoint: Checkpoint; versions: Record<string, number> } {
   const messages = Array.from({ length: 4 }, (_, k) => ({
@@ -121,8 +124,14 @@ async function main(): Promise<void> {
   process.send?.({ ready: true });
   const go = await new Promise<Go>((resolve) => process.once('message', (m) => resolve(m as Go)));
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, go.startAt - Date.now())));
-  const measureFrom = go.startAt + go.warmupMs;
-  const stopAt = measureFrom + go.measureMs;
+  // Warm-up ends when this process has run `warmupSupersteps` (V8 has optimized the hot paths: right
+  // after start a superstep costs 2–3× the CPU it costs warm, and a process doing 1/8 of the work
+  // warms 8× slower) and every other worker has too; the parent then sends the window.
+  let measureFrom = Number.POSITIVE_INFINITY;
+  let stopAt = Number.POSITIVE_INFINITY;
+  let completed = 0;
+  let warmedSent = false;
+  const warmUntil = go.startAt + go.warmupMs;
   const latenciesUs: number[] = [];
   const counters = await commitCounters(job);
   // CPU and commit counters at the window's edges (timers fire a little late on a busy loop; the
@@ -136,8 +145,21 @@ async function main(): Promise<void> {
     transactions: counters?.transactions ?? 0,
     inlineCommits: counters?.inlineCommits ?? 0,
   });
-  const startTimer = setTimeout(() => (atStart = mark()), Math.max(0, measureFrom - Date.now()));
-  const endTimer = setTimeout(() => (atEnd = mark()), Math.max(0, stopAt - Date.now()));
+  let startTimer: NodeJS.Timeout | undefined;
+  let endTimer: NodeJS.Timeout | undefined;
+  process.once('message', (m) => {
+    measureFrom = (m as Measure).measureFrom;
+    stopAt = measureFrom + go.measureMs;
+    startTimer = setTimeout(() => (atStart = mark()), Math.max(0, measureFrom - Date.now()));
+    endTimer = setTimeout(() => (atEnd = mark()), Math.max(0, stopAt - Date.now()));
+  });
+  const noteCompleted = () => {
+    completed++;
+    if (!warmedSent && completed >= go.warmupSupersteps && Date.now() >= warmUntil) {
+      warmedSent = true;
+      process.send?.({ warmed: true });
+    }
+  };
   let errors = 0;
   let firstError: string | undefined;
   const writer = async (t: number) => {
@@ -154,6 +176,7 @@ async function main(): Promise<void> {
         );
         configs[t] = await saver.put(config, checkpoint, { source: 'loop', step, parents: {} }, versions);
         steps[t] = step + 1;
+        noteCompleted();
         // Counted when it completes inside the window: supersteps/s is completions per second.
         const done = Date.now();
         if (done >= measureFrom && done <= stopAt) latenciesUs.push((performance.now() - began) * 1000);
@@ -164,8 +187,8 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: job.threads }, (_, t) => writer(t)));
-  clearTimeout(startTimer);
-  clearTimeout(endTimer);
+  if (startTimer) clearTimeout(startTimer);
+  if (endTimer) clearTimeout(endTimer);
   const cpuUs = atEnd.cpu.user + atEnd.cpu.system - atStart.cpu.user - atStart.cpu.system;
   const report: FleetReport = {
     supersteps: latenciesUs.length,
