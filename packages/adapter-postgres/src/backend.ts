@@ -14,7 +14,7 @@ import {
   type WriteGuard,
 } from '@agentstore/core/spi';
 import type { Database } from './database.js';
-import type { DomainTable } from './domain-table.js';
+import { type DomainTable, READ_BATCH_KEYS } from './domain-table.js';
 import { isMissingRelation, sqlState, translateError } from './errors.js';
 import { partitionOf } from './key-locks.js';
 
@@ -40,14 +40,19 @@ export class PostgresBackend implements DomainBackend {
     this.#behind = behind;
   }
 
+  /** Coalesced with the domain's other point reads in flight (`read-batch.ts`). */
   async get(key: Bytes): Promise<Bytes | undefined> {
     this.#assertOpen();
-    const result = await this.#db.read(this.#table.sql.get(key), 'get');
-    return result.rows[0]?.[0] as Bytes | undefined;
+    return (await this.#table.reads.read([key])).get(byteId(key));
   }
 
+  /** Coalesced like `get` up to `READ_BATCH_KEYS` keys; a longer list is read in chunks of its own. */
   async getMany(keys: readonly Bytes[]): Promise<Array<Bytes | undefined>> {
     this.#assertOpen();
+    if (keys.length <= READ_BATCH_KEYS) {
+      const found = await this.#table.reads.read(keys);
+      return keys.map((key) => found.get(byteId(key)));
+    }
     const found = new Map<string, Bytes>();
     for (let i = 0; i < keys.length; i += GET_MANY_CHUNK) {
       const chunk = keys.slice(i, i + GET_MANY_CHUNK);

@@ -4,12 +4,19 @@ import { isRetryable, translateError } from './errors.js';
 import { lockKey } from './identifiers.js';
 import { type Partition, partitionLockId } from './key-locks.js';
 import { ddlLock } from './migrations.js';
-import { commitStats, GROUP_RETRIES, PgEngine, type PgTxn } from './pg-engine.js';
+import { commitStats, GROUP_RETRIES, lockInOrder, PgEngine, type PgTxn } from './pg-engine.js';
+import { ReadBatcher } from './read-batch.js';
 import { TableSql } from './table-sql.js';
 import type { GroupTable, LockPlan, TableTarget } from './table-target.js';
 
 /** Most transactions in one commit group; bounds the latency of the group's first member. */
 const MAX_GROUP = 512;
+/** Point-read statements of one domain running at once in one process; more calls wait and are coalesced. */
+const READS_IN_FLIGHT = 2;
+/** Most keys in one coalesced point-read statement. */
+export const READ_BATCH_KEYS = 1000;
+/** Partition lock ids remembered per domain (a sha256 each); the memo is dropped when it grows past this. */
+const LOCK_MEMO = 4096;
 
 /**
  * One domain's table in one database target, shared by every store of the process: its SQL, its
@@ -19,6 +26,8 @@ export class DomainTable implements GroupTable {
   readonly domain: string;
   readonly sql: TableSql;
   readonly queue: CommitQueue<GroupTable, PgTxn>;
+  /** The domain's point reads outside transactions, coalesced (`read-batch.ts`). */
+  readonly reads: ReadBatcher;
   /**
    * The 64-bit key of the domain's advisory lock, as SQL: every write transaction holds it shared;
    * `clear`, `dropDomain`, a write to the migration guard and a range read across partitions hold it
@@ -30,6 +39,7 @@ export class DomainTable implements GroupTable {
   /** `SELECT v FROM <table> WHERE k = <the migration guard key>`. */
   readonly #guardRead: string;
   readonly #db: TableTarget;
+  readonly #lockIds = new Map<string, string>();
   #known = false;
 
   constructor(db: TableTarget, domain: string) {
@@ -48,6 +58,11 @@ export class DomainTable implements GroupTable {
         commitStats.transactions += jobs;
       },
     });
+    this.reads = new ReadBatcher(
+      async (keys) => (await db.read(this.sql.getMany(keys), 'getMany')).rows as Array<[Uint8Array, Uint8Array]>,
+      READS_IN_FLIGHT,
+      READ_BATCH_KEYS,
+    );
   }
 
   /**
@@ -87,13 +102,19 @@ export class DomainTable implements GroupTable {
    */
   beginGroup(durability: Durability, plan: LockPlan): string {
     const domain = plan.exclusive ? this.#lock : `SELECT pg_advisory_xact_lock_shared(${this.lockId})`;
-    const partitions = plan.exclusive ? '' : plan.ids.map((id) => `SELECT pg_advisory_xact_lock(${id}); `).join('');
+    const partitions = plan.exclusive ? '' : lockInOrder(plan.ids);
     return `BEGIN; ${this.#db.durabilitySql(durability)}${domain}; ${partitions}${this.#guardRead}`;
   }
 
   /** The advisory-lock key of one of this domain's key partitions. */
   partitionLock(partition: Partition): string {
-    return partitionLockId(this.lockId, partition);
+    let id = this.#lockIds.get(partition.id);
+    if (id === undefined) {
+      if (this.#lockIds.size >= LOCK_MEMO) this.#lockIds.clear();
+      id = partitionLockId(this.lockId, partition);
+      this.#lockIds.set(partition.id, id);
+    }
+    return id;
   }
 
   /** Creates the table unless this process already saw it (or `force`). */

@@ -5,6 +5,10 @@
  * checkpoint), and reports the supersteps completed inside the measured window with their latencies.
  * Run with `--conditions=source --import tsx` (the parent forks it so).
  */
+
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createStore, type Store } from '@agentstore/core';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { type Checkpoint, emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
@@ -25,13 +29,25 @@ export interface FleetJob {
 /** What the worker reports at the end. */
 export interface FleetReport {
   readonly supersteps: number;
+  /** CPU time (user + system) this process spent over the measured window, µs. */
+  readonly cpuUs: number;
+  /** Context switches of this process over the window (voluntary + involuntary; 0 off Linux). */
+  readonly switches: number;
+  /** AgentstoreSaver only: commit groups and the transactions they carried over the window (this process). */
+  readonly groups?: number;
+  readonly transactions?: number;
+  /** AgentstoreSaver only: groups committed in one round trip with their writes. */
+  readonly inlineCommits?: number;
   /** Latency of each measured superstep, in microseconds. */
   readonly latenciesUs: number[];
   readonly errors: number;
   readonly firstError?: string;
 }
 
-type Go = { readonly startAt: number; readonly warmupMs: number; readonly measureMs: number };
+/** The parent's start signal: run from `startAt`; say `warmed` after `warmupMs` and `warmupSupersteps`. */
+type Go = { readonly startAt: number; readonly warmupMs: number; readonly warmupSupersteps: number; readonly measureMs: number };
+/** The parent's second signal, once every worker is warm: the measured window. */
+type Measure = { readonly measureFrom: number };
 
 function superstep(step: number): { checkpoint: Checkpoint; versions: Record<string, number> } {
   const messages = Array.from({ length: 4 }, (_, k) => ({
@@ -73,6 +89,26 @@ async function openSaver(job: FleetJob): Promise<{ saver: Saver; close: () => Pr
   return { saver: new AgentstoreSaver(store), close: () => store.close() };
 }
 
+/** Voluntary + involuntary context switches of this process so far (`/proc/self/status`), 0 off Linux. */
+function contextSwitches(): number {
+  try {
+    const status = readFileSync('/proc/self/status', 'latin1');
+    return [...status.matchAll(/ctxt_switches:\s+(\d+)/g)].reduce((n, m) => n + Number(m[1]), 0);
+  } catch {
+    return 0;
+  }
+}
+
+/** The adapter's commit counters; not public API, so reached by path (the same module instance under `--conditions=source`). */
+async function commitCounters(job: FleetJob): Promise<{ groups: number; transactions: number; inlineCommits: number } | undefined> {
+  if (job.saver !== 'agentstore') return undefined;
+  const path = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'adapter-postgres', 'src', 'pg-engine.ts');
+  const engine = (await import(pathToFileURL(path).href)) as {
+    commitStats?: { groups: number; transactions: number; inlineCommits: number };
+  };
+  return engine.commitStats;
+}
+
 async function main(): Promise<void> {
   const job = await new Promise<FleetJob>((resolve) => process.once('message', (m) => resolve(m as FleetJob)));
   const { saver, close } = await openSaver(job);
@@ -88,9 +124,42 @@ async function main(): Promise<void> {
   process.send?.({ ready: true });
   const go = await new Promise<Go>((resolve) => process.once('message', (m) => resolve(m as Go)));
   await new Promise((resolve) => setTimeout(resolve, Math.max(0, go.startAt - Date.now())));
-  const measureFrom = go.startAt + go.warmupMs;
-  const stopAt = measureFrom + go.measureMs;
+  // Warm-up ends when this process has run `warmupSupersteps` (V8 has optimized the hot paths: right
+  // after start a superstep costs 2–3× the CPU it costs warm, and a process doing 1/8 of the work
+  // warms 8× slower) and every other worker has too; the parent then sends the window.
+  let measureFrom = Number.POSITIVE_INFINITY;
+  let stopAt = Number.POSITIVE_INFINITY;
+  let completed = 0;
+  let warmedSent = false;
+  const warmUntil = go.startAt + go.warmupMs;
   const latenciesUs: number[] = [];
+  const counters = await commitCounters(job);
+  // CPU and commit counters at the window's edges (timers fire a little late on a busy loop; the
+  // window's supersteps are counted by completion time, so the two windows match closely).
+  let atStart = { cpu: process.cpuUsage(), switches: contextSwitches(), groups: 0, transactions: 0, inlineCommits: 0 };
+  let atEnd = atStart;
+  const mark = () => ({
+    cpu: process.cpuUsage(),
+    switches: contextSwitches(),
+    groups: counters?.groups ?? 0,
+    transactions: counters?.transactions ?? 0,
+    inlineCommits: counters?.inlineCommits ?? 0,
+  });
+  let startTimer: NodeJS.Timeout | undefined;
+  let endTimer: NodeJS.Timeout | undefined;
+  process.once('message', (m) => {
+    measureFrom = (m as Measure).measureFrom;
+    stopAt = measureFrom + go.measureMs;
+    startTimer = setTimeout(() => (atStart = mark()), Math.max(0, measureFrom - Date.now()));
+    endTimer = setTimeout(() => (atEnd = mark()), Math.max(0, stopAt - Date.now()));
+  });
+  const noteCompleted = () => {
+    completed++;
+    if (!warmedSent && completed >= go.warmupSupersteps && Date.now() >= warmUntil) {
+      warmedSent = true;
+      process.send?.({ warmed: true });
+    }
+  };
   let errors = 0;
   let firstError: string | undefined;
   const writer = async (t: number) => {
@@ -107,6 +176,7 @@ async function main(): Promise<void> {
         );
         configs[t] = await saver.put(config, checkpoint, { source: 'loop', step, parents: {} }, versions);
         steps[t] = step + 1;
+        noteCompleted();
         // Counted when it completes inside the window: supersteps/s is completions per second.
         const done = Date.now();
         if (done >= measureFrom && done <= stopAt) latenciesUs.push((performance.now() - began) * 1000);
@@ -117,7 +187,24 @@ async function main(): Promise<void> {
     }
   };
   await Promise.all(Array.from({ length: job.threads }, (_, t) => writer(t)));
-  const report: FleetReport = { supersteps: latenciesUs.length, latenciesUs, errors, ...(firstError ? { firstError } : {}) };
+  if (startTimer) clearTimeout(startTimer);
+  if (endTimer) clearTimeout(endTimer);
+  const cpuUs = atEnd.cpu.user + atEnd.cpu.system - atStart.cpu.user - atStart.cpu.system;
+  const report: FleetReport = {
+    supersteps: latenciesUs.length,
+    cpuUs,
+    switches: atEnd.switches - atStart.switches,
+    ...(counters
+      ? {
+          groups: atEnd.groups - atStart.groups,
+          transactions: atEnd.transactions - atStart.transactions,
+          inlineCommits: atEnd.inlineCommits - atStart.inlineCommits,
+        }
+      : {}),
+    latenciesUs,
+    errors,
+    ...(firstError ? { firstError } : {}),
+  };
   // Wait until the report is handed to the channel: disconnecting right after a large send drops it.
   await new Promise<void>((resolve, reject) => process.send?.(report, undefined, {}, (error) => (error ? reject(error) : resolve())));
   await close();

@@ -36,6 +36,7 @@ import { routingSpec } from './specs/routing.js';
 import { snapshotsSpec } from './specs/snapshots.js';
 import { snapshotsCatalogSpec } from './specs/snapshots-catalog.js';
 import { versionedSpec } from './specs/versioned.js';
+import { versionedScanSpec } from './specs/versioned-scan.js';
 
 export { asyncReadsOnly } from './async-reads-only.js';
 export { fileTree } from './file-tree.js';
@@ -76,6 +77,7 @@ export function runConformance(target: ConformanceTarget): void {
     journalSpec(h);
     retentionSpec(h);
     versionedSpec(h);
+    versionedScanSpec(h);
     snapshotsSpec(h);
     snapshotsCatalogSpec(h);
     artifactsSpec(h);

@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Context } from '../context.js';
+import { type ProbeResult, startProbe } from '../fleet-probe.js';
 import type { FleetJob, FleetReport } from '../fleet-worker.js';
 import { Recorder } from '../stats.js';
 import { dropSchemas, ownSchema, PG_URL, postgresUnreachable, runSchema } from '../subjects/raw-postgres.js';
@@ -13,8 +14,18 @@ export const FLEET_PROCESSES = [1, 2, 4, 8] as const;
 const THREADS = 50;
 /** Connections per worker process, the same for both savers (8 × 6 = 48 of the server's 100). */
 const POOL_SIZE = 6;
+/**
+ * Supersteps each worker runs before the window opens (and at least the warm-up time): V8 needs a few
+ * thousand calls of the hot paths to optimize them, and each process warms on its own — with a fixed
+ * 2 s, 8 processes each doing 1/8 of the work were measured half cold (a superstep cost 2–3× the CPU).
+ */
+const WARMUP_SUPERSTEPS = 1_500;
+/** Longest wait for every worker to finish warming up; the window then opens anyway. */
+const WARM_TIMEOUT_MS = 120_000;
+/** The workers' `application_name`, by which the probe finds their backends. */
+const FLEET_APP = 'agentstore-bench-fleet';
 /** How long a worker waits for the others (opening, first checkpoints) before the run is abandoned. */
-const READY_TIMEOUT_MS = 120_000;
+const READY_TIMEOUT_MS = 300_000;
 
 /**
  * The fleet rows: 1, 2, 4 and 8 worker processes × 50 concurrent LangGraph threads each, every
@@ -28,7 +39,9 @@ export async function fleetSection(ctx: Context): Promise<void> {
     ctx.results.skip('fleet', unreachable);
     return;
   }
-  const windowMs = ctx.quick ? { warmupMs: 1_000, measureMs: 3_000 } : { warmupMs: 2_000, measureMs: 6_000 };
+  const windowMs = ctx.quick
+    ? { warmupMs: 1_000, warmupSupersteps: 300, measureMs: 3_000 }
+    : { warmupMs: 2_000, warmupSupersteps: WARMUP_SUPERSTEPS, measureMs: 6_000 };
   const ownRate = new Map<number, number>();
   for (const processes of FLEET_PROCESSES) {
     const rates: Record<'agentstore' | 'postgres', number> = { agentstore: 0, postgres: 0 };
@@ -38,7 +51,7 @@ export async function fleetSection(ctx: Context): Promise<void> {
       try {
         if (saver === 'postgres') await setUpPostgresSaver(schema);
         ctx.progress.step(`fleet · ${processes} × ${THREADS} threads · ${saver === 'agentstore' ? 'AgentstoreSaver' : 'PostgresSaver'}`);
-        const reports = await runFleet(ctx, saver, schema, processes, windowMs);
+        const { reports, probe } = await runFleet(ctx, saver, schema, processes, windowMs);
         const recorder = new Recorder(reports.reduce((n, r) => n + r.supersteps, 0));
         for (const r of reports) for (const us of r.latenciesUs) recorder.add(us * 1000);
         recorder.addWall(windowMs.measureMs * 1e6);
@@ -47,6 +60,7 @@ export async function fleetSection(ctx: Context): Promise<void> {
         const errors = reports.reduce((n, r) => n + r.errors, 0);
         const firstError = reports.find((r) => r.firstError)?.firstError;
         const isOurs = saver === 'agentstore';
+        const cost = costOf(reports, probe);
         if (isOurs) ownRate.set(processes, summary.opsPerSec);
         const base = ownRate.get(1);
         const targets =
@@ -64,14 +78,65 @@ export async function fleetSection(ctx: Context): Promise<void> {
           summary,
           ...(isOurs && rates.postgres > 0 ? { ratio: summary.opsPerSec / rates.postgres, baseline: 'PostgresSaver' } : {}),
           ...(targets ? { targets } : {}),
-          note: `one superstep = putWrites + put; pool ${POOL_SIZE} per process; all processes on one domain${errors > 0 ? `; ${errors} failed (${firstError})` : ''}`,
-          extra: { processes, threads: THREADS, errors },
+          note: `one superstep = putWrites + put; pool ${POOL_SIZE} per process; all processes on one domain; ${cost.text}${errors > 0 ? `; ${errors} failed (${firstError})` : ''}`,
+          extra: { processes, threads: THREADS, errors, ...cost.extra },
         });
       } finally {
         await dropSchemas(PG_URL, [schema]).catch(() => {});
       }
     }
   }
+}
+
+/**
+ * CPU per superstep on each side and what the backends waited for: the figures that say what bounds
+ * a run on a machine shared with the server (node µs + postgres µs per superstep, × rate ≈ cores busy).
+ */
+function costOf(reports: FleetReport[], probe: ProbeResult | undefined): { text: string; extra: Record<string, number | string> } {
+  const supersteps = Math.max(
+    1,
+    reports.reduce((n, r) => n + r.supersteps, 0),
+  );
+  const nodeUs = Math.round(reports.reduce((n, r) => n + r.cpuUs, 0) / supersteps);
+  const groups = reports.reduce((n, r) => n + (r.groups ?? 0), 0);
+  const transactions = reports.reduce((n, r) => n + (r.transactions ?? 0), 0);
+  const inline = reports.reduce((n, r) => n + (r.inlineCommits ?? 0), 0);
+  const switches = Math.round((reports.reduce((n, r) => n + r.switches, 0) / supersteps) * 10) / 10;
+  const extra: Record<string, number | string> = { nodeCpuUsPerSuperstep: nodeUs, nodeSwitchesPerSuperstep: switches };
+  const parts = [`CPU per superstep: node ${nodeUs} µs (${switches} context switches)`];
+  if (probe?.backendCpuUs !== undefined) {
+    const pgUs = Math.round(probe.backendCpuUs / supersteps);
+    extra.postgresCpuUsPerSuperstep = pgUs;
+    parts[0] += `, postgres backends ${pgUs} µs`;
+  }
+  if (probe?.serverOtherCpuUs !== undefined) extra.serverOtherCpuUs = probe.serverOtherCpuUs;
+  if (groups > 0) {
+    extra.groupSize = Math.round((transactions / groups) * 10) / 10;
+    extra.groupsPerSuperstep = Math.round((groups / supersteps) * 1000) / 1000;
+    extra.inlineShare = Math.round((inline / groups) * 100) / 100;
+    parts.push(
+      `${extra.groupsPerSuperstep} commit groups per superstep (${extra.groupSize} transactions each, ${Math.round((inline / groups) * 100)}% in one round trip)`,
+    );
+  }
+  if (probe) {
+    if (probe.machineBusy !== undefined) {
+      extra.machineBusy = Math.round(probe.machineBusy * 100) / 100;
+      parts.push(`machine ${Math.round(probe.machineBusy * 100)}% busy of ${probe.cores} cores`);
+    }
+    extra.backends = probe.connected;
+    extra.backendsSeen = probe.seen;
+    extra.backendsActive = probe.active;
+    extra.lockWaits = probe.lockWaits;
+    const top = Object.entries(probe.waits)
+      .slice(0, 3)
+      .map(([k, n]) => `${k} ${n}`)
+      .join(', ');
+    extra.waits = top;
+    parts.push(
+      `backends ${probe.connected} connected (${probe.seen} seen), ${probe.active} active (${top || 'none'}), ${probe.lockWaits} waiting on a lock`,
+    );
+  }
+  return { text: parts.join('; '), extra };
 }
 
 /** Creates PostgresSaver's tables once, before its workers start (its setup is not safe to race). */
@@ -91,16 +156,17 @@ async function runFleet(
   saver: FleetJob['saver'],
   schema: string,
   processes: number,
-  window: { warmupMs: number; measureMs: number },
-): Promise<FleetReport[]> {
+  window: { warmupMs: number; warmupSupersteps: number; measureMs: number },
+): Promise<{ reports: FleetReport[]; probe: ProbeResult | undefined }> {
   const children: ChildProcess[] = [];
-  const deadline = window.warmupMs + window.measureMs + READY_TIMEOUT_MS;
+  const deadline = WARM_TIMEOUT_MS + window.measureMs + READY_TIMEOUT_MS;
   const timer = setTimeout(() => {
     for (const child of children) child.kill('SIGKILL');
   }, deadline);
   try {
     const dataDir = ctx.tempDir(`fleet-${saver}-${processes}`);
     const ready: Array<Promise<void>> = [];
+    const warmed: Array<Promise<void>> = [];
     const reports: Array<Promise<FleetReport>> = [];
     for (let worker = 0; worker < processes; worker++) {
       const child = fork(WORKER, [], {
@@ -113,11 +179,14 @@ async function runFleet(
       );
       exited.catch(() => {});
       let onReady: () => void = () => {};
+      let onWarmed: () => void = () => {};
       let onReport: (r: FleetReport) => void = () => {};
       ready.push(Promise.race([new Promise<void>((resolve) => (onReady = resolve)), exited]));
+      warmed.push(Promise.race([new Promise<void>((resolve) => (onWarmed = resolve)), exited]));
       reports.push(Promise.race([new Promise<FleetReport>((resolve) => (onReport = resolve)), exited]));
-      child.on('message', (m: { ready?: boolean } & Partial<FleetReport>) => {
+      child.on('message', (m: { ready?: boolean; warmed?: boolean } & Partial<FleetReport>) => {
         if (m.ready) onReady();
+        else if (m.warmed) onWarmed();
         else onReport(m as FleetReport);
       });
       const job: FleetJob = {
@@ -136,7 +205,18 @@ async function runFleet(
     await Promise.all(ready);
     const startAt = Date.now() + 200;
     for (const child of children) child.send({ startAt, ...window });
-    return await Promise.all(reports);
+    await Promise.race([Promise.all(warmed), new Promise((resolve) => setTimeout(resolve, WARM_TIMEOUT_MS))]);
+    const measureFrom = Date.now() + 100;
+    for (const child of children) child.send({ measureFrom });
+    // The probe watches the measured window only (a failing probe costs the row its server figures, not the row).
+    const probing = (async () => {
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, measureFrom - Date.now())));
+      const probe = await startProbe(PG_URL, FLEET_APP);
+      await new Promise((resolve) => setTimeout(resolve, Math.max(0, measureFrom + window.measureMs - Date.now())));
+      return probe.stop();
+    })().catch(() => undefined);
+    const [done, probe] = await Promise.all([Promise.all(reports), probing]);
+    return { reports: done, probe };
   } finally {
     clearTimeout(timer);
     for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');

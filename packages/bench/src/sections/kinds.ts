@@ -99,6 +99,36 @@ export async function kindsSection(ctx: Context, backend: string, store: Store):
     () => versioned.get('belief'),
     () => kv.get('belief'),
   );
+  // Bitemporal scan (SPEC §9.5): the 100 facts written above, as of now, against the kv range that
+  // reads the same keys (the scan also reads each key's newest version, a point read per key).
+  await runPair(
+    ctx,
+    {
+      ...pair,
+      op: `versioned scan ${READ} keys (now)`,
+      budget: budget(1_000, 4_000),
+      impl: 'agentstore versioned',
+      baselineLabel: 'agentstore kv range',
+    },
+    () => versioned.scan({ prefix: ['fact'], limit: READ }),
+    async () => {
+      const out = [];
+      for await (const entry of kv.entries({ prefix: ['fact'], limit: READ })) out.push(entry);
+      return out;
+    },
+  );
+  await runPair(
+    ctx,
+    {
+      ...pair,
+      op: 'versioned retract',
+      budget: budget(3_000, 5_000),
+      impl: 'agentstore versioned',
+      baselineLabel: 'agentstore versioned put',
+    },
+    (i) => versioned.retract(['gone', i % 100]),
+    (i) => versioned.put(['gone', i % 100], { i }),
+  );
 
   const catalog = benchCatalog();
   const encoded = defaultCodec.encode(catalog);

@@ -13,7 +13,7 @@ function isHistoryPosition(p: unknown): p is { key: string; offset: number } {
 export const versionedHistory = defineTool({
   name: 'versioned_history',
   description:
-    'List every recorded version of one key of a versioned domain, oldest first (commit order): {value, txTime, validFrom, validTo?, kind: put|correct}. Paged.',
+    'List every recorded version of one key of a versioned domain, oldest first (commit order): {value, txTime, validFrom, validTo?, kind: put|correct|retract; a retraction has no value}. Paged.',
   input: z.strictObject({ domain: domainSchema, key: keySchema, ...pageShape }),
   write: false,
   async run(ctx, args) {
@@ -26,7 +26,7 @@ export const versionedHistory = defineTool({
     const versions = await ctx.store.versioned(args.domain).history(args.key);
     const shown = versions
       .slice(offset, offset + pageLimit(ctx, args.limit) + 1)
-      .map((v) => ({ ...v, value: boundedValue(v.value, valueBudget(ctx.options.maxBytes)) }));
+      .map((v) => (v.kind === 'retract' ? v : { ...v, value: boundedValue(v.value, valueBudget(ctx.options.maxBytes)) }));
     const page = takePage(shown, pageLimit(ctx, args.limit), ctx.options.maxBytes);
     return {
       versions: page.items,
