@@ -77,7 +77,7 @@ const SPACES: Readonly<Record<DomainKind, ReadonlyMap<number, EntryDecoder>>> = 
   ]),
   vectors: new Map<number, EntryDecoder>([
     [byteOf(vectors.HEAD_KEY), decodes(vectors.decodeHead)],
-    [byteOf(vectors.ENTRY_RANGE.gte), (_k, v) => v.byteLength - vectors.ENTRY_HEADER],
+    [byteOf(vectors.ENTRY_RANGE.gte), (_k, v) => vectors.entryPayload(v)],
     [byteOf(vectors.CHANGE_RANGE.gte), (k) => (vectors.changeSeq(k), 0)],
     [byteOf(vectors.TOMB_RANGE.gte), decodes(vectors.decodeTomb)],
   ]),

@@ -137,6 +137,13 @@ export function decodeEntry(bytes: Uint8Array, dims: number, into?: Float32Array
   return { seq: readUint64(bytes, 1), vector, metadata };
 }
 
+/** Checks an entry's header without knowing the domain's dims; returns its payload size (vector and metadata). */
+export function entryPayload(bytes: Uint8Array): number {
+  entrySeq(bytes);
+  if (bytes[0] !== 0 && bytes[0] !== HAS_METADATA) throw new StoreError('DECODE', 'malformed vectors entry');
+  return bytes.byteLength - ENTRY_HEADER;
+}
+
 /** Decodes a tombstone marker: the seq of its change record. */
 export function decodeTomb(bytes: Uint8Array): number {
   if (bytes.byteLength !== 8) throw new StoreError('DECODE', 'malformed vectors tombstone');
