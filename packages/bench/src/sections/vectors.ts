@@ -141,8 +141,8 @@ export async function vectorsExactSection(ctx: Context, backend: string): Promis
   const ours = store.vectors(DOMAIN, { dims: DIMS });
   // LangGraph embeds text; here each text names a precomputed vector, so both search the same numbers.
   const byText = new Map<string, number[]>();
-  data.forEach((v, i) => byText.set(`doc ${i}`, Array.from(v)));
-  queries.forEach((v, i) => byText.set(`query ${i}`, Array.from(v)));
+  for (const [i, v] of data.entries()) byText.set(`doc ${i}`, Array.from(v));
+  for (const [i, v] of queries.entries()) byText.set(`query ${i}`, Array.from(v));
   const lookup = (t: string): number[] => byText.get(t) as number[];
   const embeddings = {
     embedDocuments: async (texts: string[]) => texts.map(lookup),
