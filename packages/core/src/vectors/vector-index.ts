@@ -101,6 +101,8 @@ export class VectorIndex implements Flushable {
   /** Loads every entry. The head was read first: changes made during the scan are applied after it. */
   async #load(backend: DomainBackend, head: VectorsHead): Promise<VectorSet> {
     const set = new VectorSet(head.dims, head.metric);
+    // A hint only (as of the head): entries written meanwhile grow the set as usual.
+    set.reserve(head.count);
     const scratch = new Float32Array(head.dims);
     for await (const [key, value] of backend.range(ENTRY_RANGE)) {
       const entry = decodeEntry(value, head.dims, scratch);

@@ -40,6 +40,11 @@ export class VectorSet {
     return this.#keys.length;
   }
 
+  /** Makes room for `rows` entries at once (a load that knows its count copies nothing while it grows). */
+  reserve(rows: number): void {
+    this.#grow(rows);
+  }
+
   /** Inserts or replaces the entry of `key`; returns the seq it replaced, if any. */
   set(key: Uint8Array, seq: number, vector: Float32Array, metadata: string | undefined): number | undefined {
     const id = byteId(key);
@@ -186,7 +191,7 @@ export class VectorSet {
 
   #grow(rows: number): void {
     if (rows * this.dims <= this.#rows.length) return;
-    const capacity = Math.max(rows, Math.ceil((this.#rows.length / this.dims) * 1.5), 64);
+    const capacity = Math.max(rows, (this.#rows.length / this.dims) * 2, 64);
     const next = new Float32Array(capacity * this.dims);
     next.set(this.#rows);
     this.#rows = next;

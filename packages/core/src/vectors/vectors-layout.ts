@@ -4,7 +4,7 @@ import type { ByteRange } from '../spi/backend.js';
 import type { VectorMetric } from './types.js';
 
 // Internal key spaces of a vectors domain (all below 0x10, so no user key can collide).
-const HEAD = 0x01; //   HEAD                      → format, metric, dims, epoch, last seq (24 bytes)
+const HEAD = 0x01; //   HEAD                      → format, metric, dims, epoch, last seq, live entries (32 bytes)
 const ENTRY = 0x09; //  ENTRY ++ encodedKey        → flags, seq, dims × float32 LE, metadata JSON
 const CHANGE = 0x0a; // CHANGE ++ u64be(seq)       → encodedKey: the entry under it changed at seq
 const TOMB = 0x0b; //   TOMB ++ encodedKey         → u64be(seq) of the CHANGE that recorded its delete
@@ -16,7 +16,7 @@ const TOMB = 0x0b; //   TOMB ++ encodedKey         → u64be(seq) of the CHANGE 
 // absent → delete; present with another seq → a later CHANGE covers it.
 
 const FORMAT = 1;
-const HEAD_BYTES = 24;
+const HEAD_BYTES = 32;
 const HAS_METADATA = 0x01;
 /** Bytes of an entry record before its vector. */
 export const ENTRY_HEADER = 9;
@@ -34,6 +34,8 @@ export interface VectorsHead {
   /** 8 random bytes as hex, drawn by the domain's first write: tells a cached index which domain it indexed. */
   readonly epoch: string;
   readonly seq: number;
+  /** Entries in the domain (kept by every write, so counting is one point read). */
+  readonly count: number;
 }
 
 /** Encodes a head. */
@@ -44,6 +46,7 @@ export function encodeHead(head: VectorsHead): Uint8Array {
   new DataView(out.buffer).setUint32(4, head.dims);
   out.set(Buffer.from(head.epoch, 'hex'), 8);
   writeUint64(out, 16, head.seq);
+  writeUint64(out, 24, head.count);
   return out;
 }
 
@@ -56,7 +59,7 @@ export function decodeHead(bytes: Uint8Array | undefined): VectorsHead | undefin
   }
   const dims = new DataView(bytes.buffer, bytes.byteOffset, HEAD_BYTES).getUint32(4);
   const epoch = Buffer.from(bytes.buffer, bytes.byteOffset + 8, 8).toString('hex');
-  return { metric, dims, epoch, seq: readUint64(bytes, 16) };
+  return { metric, dims, epoch, seq: readUint64(bytes, 16), count: readUint64(bytes, 24) };
 }
 
 function prefixed(tag: number, encoded: Uint8Array): Uint8Array {

@@ -26,7 +26,6 @@ import {
   decodeEntry,
   decodeHead,
   decodeTomb,
-  ENTRY_RANGE,
   encodeEntry,
   encodeHead,
   encodeTomb,
@@ -118,7 +117,7 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
         tx.del(changeKey(entrySeq(old)));
         tx.put(changeKey(seq), k);
         tx.put(tombKey(k), encodeTomb(seq));
-        tx.put(HEAD_KEY, encodeHead({ ...head, seq }));
+        tx.put(HEAD_KEY, encodeHead({ ...head, seq, count: head.count - 1 }));
         return true;
       });
     });
@@ -149,7 +148,7 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
   count(): Promise<number> {
     return guard(async () => {
       const d = await this.#readable();
-      return d.backend.count(ENTRY_RANGE);
+      return decodeHead(await d.backend.get(HEAD_KEY))?.count ?? 0;
     });
   }
 
@@ -197,14 +196,16 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
     // Drawn before the transaction, which may run more than once; used only by the domain's first write.
     const epoch = randomBytes(8).toString('hex');
     await this.#write(d, (tx) => {
-      const head = this.#head(tx) ?? { dims: this.dims, metric: this.metric, epoch, seq: 0 };
+      const head = this.#head(tx) ?? { dims: this.dims, metric: this.metric, epoch, seq: 0, count: 0 };
       let seq = head.seq;
+      let count = head.count;
       for (const { key, record } of items) {
         seq++;
         const ek = entryKey(key);
         const old = tx.get(ek);
         if (old !== undefined) tx.del(changeKey(entrySeq(old)));
         else {
+          count++;
           const tk = tombKey(key);
           const tomb = tx.get(tk);
           if (tomb !== undefined) {
@@ -218,7 +219,7 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
         tx.put(ek, stamped);
         tx.put(changeKey(seq), key);
       }
-      tx.put(HEAD_KEY, encodeHead({ ...head, seq }));
+      tx.put(HEAD_KEY, encodeHead({ ...head, seq, count }));
     });
   }
 
