@@ -180,13 +180,24 @@ async function check(at: string, store: Store, acks: ReadonlyArray<Ack & { w: nu
   }
   // Every batch in the domain, acknowledged or not, is whole: items 0..n-1 all present.
   const seen = new Map<string, { n: number; js: Set<number> }>();
-  for (const m of await exact.search(crashVector(0, 0, 0, 0), { k: 10_000 })) {
-    const [, w, r, k, j] = m.key as [string, number, number, number, number];
-    const id = `${w}/${r}/${k}`;
-    const entry = seen.get(id) ?? { n: m.metadata?.n as number, js: new Set<number>() };
-    entry.js.add(j);
-    seen.set(id, entry);
+  // One search per writer and round (a search returns at most 10,000), together covering the domain.
+  const rounds = new Set(acks.map((a) => a.r));
+  let listed = 0;
+  for (const r of rounds) {
+    for (let w = 0; w < WRITERS; w++) {
+      const found = await exact.search(crashVector(0, 0, 0, 0), { k: 10_000, prefix: ['w', w, r] });
+      if (found.length === 10_000) problems.push(`${at}: writer ${w} round ${r} wrote more than one search lists`);
+      listed += found.length;
+      for (const m of found) {
+        const [, , , k, j] = m.key as [string, number, number, number, number];
+        const id = `${w}/${r}/${k}`;
+        const entry = seen.get(id) ?? { n: m.metadata?.n as number, js: new Set<number>() };
+        entry.js.add(j);
+        seen.set(id, entry);
+      }
+    }
   }
+  if (acks.length > 1 && listed !== count) problems.push(`${at}: searches list ${listed} vectors, the domain counts ${count}`);
   for (const [id, { n, js }] of seen) if (js.size !== n) problems.push(`${at}: batch ${id} holds ${js.size} of its ${n} vectors`);
   return count;
 }
