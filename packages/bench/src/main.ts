@@ -26,6 +26,7 @@ import { observeSection } from './sections/observe.js';
 import { startupSection } from './sections/startup.js';
 import { threadsSection } from './sections/threads.js';
 import { ttlSection } from './sections/ttl.js';
+import { vectorsAnnSection, vectorsExactSection } from './sections/vectors.js';
 import { dropOwnSchemas, PG_URL } from './subjects/raw-postgres.js';
 
 const { values } = parseArgs({
@@ -41,7 +42,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'usage: pnpm bench [--quick] [--only kv:sqlite,checkpoints,startup,…] [--out dir]\n' +
-      'sections: kv, observe, ttl, checkpoints, group-commit, kinds, artifacts, langgraph, threads, startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis\n',
+      'sections: kv, observe, ttl, checkpoints, group-commit, kinds, artifacts, langgraph, threads, vectors (memory: exact vs InMemoryStore; lmdb, sqlite: 100,000×384), startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis\n',
   );
   process.exit(0);
 }
@@ -190,6 +191,11 @@ try {
     globalThis.gc?.();
   }
   if (selected(ctx, 'threads', 'sqlite+lmdb+level+postgres')) await phase('threads', () => threadsSection(ctx));
+  // Own stores per run (100,000 vectors on disk, then reopened): not part of the per-backend phases.
+  if (selected(ctx, 'vectors', 'memory')) await phase('vectors:memory', () => vectorsExactSection(ctx, 'memory'));
+  for (const name of ['lmdb', 'sqlite'] as const) {
+    if (selected(ctx, 'vectors', name)) await phase(`vectors:${name}`, () => vectorsAnnSection(ctx, name));
+  }
   if (selected(ctx, 'startup', 'sqlite+lmdb+level')) await phase('startup', () => startupSection(ctx));
   if (selected(ctx, 'fleet', 'postgres')) await phase('fleet', () => fleetSection(ctx));
 

@@ -35,6 +35,7 @@ import { retentionSpec } from './specs/retention.js';
 import { routingSpec } from './specs/routing.js';
 import { snapshotsSpec } from './specs/snapshots.js';
 import { snapshotsCatalogSpec } from './specs/snapshots-catalog.js';
+import { vectorsSpec } from './specs/vectors.js';
 import { versionedSpec } from './specs/versioned.js';
 import { versionedScanSpec } from './specs/versioned-scan.js';
 
@@ -78,6 +79,7 @@ export function runConformance(target: ConformanceTarget): void {
     retentionSpec(h);
     versionedSpec(h);
     versionedScanSpec(h);
+    vectorsSpec(h);
     snapshotsSpec(h);
     snapshotsCatalogSpec(h);
     artifactsSpec(h);

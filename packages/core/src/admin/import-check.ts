@@ -10,6 +10,7 @@ import { KIND_KEY } from '../runtime/kinds.js';
 import { isMigrationKey } from '../runtime/migration-guard.js';
 import * as snapshots from '../snapshots/snapshot-layout.js';
 import type { DomainKind } from '../types.js';
+import * as vectors from '../vectors/vectors-layout.js';
 import * as versioned from '../versioned/versioned-layout.js';
 
 /** Decodes one raw entry of a key space and returns the size of its user payload (held to `maxValueBytes`). */
@@ -80,7 +81,20 @@ const SPACES: Readonly<Record<DomainKind, ReadonlyMap<number, EntryDecoder>>> = 
     [byteOf(artifacts.LEASED_RANGE.gte), none],
     [byteOf(artifacts.RESERVATION_RANGE.gte), inflightEntry],
   ]),
+  vectors: new Map<number, EntryDecoder>([
+    [byteOf(vectors.HEAD_KEY), decodes(vectors.decodeHead)],
+    [byteOf(vectors.ENTRY_RANGE.gte), (_k, v) => vectors.entryPayload(v)],
+    [byteOf(vectors.CHANGE_RANGE.gte), vectorChange],
+    [byteOf(vectors.TOMB_RANGE.gte), decodes(vectors.decodeTomb)],
+  ]),
 };
+
+/** A vectors change record: its seq in the key, a user key as its value. */
+function vectorChange(key: Uint8Array, value: Uint8Array): number {
+  vectors.changeSeq(key);
+  decodeKey(value);
+  return 0;
+}
 
 function chunkBytes(value: Uint8Array): number {
   if (value.byteLength > artifacts.CHUNK_BYTES) throw new StoreError('DECODE', `an artifact chunk of ${value.byteLength} bytes`);

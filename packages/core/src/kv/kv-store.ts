@@ -8,9 +8,9 @@ import type { ByteRange, TransactOptions, Tx } from '../spi/backend.js';
 import type { Codec, CounterOp, DomainStore, Key, PutOptions, Range, TupleCounterOps } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
+import { afterPage, nextPage } from './read-pages.js';
 import { countLive, rangeAfter, sweepExpired, ttlDomain, ttlOfWrite } from './ttl.js';
 import { counterRecord, expiryOf, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
-import { afterPage, nextPage } from './read-pages.js';
 import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
 
