@@ -29,6 +29,7 @@ import { readOnlySpec } from './specs/read-only.js';
 import { routingSpec } from './specs/routing.js';
 import { snapshotsSpec } from './specs/snapshots.js';
 import { snapshotsCatalogSpec } from './specs/snapshots-catalog.js';
+import { vectorsSpec } from './specs/vectors.js';
 import { versionedSpec } from './specs/versioned.js';
 
 export { fileTree } from './file-tree.js';
@@ -67,6 +68,7 @@ export function runConformance(target: ConformanceTarget): void {
     checkpointsCountSpec(h);
     journalSpec(h);
     versionedSpec(h);
+    vectorsSpec(h);
     snapshotsSpec(h);
     snapshotsCatalogSpec(h);
     artifactsSpec(h);

@@ -39,4 +39,5 @@ export { defaultDataDir } from './runtime/validate-config.js';
 export type * from './snapshots/types.js';
 export type { Durability } from './spi/adapter.js';
 export * from './types.js';
+export type * from './vectors/types.js';
 export type * from './versioned/types.js';

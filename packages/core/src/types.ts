@@ -155,7 +155,7 @@ export interface BlobCheckpointStore {
 }
 
 /** Kinds a domain can hold; recorded on the domain's first write. */
-export type DomainKind = 'kv' | 'checkpoints' | 'journal' | 'versioned' | 'snapshots' | 'artifacts';
+export type DomainKind = 'kv' | 'checkpoints' | 'journal' | 'versioned' | 'snapshots' | 'artifacts' | 'vectors';
 
 /** Per-domain figures from `store.stats()`. */
 export interface DomainStats {

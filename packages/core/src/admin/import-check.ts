@@ -9,6 +9,7 @@ import { KIND_KEY } from '../runtime/kinds.js';
 import { isMigrationKey } from '../runtime/migration-guard.js';
 import * as snapshots from '../snapshots/snapshot-layout.js';
 import type { DomainKind } from '../types.js';
+import * as vectors from '../vectors/vectors-layout.js';
 import * as versioned from '../versioned/versioned-layout.js';
 
 /** Decodes one raw entry of a key space and returns the size of its user payload (held to `maxValueBytes`). */
@@ -73,6 +74,12 @@ const SPACES: Readonly<Record<DomainKind, ReadonlyMap<number, EntryDecoder>>> = 
     [byteOf(artifacts.CHUNK_RANGE.gte), (_k, v) => chunkBytes(v)],
     [byteOf(artifacts.LEASED_RANGE.gte), none],
     [byteOf(artifacts.RESERVATION_RANGE.gte), inflightEntry],
+  ]),
+  vectors: new Map<number, EntryDecoder>([
+    [byteOf(vectors.HEAD_KEY), decodes(vectors.decodeHead)],
+    [byteOf(vectors.ENTRY_RANGE.gte), (_k, v) => v.byteLength - vectors.ENTRY_HEADER],
+    [byteOf(vectors.CHANGE_RANGE.gte), (k) => (vectors.changeSeq(k), 0)],
+    [byteOf(vectors.TOMB_RANGE.gte), decodes(vectors.decodeTomb)],
   ]),
 };
 

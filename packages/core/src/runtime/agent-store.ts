@@ -14,6 +14,9 @@ import { SnapshotKvStore } from '../snapshots/snapshot-store.js';
 import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
 import type { ByteRange } from '../spi/backend.js';
 import type { BlobCheckpointStore, DomainKind, DomainStats, DomainStore } from '../types.js';
+import type { VectorMetadata, VectorStore, VectorsOptions } from '../vectors/types.js';
+import { ENTRY_RANGE as VECTOR_RANGE } from '../vectors/vectors-layout.js';
+import { VectorKvStore } from '../vectors/vectors-store.js';
 import type { VersionedOptions, VersionedStore } from '../versioned/types.js';
 import { VERSION_RANGE } from '../versioned/versioned-layout.js';
 import { VersionedKvStore } from '../versioned/versioned-store.js';
@@ -33,6 +36,7 @@ const RECORDS_OF: Partial<Record<DomainKind, ByteRange>> = {
   versioned: VERSION_RANGE,
   snapshots: SNAPSHOT_RANGE,
   artifacts: ARTIFACT_RANGE,
+  vectors: VECTOR_RANGE,
 };
 
 /**
@@ -102,6 +106,10 @@ export class AgentStore implements Store {
 
   artifacts(domain: string, policy?: ArtifactsPolicy): ArtifactStore {
     return observeHandle(this.#ctx, 'artifacts', domain, new ArtifactKvStore(this.#ctx, domain, policy));
+  }
+
+  vectors<M extends VectorMetadata = VectorMetadata>(domain: string, options: VectorsOptions): VectorStore<M> {
+    return observeHandle(this.#ctx, 'vectors', domain, new VectorKvStore<M>(this.#ctx, domain, options));
   }
 
   async configureDomain(domain: string, route: RouteConfig): Promise<void> {

@@ -6,7 +6,7 @@ import { guardError, MOVED_KEY } from './migration-guard.js';
 /** Core's internal keys start with bytes below 0x10; user keys never do. The kind lives at 0x00 'kind'. */
 export const KIND_KEY = new Uint8Array([0x00, 0x6b, 0x69, 0x6e, 0x64]);
 
-const KINDS: ReadonlySet<string> = new Set<DomainKind>(['kv', 'checkpoints', 'journal', 'versioned', 'snapshots', 'artifacts']);
+const KINDS: ReadonlySet<string> = new Set<DomainKind>(['kv', 'checkpoints', 'journal', 'versioned', 'snapshots', 'artifacts', 'vectors']);
 
 /** How long a domain found without a kind record is read without looking again (see `checkRead`). */
 const EMPTY_TRUSTED_MS = 1_000;

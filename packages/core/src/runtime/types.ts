@@ -3,6 +3,7 @@ import type { Journal, JournalOptions } from '../journal/types.js';
 import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
 import type { Adapter } from '../spi/adapter.js';
 import type { BlobCheckpointStore, Codec, DomainStats, DomainStore } from '../types.js';
+import type { VectorMetadata, VectorStore, VectorsOptions } from '../vectors/types.js';
 import type { VersionedOptions, VersionedStore } from '../versioned/types.js';
 
 /** Where one domain lives: an adapter name and that adapter's options (plain data). */
@@ -57,6 +58,8 @@ export interface Store {
   snapshots<S = unknown>(domain: string, options?: SnapshotsOptions<S>): SnapshotStore<S>;
   /** The byte-budgeted blob cache of `domain` (kind `artifacts`); `policy` budgets are recorded in the domain. */
   artifacts(domain: string, policy?: ArtifactsPolicy): ArtifactStore;
+  /** Vectors with metadata searched by similarity (kind `vectors`); `dims` and `metric` are recorded in the domain. */
+  vectors<M extends VectorMetadata = VectorMetadata>(domain: string, options: VectorsOptions): VectorStore<M>;
   /** Routes `domain` to another adapter from now on; data is not moved. */
   configureDomain(domain: string, route: RouteConfig): Promise<void>;
   /**
