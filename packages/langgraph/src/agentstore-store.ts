@@ -84,7 +84,7 @@ export class AgentstoreStore extends BaseStore {
     if (this.#index !== undefined) {
       const vectorsDomain = options.vectorsDomain ?? `${domain}_vectors`;
       assertDomainName(vectorsDomain);
-      this.#vectors = openVectors(store, vectorsDomain, this.#index.dims);
+      this.#vectors = store.vectors(vectorsDomain, { dims: this.#index.dims, metric: 'cosine' });
     }
     this.#items = store.kv<unknown>(domain);
     if (this.#ttl.sweepIntervalMs !== undefined) {
@@ -341,13 +341,6 @@ export class AgentstoreStore extends BaseStore {
     }
     return out;
   }
-}
-
-/** The store's `vectors` domain (SPEC §9.3); `UNSUPPORTED` from a core without the kind. */
-function openVectors(store: Store, domain: string, dims: number): ItemVectors {
-  const open = (store as { vectors?: (domain: string, options: { dims: number; metric: 'cosine' }) => unknown }).vectors;
-  if (typeof open !== 'function') throw new StoreError('UNSUPPORTED', 'AgentstoreStore index needs a core with the vectors kind');
-  return open.call(store, domain, { dims, metric: 'cosine' }) as ItemVectors;
 }
 
 function toItem({ key, record }: LiveItem): Item {
