@@ -8,11 +8,7 @@ const VALUE = {
   draft: false,
   nothing: null,
   meta: { author: 'Ada', tags: ['finance', 'q4'], nested: { deep: 'down' }, empty: {} },
-  chapters: [
-    { content: 'Intro', pages: 3 },
-    { content: 'Numbers', notes: ['a', 'b'] },
-    { title: 'no content' },
-  ],
+  chapters: [{ content: 'Intro', pages: 3 }, { content: 'Numbers', notes: ['a', 'b'] }, { title: 'no content' }],
   matrix: [
     [1, 2],
     [3, 4],
