@@ -45,6 +45,8 @@ export interface AgentstoreStoreOptions {
   readonly vectorsDomain?: string;
   /** Item expiry: LangGraph's `ttl` config (`defaultTtl`, `refreshOnRead`, `sweepIntervalMinutes`), in minutes. */
   readonly ttl?: StoreTtlConfig;
+  /** Epoch milliseconds now, for expiry and timestamps; default `Date.now` (tests pass their own clock). */
+  readonly clock?: () => number;
 }
 
 /** Per-put options, as `PostgresStore.put` takes them. */
@@ -74,12 +76,17 @@ export class AgentstoreStore extends BaseStore {
   readonly #ttl: ResolvedTtl;
   readonly #lock = new WriteLock();
   readonly #sweeper: TtlSweeper | undefined;
+  readonly #clock: () => number;
 
   constructor(store: Store, options: AgentstoreStoreOptions = {}) {
     super();
     const domain = options.domain ?? 'langgraph_store';
     assertDomainName(domain);
     this.#ttl = resolveTtl(options.ttl);
+    if (options.clock !== undefined && typeof options.clock !== 'function') {
+      throw new StoreError('INVALID_OPTIONS', 'AgentstoreStore clock must be a function returning epoch milliseconds');
+    }
+    this.#clock = options.clock ?? Date.now;
     this.#index = options.index === undefined ? undefined : resolveIndex(options.index);
     if (this.#index !== undefined) {
       const vectorsDomain = options.vectorsDomain ?? `${domain}_vectors`;
@@ -152,7 +159,7 @@ export class AgentstoreStore extends BaseStore {
     // Everything is checked before anything is read or written.
     for (const op of operations) checkOperation(op, this.#ttl);
     const results: unknown[] = new Array(operations.length).fill(undefined);
-    const now = Date.now();
+    const now = this.#clock();
     const refreshes: LiveItem[][] = [];
     // Writes apply after the reads of the batch, the last write of a key winning, as in InMemoryStore.
     const writes = new Map<string, AgentstorePutOperation>();
@@ -234,7 +241,7 @@ export class AgentstoreStore extends BaseStore {
   }
 
   async #applyWrites(ops: readonly AgentstorePutOperation[]): Promise<void> {
-    const now = Date.now();
+    const now = this.#clock();
     const plans = ops.map((op) => {
       const key = itemKey(op.namespace, op.key);
       if (op.value === null) return { op, key, ttlMs: undefined, texts: new Map<string, string>() };
@@ -306,7 +313,7 @@ export class AgentstoreStore extends BaseStore {
   }
 
   #sweepStep(): Promise<SweepStep> {
-    return sweepStep(this.#items, this.#vectors, this.#lock, Date.now());
+    return sweepStep(this.#items, this.#vectors, this.#lock, this.#clock());
   }
 
   /** Distinct namespaces, found by jumping from one namespace's first live item to the next namespace. */
