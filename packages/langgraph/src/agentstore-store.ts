@@ -11,6 +11,7 @@ import {
   type PutOperation,
   type SearchItem,
   type SearchOperation,
+  validateNamespace,
 } from '@langchain/langgraph-checkpoint';
 import { matchesStoreFilter } from './filter.js';
 import { type LiveItem, liveItems } from './live-items.js';
@@ -108,7 +109,8 @@ export class AgentstoreStore extends BaseStore {
     index?: false | string[],
     options?: AgentstorePutOptions,
   ): Promise<void> {
-    checkNamespace(namespace, false);
+    // LangGraph's own checks first (labels without '.', ':' or NUL; no 'langgraph' root), as BaseStore.put does.
+    validateNamespace(namespace);
     const op: AgentstorePutOperation = {
       namespace,
       key,
@@ -121,6 +123,7 @@ export class AgentstoreStore extends BaseStore {
 
   /** The item, or null; `options.refreshTtl` overrides `ttl.refreshOnRead` for this read. */
   override async get(namespace: string[], key: string, options?: RefreshOption): Promise<Item | null> {
+    validateNamespace(namespace, { allowEmpty: true, allowReservedRoot: true });
     const [item] = await this.batch([{ namespace, key, ...options } as GetOperation]);
     return item as Item | null;
   }
@@ -130,6 +133,7 @@ export class AgentstoreStore extends BaseStore {
     namespacePrefix: string[],
     options: { filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string } & RefreshOption = {},
   ): Promise<SearchItem[]> {
+    validateNamespace(namespacePrefix, { allowEmpty: true, allowReservedRoot: true });
     const { limit = 10, offset = 0, ...rest } = options;
     const [items] = await this.batch([{ namespacePrefix, limit, offset, ...rest } as SearchOperation]);
     return items as SearchItem[];
