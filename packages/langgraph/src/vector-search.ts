@@ -70,6 +70,8 @@ export async function vectorSearch(kv: DomainStore<unknown>, vectors: ItemVector
     }
     k = Math.min(MAX_K, k * 4);
   }
+  // Leftovers of crashed puts are removed as searches meet them (a few per search).
+  for (const key of [...lookup.orphans.values()].slice(0, 64)) await vectors.delete(key);
   const out = ranked.slice(query.offset, need);
   if (!complete || out.length >= query.limit) return out;
   // Every scored item is known and fewer than `need`: the unscored ones continue the ranking.
@@ -84,9 +86,14 @@ export async function vectorSearch(kv: DomainStore<unknown>, vectors: ItemVector
   return out;
 }
 
+/** Vectors of versions no item names are deleted once their stamp is this old (no put takes that long). */
+const ORPHAN_AGE_MS = 10 * 60_000;
+
 /** Items of vector matches, read once each; a vector counts while its item is live, matches and is of its version. */
 class ItemLookup {
-  readonly #items = new Map<string, LiveItem | null>();
+  readonly #items = new Map<string, { key: Key; record: ItemRecord | undefined; refresh: RefreshRecord | undefined }>();
+  /** Vectors seen whose version no item names any more (a crash between a put's steps left them). */
+  readonly orphans = new Map<string, Key>();
   constructor(
     readonly kv: DomainStore<unknown>,
     readonly filter: Record<string, unknown> | undefined,
@@ -98,27 +105,39 @@ class ItemLookup {
     const parsed = matches.map((m) => {
       const parts = m.key as readonly (string | number)[];
       const item = parts.slice(0, -2);
-      return { id: JSON.stringify(item), item, stamp: parts[parts.length - 2], name: parts[parts.length - 1], score: m.score };
+      return { key: m.key, id: JSON.stringify(item), item, stamp: parts[parts.length - 2], name: parts[parts.length - 1], score: m.score };
     });
     const missing = [...new Map(parsed.filter((p) => !this.#items.has(p.id)).map((p) => [p.id, p.item])).entries()];
     if (missing.length > 0) {
       const read = await this.kv.getMany(missing.flatMap(([, key]) => [key, refreshKey(key)]));
-      missing.forEach(([id, key], i) => {
-        const record = read[2 * i] as ItemRecord | undefined;
-        const refresh = read[2 * i + 1] as RefreshRecord | undefined;
-        const ok =
-          record !== undefined && isLive(record, refresh, this.now) && (!this.filter || matchesStoreFilter(record.value, this.filter));
-        this.#items.set(id, ok ? { key, record, refresh } : null);
-      });
+      for (const [i, [id, key]] of missing.entries()) {
+        this.#items.set(id, { key, record: read[2 * i] as ItemRecord | undefined, refresh: read[2 * i + 1] as RefreshRecord | undefined });
+      }
     }
     const best = new Map<string, ScoredItem>();
     for (const p of parsed) {
-      const item = this.#items.get(p.id);
-      if (!item || best.has(p.id) || item.record.stamp !== p.stamp || !item.record.vectors?.includes(p.name as string)) continue;
-      best.set(p.id, { item, score: p.score });
+      const { key, record, refresh } = this.#items.get(p.id) as {
+        key: Key;
+        record: ItemRecord | undefined;
+        refresh: RefreshRecord | undefined;
+      };
+      if (record === undefined || record.stamp !== p.stamp || !record.vectors?.includes(p.name as string)) {
+        if (stampAge(p.stamp, this.now) > ORPHAN_AGE_MS) this.orphans.set(JSON.stringify(p.key), p.key);
+        continue;
+      }
+      if (best.has(p.id) || !isLive(record, refresh, this.now)) continue;
+      if (this.filter && !matchesStoreFilter(record.value, this.filter)) continue;
+      best.set(p.id, { item: { key, record, refresh }, score: p.score });
     }
     return [...best.values()].sort(byScoreThenKey);
   }
+}
+
+/** Milliseconds since a stamp was drawn (its base-36 time prefix); 0 for anything else. */
+function stampAge(stamp: unknown, now: number): number {
+  if (typeof stamp !== 'string') return 0;
+  const drawn = Number.parseInt(stamp.slice(0, stamp.indexOf('.')), 36);
+  return Number.isFinite(drawn) ? now - drawn : 0;
 }
 
 /** Every matching item scored here from its stored vectors: the path past the largest `k`. */

@@ -165,6 +165,25 @@ describe.each(['memory', 'sqlite'] as const)('AgentstoreStore semantic search on
     expect((await ours.search(['n'], { query: 'lunar orbit' })).map((i) => i.key)).toEqual(['a']);
   });
 
+  it('ignores vectors no item names (a crashed put) and deletes them once they are old', async () => {
+    let now = Date.now();
+    const ours = new AgentstoreStore(store, {
+      index: { dims: DIMS, embed: async (texts: string[]) => texts.map(embedText), fields: ['t'] },
+      clock: () => now,
+    });
+    const vectors = store.vectors('langgraph_store_vectors', { dims: DIMS });
+    await ours.put(['n'], 'a', { t: 'lunar orbit' });
+    // What a put killed after its vector write leaves: vectors under stamps its item never got.
+    const stamp = (ms: number) => `${ms.toString(36)}.crashed`;
+    await vectors.upsert(['n', 0, 'a', stamp(now), 't'], embedText('bread recipe'));
+    await vectors.upsert(['n', 0, 'ghost', stamp(now), 't'], embedText('bread recipe'));
+    expect((await ours.search(['n'], { query: 'bread recipe' })).map((i) => [i.key, i.score !== undefined])).toEqual([['a', true]]);
+    expect(await vectors.count()).toBe(3);
+    now += 11 * 60_000;
+    expect((await ours.search(['n'], { query: 'bread recipe' })).map((i) => i.key)).toEqual(['a']);
+    expect(await vectors.count()).toBe(1);
+  });
+
   it('refuses a bad model answer or index before writing anything', async () => {
     const wrong = new AgentstoreStore(store, { index: { dims: DIMS, embed: async (texts: string[]) => texts.map(() => [1, 2, 3]) } });
     await expect(wrong.put(['n'], 'a', { t: 'x' })).rejects.toMatchObject({ code: 'INVALID_VALUE' });
