@@ -25,6 +25,7 @@ import {
   type ItemRecord,
   isLive,
   itemKey,
+  needsRefreshRecord,
   newStamp,
   type RefreshRecord,
   refreshKey,
@@ -201,14 +202,22 @@ export class AgentstoreStore extends BaseStore {
 
   async #get(op: GetOperation, now: number): Promise<LiveItem | undefined> {
     const key = itemKey(op.namespace, op.key);
-    const [record, refresh] = (await this.#items.getMany([key, refreshKey(key)])) as [ItemRecord | undefined, RefreshRecord | undefined];
-    return record !== undefined && isLive(record, refresh, now) ? { key, record, refresh } : undefined;
+    const record = (await this.#items.get(key)) as ItemRecord | undefined;
+    if (record === undefined) return undefined;
+    // A refresh record matters only once the item's own expiry has passed: read it then, not on every get.
+    const refresh = needsRefreshRecord(record, now) ? ((await this.#items.get(refreshKey(key))) as RefreshRecord | undefined) : undefined;
+    return isLive(record, refresh, now) ? { key, record, refresh } : undefined;
   }
 
   /** Pushes the expiry of items read to now + their ttl, in refresh records (a read never rewrites an item). */
-  async #refresh(items: readonly LiveItem[], now: number): Promise<void> {
+  async #refresh(read: readonly LiveItem[], now: number): Promise<void> {
+    const items = read.filter(({ record }) => record.ttlMs !== undefined && record.stamp !== undefined);
+    if (items.length === 0) return;
+    // The current refresh records (a read may not have needed them), so a repeated read writes nothing.
+    const current = (await this.#items.getMany(items.map(({ key }) => refreshKey(key)))) as Array<RefreshRecord | undefined>;
     const entries: Array<[Key, RefreshRecord]> = [];
-    for (const { key, record, refresh } of items) {
+    for (const [i, { key, record }] of items.entries()) {
+      const refresh = current[i];
       if (record.ttlMs === undefined || record.stamp === undefined) continue;
       const until = now + record.ttlMs;
       // Reads in quick succession write once: an expiry already this close to `until` is left as is.

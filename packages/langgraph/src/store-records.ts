@@ -101,6 +101,11 @@ export function expiryOf(record: ItemRecord, refresh: RefreshRecord | undefined)
   return record.expiresAt;
 }
 
+/** Whether the item's liveness at `now` depends on a refresh record (its own expiry has passed). */
+export function needsRefreshRecord(record: ItemRecord, now: number): boolean {
+  return record.expiresAt !== undefined && record.expiresAt <= now;
+}
+
 /** Whether the item is still visible at `now`. */
 export function isLive(record: ItemRecord, refresh: RefreshRecord | undefined, now: number): boolean {
   const expiry = expiryOf(record, refresh);

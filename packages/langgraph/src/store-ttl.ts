@@ -4,7 +4,7 @@ import { StoreError } from '@agentstore/core';
 export interface StoreTtlConfig {
   /** Time to live of an item put without its own `ttl`; none by default (items never expire). */
   readonly defaultTtl?: number;
-  /** Whether `get` and `search` push a returned item's expiry to now + its ttl; default true. */
+  /** Whether `get` and `search` push a returned item's expiry to now + its ttl; default true (false without a `ttl` config). */
   readonly refreshOnRead?: boolean;
   /** Minutes between background sweeps deleting expired items; without it no sweep runs on its own. */
   readonly sweepIntervalMinutes?: number;
@@ -21,7 +21,8 @@ const MINUTE_MS = 60_000;
 
 /** Checks `config`; throws `INVALID_OPTIONS` on a bad one. */
 export function resolveTtl(config: StoreTtlConfig | undefined): ResolvedTtl {
-  const { defaultTtl, refreshOnRead = true, sweepIntervalMinutes } = config ?? {};
+  // As in LangGraph's stores, reads refresh only where a `ttl` config asks for expiry at all.
+  const { defaultTtl, refreshOnRead = config !== undefined, sweepIntervalMinutes } = config ?? {};
   if (typeof refreshOnRead !== 'boolean') throw new StoreError('INVALID_OPTIONS', 'AgentstoreStore ttl.refreshOnRead must be a boolean');
   return {
     defaultTtlMs: defaultTtl === undefined ? undefined : minutesToMs(defaultTtl, 'ttl.defaultTtl', 'INVALID_OPTIONS'),

@@ -2,7 +2,7 @@ import type { DomainStore, Key } from '@agentstore/core';
 import { matchesStoreFilter } from './filter.js';
 import { type LiveItem, liveItems } from './live-items.js';
 import { PAGE } from './paging.js';
-import { type ItemRecord, isLive, type RefreshRecord, refreshKey } from './store-records.js';
+import { type ItemRecord, isLive, needsRefreshRecord, type RefreshRecord, refreshKey } from './store-records.js';
 
 /** The slice of a `vectors` domain the store uses (SPEC §9.3). */
 export interface ItemVectors {
@@ -45,7 +45,8 @@ const MAX_K = 10_000;
 export async function vectorSearch(kv: DomainStore<unknown>, vectors: ItemVectors, query: VectorQuery, now: number): Promise<ScoredItem[]> {
   const need = query.offset + query.limit;
   const lookup = new ItemLookup(kv, query.filter, now);
-  let k = Math.min(MAX_K, Math.max(16, need * query.vectorsPerItem * 2));
+  // A filter may drop most matches: start wider then (each round is a whole new search).
+  let k = Math.min(MAX_K, Math.max(16, need * query.vectorsPerItem * (query.filter ? 8 : 2)));
   let ranked: ScoredItem[];
   let complete: boolean;
   for (;;) {
@@ -109,10 +110,15 @@ class ItemLookup {
     });
     const missing = [...new Map(parsed.filter((p) => !this.#items.has(p.id)).map((p) => [p.id, p.item])).entries()];
     if (missing.length > 0) {
-      const read = await this.kv.getMany(missing.flatMap(([, key]) => [key, refreshKey(key)]));
-      for (const [i, [id, key]] of missing.entries()) {
-        this.#items.set(id, { key, record: read[2 * i] as ItemRecord | undefined, refresh: read[2 * i + 1] as RefreshRecord | undefined });
-      }
+      const records = (await this.kv.getMany(missing.map(([, key]) => key))) as Array<ItemRecord | undefined>;
+      // Refresh records only of items whose own expiry has passed (rare): one more read for those.
+      const expired = missing.flatMap(([id, key], i) => {
+        const record = records[i];
+        return record !== undefined && needsRefreshRecord(record, this.now) ? [[id, key] as const] : [];
+      });
+      const refreshes = expired.length > 0 ? await this.kv.getMany(expired.map(([, key]) => refreshKey(key))) : [];
+      const refreshOf = new Map(expired.map(([id], i) => [id, refreshes[i] as RefreshRecord | undefined]));
+      for (const [i, [id, key]] of missing.entries()) this.#items.set(id, { key, record: records[i], refresh: refreshOf.get(id) });
     }
     const best = new Map<string, ScoredItem>();
     for (const p of parsed) {
