@@ -57,7 +57,7 @@ function shape(items: SearchItem[]) {
   return items.map(({ namespace, key, value, score }) => ({ namespace, key, value, score }));
 }
 
-describe.each(['memory', 'sqlite'] as const)('AgentstoreStore semantic search on %s', (adapter) => {
+describe.each(['memory', 'sqlite', 'lmdb', 'level'] as const)('AgentstoreStore semantic search on %s', (adapter) => {
   let store: Store;
   let destroy: () => Promise<void>;
   beforeEach(async () => {

@@ -18,7 +18,7 @@ function storeOn(store: Store, options: AgentstoreStoreOptions = {}): Agentstore
   return new AgentstoreStore(store, { ...options, clock: () => now });
 }
 
-describe.each(['memory', 'sqlite'] as const)('AgentstoreStore item TTL on %s', (adapter) => {
+describe.each(['memory', 'sqlite', 'lmdb', 'level'] as const)('AgentstoreStore item TTL on %s', (adapter) => {
   let store: Store;
   let destroy: () => Promise<void>;
   const raw = () => store.kv('langgraph_store').count();
