@@ -34,7 +34,7 @@ import {
 } from './store-records.js';
 import { putTtlMs, type ResolvedTtl, resolveTtl, type StoreTtlConfig } from './store-ttl.js';
 import { type SweepStep, sweepStep, TtlSweeper } from './ttl-sweep.js';
-import { type ItemVectors, vectorSearch } from './vector-search.js';
+import { deleteVectors, type ItemVectors, vectorSearch } from './vector-search.js';
 import { WriteLock } from './write-lock.js';
 
 /** Options of `new AgentstoreStore(store, options)`. */
@@ -310,11 +310,7 @@ export class AgentstoreStore extends BaseStore {
       if (toDelete.length > 0) await this.#items.deleteMany(toDelete);
     });
     // The replaced versions' vectors, once nothing names them.
-    if (this.#vectors !== undefined) {
-      for (const { key, record } of replaced) {
-        for (const name of record.vectors ?? []) await this.#vectors.delete(vectorKey(key, record.stamp as string, name));
-      }
-    }
+    if (this.#vectors !== undefined) await deleteVectors(this.#vectors, replaced);
   }
 
   /** The texts a put embeds: none without an index or with `index: false`. */

@@ -8,9 +8,8 @@ import {
   parseExpiryKey,
   type RefreshRecord,
   refreshKey,
-  vectorKey,
 } from './store-records.js';
-import type { ItemVectors } from './vector-search.js';
+import { deleteVectors, type ItemVectors } from './vector-search.js';
 import type { WriteLock } from './write-lock.js';
 
 /** Expiry index entries one sweep step handles (one read, one write transaction). */
@@ -63,11 +62,11 @@ export async function sweepStep(
     if (relocated.length > 0) await kv.putMany(relocated);
     await kv.deleteMany(stale);
   });
-  if (vectors !== undefined) {
-    for (const [i, record] of gone.entries()) {
-      for (const name of record.vectors ?? []) await vectors.delete(vectorKey(goneKeys[i] as Key, record.stamp as string, name));
-    }
-  }
+  if (vectors !== undefined)
+    await deleteVectors(
+      vectors,
+      gone.map((record, i) => ({ key: goneKeys[i] as Key, record })),
+    );
   return { removed: gone.length, more: due.length === SWEEP_STEP };
 }
 

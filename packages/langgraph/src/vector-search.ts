@@ -2,7 +2,7 @@ import type { DomainStore, Key } from '@agentstore/core';
 import { matchesStoreFilter } from './filter.js';
 import { type LiveItem, liveItems } from './live-items.js';
 import { PAGE } from './paging.js';
-import { type ItemRecord, isLive, needsRefreshRecord, type RefreshRecord, refreshKey } from './store-records.js';
+import { type ItemRecord, isLive, needsRefreshRecord, type RefreshRecord, refreshKey, vectorKey } from './store-records.js';
 
 /** The slice of a `vectors` domain the store uses (SPEC §9.3). */
 export interface ItemVectors {
@@ -13,6 +13,18 @@ export interface ItemVectors {
     query: readonly number[],
     options: { k: number; prefix?: Key },
   ): Promise<ReadonlyArray<{ readonly key: Key; readonly score: number }>>;
+}
+
+/**
+ * Deletes the vectors of item versions nothing names any more, up to 64 at a time: concurrent deletes
+ * share commits where the engine groups them.
+ */
+export async function deleteVectors(
+  vectors: ItemVectors,
+  versions: ReadonlyArray<{ readonly key: Key; readonly record: ItemRecord }>,
+): Promise<void> {
+  const keys = versions.flatMap(({ key, record }) => (record.vectors ?? []).map((name) => vectorKey(key, record.stamp as string, name)));
+  for (let i = 0; i < keys.length; i += 64) await Promise.all(keys.slice(i, i + 64).map((key) => vectors.delete(key)));
 }
 
 /** One semantic search, already embedded. */
@@ -72,7 +84,7 @@ export async function vectorSearch(kv: DomainStore<unknown>, vectors: ItemVector
     k = Math.min(MAX_K, k * 4);
   }
   // Leftovers of crashed puts are removed as searches meet them (a few per search).
-  for (const key of [...lookup.orphans.values()].slice(0, 64)) await vectors.delete(key);
+  await Promise.all([...lookup.orphans.values()].slice(0, 64).map((key) => vectors.delete(key)));
   const out = ranked.slice(query.offset, need);
   if (!complete || out.length >= query.limit) return out;
   // Every scored item is known and fewer than `need`: the unscored ones continue the ranking.
