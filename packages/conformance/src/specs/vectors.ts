@@ -217,6 +217,49 @@ export function vectorsSpec(h: Harness): void {
       expect((await again.search([0, 0, 0, 0, 0])).map((m) => m.key)).toEqual(['n']);
     });
 
+    it('above exactThreshold the approximate index answers (recall@10 vs exact ≥ 0.9) and follows upserts and deletes', async () => {
+      const store = await h.open();
+      const dims = 24;
+      const v = store.vectors('ann', { dims, metric: 'cosine', exactThreshold: 100 });
+      const exact = store.vectors('ann', { dims, metric: 'cosine', exactThreshold: 1_000_000 });
+      const n = 600;
+      for (let i = 0; i < n; i += 200) {
+        await v.upsertMany(
+          Array.from({ length: 200 }, (_, j) => ({
+            key: ['d', i + j],
+            vector: seededVector(dims, i + j + 1),
+            metadata: { odd: (i + j) % 2 === 1 },
+          })),
+        );
+      }
+      let hits = 0;
+      for (let q = 0; q < 20; q++) {
+        const query = seededVector(dims, 5000 + q);
+        const want = new Set((await exact.search(query)).map((m) => JSON.stringify(m.key)));
+        const got = await v.search(query);
+        expect(got).toHaveLength(10);
+        hits += got.filter((m) => want.has(JSON.stringify(m.key))).length;
+      }
+      expect(hits / 200).toBeGreaterThanOrEqual(0.9);
+      const info = await v.describe();
+      expect(info.count).toBe(n);
+      // Exact only where the native library cannot load, and then `native` says why.
+      expect(info.mode === 'hnsw' || (info.mode === 'exact-fallback' && info.native.startsWith('unavailable'))).toBe(true);
+      // A stored vector is its own best match; once deleted it is gone; an upsert is found at once.
+      expect((await v.search(seededVector(dims, 42), { k: 1 }))[0]?.key).toEqual(['d', 41]);
+      await v.delete(['d', 41]);
+      expect((await v.search(seededVector(dims, 42))).map((m) => m.key)).not.toContainEqual(['d', 41]);
+      await v.upsert('fresh', seededVector(dims, 9999));
+      expect((await v.search(seededVector(dims, 9999), { k: 1 }))[0]).toMatchObject({ key: 'fresh' });
+      await v.upsert(['d', 7], seededVector(dims, 8888), { odd: true });
+      expect((await v.search(seededVector(dims, 8888), { k: 1 }))[0]?.key).toEqual(['d', 7]);
+      // Filters and prefixes are exact even when few entries match.
+      const evens = await v.search(seededVector(dims, 77), { filter: { odd: false }, k: 5 });
+      expect(evens).toHaveLength(5);
+      expect(evens.every((m) => m.metadata?.odd === false)).toBe(true);
+      expect((await v.search(seededVector(dims, 77), { prefix: 'fresh' })).map((m) => m.key)).toEqual(['fresh']);
+    });
+
     describe.skipIf(!h.caps.persistent)('across stores', () => {
       it('vectors survive reopen, and another store’s writes are searchable at its next search', async () => {
         const a = await h.open();

@@ -2,7 +2,7 @@ import { jsonObjectText } from '../checkpoints/validate-input.js';
 import { StoreError } from '../errors.js';
 import { assertOptions } from '../journal/validate.js';
 import type { Json } from '../types.js';
-import type { VectorInput, VectorMetric, VectorSearchOptions, VectorsOptions } from './types.js';
+import type { VectorMetric, VectorSearchOptions, VectorsOptions } from './types.js';
 
 /** Largest `dims` a domain accepts (a 256 KiB vector). */
 export const MAX_DIMS = 65_536;

@@ -124,6 +124,11 @@ export class VectorSet {
     return this.#metadata[slot];
   }
 
+  /** A view of every row, slot order (valid until the next write to the set). */
+  rows(): Float32Array {
+    return this.#rows.subarray(0, this.#keys.length * this.dims);
+  }
+
   /** A view of a slot's vector (valid until the next write to the set). */
   vectorAt(slot: number): Float32Array {
     return this.#rows.subarray(slot * this.dims, (slot + 1) * this.dims);

@@ -138,7 +138,7 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
           ? undefined
           : (slot: number): boolean =>
               (range === undefined || inRange(set.keyAt(slot), range)) && (filter === undefined || searcher.matches(slot, filter));
-      return searcher.search(q, plan.k, accept).map(({ slot, score }) => ({
+      return searcher.search(q, plan.k, accept, this.#settings.exactThreshold).map(({ slot, score }) => ({
         key: decodeKey(set.keyAt(slot)),
         score,
         metadata: parseMetadata<M>(set.metadataAt(slot)),
@@ -158,25 +158,27 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
       const searcher = await this.#refreshed();
       const { dims, metric } = this.#settings;
       if (searcher === undefined) return { dims, metric, count: 0, mode: 'exact', native: VectorSearcher.nativeStatus() };
-      return { dims, metric, count: searcher.set.size, ...searcher.describe() };
+      return { dims, metric, count: searcher.set.size, ...searcher.describe(this.#settings.exactThreshold) };
     });
   }
 
   /** The searcher of the domain, brought up to date (undefined before its first write). */
   async #refreshed(): Promise<VectorSearcher | undefined> {
     const d = await this.#readable();
-    const { dims, metric } = this.#settings;
+    const { dims, metric, exactThreshold } = this.#settings;
     const index = this.#ctx.state(d.backend, 'vectors', () => new VectorIndex());
+    // Created before the first refresh: it follows every change the refresh applies.
+    const searcher = this.#ctx.state(d.backend, 'vectors-searcher', () => new VectorSearcher(index, this.#cacheBase(d)));
     const set = await index.refresh(d.backend, this.#domain, dims, metric);
     if (set === undefined) return undefined;
-    const searcher = this.#ctx.state(d.backend, 'vectors-searcher', () => new VectorSearcher(index, this.#searcherContext(d)));
-    searcher.threshold = this.#settings.exactThreshold;
+    await searcher.prepare(exactThreshold);
     return searcher;
   }
 
-  #searcherContext(d: OpenDomain): { cacheFile: string | undefined } {
+  /** Where the approximate index is saved: under dataDir for persistent adapters, nowhere for memory. */
+  #cacheBase(d: OpenDomain): string | undefined {
     const adapter = this.#ctx.router.adapters.get(d.route.adapter);
-    return { cacheFile: adapter?.capabilities.persistent ? VectorSearcher.cachePath(this.#ctx.pool.dataDir, d) : undefined };
+    return adapter?.capabilities.persistent && !this.#ctx.pool.readOnly ? VectorSearcher.cacheBase(this.#ctx.pool.dataDir, d) : undefined;
   }
 
   #prepare(key: Key, vector: VectorInput, metadata: M | undefined): PreparedUpsert {
