@@ -154,6 +154,33 @@ describe.each(['memory', 'sqlite', 'lmdb', 'level'] as const)('AgentstoreStore i
     await items.stop();
   });
 
+  it('a refreshing read never rewrites the item, so it cannot undo a concurrent put', async () => {
+    const reader = storeOn(store, { ttl: { defaultTtl: 1 } });
+    const writer = storeOn(store, { ttl: { defaultTtl: 1 } }); // another handle: as another process, no shared lock
+    const kv = store.kv('langgraph_store');
+    await writer.put(['n'], 'k', { v: 0 });
+    const before = await kv.get(['n', 0, 'k']);
+    advance(30 * SECOND);
+    await reader.get(['n'], 'k');
+    expect(await kv.get(['n', 0, 'k'])).toEqual(before);
+    expect(await kv.get(['n', 0, 'k', 0])).toMatchObject({ until: now + MINUTE });
+    for (let v = 1; v <= 50; v++) {
+      advance(SECOND);
+      await Promise.all([reader.get(['n'], 'k'), writer.put(['n'], 'k', { v }), reader.search(['n'])]);
+      expect((await writer.get(['n'], 'k', { refreshTtl: false }))?.value).toEqual({ v });
+    }
+  });
+
+  it('a sweep racing puts of the same expired keys never deletes a new value', async () => {
+    const items = storeOn(store, { ttl: { defaultTtl: 1 } });
+    for (let round = 0; round < 20; round++) {
+      for (let k = 0; k < 5; k++) await items.put(['n'], `k${k}`, { round, k });
+      advance(2 * MINUTE);
+      await Promise.all([items.sweepExpiredItems(), ...[0, 1, 2, 3, 4].map((k) => items.put(['n'], `k${k}`, { round, k, fresh: true }))]);
+      for (let k = 0; k < 5; k++) expect((await items.get(['n'], `k${k}`))?.value).toEqual({ round, k, fresh: true });
+    }
+  });
+
   it('refuses a bad ttl before writing anything', async () => {
     const items = storeOn(store);
     for (const ttl of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, '5']) {
