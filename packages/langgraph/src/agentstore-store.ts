@@ -1,4 +1,4 @@
-import { type DomainStore, type Key, type Store, StoreError } from '@agentstore/core';
+import { type DomainStore, type Json, type Key, type Store, StoreError } from '@agentstore/core';
 import { assertDomainName } from '@agentstore/core/spi';
 import {
   BaseStore,
@@ -14,6 +14,7 @@ import {
   validateNamespace,
 } from '@langchain/langgraph-checkpoint';
 import { matchesStoreFilter } from './filter.js';
+import { vectorMetadata } from './filter-pushdown.js';
 import { type LiveItem, liveItems } from './live-items.js';
 import { PAGE } from './paging.js';
 import { type FieldPath, itemTexts, parseFieldPaths, type ResolvedIndex, resolveIndex, type StoreIndexConfig } from './store-index.js';
@@ -274,7 +275,7 @@ export class AgentstoreStore extends BaseStore {
       const at = new Date(now);
       const puts: Array<[Key, unknown]> = [];
       const deletes: Key[] = [];
-      const newVectors: Array<{ key: Key; vector: number[] }> = [];
+      const newVectors: Array<{ key: Key; vector: number[]; metadata?: Record<string, Json> }> = [];
       plans.forEach(({ op, key, ttlMs, texts }, i) => {
         const previous = old[2 * i] as ItemRecord | undefined;
         const previousRefresh = old[2 * i + 1] as RefreshRecord | undefined;
@@ -298,8 +299,14 @@ export class AgentstoreStore extends BaseStore {
         };
         puts.push([key, record]);
         if (ttlMs !== undefined) puts.push([expiryKey(now + ttlMs, key), stamp]);
-        for (const [name, text] of texts)
-          newVectors.push({ key: vectorKey(key, stamp as string, name), vector: embedded.get(text) as number[] });
+        const metadata = vectorMetadata(op.value);
+        for (const [name, text] of texts) {
+          newVectors.push({
+            key: vectorKey(key, stamp as string, name),
+            vector: embedded.get(text) as number[],
+            ...(metadata ? { metadata } : {}),
+          });
+        }
       });
       // New vectors before the items naming them: a crash in between leaves vectors nothing counts.
       if (newVectors.length > 0) await this.#vectors?.upsertMany(newVectors);

@@ -1,12 +1,15 @@
-import type { DomainStore, Key } from '@agentstore/core';
+import type { DomainStore, Json, Key } from '@agentstore/core';
 import { matchesStoreFilter } from './filter.js';
+import { pushedFilter } from './filter-pushdown.js';
 import { type LiveItem, liveItems } from './live-items.js';
 import { PAGE } from './paging.js';
 import { type ItemRecord, isLive, needsRefreshRecord, type RefreshRecord, refreshKey, vectorKey } from './store-records.js';
 
 /** The slice of a `vectors` domain the store uses (SPEC §9.3). */
 export interface ItemVectors {
-  upsertMany(items: Iterable<{ readonly key: Key; readonly vector: readonly number[] }>): Promise<void>;
+  upsertMany(
+    items: Iterable<{ readonly key: Key; readonly vector: readonly number[]; readonly metadata?: Record<string, Json> }>,
+  ): Promise<void>;
   get(key: Key): Promise<{ readonly vector: Float32Array } | undefined>;
   delete(key: Key): Promise<boolean>;
   search(
@@ -58,11 +61,17 @@ export async function vectorSearch(kv: DomainStore<unknown>, vectors: ItemVector
   const need = query.offset + query.limit;
   const lookup = new ItemLookup(kv, query.filter, now);
   // A filter may drop most matches: start wider then (each round is a whole new search).
-  let k = Math.min(MAX_K, Math.max(16, need * query.vectorsPerItem * (query.filter ? 8 : 2)));
+  let k = Math.min(MAX_K, Math.max(16, need * query.vectorsPerItem * (query.filter ? 4 : 2)));
   let ranked: ScoredItem[];
   let complete: boolean;
+  // Equality conditions on short scalars run inside the vectors domain; every condition is checked on the items.
+  const pushed = pushedFilter(query.filter);
   for (;;) {
-    const matches = await vectors.search(query.vector, { k, ...(query.prefix === undefined ? {} : { prefix: query.prefix }) });
+    const matches = await vectors.search(query.vector, {
+      k,
+      ...(query.prefix === undefined ? {} : { prefix: query.prefix }),
+      ...(pushed === undefined ? {} : { filter: pushed }),
+    });
     const best = await lookup.bestPerItem(matches);
     if (matches.length < k) {
       ranked = best;
