@@ -184,6 +184,24 @@ describe.each(['memory', 'sqlite', 'lmdb', 'level'] as const)('AgentstoreStore s
     expect(await vectors.count()).toBe(1);
   });
 
+  it('filters the same whether a condition runs in the vectors domain or on the items', async () => {
+    const ours = new AgentstoreStore(store, {
+      index: { dims: DIMS, embed: async (texts: string[]) => texts.map(embedText), fields: ['t'] },
+    });
+    const long = 'x'.repeat(100);
+    await ours.put(['n'], 'a', { t: 'lunar orbit', tag: 'moon', long, n: 1, flag: true, none: null, obj: { k: 1 } });
+    await ours.put(['n'], 'b', { t: 'lunar orbit two', tag: 'sun', long: `${long}y`, n: 2, flag: false, obj: { k: 2 } });
+    const keys = async (filter: Record<string, unknown>) => (await ours.search(['n'], { query: 'lunar', filter })).map((i) => i.key).sort();
+    expect(await keys({ tag: 'moon' })).toEqual(['a']);
+    expect(await keys({ tag: { $eq: 'sun' } })).toEqual(['b']);
+    expect(await keys({ long })).toEqual(['a']);
+    expect(await keys({ n: 2, flag: false })).toEqual(['b']);
+    expect(await keys({ none: null })).toEqual(['a']);
+    expect(await keys({ obj: { k: 2 } })).toEqual(['b']);
+    expect(await keys({ tag: 'moon', n: { $gt: 1 } })).toEqual([]);
+    expect(await keys({ missing: null })).toEqual([]);
+  });
+
   it('refuses a bad model answer or index before writing anything', async () => {
     const wrong = new AgentstoreStore(store, { index: { dims: DIMS, embed: async (texts: string[]) => texts.map(() => [1, 2, 3]) } });
     await expect(wrong.put(['n'], 'a', { t: 'x' })).rejects.toMatchObject({ code: 'INVALID_VALUE' });
