@@ -39,7 +39,7 @@ export interface OpenBackend {
 export const BACKENDS = ['memory', 'sqlite', 'lmdb', 'level', 'postgres', 'redis'] as const;
 
 /** Loads an adapter package by name; a string says why it could not (the section is then skipped). */
-async function loadAdapter(pkg: string, exportName: string): Promise<AnyAdapter | string> {
+export async function loadAdapter(pkg: string, exportName: string): Promise<AnyAdapter | string> {
   try {
     const mod = (await import(pkg)) as Record<string, unknown>;
     const adapter = mod[exportName];

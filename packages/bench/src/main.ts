@@ -25,6 +25,7 @@ import { langgraphSection, loadAgentstoreSaver, type PeerSaver, postgresPeer, sq
 import { langgraphStoreSection } from './sections/langgraph-store.js';
 import { observeSection } from './sections/observe.js';
 import { startupSection } from './sections/startup.js';
+import { vectorsAnnSection, vectorsExactSection } from './sections/vectors.js';
 import { dropOwnSchemas, PG_URL } from './subjects/raw-postgres.js';
 
 const { values } = parseArgs({
@@ -40,7 +41,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'usage: pnpm bench [--quick] [--only kv:sqlite,checkpoints,startup,…] [--out dir]\n' +
-      'sections: kv, observe, checkpoints, group-commit, kinds, artifacts, langgraph, langgraph-store, startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis\n',
+      'sections: kv, observe, checkpoints, group-commit, kinds, artifacts, langgraph, langgraph-store, vectors (memory: exact vs InMemoryStore; lmdb, sqlite: 100,000×384), startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis\n',
   );
   process.exit(0);
 }
@@ -180,6 +181,11 @@ try {
     // Only now is nothing of the backend referenced (its store, data and baselines): collect it before
     // the next backend, not during it (the memory backend leaves ~85 MB of heap and 2.5 GB of buffers).
     globalThis.gc?.();
+  }
+  // Own stores per run (100,000 vectors on disk, then reopened): not part of the per-backend phases.
+  if (selected(ctx, 'vectors', 'memory')) await phase('vectors:memory', () => vectorsExactSection(ctx, 'memory'));
+  for (const name of ['lmdb', 'sqlite'] as const) {
+    if (selected(ctx, 'vectors', name)) await phase(`vectors:${name}`, () => vectorsAnnSection(ctx, name));
   }
   if (selected(ctx, 'startup', 'sqlite+lmdb+level')) await phase('startup', () => startupSection(ctx));
   if (selected(ctx, 'fleet', 'postgres')) await phase('fleet', () => fleetSection(ctx));
