@@ -1,4 +1,5 @@
 import type { Store } from '@agentstore/core';
+import { Annotation, type LangGraphRunnableConfig, START, StateGraph } from '@langchain/langgraph';
 import { InMemoryStore, type Operation, type PutOperation, type SearchItem } from '@langchain/langgraph-checkpoint';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentstoreStore } from '../src/index.js';
@@ -200,6 +201,26 @@ describe.each(['memory', 'sqlite', 'lmdb', 'level'] as const)('AgentstoreStore s
     expect(await keys({ obj: { k: 2 } })).toEqual(['b']);
     expect(await keys({ tag: 'moon', n: { $gt: 1 } })).toEqual([]);
     expect(await keys({ missing: null })).toEqual([]);
+  });
+
+  it('serves a StateGraph node: memories put in one run are found by meaning in the next', async () => {
+    const memory = new AgentstoreStore(store, {
+      index: { dims: DIMS, embed: async (texts: string[]) => texts.map(embedText), fields: ['text'] },
+    });
+    const State = Annotation.Root({ input: Annotation<string>(), found: Annotation<string[]>() });
+    const graph = new StateGraph(State)
+      .addNode('remember', async (s, config: LangGraphRunnableConfig) => {
+        const store = config.store as NonNullable<typeof config.store>;
+        const found = await store.search(['user', 'memories'], { query: s.input, limit: 2 });
+        await store.put(['user', 'memories'], `m${found.length}-${s.input.length}`, { text: s.input });
+        return { found: found.map((f) => f.value.text as string) };
+      })
+      .addEdge(START, 'remember')
+      .compile({ store: memory });
+    for (const input of ['I like lunar orbits', 'my bread recipe uses yeast', 'tokyo travel budget']) await graph.invoke({ input });
+    const result = await graph.invoke({ input: 'the recipe for bread' });
+    expect(result.found[0]).toBe('my bread recipe uses yeast');
+    expect(result.found).toHaveLength(2);
   });
 
   it('refuses a bad model answer or index before writing anything', async () => {
