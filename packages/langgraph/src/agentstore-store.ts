@@ -271,14 +271,19 @@ export class AgentstoreStore extends BaseStore {
     }
     const replaced: Array<{ key: Key; record: ItemRecord }> = [];
     await this.#lock.run(async () => {
-      const old = await this.#items.getMany(plans.flatMap((p) => [p.key, refreshKey(p.key)]));
+      const old = (await this.#items.getMany(plans.map((p) => p.key))) as Array<ItemRecord | undefined>;
+      // Refresh records decide only whether a replaced item had expired (its createdAt then starts over).
+      const expiredBefore = old.flatMap((record, i) => (record !== undefined && needsRefreshRecord(record, now) ? [i] : []));
+      const refreshRead =
+        expiredBefore.length > 0 ? await this.#items.getMany(expiredBefore.map((i) => refreshKey((plans[i] as { key: Key }).key))) : [];
+      const oldRefresh = new Map(expiredBefore.map((i, j) => [i, refreshRead[j] as RefreshRecord | undefined]));
       const at = new Date(now);
       const puts: Array<[Key, unknown]> = [];
       const deletes: Key[] = [];
       const newVectors: Array<{ key: Key; vector: number[]; metadata?: Record<string, Json> }> = [];
       plans.forEach(({ op, key, ttlMs, texts }, i) => {
-        const previous = old[2 * i] as ItemRecord | undefined;
-        const previousRefresh = old[2 * i + 1] as RefreshRecord | undefined;
+        const previous = old[i];
+        const previousRefresh = oldRefresh.get(i);
         if (previous !== undefined) {
           replaced.push({ key, record: previous });
           if (previous.expiresAt !== undefined) deletes.push(expiryKey(previous.expiresAt, key), refreshKey(key));

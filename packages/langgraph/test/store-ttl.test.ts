@@ -91,9 +91,11 @@ describe.each(['memory', 'sqlite', 'lmdb', 'level'] as const)('AgentstoreStore i
     await items.put(['n'], 'k', { v: 2 }, undefined, { ttl: 1 });
     advance(MINUTE + SECOND);
     expect(await items.get(['n'], 'k')).toBeNull();
+    const createdAgain = now;
     await items.put(['n'], 'k', { v: 3 });
     advance(60 * MINUTE);
-    expect(await items.get(['n'], 'k')).toMatchObject({ value: { v: 3 } });
+    // An expired item put again is a new item: its createdAt starts over.
+    expect(await items.get(['n'], 'k')).toMatchObject({ value: { v: 3 }, createdAt: new Date(createdAgain) });
   });
 
   it('sweeps expired items with their refresh records and vectors, and re-files refreshed ones', async () => {
