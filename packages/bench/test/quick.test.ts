@@ -134,6 +134,14 @@ describe('pnpm bench --quick', () => {
       expect(report.rows.some((r) => r.backend === 'postgres')).toBe(false);
       expect(run.stdout).toContain('- skipped postgres: PostgreSQL at ');
     }
+    expectPair('vectors', 'memory', 'exact search k=10');
+    for (const backend of ['lmdb', 'sqlite']) {
+      const search = report.rows.find((r) => r.section === 'vectors' && r.backend === backend && r.op.startsWith('search k=10'));
+      expect(search?.summary?.p50Us, backend).toBeGreaterThan(0);
+      expect(search?.extra?.recall, backend).toBeGreaterThan(0);
+      const open = report.rows.find((r) => r.section === 'vectors' && r.backend === backend && r.op.startsWith('open '));
+      expect(open?.extra?.openMs, backend).toBeGreaterThan(0);
+    }
     const startup = report.rows.filter((r) => r.section === 'startup');
     expect(startup.map((r) => r.impl)).toEqual(['node (bare)', 'agentstore']);
     for (const row of startup) {

@@ -52,6 +52,30 @@ describe('the saved approximate index', () => {
     await c.close();
   });
 
+  for (const removeFile of [false, true]) {
+    it(`past 2,000 writes after mapping, the graph is ${removeFile ? 'rebuilt (its file is gone)' : 'loaded for writing'} and keeps answering`, async () => {
+      const dataDir = mkdtempSync(join(tmpdir(), 'vectors-cache-'));
+      dirs.push(dataDir);
+      const a = await open(dataDir);
+      await handle(a).upsertMany(Array.from({ length: 300 }, (_, i) => ({ key: i, vector: vec(i) })));
+      await handle(a).search(vec(1));
+      await a.close();
+      const b = await open(dataDir);
+      expect((await handle(b).search(vec(5), { k: 1 }))[0]?.key).toBe(5); // mapped
+      if (removeFile) rmSync(join(dataDir, '.vector-index'), { recursive: true });
+      const writer = await open(dataDir);
+      for (let from = 300; from < 2_600; from += 500) {
+        await handle(writer).upsertMany(Array.from({ length: 500 }, (_, j) => ({ key: from + j, vector: vec(from + j) })));
+      }
+      await handle(writer).delete(5);
+      await writer.close();
+      for (const i of [7, 299, 300, 1234, 2799]) expect((await handle(b).search(vec(i), { k: 1 }))[0]?.key).toBe(i);
+      expect((await handle(b).search(vec(5), { k: 3 })).map((m) => m.key)).not.toContain(5);
+      expect(await handle(b).describe()).toMatchObject({ mode: 'hnsw', count: 2_799 });
+      await b.close();
+    });
+  }
+
   it('a damaged file costs a rebuild, not a failed search', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'vectors-cache-'));
     dirs.push(dataDir);

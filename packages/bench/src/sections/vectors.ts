@@ -57,9 +57,9 @@ async function load(store: Store, data: readonly Float32Array[], exactThreshold?
 
 /** Approximate search and open-ready time on one persistent backend. */
 export async function vectorsAnnSection(ctx: Context, backend: string): Promise<void> {
-  const count = ctx.quick ? 5_000 : 100_000;
-  const queries = clusteredVectors(ctx.quick ? 50 : 300, 99);
-  const threshold = ctx.quick ? 1_000 : undefined; // the default (10,000) below 100,000
+  const count = ctx.quick ? 2_000 : 100_000;
+  const queries = clusteredVectors(ctx.quick ? 30 : 300, 99);
+  const threshold = ctx.quick ? 500 : undefined; // the default (10,000) below 100,000
   const dir = ctx.tempDir(`vectors-${backend}`);
   ctx.progress.step(`vectors · load ${count.toLocaleString('en-US')}×${DIMS} · ${backend}`);
   const data = clusteredVectors(count, 1);
@@ -132,7 +132,7 @@ export async function vectorsAnnSection(ctx: Context, backend: string): Promise<
 
 /** Exact search on 10,000 vectors: agentstore (memory adapter) against LangGraph's InMemoryStore. */
 export async function vectorsExactSection(ctx: Context, backend: string): Promise<void> {
-  const count = ctx.quick ? 2_000 : 10_000;
+  const count = ctx.quick ? 1_000 : 10_000;
   const data = clusteredVectors(count, 3);
   const queries = clusteredVectors(64, 5);
   const store = await openBenchStore(ctx.tempDir(`vectors-exact-${backend}`), backend);

@@ -77,11 +77,18 @@ const SPACES: Readonly<Record<DomainKind, ReadonlyMap<number, EntryDecoder>>> = 
   ]),
   vectors: new Map<number, EntryDecoder>([
     [byteOf(vectors.HEAD_KEY), decodes(vectors.decodeHead)],
-    [byteOf(vectors.ENTRY_RANGE.gte), (_k, v) => v.byteLength - vectors.ENTRY_HEADER],
-    [byteOf(vectors.CHANGE_RANGE.gte), (k) => (vectors.changeSeq(k), 0)],
+    [byteOf(vectors.ENTRY_RANGE.gte), (_k, v) => vectors.entryPayload(v)],
+    [byteOf(vectors.CHANGE_RANGE.gte), vectorChange],
     [byteOf(vectors.TOMB_RANGE.gte), decodes(vectors.decodeTomb)],
   ]),
 };
+
+/** A vectors change record: its seq in the key, a user key as its value. */
+function vectorChange(key: Uint8Array, value: Uint8Array): number {
+  vectors.changeSeq(key);
+  decodeKey(value);
+  return 0;
+}
 
 function chunkBytes(value: Uint8Array): number {
   if (value.byteLength > artifacts.CHUNK_BYTES) throw new StoreError('DECODE', `an artifact chunk of ${value.byteLength} bytes`);

@@ -66,11 +66,12 @@ export class HnswIndex {
 
   /** Follows a write of the set: slot `slot` now holds seq `seq`, replacing seq `replaced`. */
   upserted(set: VectorSet, slot: number, seq: number, replaced: number | undefined): void {
+    this.dirty = true;
     if (replaced !== undefined) this.#forget(replaced);
-    if (!this.#mutable && this.#delta.size >= DELTA_MAX) this.#loadForWriting(set);
+    // A rebuild from the set already holds this entry.
+    if (!this.#mutable && this.#delta.size >= DELTA_MAX && this.#loadForWriting(set)) return;
     if (this.#mutable) this.#native.add(BigInt(seq), set.vectorAt(slot), 1);
     else this.#delta.add(seq);
-    this.dirty = true;
   }
 
   /** Follows a delete of the set. */
@@ -122,17 +123,28 @@ export class HnswIndex {
     else this.#stale++;
   }
 
-  /** Replaces the read-only view by a writable copy of the same file, then adds the queued entries. */
-  #loadForWriting(set: VectorSet): void {
-    const native = newNativeIndex(this.#nativeModule, set.dims, set.metric);
-    native.load(this.#viewed as string);
+  /**
+   * Replaces the read-only view by a writable copy of the same file, then adds the queued entries.
+   * When the file is gone (another process saved a newer one and removed it), builds the graph anew.
+   */
+  #loadForWriting(set: VectorSet): boolean {
+    let native = newNativeIndex(this.#nativeModule, set.dims, set.metric);
+    let rebuilt = false;
+    try {
+      native.load(this.#viewed as string);
+      for (const seq of this.#delta) {
+        const slot = set.slotOfSeq(seq);
+        if (slot !== undefined) native.add(BigInt(seq), set.vectorAt(slot), 1);
+      }
+    } catch {
+      native = HnswIndex.build(this.#nativeModule, set).#native;
+      this.#stale = 0;
+      rebuilt = true;
+    }
     this.#native = native;
     this.#mutable = true;
     this.#viewed = undefined;
-    for (const seq of this.#delta) {
-      const slot = set.slotOfSeq(seq);
-      if (slot !== undefined) native.add(BigInt(seq), set.vectorAt(slot), 1);
-    }
     this.#delta.clear();
+    return rebuilt;
   }
 }

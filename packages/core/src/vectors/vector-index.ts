@@ -101,8 +101,9 @@ export class VectorIndex implements Flushable {
   /** Loads every entry. The head was read first: changes made during the scan are applied after it. */
   async #load(backend: DomainBackend, head: VectorsHead): Promise<VectorSet> {
     const set = new VectorSet(head.dims, head.metric);
+    const scratch = new Float32Array(head.dims);
     for await (const [key, value] of backend.range(ENTRY_RANGE)) {
-      const entry = decodeEntry(value, head.dims);
+      const entry = decodeEntry(value, head.dims, scratch);
       set.set(userKeyOf(key).slice(), entry.seq, entry.vector, entry.metadata);
     }
     this.#set = set;
