@@ -22,6 +22,7 @@ import { guardSection } from './sections/guard.js';
 import { kindsSection } from './sections/kinds.js';
 import { kvSection } from './sections/kv.js';
 import { langgraphSection, loadAgentstoreSaver, type PeerSaver, postgresPeer, sqlitePeer } from './sections/langgraph.js';
+import { langgraphStoreSection } from './sections/langgraph-store.js';
 import { observeSection } from './sections/observe.js';
 import { startupSection } from './sections/startup.js';
 import { threadsSection } from './sections/threads.js';
@@ -42,7 +43,7 @@ const { values } = parseArgs({
 if (values.help) {
   process.stdout.write(
     'usage: pnpm bench [--quick] [--only kv:sqlite,checkpoints,startup,…] [--out dir]\n' +
-      'sections: kv, observe, ttl, checkpoints, group-commit, kinds, artifacts, langgraph, threads, vectors (memory: exact vs InMemoryStore; lmdb, sqlite: 100,000×384), startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis\n',
+      'sections: kv, observe, ttl, checkpoints, group-commit, kinds, artifacts, langgraph, langgraph-store, threads, vectors (memory: exact vs InMemoryStore; lmdb, sqlite: 100,000×384), startup, fleet (postgres only); backends: memory, sqlite, lmdb, level, postgres, redis\n',
   );
   process.exit(0);
 }
@@ -99,15 +100,8 @@ async function runBackend(name: (typeof BACKENDS)[number], saver: Awaited<Return
     name === 'redis'
       ? ['kv']
       : [
-          'kv',
-          'observe',
-          'ttl',
-          'guard',
-          'checkpoints',
-          'group-commit',
-          'artifacts',
-          'langgraph',
-          ...(name === 'postgres' ? [] : ['kinds']),
+          ...['kv', 'observe', 'ttl', 'guard', 'checkpoints', 'group-commit', 'artifacts', 'langgraph'],
+          ...(name === 'postgres' ? [] : ['langgraph-store', 'kinds']),
         ];
   const wanted = sections.filter((s) => selected(ctx, s, name));
   if (wanted.length === 0) return;
@@ -168,6 +162,7 @@ async function runBackend(name: (typeof BACKENDS)[number], saver: Awaited<Return
         }
       });
     }
+    if (wanted.includes('langgraph-store')) await phase(`langgraph-store:${name}`, () => langgraphStoreSection(bctx, name, b.store));
     // Last: its baseline decodes a 61 KiB snapshot thousands of times, and rows run after it showed
     // 5-6 ms stalls (AgentstoreSaver list p99 5.6 ms against 1.7 ms when run before it).
     if (wanted.includes('kinds')) await phase(`kinds:${name}`, () => kindsSection(ctx, name, b.store));
