@@ -3,6 +3,7 @@
  * exact search), opening such a domain ready to search, and exact search on 10,000 vectors against
  * LangGraph's `InMemoryStore` search on the same data.
  */
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Store } from '@agentstore/core';
 import { InMemoryStore } from '@langchain/langgraph-checkpoint';
@@ -60,13 +61,17 @@ export async function vectorsAnnSection(ctx: Context, backend: string): Promise<
   const count = ctx.quick ? 2_000 : 100_000;
   const queries = clusteredVectors(ctx.quick ? 30 : 300, 99);
   const threshold = ctx.quick ? 500 : undefined; // the default (10,000) below 100,000
-  const dir = ctx.tempDir(`vectors-${backend}`);
+  // AGENTSTORE_BENCH_VECTORS_DIR keeps the loaded domain (and its saved index) between runs: a
+  // second run skips the load and the build, which take minutes, to measure search and open again.
+  const kept = process.env.AGENTSTORE_BENCH_VECTORS_DIR;
+  const dir = kept ? join(kept, `${backend}-${count}`) : ctx.tempDir(`vectors-${backend}`);
   ctx.progress.step(`vectors · load ${count.toLocaleString('en-US')}×${DIMS} · ${backend}`);
   const data = clusteredVectors(count, 1);
   const adapter = await loadAdapter(`@agentstore/adapter-${backend}`, `${backend}Adapter`);
   if (typeof adapter === 'string') throw new Error(adapter);
   let store = await openBenchStore(dir, backend, adapter);
-  await load(store, data, threshold);
+  const present = await store.vectors(DOMAIN, { dims: DIMS }).count();
+  if (present !== count) await load(store, data, threshold);
   const ann = store.vectors(DOMAIN, { dims: DIMS, ...(threshold === undefined ? {} : { exactThreshold: threshold }) });
   const exact = store.vectors(DOMAIN, { dims: DIMS, exactThreshold: Number.MAX_SAFE_INTEGER });
 
