@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
+import { jsonEqual } from '../checkpoints/validate-input.js';
 import { StoreError } from '../errors.js';
 import { compareBytes, decodeKey, encodeKey, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
 import type { StoreContext } from '../runtime/store-context.js';
 import { guard } from '../runtime/to-store-error.js';
 import type { ByteRange, Tx } from '../spi/backend.js';
-import type { Key } from '../types.js';
+import type { Json, Key } from '../types.js';
+import { type ColdResult, ColdSearcher } from './cold-search.js';
+import { loadNative } from './native-hnsw.js';
 import type {
   StoredVector,
   VectorIndexInfo,
@@ -21,6 +24,7 @@ import type {
 import { metadataText, searchPlan, toVector, type VectorsSettings, vectorsSettings } from './validate.js';
 import { assertSettings, VectorIndex } from './vector-index.js';
 import { VectorSearcher } from './vector-searcher.js';
+import type { VectorSet } from './vector-set.js';
 import {
   changeKey,
   decodeEntry,
@@ -128,6 +132,16 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
       const q = toVector(query, this.dims, 'query');
       const plan = searchPlan(options);
       const range = plan.prefix === undefined ? undefined : rangeToBytes({ prefix: plan.prefix as Key });
+      if (plan.k > 0) {
+        const cold = await this.#coldSearch(q, plan.k, range, plan.filter);
+        if (cold !== undefined) {
+          return cold.hits.map(({ slot, score }) => ({
+            key: decodeKey(cold.set.keyAt(slot)),
+            score,
+            metadata: parseMetadata<M>(cold.set.metadataAt(slot)),
+          }));
+        }
+      }
       const searcher = await this.#refreshed();
       if (searcher === undefined || plan.k === 0) return [];
       const set = searcher.set;
@@ -159,6 +173,41 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
       if (searcher === undefined) return { dims, metric, count: 0, mode: 'exact', native: VectorSearcher.nativeStatus() };
       return { dims, metric, count: searcher.set.size, ...searcher.describe(this.#settings.exactThreshold) };
     });
+  }
+
+  /**
+   * Searches from the saved graph while this process has not loaded the domain (SPEC §9.3 open time):
+   * undefined when that path does not apply (loaded already, small, no saved graph, no native
+   * library, memory adapter) or cannot answer (a selective filter, too many writes since the graph),
+   * and the caller loads the domain and searches it as usual.
+   */
+  async #coldSearch(
+    query: Float32Array,
+    k: number,
+    range: ByteRange | undefined,
+    filter: Readonly<Record<string, Json>> | undefined,
+  ): Promise<ColdResult | undefined> {
+    const d = await this.#readable();
+    const index = this.#ctx.state(d.backend, 'vectors', () => new VectorIndex());
+    const base = this.#cacheBase(d);
+    if (index.set !== undefined || base === undefined) return undefined;
+    const holder = this.#ctx.state(d.backend, 'vectors-cold', (): { cold?: ColdSearcher | undefined } => ({}));
+    const head = decodeHead(await d.backend.get(HEAD_KEY));
+    if (head === undefined || head.count <= this.#settings.exactThreshold) return undefined;
+    assertSettings(this.#domain, head, this.dims, this.metric);
+    const native = await loadNative();
+    if (native === undefined || index.set !== undefined) return undefined;
+    if (holder.cold?.epoch !== head.epoch) holder.cold = ColdSearcher.open(native, base, head);
+    const accept =
+      range === undefined && filter === undefined
+        ? undefined
+        : (set: VectorSet, slot: number): boolean =>
+            (range === undefined || inRange(set.keyAt(slot), range)) &&
+            (filter === undefined || metadataMatches(set.metadataAt(slot), filter));
+    const found = await holder.cold?.search(d.backend, head, query, k, accept);
+    // The loaded path takes over for good: it maps the graph itself.
+    if (found === undefined) holder.cold = undefined;
+    return found;
   }
 
   /** The searcher of the domain, brought up to date (undefined before its first write). */
@@ -242,6 +291,18 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
 /** Fresh metadata for a caller (never the cached copy, which a caller could change). */
 function parseMetadata<M>(text: string | undefined): M | undefined {
   return text === undefined ? undefined : (JSON.parse(text) as M);
+}
+
+/** Whether metadata JSON text holds every field of `filter` with a deep-equal value. */
+function metadataMatches(text: string | undefined, filter: Readonly<Record<string, Json>>): boolean {
+  const fields = Object.keys(filter);
+  if (fields.length === 0) return true;
+  if (text === undefined) return false;
+  const meta = JSON.parse(text) as Record<string, Json>;
+  for (const field of fields) {
+    if (!Object.hasOwn(meta, field) || !jsonEqual(meta[field], filter[field])) return false;
+  }
+  return true;
 }
 
 /** Whether an encoded key lies in a range made by `rangeToBytes`. */

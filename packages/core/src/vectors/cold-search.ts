@@ -1,0 +1,147 @@
+import type { DomainBackend } from '../spi/backend.js';
+import { HnswCache } from './hnsw-cache.js';
+import { type NativeIndex, type NativeModule, newNativeIndex } from './native-hnsw.js';
+import { type Scored, VectorSet } from './vector-set.js';
+import { changeKey, changeSeq, changesAfter, decodeEntry, entryKey, entrySeq, type VectorsHead } from './vectors-layout.js';
+
+/** Entries written after the saved graph that are searched on the side before the full copy is loaded instead. */
+const DELTA_MAX = 2_000;
+/** Change records read per page when catching up. */
+const CHANGE_PAGE = 1_000;
+
+/** What a cold search found: the best slots of `set`, a small set of the entries it read. */
+export interface ColdResult {
+  readonly set: VectorSet;
+  readonly hits: Scored[];
+}
+
+/**
+ * Searches a large domain right after open without loading it: the saved graph (memory-mapped)
+ * proposes candidates by label (entry seq), and only their entries are read, with two batched point
+ * reads (seq → key through the change record, which exists exactly while that seq's entry is live;
+ * key → entry). Entries written after the graph's seq are kept here, from the change records, and
+ * searched exactly beside it, as the loaded path does. Scores are exact (float64 over the stored
+ * floats) and ties go by key, so the answers are those of the loaded path with the same graph.
+ */
+export class ColdSearcher {
+  readonly epoch: string;
+  readonly #native: NativeIndex;
+  /** The seq the graph reflects. */
+  readonly #version: number;
+  /** Live entries written after `#version`, as of `#seen`. */
+  readonly #delta: VectorSet;
+  #seen: number;
+  #running: Promise<unknown> = Promise.resolve();
+
+  private constructor(native: NativeIndex, epoch: string, version: number, delta: VectorSet) {
+    this.#native = native;
+    this.epoch = epoch;
+    this.#version = version;
+    this.#seen = version;
+    this.#delta = delta;
+  }
+
+  /** Maps the newest saved graph of `head`'s epoch; undefined when there is none or it does not fit. */
+  static open(nativeModule: NativeModule, cacheBase: string, head: VectorsHead): ColdSearcher | undefined {
+    const saved = new HnswCache(cacheBase).find(head.epoch, head.seq);
+    if (saved === undefined) return undefined;
+    try {
+      const native = newNativeIndex(nativeModule, head.dims, head.metric);
+      native.view(saved.file);
+      if (native.dimensions() !== head.dims) return undefined;
+      return new ColdSearcher(native, head.epoch, saved.version, new VectorSet(head.dims, head.metric));
+    } catch {
+      return undefined; // a damaged or foreign file: the loaded path builds one
+    }
+  }
+
+  /**
+   * The `k` best entries accepted by `accept` as of `head` (read by the caller after the call began);
+   * undefined when the full copy is needed instead: too many writes since the graph, or a filter too
+   * selective for it. Searches run one at a time (each catches up the shared side set first).
+   */
+  search(
+    backend: DomainBackend,
+    head: VectorsHead,
+    query: Float32Array,
+    k: number,
+    accept: ((set: VectorSet, slot: number) => boolean) | undefined,
+  ): Promise<ColdResult | undefined> {
+    const run = this.#running.then(() => this.#search(backend, head, query, k, accept));
+    this.#running = run.catch(() => undefined);
+    return run;
+  }
+
+  async #search(
+    backend: DomainBackend,
+    head: VectorsHead,
+    query: Float32Array,
+    k: number,
+    accept: ((set: VectorSet, slot: number) => boolean) | undefined,
+  ): Promise<ColdResult | undefined> {
+    if (!(await this.#catchUp(backend, head))) return undefined;
+    const delta = this.#delta;
+    const found = new VectorSet(head.dims, head.metric);
+    const ok = accept === undefined ? undefined : (slot: number): boolean => accept(found, slot);
+    let accepted = 0;
+    const add = (key: Uint8Array, seq: number, vector: Float32Array, metadata: string | undefined): void => {
+      found.set(key, seq, vector, metadata);
+      if (!ok || ok(found.size - 1)) accepted++;
+    };
+    for (let slot = 0; slot < delta.size; slot++) add(delta.keyAt(slot), delta.seqAt(slot), delta.vectorAt(slot), delta.metadataAt(slot));
+    const total = this.#native.size();
+    // Labels whose entries are gone since the graph was saved: fetch this many more.
+    const stale = Math.max(0, total - (head.count - delta.size));
+    const tried = new Set<number>();
+    let fetch = Math.min(total, (accept ? 4 * k : k) + stale + 8);
+    for (;;) {
+      if (fetch > 0) {
+        const labels: number[] = [];
+        for (const label of this.#native.search(query, fetch, 1).keys) {
+          const seq = Number(label);
+          if (!tried.has(seq)) {
+            tried.add(seq);
+            labels.push(seq);
+          }
+        }
+        const keys = (await backend.getMany(labels.map(changeKey))).filter((key): key is Uint8Array => key !== undefined);
+        const entries = await backend.getMany(keys.map(entryKey));
+        entries.forEach((bytes, i) => {
+          const key = keys[i] as Uint8Array;
+          // Absent: deleted meanwhile. Already held: written after the graph, so the side set has it.
+          if (bytes === undefined || found.seqOf(key) !== undefined) return;
+          const entry = decodeEntry(bytes, head.dims);
+          add(key.slice(), entry.seq, entry.vector, entry.metadata);
+        });
+      }
+      if (accepted >= k || fetch >= total) return { set: found, hits: found.exact(query, k, ok) };
+      // A selective filter: past an eighth of the graph, one exact pass over the loaded copy is cheaper.
+      if (fetch * 4 > total / 8) return undefined;
+      fetch *= 4;
+    }
+  }
+
+  /** Applies the change records after what the side set has seen; false when too many piled up. */
+  async #catchUp(backend: DomainBackend, head: VectorsHead): Promise<boolean> {
+    const delta = this.#delta;
+    while (this.#seen < head.seq) {
+      const changes: Array<[number, Uint8Array]> = [];
+      for await (const [key, value] of backend.range(changesAfter(this.#seen, CHANGE_PAGE))) changes.push([changeSeq(key), value]);
+      if (changes.length === 0) break;
+      const entries = await backend.getMany(changes.map(([, userKey]) => entryKey(userKey)));
+      changes.forEach(([seq, userKey], i) => {
+        const bytes = entries[i];
+        if (bytes === undefined) delta.delete(userKey);
+        // Otherwise a later write replaced it, and a later change record covers that one.
+        else if (entrySeq(bytes) === seq) {
+          const entry = decodeEntry(bytes, head.dims);
+          delta.set(userKey.slice(), seq, entry.vector, entry.metadata);
+        }
+      });
+      this.#seen = (changes[changes.length - 1] as [number, Uint8Array])[0];
+      if (delta.size > DELTA_MAX) return false;
+      if (changes.length < CHANGE_PAGE) break;
+    }
+    return true;
+  }
+}
