@@ -282,6 +282,56 @@ export function vectorsSpec(h: Harness): void {
         const c = await h.open();
         expect((await c.vectors('shared', { dims: 2, metric: 'dot' }).search([1, 0])).map((m) => m.key)).toEqual(['one', 'two']);
       });
+
+      it('right after open, searches from the saved index answer as the loaded domain does, writes of other stores included', async () => {
+        const dims = 16;
+        const handle = (s: Awaited<ReturnType<typeof h.open>>) => s.vectors('cold', { dims, metric: 'cosine', exactThreshold: 100 });
+        const a = await h.open();
+        for (let i = 0; i < 600; i += 200) {
+          await handle(a).upsertMany(
+            Array.from({ length: 200 }, (_, j) => ({
+              key: [(i + j) % 2 === 0 ? 'even' : 'odd', i + j],
+              vector: seededVector(dims, i + j + 1),
+              metadata: { third: (i + j) % 3 },
+            })),
+          );
+        }
+        await handle(a).search(seededVector(dims, 1)); // builds the index, which closing keeps
+        await a.close();
+        // Another store changes the domain after the index was saved: new, replaced and deleted entries.
+        const b = await h.open();
+        await handle(b).upsertMany(
+          Array.from({ length: 20 }, (_, j) => ({ key: ['odd', 1001 + 2 * j], vector: seededVector(dims, 7000 + j) })),
+        );
+        await handle(b).upsertMany(
+          Array.from({ length: 10 }, (_, j) => ({ key: ['even', 2 * j], vector: seededVector(dims, 8000 + j), metadata: { third: 9 } })),
+        );
+        for (let j = 0; j < 10; j++) await handle(b).delete(['odd', 2 * j + 101]);
+        await b.close();
+        const queries = Array.from({ length: 12 }, (_, q) => seededVector(dims, q < 2 ? 7000 + q : q < 4 ? 8000 + q : 5000 + q));
+        const options = [{}, { k: 3 }, { prefix: ['odd'] }, { filter: { third: 1 } }, { filter: { third: 9 }, k: 4 }];
+        const run = async (s: Awaited<ReturnType<typeof h.open>>) => {
+          const out: unknown[] = [];
+          for (const q of queries) for (const o of options) out.push(await handle(s).search(q, o));
+          return out;
+        };
+        const cold = await h.open();
+        const coldAnswers = await run(cold);
+        const loaded = await h.open();
+        expect((await handle(loaded).describe()).count).toBe(610); // describe loads the domain
+        expect(coldAnswers).toEqual(await run(loaded));
+        const flat = coldAnswers.flat() as Array<{ key: Key; metadata?: { third: number } }>;
+        expect(flat.map((m) => m.key)).not.toContainEqual(['odd', 101]);
+        expect(flat.some((m) => JSON.stringify(m.key) === '["odd",1001]')).toBe(true);
+        expect(flat.filter((m) => m.metadata?.third === 9).length).toBeGreaterThan(0);
+        // A write of the searching store itself, and one of another store, are seen at its next search.
+        await handle(cold).upsert('mine', seededVector(dims, 123456));
+        await handle(loaded).delete(['odd', 1001]);
+        expect((await handle(cold).search(seededVector(dims, 123456), { k: 1 }))[0]?.key).toBe('mine');
+        expect((await handle(cold).search(seededVector(dims, 7000))).map((m) => m.key)).not.toContainEqual(['odd', 1001]);
+        await cold.close();
+        await loaded.close();
+      });
     });
   });
 }
