@@ -168,26 +168,22 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
 
   describe(): Promise<VectorIndexInfo> {
     return guard(async () => {
-      const searcher = await this.#refreshed();
       const { dims, metric } = this.#settings;
+      // Right after open, the saved graph answers: describing it does not load the domain.
+      const cold = await this.#cold(await this.#readable());
+      if (cold !== undefined) return { dims, metric, count: cold.head.count, mode: 'hnsw', native: VectorSearcher.nativeStatus() };
+      const searcher = await this.#refreshed();
       if (searcher === undefined) return { dims, metric, count: 0, mode: 'exact', native: VectorSearcher.nativeStatus() };
       return { dims, metric, count: searcher.set.size, ...searcher.describe(this.#settings.exactThreshold) };
     });
   }
 
   /**
-   * Searches from the saved graph while this process has not loaded the domain (SPEC §9.3 open time):
-   * undefined when that path does not apply (loaded already, small, no saved graph, no native
-   * library, memory adapter) or cannot answer (a selective filter, too many writes since the graph),
-   * and the caller loads the domain and searches it as usual.
+   * The searcher working from the saved graph while this process has not loaded the domain (SPEC
+   * §9.3 open time), with the head it read; undefined when that path does not apply: loaded already,
+   * never written, at or below the threshold, no saved graph, no native library, memory adapter.
    */
-  async #coldSearch(
-    query: Float32Array,
-    k: number,
-    range: ByteRange | undefined,
-    filter: Readonly<Record<string, Json>> | undefined,
-  ): Promise<ColdResult | undefined> {
-    const d = await this.#readable();
+  async #cold(d: OpenDomain): Promise<{ cold: ColdSearcher; head: VectorsHead } | undefined> {
     const index = this.#ctx.state(d.backend, 'vectors', () => new VectorIndex());
     const base = this.#cacheBase(d);
     if (index.set !== undefined || base === undefined) return undefined;
@@ -198,15 +194,32 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
     const native = await loadNative();
     if (native === undefined || index.set !== undefined) return undefined;
     if (holder.cold?.epoch !== head.epoch) holder.cold = ColdSearcher.open(native, base, head);
+    return holder.cold && { cold: holder.cold, head };
+  }
+
+  /**
+   * Searches through {@link #cold}: undefined when that path does not apply or cannot answer (a
+   * selective filter, too many writes since the graph), and the caller loads the domain and searches
+   * it as usual, which from then on it always does.
+   */
+  async #coldSearch(
+    query: Float32Array,
+    k: number,
+    range: ByteRange | undefined,
+    filter: Readonly<Record<string, Json>> | undefined,
+  ): Promise<ColdResult | undefined> {
+    const d = await this.#readable();
+    const ready = await this.#cold(d);
+    if (ready === undefined) return undefined;
     const accept =
       range === undefined && filter === undefined
         ? undefined
         : (set: VectorSet, slot: number): boolean =>
             (range === undefined || inRange(set.keyAt(slot), range)) &&
             (filter === undefined || metadataMatches(set.metadataAt(slot), filter));
-    const found = await holder.cold?.search(d.backend, head, query, k, accept);
+    const found = await ready.cold.search(d.backend, ready.head, query, k, accept);
     // The loaded path takes over for good: it maps the graph itself.
-    if (found === undefined) holder.cold = undefined;
+    if (found === undefined) this.#ctx.state(d.backend, 'vectors-cold', (): { cold?: ColdSearcher | undefined } => ({})).cold = undefined;
     return found;
   }
 
