@@ -107,7 +107,7 @@ export async function vectorsAnnSection(ctx: Context, backend: string): Promise<
     backend,
     impl: 'agentstore',
     summary,
-    note: `recall@10 ${recall.toFixed(3)} vs exact; index built in ${(buildMs / 1000).toFixed(1)} s`,
+    note: `recall@10 ${recall.toFixed(3)} vs exact; ${kept && present === count ? 'index kept from an earlier run (AGENTSTORE_BENCH_VECTORS_DIR)' : `index built in ${(buildMs / 1000).toFixed(1)} s`}`,
     targets: [
       { text: 'p50 ≤ 2 ms', pass: summary.p50Us <= 2_000 },
       { text: 'recall@10 ≥ 0.95', pass: recall >= 0.95 },
@@ -123,15 +123,45 @@ export async function vectorsAnnSection(ctx: Context, backend: string): Promise<
   await reopened.search(queries[1] as Float32Array);
   const openMs = performance.now() - t0;
   const mode = (await reopened.describe()).mode;
-  await store.close();
   ctx.results.add({
     section: 'vectors',
     op: `open ${count.toLocaleString('en-US')}×${DIMS} and search once`,
     backend,
     impl: 'agentstore',
-    note: `${(openMs / 1000).toFixed(2)} s (${mode}; the saved index is mapped, entries are read from the domain)`,
+    note: `${(openMs / 1000).toFixed(2)} s (${mode}; the saved index is mapped, only the candidates' entries are read)`,
     targets: [{ text: 'ready ≤ 2 s', pass: openMs <= 2_000 }],
     extra: { openMs },
+  });
+
+  // The searches that follow, still from the mapped index (the domain is not loaded): two batched
+  // point reads per search fetch the candidates' entries.
+  ctx.progress.step(`vectors · search k=10 after open · ${backend}`);
+  const coldRec = new Recorder(queries.length);
+  let coldHits = 0;
+  const coldWall = performance.now();
+  for (const [i, q] of queries.entries()) {
+    const start = process.hrtime.bigint();
+    const got = await reopened.search(q);
+    coldRec.add(Number(process.hrtime.bigint() - start));
+    const want = new Set(truth[i]);
+    coldHits += got.filter((m) => want.has(JSON.stringify(m.key))).length;
+  }
+  coldRec.addWall((performance.now() - coldWall) * 1e6);
+  const coldSummary = coldRec.summary();
+  const coldRecall = coldHits / (queries.length * 10);
+  await store.close();
+  ctx.results.add({
+    section: 'vectors',
+    op: `search k=10 of ${count.toLocaleString('en-US')}×${DIMS} right after open (mapped index, entries read per search)`,
+    backend,
+    impl: 'agentstore',
+    summary: coldSummary,
+    note: `recall@10 ${coldRecall.toFixed(3)} vs exact`,
+    targets: [
+      { text: 'p50 ≤ 2 ms', pass: coldSummary.p50Us <= 2_000 },
+      { text: 'recall@10 ≥ 0.95', pass: coldRecall >= 0.95 },
+    ],
+    extra: { recall: coldRecall },
   });
 }
 
