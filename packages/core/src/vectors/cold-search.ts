@@ -2,7 +2,7 @@ import type { DomainBackend } from '../spi/backend.js';
 import { HnswCache } from './hnsw-cache.js';
 import { type NativeIndex, type NativeModule, newNativeIndex } from './native-hnsw.js';
 import { type Scored, VectorSet } from './vector-set.js';
-import { changeKey, changeSeq, changesAfter, decodeEntry, entryKey, entrySeq, type VectorsHead } from './vectors-layout.js';
+import { CHANGE_RANGE, changeKey, changeSeq, changesAfter, decodeEntry, entryKey, entrySeq, type VectorsHead } from './vectors-layout.js';
 
 /** Entries written after the saved graph that are searched on the side before the full copy is loaded instead. */
 const DELTA_MAX = 2_000;
@@ -17,9 +17,10 @@ export interface ColdResult {
 
 /**
  * Searches a large domain right after open without loading it: the saved graph (memory-mapped)
- * proposes candidates by label (entry seq), and only their entries are read, with two batched point
- * reads (seq → key through the change record, which exists exactly while that seq's entry is live;
- * key → entry). Entries written after the graph's seq are kept here, from the change records, and
+ * proposes candidates by label (entry seq), and only their entries are read, with one batched point
+ * read per search: the key of each label comes from the change records (one small record per live
+ * entry, read once at open: far less than the entries), and an entry whose seq is no longer the
+ * label's was replaced or deleted since. Entries written after the graph's seq are kept here, from the change records, and
  * searched exactly beside it, as the loaded path does. Scores are exact (float64 over the stored
  * floats) and ties go by key, so the answers are those of the loaded path with the same graph.
  */
@@ -30,11 +31,14 @@ export class ColdSearcher {
   readonly #version: number;
   /** Live entries written after `#version`, as of `#seen`. */
   readonly #delta: VectorSet;
+  /** The encoded key of each label the graph may hold (change records up to `#version`, as of open). */
+  readonly #keyOfSeq: Map<number, Uint8Array>;
   #seen: number;
   #running: Promise<unknown> = Promise.resolve();
 
-  private constructor(native: NativeIndex, epoch: string, version: number, delta: VectorSet) {
+  private constructor(native: NativeIndex, epoch: string, version: number, delta: VectorSet, keyOfSeq: Map<number, Uint8Array>) {
     this.#native = native;
+    this.#keyOfSeq = keyOfSeq;
     this.epoch = epoch;
     this.#version = version;
     this.#seen = version;
@@ -42,17 +46,26 @@ export class ColdSearcher {
   }
 
   /** Maps the newest saved graph of `head`'s epoch; undefined when there is none or it does not fit. */
-  static open(nativeModule: NativeModule, cacheBase: string, head: VectorsHead): ColdSearcher | undefined {
+  static async open(
+    nativeModule: NativeModule,
+    cacheBase: string,
+    head: VectorsHead,
+    backend: DomainBackend,
+  ): Promise<ColdSearcher | undefined> {
     const saved = new HnswCache(cacheBase).find(head.epoch, head.seq);
     if (saved === undefined) return undefined;
+    let native: NativeIndex;
     try {
-      const native = newNativeIndex(nativeModule, head.dims, head.metric);
+      native = newNativeIndex(nativeModule, head.dims, head.metric);
       native.view(saved.file);
       if (native.dimensions() !== head.dims) return undefined;
-      return new ColdSearcher(native, head.epoch, saved.version, new VectorSet(head.dims, head.metric));
     } catch {
       return undefined; // a damaged or foreign file: the loaded path builds one
     }
+    const keyOfSeq = new Map<number, Uint8Array>();
+    for await (const [key, value] of backend.range({ gte: CHANGE_RANGE.gte, lte: changeKey(saved.version) }))
+      keyOfSeq.set(changeSeq(key), value);
+    return new ColdSearcher(native, head.epoch, saved.version, new VectorSet(head.dims, head.metric), keyOfSeq);
   }
 
   /**
@@ -104,12 +117,17 @@ export class ColdSearcher {
             labels.push(seq);
           }
         }
-        const keys = (await backend.getMany(labels.map(changeKey))).filter((key): key is Uint8Array => key !== undefined);
+        const keys: Uint8Array[] = [];
+        for (const seq of labels) {
+          const key = this.#keyOfSeq.get(seq);
+          if (key !== undefined) keys.push(key);
+        }
         const entries = await backend.getMany(keys.map(entryKey));
         entries.forEach((bytes, i) => {
           const key = keys[i] as Uint8Array;
-          // Absent: deleted meanwhile. Already held: written after the graph, so the side set has it.
+          // Absent: deleted since. Already held: rewritten after the graph, and the side set has it.
           if (bytes === undefined || found.seqOf(key) !== undefined) return;
+          // Rewritten after the graph yet not in the side set: written after this search read the head.
           const entry = decodeEntry(bytes, head.dims);
           add(key.slice(), entry.seq, entry.vector, entry.metadata);
         });

@@ -187,14 +187,24 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
     const index = this.#ctx.state(d.backend, 'vectors', () => new VectorIndex());
     const base = this.#cacheBase(d);
     if (index.set !== undefined || base === undefined) return undefined;
-    const holder = this.#ctx.state(d.backend, 'vectors-cold', (): { cold?: ColdSearcher | undefined } => ({}));
+    const holder = this.#coldHolder(d);
     const head = decodeHead(await d.backend.get(HEAD_KEY));
     if (head === undefined || head.count <= this.#settings.exactThreshold) return undefined;
     assertSettings(this.#domain, head, this.dims, this.metric);
     const native = await loadNative();
     if (native === undefined || index.set !== undefined) return undefined;
-    if (holder.cold?.epoch !== head.epoch) holder.cold = ColdSearcher.open(native, base, head);
-    return holder.cold && { cold: holder.cold, head };
+    // Concurrent first searches share one opening.
+    if (holder.epoch !== head.epoch || holder.cold === undefined) {
+      holder.epoch = head.epoch;
+      holder.cold = ColdSearcher.open(native, base, head, d.backend);
+    }
+    const cold = await holder.cold;
+    return cold && { cold, head };
+  }
+
+  /** Where a domain's {@link ColdSearcher} is kept in this store (until the loaded path takes over). */
+  #coldHolder(d: OpenDomain): { epoch?: string; cold?: Promise<ColdSearcher | undefined> | undefined } {
+    return this.#ctx.state(d.backend, 'vectors-cold', () => ({}));
   }
 
   /**
@@ -219,7 +229,7 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
             (filter === undefined || metadataMatches(set.metadataAt(slot), filter));
     const found = await ready.cold.search(d.backend, ready.head, query, k, accept);
     // The loaded path takes over for good: it maps the graph itself.
-    if (found === undefined) this.#ctx.state(d.backend, 'vectors-cold', (): { cold?: ColdSearcher | undefined } => ({})).cold = undefined;
+    if (found === undefined) this.#coldHolder(d).cold = undefined;
     return found;
   }
 
