@@ -1,4 +1,5 @@
-import type { DomainBackend } from '../spi/backend.js';
+import type { GatedBackend } from '../runtime/gated-backend.js';
+import type { ByteRange, DomainBackend } from '../spi/backend.js';
 import { HnswCache } from './hnsw-cache.js';
 import { type NativeIndex, type NativeModule, newNativeIndex } from './native-hnsw.js';
 import { type Scored, VectorSet } from './vector-set.js';
@@ -8,6 +9,32 @@ import { CHANGE_RANGE, changeKey, changeSeq, changesAfter, decodeEntry, entryKey
 const DELTA_MAX = 2_000;
 /** Change records read per page when catching up. */
 const CHANGE_PAGE = 1_000;
+
+/** Change records read per page at open. */
+const KEY_PAGE = 5_000;
+
+/**
+ * The encoded key of every change record up to `version` (each live entry's seq, plus deletes), in
+ * pages read synchronously where the adapter can (a fifth of the time of reading them one by one).
+ */
+async function readKeys(backend: GatedBackend, version: number): Promise<Map<number, Uint8Array>> {
+  const keyOfSeq = new Map<number, Uint8Array>();
+  const upper = changeKey(version);
+  let bounds: ByteRange = { gte: CHANGE_RANGE.gte, lte: upper };
+  for (;;) {
+    const page: ByteRange = { ...bounds, limit: KEY_PAGE };
+    let rows: Array<[Uint8Array, Uint8Array]>;
+    if (backend.readsSync) rows = backend.readSync((reader) => reader.range(page));
+    else {
+      rows = [];
+      for await (const row of backend.range(page)) rows.push(row);
+    }
+    for (const [key, value] of rows) keyOfSeq.set(changeSeq(key), value);
+    const last = rows.at(-1);
+    if (rows.length < KEY_PAGE || last === undefined) return keyOfSeq;
+    bounds = { gt: last[0], lte: upper };
+  }
+}
 
 /** What a cold search found: the best slots of `set`, a small set of the entries it read. */
 export interface ColdResult {
@@ -50,7 +77,7 @@ export class ColdSearcher {
     nativeModule: NativeModule,
     cacheBase: string,
     head: VectorsHead,
-    backend: DomainBackend,
+    backend: GatedBackend,
   ): Promise<ColdSearcher | undefined> {
     const saved = new HnswCache(cacheBase).find(head.epoch, head.seq);
     if (saved === undefined) return undefined;
@@ -62,9 +89,7 @@ export class ColdSearcher {
     } catch {
       return undefined; // a damaged or foreign file: the loaded path builds one
     }
-    const keyOfSeq = new Map<number, Uint8Array>();
-    for await (const [key, value] of backend.range({ gte: CHANGE_RANGE.gte, lte: changeKey(saved.version) }))
-      keyOfSeq.set(changeSeq(key), value);
+    const keyOfSeq = await readKeys(backend, saved.version);
     return new ColdSearcher(native, head.epoch, saved.version, new VectorSet(head.dims, head.metric), keyOfSeq);
   }
 
