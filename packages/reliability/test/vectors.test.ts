@@ -4,7 +4,8 @@
  * (the approximate index follows). (2) Writers killed with SIGKILL during `upsertMany`: after every
  * round, every acknowledged vector is found by search (exact, and as its own nearest neighbour through
  * the approximate index of a store that stayed open and of a fresh one), every batch is whole, and the
- * index counts exactly the domain's entries. `AGENTSTORE_VECTORS_CRASH_ROUNDS` sets the rounds (default 3).
+ * index counts exactly the domain's entries; the fresh store checks through the saved graph first, before
+ * it loads the domain. `AGENTSTORE_VECTORS_CRASH_ROUNDS` sets the rounds (default 3).
  */
 import type { Store } from '@agentstore/core';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -128,6 +129,9 @@ describe.each(multiProcessAdapters.map((a) => [a.name, a] as const))('vectors ac
             ['fresh store', fresh],
           ] as const) {
             entries = await check(`round ${round} ${label}`, store, acks, problems);
+            // The watcher saves its index as of now: the fresh store then searches from that mapped
+            // graph before loading the domain (the path of a process just opened), over what the killed writers left.
+            if (store === watcher) await watcher.sync('memory');
           }
           // Negative control: the same check reports a batch that was never written.
           const control: string[] = [];
