@@ -48,6 +48,24 @@ describe('searching right after open (the saved index, before the domain is load
     await b.close();
   });
 
+  it('equal scores still go by key: candidates the graph ranks later are read when they may tie', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'vectors-cold-'));
+    dirs.push(dataDir);
+    const a = await open(dataDir);
+    await handle(a).upsertMany(Array.from({ length: 300 }, (_, i) => ({ key: i, vector: vec(i) })));
+    // Twelve copies of one vector: the graph returns them in its own order, the answer takes the smallest keys.
+    await handle(a).upsertMany(Array.from({ length: 12 }, (_, j) => ({ key: `dup-${String(11 - j).padStart(2, '0')}`, vector: vec(77) })));
+    await handle(a).search(vec(1));
+    await a.close();
+    const loads = vi.spyOn(VectorIndex.prototype, 'refresh');
+    const b = await open(dataDir);
+    const want = ['dup-00', 'dup-01', 'dup-02', 'dup-03'];
+    expect((await handle(b).search(vec(77), { k: 4, prefix: 'dup-' })).map((m) => m.key)).toEqual(want);
+    expect((await handle(b).search(vec(77), { k: 4 })).map((m) => m.key)).toEqual(want);
+    expect(loads).not.toHaveBeenCalled();
+    await b.close();
+  });
+
   it('a filter too selective for the graph loads the domain once and answers exactly', async () => {
     const dataDir = await indexed();
     const loads = vi.spyOn(VectorIndex.prototype, 'refresh');

@@ -10,6 +10,11 @@ const DELTA_MAX = 2_000;
 /** Change records read per page when catching up. */
 const CHANGE_PAGE = 1_000;
 
+/**
+ * How far below the k-th exact cosine a candidate's approximate one (float32) may lie and still be
+ * read: far above float32 rounding over 65,536 dimensions of unit vectors, far below typical gaps.
+ */
+const COSINE_SLACK = 1e-3;
 /** Change records read per page at open. */
 const KEY_PAGE = 5_000;
 
@@ -44,10 +49,10 @@ export interface ColdResult {
 
 /**
  * Searches a large domain right after open without loading it: the saved graph (memory-mapped)
- * proposes candidates by label (entry seq), and only their entries are read, with one batched point
- * read per search: the key of each label comes from the change records (one small record per live
- * entry, read once at open: far less than the entries), and an entry whose seq is no longer the
- * label's was replaced or deleted since. Entries written after the graph's seq are kept here, from the change records, and
+ * proposes candidates by label (entry seq), and only their entries are read (batched point reads):
+ * the key of each label comes from the change records (one small record per live entry, read once
+ * at open: far less than the entries); a label missing there, or whose entry is gone, was replaced or
+ * deleted since. Entries written after the graph's seq are kept here, from the change records, and
  * searched exactly beside it, as the loaded path does. Scores are exact (float64 over the stored
  * floats) and ties go by key, so the answers are those of the loaded path with the same graph.
  */
@@ -134,34 +139,53 @@ export class ColdSearcher {
     let fetch = Math.min(total, (accept ? 4 * k : k) + stale + 8);
     for (;;) {
       if (fetch > 0) {
-        const labels: number[] = [];
-        for (const label of this.#native.search(query, fetch, 1).keys) {
-          const seq = Number(label);
-          if (!tried.has(seq)) {
-            tried.add(seq);
-            labels.push(seq);
-          }
-        }
+        const matches = this.#native.search(query, fetch, 1);
         const keys: Uint8Array[] = [];
-        for (const seq of labels) {
-          const key = this.#keyOfSeq.get(seq);
-          if (key !== undefined) keys.push(key);
-        }
-        const entries = await backend.getMany(keys.map(entryKey));
-        entries.forEach((bytes, i) => {
-          const key = keys[i] as Uint8Array;
-          // Absent: deleted since. Already held: rewritten after the graph, and the side set has it.
-          if (bytes === undefined || found.seqOf(key) !== undefined) return;
-          // Rewritten after the graph yet not in the side set: written after this search read the head.
-          const entry = decodeEntry(bytes, head.dims);
-          add(key.slice(), entry.seq, entry.vector, entry.metadata);
+        const approx: number[] = [];
+        matches.keys.forEach((label, i) => {
+          const seq = Number(label);
+          const key = tried.has(seq) ? undefined : this.#keyOfSeq.get(seq);
+          tried.add(seq);
+          if (key === undefined) return; // seen already, or replaced or deleted before this searcher opened
+          keys.push(key);
+          approx.push(1 - (matches.distances[i] as number));
         });
+        // Cosine without a filter (the graph's distance is 1 − cosine, to float32 precision): read the
+        // first k, then only the candidates whose approximate score could still reach the k-th exact one.
+        const first = ok === undefined && head.metric === 'cosine' ? Math.min(k, keys.length) : keys.length;
+        await this.#read(backend, head.dims, keys.slice(0, first), found, add);
+        if (first < keys.length) {
+          const best = found.exact(query, k, undefined);
+          const kth = best.length === k ? (best[k - 1] as Scored).score : Number.NEGATIVE_INFINITY;
+          const rest = keys.slice(first).filter((_, i) => !((approx[first + i] as number) < kth - COSINE_SLACK));
+          await this.#read(backend, head.dims, rest, found, add);
+        }
       }
       if (accepted >= k || fetch >= total) return { set: found, hits: found.exact(query, k, ok) };
       // A selective filter: past an eighth of the graph, one exact pass over the loaded copy is cheaper.
       if (fetch * 4 > total / 8) return undefined;
       fetch *= 4;
     }
+  }
+
+  /** Reads the entries of `keys` into `found` through `add`, skipping those gone or held already. */
+  async #read(
+    backend: DomainBackend,
+    dims: number,
+    keys: readonly Uint8Array[],
+    found: VectorSet,
+    add: (key: Uint8Array, seq: number, vector: Float32Array, metadata: string | undefined) => void,
+  ): Promise<void> {
+    if (keys.length === 0) return;
+    const entries = await backend.getMany(keys.map(entryKey));
+    entries.forEach((bytes, i) => {
+      const key = keys[i] as Uint8Array;
+      // Absent: deleted since. Already held: rewritten after the graph, and the side set has it.
+      // Rewritten after the graph yet not in the side set: written after this search read the head.
+      if (bytes === undefined || found.seqOf(key) !== undefined) return;
+      const entry = decodeEntry(bytes, dims);
+      add(key.slice(), entry.seq, entry.vector, entry.metadata);
+    });
   }
 
   /** Applies the change records after what the side set has seen; false when too many piled up. */
