@@ -186,8 +186,12 @@ export class VectorKvStore<M extends VectorMetadata = VectorMetadata> implements
   async #cold(d: OpenDomain): Promise<{ cold: ColdSearcher; head: VectorsHead } | undefined> {
     const index = this.#ctx.state(d.backend, 'vectors', () => new VectorIndex());
     const base = this.#cacheBase(d);
-    if (index.set !== undefined || base === undefined) return undefined;
+    if (base === undefined) return undefined;
     const holder = this.#coldHolder(d);
+    if (index.set !== undefined) {
+      holder.cold = undefined; // loaded (by another handle, or a search this path could not answer): its mapping can go
+      return undefined;
+    }
     const head = decodeHead(await d.backend.get(HEAD_KEY));
     if (head === undefined || head.count <= this.#settings.exactThreshold) return undefined;
     assertSettings(this.#domain, head, this.dims, this.metric);
