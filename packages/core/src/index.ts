@@ -21,7 +21,7 @@ export * from './errors.js';
 export type * from './journal/types.js';
 export { type OpenStoreOptions, openStore } from './manifest/open-store.js';
 export { type MemoryOptions, memoryAdapter, memoryOptionsSchema } from './memory/memory-adapter.js';
-export type { DomainPruneResult, PruneOptions, PruneReport } from './retention/prune-store.js';
+export type { DomainPruneResult, PruneOptions, PruneReport } from './retention/prune-types.js';
 export { asyncDispose } from './runtime/dispose.js';
 export { OPERATION_CHANNEL, type OperationEvent } from './runtime/observe.js';
 export type { DomainOperationStats, OperationFigures } from './runtime/op-stats.js';

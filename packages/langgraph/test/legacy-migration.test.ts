@@ -107,7 +107,7 @@ describe.each(['memory', 'sqlite'] as const)('a store written by the previous la
 /** The fixture's thread "a" copied to `threads` threads `a-0`, `a-1`, … (keys renamed; no value names its thread). */
 async function loadManyLegacyThreads(store: Store, threads: number): Promise<void> {
   for (const [domain, entries] of Object.entries(fixture)) {
-    const own = entries.filter(([key]) => (domain === 'checkpoint_writes' ? key[0] : key[1]) === 'a');
+    const own = entries.filter(([key]) => (key as readonly unknown[])[domain === 'checkpoint_writes' ? 0 : 1] === 'a');
     const at = domain === 'checkpoint_writes' ? 0 : 1;
     const kv = store.kv(domain, { codec: rawCodec });
     for (let i = 0; i < threads; i++)

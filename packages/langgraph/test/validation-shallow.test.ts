@@ -14,7 +14,7 @@ const NOT_FOR_SHALLOW: Record<string, string> = {
   'should migrate pending sends': 'pre-v4 pending sends are read from the parent checkpoint, which a shallow saver has already dropped',
 };
 
-const plain = globalThis.it as typeof it;
+const plain = (globalThis as unknown as { it: typeof it }).it;
 const shallowIt = Object.assign((name: string, fn?: () => unknown, timeout?: number) => {
   const reason = NOT_FOR_SHALLOW[name];
   return reason === undefined ? plain(name, fn, timeout) : plain.skip(`[because ${reason}] ${name}`, fn, timeout);

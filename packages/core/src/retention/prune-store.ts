@@ -5,27 +5,9 @@ import type { StoreContext } from '../runtime/store-context.js';
 import type { DomainKind } from '../types.js';
 import { pruneCheckpoints } from './prune-checkpoints.js';
 import { pruneJournal } from './prune-journal.js';
+import type { DomainPruneResult, PruneOptions, PruneReport } from './prune-types.js';
 
-/** Options of `store.prune()`. */
-export interface PruneOptions {
-  /** Count what would be removed, remove nothing. */
-  readonly dryRun?: boolean;
-  /** Only this domain (default: every domain with data). */
-  readonly domain?: string;
-}
-
-/** What `store.prune()` did to one domain. */
-export interface DomainPruneResult {
-  readonly kind: DomainKind;
-  readonly adapter: string;
-  /** The rule applied: `maxAge` (journal, checkpoints) or `ttl` (kv records past their expiry). */
-  readonly rule: 'maxAge' | 'ttl';
-  /** Journal entries, checkpoints or kv records removed (with `dryRun`: that would be removed). */
-  readonly removed: number;
-}
-
-/** `store.prune()`'s answer: one entry per domain a rule applies to (removed may be 0). */
-export type PruneReport = Record<string, DomainPruneResult>;
+export type { DomainPruneResult, PruneOptions, PruneReport } from './prune-types.js';
 
 /**
  * Applies every retention rule of every domain with data on its current route: `maxAge` on journal

@@ -1,6 +1,6 @@
 import type { ArtifactStore, ArtifactsPolicy } from '../artifacts/types.js';
 import type { Journal, JournalOptions } from '../journal/types.js';
-import type { PruneOptions, PruneReport } from '../retention/prune-store.js';
+import type { PruneOptions, PruneReport } from '../retention/prune-types.js';
 import type { SnapshotStore, SnapshotsOptions } from '../snapshots/types.js';
 import type { Adapter } from '../spi/adapter.js';
 import type { BlobCheckpointStore, Codec, DomainStats, DomainStore } from '../types.js';
