@@ -5,16 +5,14 @@
  * counters exactly at their acknowledged increments), each of them must get `MOVED` (never silence)
  * once the domain has moved, and the migration must have verified the copy by hash.
  */
-import { connect } from 'node:net';
 import { createStore, type Store } from '@agentstore/core';
-import pg from 'pg';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { type ChildHandle, killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
+import { dropSchemas, PG_URL, postgresDownReason, schemaFor } from './harness/postgres.js';
 import type { Message } from './harness/protocol.js';
 import { type AdapterSource, type AnyAdapter, loadAdapter } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
-const PG_URL = process.env.AGENTSTORE_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const DOMAIN = 'moving';
 const PRELOAD = 5_000;
 
@@ -42,16 +40,7 @@ afterEach(async () => {
   await killAllChildren();
   dirs.removeAll();
 });
-afterAll(async () => {
-  if (schemas.length === 0) return;
-  const client = new pg.Client({ connectionString: PG_URL });
-  await client.connect();
-  try {
-    for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-  } finally {
-    await client.end();
-  }
-});
+afterAll(() => dropSchemas(schemas));
 
 const pgDown = await postgresDownReason();
 if (pgDown) console.log(`[reliability] migration: postgres cases skipped: ${pgDown}`);
@@ -156,13 +145,7 @@ describe('migrateDomain while other processes write through the old route', () =
 /** Route options of one side: a PostgreSQL side gets the test server and a schema of this test's own. */
 function optionsFor(side: Side, dataDir: string): Record<string, unknown> {
   if (side.source !== POSTGRES) return side.options ?? {};
-  const schema = `t_${dataDir
-    .split('/')
-    .pop()
-    ?.toLowerCase()
-    .replace(/[^a-z0-9_]/g, '_')}`.slice(0, 63);
-  if (!schemas.includes(schema)) schemas.push(schema);
-  return { ...side.options, connectionString: PG_URL, schema };
+  return { ...side.options, connectionString: PG_URL, schema: schemaFor(dataDir, schemas) };
 }
 
 async function preload(store: Store): Promise<void> {
@@ -187,22 +170,4 @@ async function reportOf(child: ChildHandle): Promise<Report> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Why the PostgreSQL cases cannot run, or undefined when the server answers. */
-async function postgresDownReason(): Promise<string | undefined> {
-  const url = new URL(PG_URL);
-  const reachable = await new Promise<boolean>((resolve) => {
-    const socket = connect({ host: url.hostname, port: Number(url.port || 5432) });
-    const done = (up: boolean) => {
-      socket.destroy();
-      resolve(up);
-    };
-    socket.setTimeout(2_000);
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
-  if (!reachable) return `PostgreSQL at ${url.hostname}:${url.port || 5432} is not reachable; set AGENTSTORE_PG_URL`;
-  return undefined;
 }
