@@ -133,6 +133,7 @@ export class ColdSearcher {
     };
     for (let slot = 0; slot < delta.size; slot++) add(delta.keyAt(slot), delta.seqAt(slot), delta.vectorAt(slot), delta.metadataAt(slot));
     const total = this.#native.size();
+    if (k * 8 >= total) return undefined; // an eighth of the graph or more: the loaded path's exact pass
     // Labels whose entries are gone since the graph was saved: fetch this many more.
     const stale = Math.max(0, total - (head.count - delta.size));
     const tried = new Set<number>();
@@ -161,7 +162,8 @@ export class ColdSearcher {
           await this.#read(backend, head.dims, rest, found, add);
         }
       }
-      if (accepted >= k || fetch >= total) return { set: found, hits: found.exact(query, k, ok) };
+      if (accepted >= k) return { set: found, hits: found.exact(query, k, ok) };
+      if (fetch >= total) return undefined; // the whole graph asked for and still short of k: the loaded path answers
       // A selective filter: past an eighth of the graph, one exact pass over the loaded copy is cheaper.
       if (fetch * 4 > total / 8) return undefined;
       fetch *= 4;

@@ -99,13 +99,17 @@ export class HnswIndex {
       else offer(seq);
     }
     const total = this.#native.size();
+    // Asking for an eighth of the graph or more: one exact pass is as cheap, and a graph search for that
+    // many candidates may return fewer than asked (it walks the graph, it does not list it).
+    if (k * 8 >= total) return undefined;
     let fetch = Math.min(total, (accept ? 4 * k : k) + this.#stale + 8);
     for (;;) {
       if (fetch > 0) {
         const { keys } = this.#native.search(query, fetch, 1);
         for (const label of keys) offer(Number(label));
       }
-      if (accepted >= k || fetch >= total) return top.sorted();
+      if (accepted >= k) return top.sorted();
+      if (fetch >= total) return undefined; // the whole graph asked for and still short of k: go exact
       // A selective filter: past an eighth of the graph, one exact pass is cheaper and exact.
       if (fetch * 4 > total / 8) return undefined;
       fetch *= 4;

@@ -8,6 +8,9 @@ import { Rng } from '../harness/random.js';
 import { type KindsTarget, openTarget } from './open.js';
 import { crashVector, VECTOR_DIMS } from './vectors-values.js';
 
+/** Vectors a writer issues per round at most (below the check's 10,000 per search, whatever its lanes add). */
+const ROUND_CAP = 8_000;
+
 interface Params {
   readonly target: KindsTarget;
   readonly mode: 'crash' | 'commands';
@@ -38,10 +41,15 @@ runChild(
     await receive('go');
     const rng = new Rng(seed);
     let batches = 0;
+    let issued = 0;
     const lane = async () => {
       for (;;) {
+        // The check lists a writer's round with one search (at most 10,000 results): past the cap the
+        // writer waits for its kill instead of writing more than one search can list.
+        if (issued >= ROUND_CAP) return new Promise<never>(() => {});
         const k = batches++;
         const n = rng.int(1, 40);
+        issued += n;
         await vectors.upsertMany(
           Array.from({ length: n }, (_, j) => ({
             key: ['w', writer, round, k, j],
