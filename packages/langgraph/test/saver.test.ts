@@ -2,43 +2,9 @@ import { isStoreError, type Store } from '@agentstore/core';
 import { type Checkpoint, type CheckpointTuple, ERROR, INTERRUPT, uuid6 } from '@langchain/langgraph-checkpoint';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AgentstoreSaver } from '../src/index.js';
+import { collect, putHistory } from './support/history.js';
 import { spyStore } from './support/spy-store.js';
 import { ADAPTERS, openStore } from './support/stores.js';
-
-type Values = Record<string, unknown>;
-
-/** Puts a linear history in one thread/namespace: each step changes the channels it names. */
-async function putHistory(saver: AgentstoreSaver, thread: string, steps: Values[], ns = ''): Promise<string[]> {
-  const ids: string[] = [];
-  const values: Values = {};
-  const versions: Record<string, number> = {};
-  let config = { configurable: { thread_id: thread, checkpoint_ns: ns } } as { configurable: Record<string, unknown> };
-  for (const [step, changes] of steps.entries()) {
-    const newVersions: Record<string, number> = {};
-    for (const [channel, value] of Object.entries(changes)) {
-      values[channel] = value;
-      versions[channel] = saver.getNextVersion(versions[channel]);
-      newVersions[channel] = versions[channel];
-    }
-    const checkpoint: Checkpoint = {
-      v: 4,
-      id: uuid6(-1),
-      ts: new Date().toISOString(),
-      channel_values: { ...values },
-      channel_versions: { ...versions },
-      versions_seen: {},
-    };
-    config = (await saver.put(config, checkpoint, { source: 'loop', step, parents: {} }, newVersions)) as typeof config;
-    ids.push(checkpoint.id);
-  }
-  return ids;
-}
-
-async function collect(iterable: AsyncIterable<CheckpointTuple>): Promise<CheckpointTuple[]> {
-  const out: CheckpointTuple[] = [];
-  for await (const t of iterable) out.push(t);
-  return out;
-}
 
 async function count(store: Store, domain: string): Promise<number> {
   return store.kv(domain).count();
