@@ -1,7 +1,8 @@
 /**
  * The process `doctor` runs its checks in (see `doctor-isolated.ts`): options and the steps to skip
- * come in environment variables, events go out as JSON lines on stdout. A pipe write is synchronous
- * on Linux, so the step a crash happened in has always been reported.
+ * come in environment variables, events go out as JSON lines on stdout. The events are few and the
+ * parent reads them as they come, so each write reaches the pipe at once and the step a crash happened
+ * in has been reported.
  */
 import { describeError } from '../output.js';
 import { runChecks } from './doctor.js';

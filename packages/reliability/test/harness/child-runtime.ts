@@ -1,9 +1,10 @@
 /**
  * The child side of the line protocol. A child reads its parameters from argv[2] (JSON), reports on
- * stdout (synchronous for a pipe on Linux: a line written after an await is an acknowledgement of
- * what that await waited for), reads commands from stdin, and exits as soon as stdin closes, so a
- * parent that dies leaves no orphan writing on.
+ * stdout with blocking writes (a line written after an await is an acknowledgement of what that await
+ * waited for), reads commands from stdin, and exits as soon as stdin closes, so a parent that dies
+ * leaves no orphan writing on.
  */
+import { writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { decodeLine, encodeLine, type Message } from './protocol.js';
 import { ownWakeups } from './wakeups.js';
@@ -25,9 +26,30 @@ export function send(message: Message): void {
   const wakeups = ownWakeups();
   if (wakeups > wakeupsReported) {
     wakeupsReported = wakeups;
-    process.stdout.write(encodeLine({ t: 'wakeups', n: wakeups }));
+    writeLineSync(encodeLine({ t: 'wakeups', n: wakeups }));
   }
-  process.stdout.write(encodeLine(message));
+  writeLineSync(encodeLine(message));
+}
+
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes to fd 1 before returning. `process.stdout.write` queues in the process once the pipe is full
+ * (the parent reads slowly on a loaded machine), and a SIGKILL then loses lines whose writes had
+ * already happened: the parent would see more survivors than acknowledgements. The pipe is
+ * non-blocking, so a full one answers EAGAIN: wait a millisecond and try again.
+ */
+function writeLineSync(line: string): void {
+  const bytes = Buffer.from(line);
+  let offset = 0;
+  while (offset < bytes.length) {
+    try {
+      offset += writeSync(1, bytes, offset, bytes.length - offset);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') throw error;
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
 }
 
 const inbox: Message[] = [];

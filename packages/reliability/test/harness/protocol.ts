@@ -1,7 +1,7 @@
 /**
  * The line protocol between the parent (a vitest worker) and its children: one JSON object per line,
  * each with a type tag `t`. Children write to stdout only after the call they report on resolved,
- * and a pipe write is synchronous on Linux, so a complete line is an acknowledgement.
+ * with blocking writes (`child-runtime.ts`), so a complete line is an acknowledgement.
  */
 export interface Message {
   readonly t: string;
