@@ -11,3 +11,6 @@ const ALL: ReadonlyArray<Adapter> = [sqliteAdapter, lmdbAdapter, levelAdapter];
 
 /** Adapters that promise exactness with several processes on one dataDir. */
 export const multiProcessAdapters = ALL.filter((a) => a.capabilities.persistent && a.capabilities.multiProcess);
+
+/** Adapters whose data survives reopening. */
+export const persistentAdapters = ALL.filter((a) => a.capabilities.persistent);
