@@ -27,7 +27,9 @@ export interface SweepStep {
  * One bounded step of the sweep: reads up to `SWEEP_STEP` due expiry index entries and, under the
  * write lock, deletes the items that are still expired (with their refresh records), moves the
  * entries of refreshed items to their new expiry and drops entries of items replaced or deleted since.
- * The deleted items' vectors go after that commit.
+ * The expired items' vectors go before that commit: a crash in between leaves expired (invisible)
+ * items without vectors, which the next sweep finds by their expiry entries; the other order left
+ * vectors that no item and no expiry entry named any more, for good.
  */
 export async function sweepStep(
   kv: DomainStore<unknown>,
@@ -60,13 +62,15 @@ export async function sweepStep(
       goneKeys.push(item);
     });
     if (relocated.length > 0) await kv.putMany(relocated);
+    // An expired item stays expired (a read refreshes only live ones), and a put replacing it writes
+    // vectors under a new stamp: deleting this version's vectors first takes nothing visible.
+    if (vectors !== undefined)
+      await deleteVectors(
+        vectors,
+        gone.map((record, i) => ({ key: goneKeys[i] as Key, record })),
+      );
     await kv.deleteMany(stale);
   });
-  if (vectors !== undefined)
-    await deleteVectors(
-      vectors,
-      gone.map((record, i) => ({ key: goneKeys[i] as Key, record })),
-    );
   return { removed: gone.length, more: due.length === SWEEP_STEP };
 }
 
