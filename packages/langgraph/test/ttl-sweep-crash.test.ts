@@ -4,9 +4,11 @@
  * killed mid-sweep. After every kill a reopened saver shows every live thread exactly as before, shows
  * nothing of an expired thread (getTuple, list by thread and across threads), and an expired thread
  * still holding keys still holds its expiry (so nothing of it is reachable without it); a second
- * sweep then removes every key of every expired thread and nothing of the live ones. Negative control:
- * a live thread with one write removed fails the same check. `AGENTSTORE_TTL_SWEEP_CRASH_ROUNDS` sets
- * the rounds (default 3).
+ * sweep then removes every key of every expired thread and nothing of the live ones. The sweeper is
+ * killed after a random number of its delete transactions, so most kills land inside one thread's
+ * deletion. Negative controls: a live thread with one write removed fails the same check, and so does
+ * an unswept expired thread whose expiry is removed. `AGENTSTORE_TTL_SWEEP_CRASH_ROUNDS` sets the
+ * rounds (default 3).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -38,6 +40,7 @@ describe.each(['sqlite', 'lmdb', 'level'] as const)('thread TTL sweep under SIGK
     let midThread = 0;
     let midSweep = 0;
     let controls = 0;
+    let hidden = 0;
     try {
       for (let round = 0; round < ROUNDS && problems.length === 0; round++) {
         // Threads of both kinds interleave in key order, so the sweep visits live ones between expired ones.
@@ -59,13 +62,14 @@ describe.each(['sqlite', 'lmdb', 'level'] as const)('thread TTL sweep under SIGK
             await destroy();
           }
         }
-        const target = 1 + ((round * 7) % (EXPIRED - 4));
+        // Killed after a random number of the sweep's delete transactions (each expired thread takes 4 to
+        // 6), so the kill lands inside a thread's deletion as often as not; never after the last thread.
+        const target = 1 + Math.floor(Math.random() * (EXPIRED - 2) * 4);
+        let ops = 0;
         const run = await killWorker(
           'ttl-sweeper.ts',
           [dir, adapter, String(HOUR)],
-          (line) => Number(line.split(' ')[1]) >= target,
-          // Somewhere inside the next thread's visit (a heavy thread's deletes take several transactions).
-          Math.floor(Math.random() * 25),
+          (line) => (line.startsWith('op ') && ++ops >= target) || line === `swept ${EXPIRED}`,
         );
         if (run.signal !== 'SIGKILL') problems.push(`round ${round}: the sweeper was not killed (${run.signal}): ${run.stderr}`);
 
@@ -86,15 +90,18 @@ describe.each(['sqlite', 'lmdb', 'level'] as const)('thread TTL sweep under SIGK
           };
           problems.push(...(await check(`round ${round} after the kill`)));
           let left = 0;
+          let cut = 0;
           for (const [thread, seeded] of expired) {
             const keys = await keysOf(store, 'checkpoints', [thread]);
             if (keys.length > 0) left++;
-            if (keys.length > 0 && keys.length < seeded) midThread++;
+            if (keys.length > 0 && keys.length < seeded) cut++;
             // The expiry goes last: while any key of the thread is left, the expiry that hides it is too.
             if (keys.length > 0 && JSON.stringify(keys[0]) !== JSON.stringify([thread, 0]))
               problems.push(`round ${round}: expired thread ${thread} keeps ${keys.length} keys without its expiry`);
           }
-          if (left > 0 && left < EXPIRED) midSweep++;
+          midThread += cut;
+          // Cut short: expired threads left to sweep, and some deleted or one half deleted.
+          if (left > 0 && (left < EXPIRED || cut > 0)) midSweep++;
 
           // Negative control: a live thread missing one pending write fails the check.
           const [victim] = live.keys();
@@ -105,6 +112,19 @@ describe.each(['sqlite', 'lmdb', 'level'] as const)('thread TTL sweep under SIGK
           if ((await check('control')).some((p) => p.includes(`live thread ${victim} changed`))) controls++;
           else problems.push(`round ${round}: the check did not see a lost write`);
           await raw.put(writeKey, saved);
+          // And an expired thread the sweep has not finished, without the expiry that hides it, is seen.
+          const unswept = [...expired.keys()].reverse();
+          for (const thread of unswept) {
+            const expiry = await raw.get([thread, 0]);
+            if (expiry === undefined) continue;
+            await raw.delete([thread, 0]);
+            const seen = (await check('control')).some((p) => p.includes(`expired thread ${thread} visible`));
+            const stranded = (await keysOf(store, 'checkpoints', [thread])).length > 0;
+            if (seen && stranded) hidden++;
+            else problems.push(`round ${round}: the check did not see expired thread ${thread} without its expiry`);
+            await raw.put([thread, 0], expiry);
+            break;
+          }
 
           // A second sweep finishes the job and touches nothing live.
           const deleted = await saver.sweepExpired();
@@ -122,10 +142,11 @@ describe.each(['sqlite', 'lmdb', 'level'] as const)('thread TTL sweep under SIGK
       await rm(dir, { recursive: true, force: true });
     }
     console.log(
-      `[ttl sweep crash ${adapter}] ${ROUNDS} rounds, ${live.size} live threads, killed mid-sweep ${midSweep}, mid-thread ${midThread}, controls ${controls}, problems ${problems.length}`,
+      `[ttl sweep crash ${adapter}] ${ROUNDS} rounds, ${live.size} live threads, killed mid-sweep ${midSweep}, mid-thread ${midThread}, controls ${controls} + ${hidden}, problems ${problems.length}`,
     );
     expect(problems.slice(0, 20)).toEqual([]);
     expect(controls).toBe(ROUNDS);
+    expect(hidden).toBe(ROUNDS);
     expect(midSweep).toBeGreaterThan(0);
   });
 });
