@@ -29,7 +29,7 @@ export interface SweepStep {
  * entries of refreshed items to their new expiry and drops entries of items replaced or deleted since.
  * The expired items' vectors go before that commit: a crash in between leaves expired (invisible)
  * items without vectors, which the next sweep finds by their expiry entries; the other order left
- * vectors that no item and no expiry entry named any more, for good.
+ * vectors that no item and no expiry entry named, which only a search happening to meet them removed.
  */
 export async function sweepStep(
   kv: DomainStore<unknown>,
