@@ -75,8 +75,6 @@ export class GraphBuild {
       // the caller needs them when the graph arrives.
       transferList: [job.rows.buffer as ArrayBuffer],
     });
-    // A build never keeps a process alive: exiting abandons it, and the next process builds again.
-    this.#worker.unref();
     let saved = false;
     this.#exited = new Promise((resolve) => {
       this.#worker.once('exit', () => {
@@ -99,6 +97,9 @@ export class GraphBuild {
     });
     // Callers that stop waiting (a reload, a close) must not leave an unhandled rejection behind.
     this.done.catch(() => undefined);
+    // A build never keeps a process alive: exiting abandons it, and the next process builds again.
+    // After the listeners: adding one refs the worker again.
+    this.#worker.unref();
   }
 
   /** Whether `cancel` was called. */

@@ -1,7 +1,7 @@
 import { type NativeIndex, type NativeModule, newNativeIndex } from './native-hnsw.js';
 import { betterFor, type Scored, TopK, type VectorSet } from './vector-set.js';
 
-/** Entries written after a read-only (memory-mapped) base before the base is loaded for writing. */
+/** Entries written or removed after a read-only (memory-mapped) base before it is loaded for writing or merged. */
 const DELTA_MAX = 2_000;
 
 /**
@@ -52,7 +52,13 @@ export class HnswIndex {
    * Maps a saved graph of version `version` (no copy: the OS pages it in) and queues every entry of
    * `set` written after it; undefined when the file does not match the set's settings.
    */
-  static view(nativeModule: NativeModule, file: string, version: number, set: VectorSet, gone: Iterable<number> = []): HnswIndex | undefined {
+  static view(
+    nativeModule: NativeModule,
+    file: string,
+    version: number,
+    set: VectorSet,
+    gone: Iterable<number> = [],
+  ): HnswIndex | undefined {
     const native = newNativeIndex(nativeModule, set.dims, set.metric);
     native.view(file);
     if (native.dimensions() !== set.dims) return undefined;
@@ -75,9 +81,9 @@ export class HnswIndex {
     return this.#version;
   }
 
-  /** Whether a mapped graph has queued enough writes to be merged with them (or rebuilt). */
+  /** Whether a mapped graph has queued (or lost) enough entries to be merged with its changes (or rebuilt). */
   get full(): boolean {
-    return !this.#mutable && this.#delta.size >= DELTA_MAX;
+    return !this.#mutable && this.#delta.size + this.#forgotten.size >= DELTA_MAX;
   }
 
   /** Whether stale labels are a quarter of the graph or more: rebuilding beats merging. */

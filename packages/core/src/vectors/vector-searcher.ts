@@ -21,6 +21,24 @@ import type { VectorsHead } from './vectors-layout.js';
  */
 const INLINE_COMPONENTS = 1 << 16;
 
+/** Scratch directories of this process, removed when it exits without closing its stores. */
+const scratchDirs = new Set<string>();
+let exitHooked = false;
+
+function removeScratchAtExit(dir: string): void {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.once('exit', () => {
+      for (const d of scratchDirs) {
+        try {
+          rmSync(d, { recursive: true, force: true });
+        } catch {}
+      }
+    });
+  }
+  scratchDirs.add(dir);
+}
+
 /** A build in a worker, and what the graph it saves will reflect. */
 interface PendingBuild {
   readonly run: GraphBuild;
@@ -162,7 +180,9 @@ export class VectorSearcher implements SetListener, Flushable {
     } else {
       added = base.queued(); // live: a replaced or deleted one leaves the queue
       rows = new Float32Array(added.length * dims);
-      added.forEach((seq, i) => rows.set(set.vectorAt(set.slotOfSeq(seq) as number), i * dims));
+      added.forEach((seq, i) => {
+        rows.set(set.vectorAt(set.slotOfSeq(seq) as number), i * dims);
+      });
       removed = base.forgotten();
     }
     const cache = this.#cache ?? this.#scratchCache();
@@ -228,6 +248,7 @@ export class VectorSearcher implements SetListener, Flushable {
   #scratchCache(): HnswCache {
     if (this.#scratch === undefined) {
       const dir = mkdtempSync(join(tmpdir(), 'agentstore-vectors-'));
+      removeScratchAtExit(dir);
       this.#scratch = { dir, cache: new HnswCache(join(dir, 'graph')) };
     }
     return this.#scratch.cache;
@@ -277,8 +298,10 @@ export class VectorSearcher implements SetListener, Flushable {
     const scratch = this.#scratch;
     this.#stopping = this.#cancelBuild().finally(() => {
       // Mapped files stay readable after unlink (POSIX); where removal fails, the OS cleans its temp dir.
+      if (scratch === undefined) return;
+      scratchDirs.delete(scratch.dir);
       try {
-        if (scratch) rmSync(scratch.dir, { recursive: true, force: true });
+        rmSync(scratch.dir, { recursive: true, force: true });
       } catch {}
     });
   }
