@@ -63,6 +63,11 @@ export class GraphBuild {
   readonly done: Promise<void>;
   readonly #worker: Worker;
   readonly #exited: Promise<void>;
+  /** Resolves once the worker thread is gone (it ends by itself after saving, or when cancelled). */
+  get exited(): Promise<void> {
+    return this.#exited;
+  }
+
   #cancelled = false;
 
   constructor(job: BuildJob) {

@@ -71,6 +71,8 @@ export class VectorSearcher implements SetListener, Flushable {
   readonly #parsed = new Map<number, Record<string, Json> | undefined>();
   #nativeMissing = false;
   #build: PendingBuild | undefined;
+  /** Every build whose worker has not exited yet (one that saved its graph is still ending). */
+  readonly #workers = new Set<GraphBuild>();
   /** A build from nothing failed: searches stay exact in this process (a warning said why). */
   #buildFailed = false;
   /** A merge failed: the next one builds from nothing. */
@@ -196,6 +198,8 @@ export class VectorSearcher implements SetListener, Flushable {
       rows,
       out: cache.temporary(epoch, version),
     });
+    this.#workers.add(run);
+    void run.exited.then(() => this.#workers.delete(run));
     const build: PendingBuild = { run, epoch, version, cache, base, added, removed: new Set(removed) };
     this.#build = build;
     run.done.then(
@@ -239,10 +243,11 @@ export class VectorSearcher implements SetListener, Flushable {
     );
   }
 
-  #cancelBuild(): Promise<void> {
+  #cancelBuild(): void {
     const build = this.#build;
     this.#build = undefined;
-    return build ? build.run.cancel() : Promise.resolve();
+    // Waited for by `stop` (through `#workers`), not here: a reload goes on at once.
+    void build?.run.cancel();
   }
 
   #scratchCache(): HnswCache {
@@ -296,7 +301,8 @@ export class VectorSearcher implements SetListener, Flushable {
     if (this.#stopped) return;
     this.#stopped = true;
     const scratch = this.#scratch;
-    this.#stopping = this.#cancelBuild().finally(() => {
+    this.#build = undefined;
+    this.#stopping = Promise.allSettled([...this.#workers].map((run) => run.cancel())).then(() => {
       // Mapped files stay readable after unlink (POSIX); where removal fails, the OS cleans its temp dir.
       if (scratch === undefined) return;
       scratchDirs.delete(scratch.dir);
