@@ -98,6 +98,25 @@ describe.each([
 });
 
 describe('the graph built in a worker', () => {
+  it('dropping the domain during a build ends the worker; the domain written again builds its own graph', async () => {
+    const store = await memoryStore();
+    await fill(store, 0, COUNT);
+    await handles(store).ann.search(vec(1));
+    expect(runningBuilds()).toBe(1);
+    await store.dropDomain('docs');
+    while (runningBuilds() > 0) await tick();
+    await fill(store, 0, COUNT);
+    await handles(store).ann.delete(3);
+    const { ann } = handles(store);
+    await ann.search(vec(1));
+    while ((await ann.describe()).mode === 'building') await tick();
+    expect(await ann.describe()).toMatchObject({ mode: 'hnsw', count: COUNT - 1 });
+    expect((await ann.search(vec(2), { k: 1 }))[0]?.key).toBe(2);
+    expect((await ann.search(vec(3), { k: 10 })).map((m) => m.key)).not.toContain(3);
+    await store.close();
+    expect(runningBuilds()).toBe(0);
+  });
+
   it('is saved to the cache, mapped by the next store, and merged with the writes queued beside it once they are many', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'vectors-build-'));
     dirs.push(dataDir);

@@ -50,7 +50,8 @@ export class HnswIndex {
 
   /**
    * Maps a saved graph of version `version` (no copy: the OS pages it in) and queues every entry of
-   * `set` written after it; undefined when the file does not match the set's settings.
+   * `set` written after it; undefined when the file does not match the set's settings. `gone`: labels
+   * the graph may hold, of which those no longer in the set are remembered for the next merge.
    */
   static view(
     nativeModule: NativeModule,
@@ -185,7 +186,9 @@ export class HnswIndex {
       this.#stale = Math.max(0, this.#stale - this.#forgotten.size);
       for (const seq of this.#delta) {
         const slot = set.slotOfSeq(seq);
-        if (slot !== undefined) native.add(BigInt(seq), set.vectorAt(slot), 1);
+        if (slot === undefined) continue;
+        native.remove(BigInt(seq)); // a mapped graph may hold labels above its version (see view)
+        native.add(BigInt(seq), set.vectorAt(slot), 1);
       }
     } catch {
       native = HnswIndex.build(this.#nativeModule, set).#native;
