@@ -6,9 +6,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createStore, type Store } from '../src/index.js';
 import { runningBuilds } from '../src/vectors/hnsw-build.js';
 
-// 6,000 × 48 is far above what is built on the event loop (65,536 components): a worker builds it.
-const DIMS = 48;
-const COUNT = 6_000;
+// 8,000 × 64 is far above what is built on the event loop (65,536 components): a worker builds it.
+const DIMS = 64;
+const COUNT = 8_000;
 const vec = (i: number): number[] => Array.from({ length: DIMS }, (_, d) => Math.sin(i * 0.37 + d * 1.3) + Math.cos(i * (d + 1) * 0.011));
 const dirs: string[] = [];
 afterEach(() => {
