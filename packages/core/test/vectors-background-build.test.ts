@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sqliteAdapter } from '@agentstore/adapter-sqlite';
@@ -38,7 +38,7 @@ const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve)
 describe.each([
   ['sqlite', sqliteStore],
   ['memory', memoryStore],
-])('a large graph is built in a worker thread (%s)', (_name, open) => {
+])('a large graph is built in a worker thread (%s)', (name, open) => {
   it('the event loop keeps turning, searches stay exact, writes made meanwhile are in the new graph', async () => {
     const store = await open();
     const { ann, exact } = handles(store);
@@ -94,6 +94,10 @@ describe.each([
     expect(runningBuilds()).toBe(1);
     await store.close();
     expect(runningBuilds()).toBe(0);
+    if (name === 'sqlite') {
+      const cache = join(dirs.at(-1) as string, '.vector-index');
+      expect(existsSync(cache) ? readdirSync(cache) : []).toEqual([]);
+    }
   });
 });
 

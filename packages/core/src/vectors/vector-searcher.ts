@@ -217,10 +217,14 @@ export class VectorSearcher implements SetListener, Flushable {
 
   /** Swaps the built graph in, with every write made since its rows were taken queued on it. */
   #finish(native: NativeModule, build: PendingBuild): void {
-    if (this.#build !== build) return; // cancelled: a reload or a stop
-    this.#build = undefined;
     const set = this.#index.set;
-    if (set === undefined || build.epoch !== this.#epoch) return;
+    // Cancelled after it saved (a reload or a stop), or the domain changed epoch: the file is of no use.
+    if (this.#build !== build || set === undefined || build.epoch !== this.#epoch) {
+      if (this.#build === build) this.#build = undefined;
+      rmSync(build.run.job.out, { force: true });
+      return;
+    }
+    this.#build = undefined;
     let next: HnswIndex | undefined;
     try {
       const file = build.cache.adopt(build.run.job.out, build.epoch, build.version);
