@@ -63,6 +63,7 @@ async function closeContext(ctx: StoreContext): Promise<void> {
     await ctx.flushState();
   } finally {
     ctx.stopState();
+    await ctx.awaitStopped();
     await ctx.pool.closeAll();
   }
 }
