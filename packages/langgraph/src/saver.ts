@@ -310,21 +310,36 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const id = getCheckpointId(config);
     if (!id) throw new StoreError('INVALID_VALUE', 'putWrites needs config.configurable.checkpoint_id');
     if (typeof taskId !== 'string') throw new StoreError('INVALID_VALUE', 'putWrites needs a string taskId');
-    const entries = await Promise.all(
-      writes.map(async ([channel, value], i): Promise<readonly [Key, Uint8Array]> => {
-        const idx = WRITES_IDX_MAP[channel] ?? i;
-        const bytes = await this.#codec.encode([value], ([stored]) => ({ channel, taskPath, value: stored }));
-        return [writeKey(thread, ns, id, taskId, idx), bytes];
-      }),
-    );
+    const keys = writes.map(([channel], i) => writeKey(thread, ns, id, taskId, WRITES_IDX_MAP[channel] ?? i));
     if (!this.#migrated) await this.#migrate();
     // Special writes (errors, interrupts, …) replace an earlier one; a regular write is kept as first
     // stored, so a retried task cannot change what a resumed run replays.
-    const regular = entries.filter(([key]) => ((key as unknown[])[5] as number) >= 0);
-    const existing = regular.length > 0 ? await this.#checkpointBytes.getMany(regular.map(([key]) => key)) : [];
-    const taken = new Set(regular.filter((_, i) => existing[i] !== undefined).map(([key]) => key));
-    const fresh = entries.filter((entry) => !taken.has(entry[0]));
-    if (fresh.length > 0) await this.#checkpointBytes.putMany(fresh);
+    const regular = keys.filter((key) => ((key as unknown[])[5] as number) >= 0);
+    const existing = regular.length > 0 ? await this.#checkpointBytes.getMany(regular) : [];
+    const taken = new Set(regular.filter((_, i) => existing[i] !== undefined));
+    const fresh: Array<readonly [Key, string, unknown]> = [];
+    for (const [i, [channel, value]] of writes.entries()) {
+      const key = keys[i] as Key;
+      if (!taken.has(key)) fresh.push([key, channel, value]);
+    }
+    if (fresh.length === 0) return;
+    // As in `put`: the writes go to the commit as values, encoded once; through the serde when they must.
+    const whole = this.#codec.whole;
+    if (whole) {
+      try {
+        await this.#checkpoints.putMany(fresh.map(([key, channel, value]) => [key, { channel, taskPath, value: [value] }] as const));
+        return;
+      } catch (err) {
+        if (!isStoreError(err, 'INVALID_VALUE')) throw err;
+      }
+    }
+    const entries = await Promise.all(
+      fresh.map(async ([key, channel, value]): Promise<readonly [Key, Uint8Array]> => {
+        const bytes = await this.#codec.encode([value], ([stored]) => ({ channel, taskPath, value: stored }), !whole);
+        return [key, bytes];
+      }),
+    );
+    await this.#checkpointBytes.putMany(entries);
   }
 
   async deleteThread(threadId: string): Promise<void> {
