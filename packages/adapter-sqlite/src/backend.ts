@@ -105,7 +105,10 @@ export class SqliteBackend implements DomainBackend {
   }
 
   transact<T>(fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
-    return this.#transact(fn, false, options?.blind === true ? this.#behind : undefined);
+    // A lone write commits at once when nothing is queued (no event-loop turn to gather a group);
+    // not in `strict`, whose commit waits for an fsync that concurrent writes should share.
+    const now = options?.lone === true && this.#durability !== 'strict';
+    return this.#transact(fn, now, options?.blind === true ? this.#behind : undefined);
   }
 
   updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {

@@ -10,12 +10,15 @@ import type { Key } from '@agentstore/core';
  *   [thread, 0]                                 → expiry (epoch ms), only with a thread TTL
  *   [thread, 1, ns, checkpointId]               → CheckpointRecord (with copies of its small channel values)
  *   [thread, 1, ns, checkpointId, taskId, idx]  → WriteRecord      (idx < 0 for WRITES_IDX_MAP channels)
- *   [thread, 2, checkpointId, ns]               → 0                (per thread across namespaces, by id)
+ *   [thread, 2, checkpointId, ns]               → 0                (namespaces other than '', by id)
  *   [thread, 3, ns, channel, version]           → StoredValue      (values too large to copy into records)
  *
  * A checkpoint's pending writes sort right after its record (a tuple sorts before its extensions), so
  * one reverse range from the end of `[thread, 1, ns]` yields the newest checkpoint's writes and then
  * its record, and one forward range over `[thread, 1, ns, id]` yields a given checkpoint and its writes.
+ * A root-namespace checkpoint has no `[thread, 2, …]` entry, so its `put` writes one key region: a
+ * thread's history across namespaces is the root records merged with the index (`newest-first.ts`);
+ * root entries that earlier versions wrote to the index are skipped.
  */
 
 /** A value as a serde wrote it: its type tag and bytes. */

@@ -1,4 +1,14 @@
-import { asyncDispose, createStore, type DomainStore, defaultDataDir, type Key, rawCodec, type Store, StoreError } from '@agentstore/core';
+import {
+  asyncDispose,
+  createStore,
+  type DomainStore,
+  defaultDataDir,
+  isStoreError,
+  type Key,
+  rawCodec,
+  type Store,
+  StoreError,
+} from '@agentstore/core';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import {
   BaseCheckpointSaver,
@@ -14,7 +24,10 @@ import {
 import { matchesFilter } from './filter.js';
 import { fitsInline } from './inline-size.js';
 import {
+  type CheckpointRecord,
+  checkpointKey,
   checkpointPrefix,
+  expiryKey,
   isRecordKey,
   type StoredValue,
   TIME,
@@ -25,6 +38,7 @@ import {
   writeKey,
 } from './layout.js';
 import { LegacyMigration } from './legacy-migration.js';
+import { newestFirst } from './newest-first.js';
 import { type AgentstoreSaverOptions, type ResolvedSaverOptions, resolveSaverOptions } from './options.js';
 import { PAGE } from './paging.js';
 import { AgentstoreSerde } from './serde.js';
@@ -223,41 +237,33 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     if (!this.#migrated) await this.#migrate();
     const { channel_values: values, ...rest } = checkpoint;
     const versions = rest.channel_versions ?? {};
-    const has = (channel: string): boolean => values !== undefined && values !== null && Object.hasOwn(values, channel);
     // A small changed value is carried in the record; a large one is an entry of its own, which later
     // checkpoints that keep it refer to. An unchanged value is carried again when it was carried before
     // (this process remembers what it stored; else the parent record says), so the record stays whole.
-    const carried: unknown[] = [];
-    const names: string[] = [];
-    const refs: string[] = [];
-    const changed: Array<[Key, Uint8Array | Promise<Uint8Array>]> = [];
-    const stored = new Map<string, StoredChannel>();
-    const carry = (channel: string) => {
-      names.push(channel);
-      carried.push(values[channel]);
-    };
+    const plan: PutPlan = { names: [], carried: [], refs: [], changed: [], stored: new Map() };
     for (const channel of Object.keys(newVersions)) {
       const version = checkVersion(newVersions[channel]);
       const current = versions[channel] === version;
-      if (!has(channel)) {
-        if (current) stored.set(channel, { version, present: false, carried: false });
+      if (!hasValue(values, channel)) {
+        if (current) plan.stored.set(channel, { version, present: false, carried: false });
         continue;
       }
-      const small = fitsInline(values[channel], COPY_MAX_BYTES);
-      if (current && small) {
-        stored.set(channel, { version, present: true, carried: true });
-        carry(channel);
+      const value = values[channel];
+      if (current && fitsInline(value, COPY_MAX_BYTES)) {
+        plan.stored.set(channel, { version, present: true, carried: true });
+        plan.names.push(channel);
+        plan.carried.push(value);
         continue;
       }
-      changed.push([valueKey(thread, ns, channel, version), this.#codec.encode([values[channel]], onlyValue)]);
+      plan.changed.push([valueKey(thread, ns, channel, version), value]);
       if (!current) continue;
-      stored.set(channel, { version, present: true, carried: false });
-      refs.push(channel);
+      plan.stored.set(channel, { version, present: true, carried: false });
+      plan.refs.push(channel);
     }
     let known = this.#stored.of(thread, ns);
     let askedParent = false;
     for (const channel of Object.keys(versions)) {
-      if (stored.has(channel)) continue;
+      if (plan.stored.has(channel)) continue;
       const version = versions[channel] as Version;
       let before = known?.get(channel);
       if ((before === undefined || before.version !== version) && !askedParent) {
@@ -267,51 +273,34 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
         before = known?.get(channel);
       }
       if (before === undefined || before.version !== version) {
-        refs.push(channel);
+        plan.refs.push(channel);
         continue;
       }
-      stored.set(channel, before);
+      plan.stored.set(channel, before);
       if (!before.present) continue;
-      if (before.carried) {
-        if (has(channel)) carry(channel);
-      } else refs.push(channel);
+      if (!before.carried) plan.refs.push(channel);
+      else if (hasValue(values, channel)) {
+        plan.names.push(channel);
+        plan.carried.push(values[channel]);
+      }
     }
-    const encoded = this.#codec.encode([rest, metadata, ...carried], (parts) => ({
-      checkpoint: parts[0],
-      metadata: parts[1],
-      ...(parentId === undefined ? {} : { parentId }),
-      ...(names.length === 0 ? {} : { values: names.map((channel, i) => [channel, parts[i + 2]]) }),
-      refs,
-    }));
     const ttl = this.#ttl;
     // An expired thread starts afresh: what it had must not come back with the new checkpoint.
     if (ttl?.expired(await ttl.expiresAt(thread))) await this.#deleteThread(thread);
-    let record: Uint8Array;
-    let entries: Array<readonly [Key, Uint8Array]>;
-    // Awaited only when something went through the serde.
-    if (encoded instanceof Promise || changed.some(([, value]) => value instanceof Promise)) {
-      [record, entries] = await Promise.all([
-        encoded,
-        Promise.all(changed.map(async ([key, value]): Promise<[Key, Uint8Array]> => [key, await value])),
-      ]);
-    } else {
-      record = encoded;
-      entries = changed as Array<[Key, Uint8Array]>;
-    }
-    if (ttl !== undefined) entries.push(ttl.entry(thread));
     if (this.#heads) {
+      const { record, entries } = await this.#encode(rest, metadata, parentId, plan);
+      if (ttl !== undefined) entries.push(ttl.entry(thread));
       // The head commit is its own transaction: the values go first, so a committed head never lacks them.
       if (entries.length > 0) await this.#checkpointBytes.putMany(entries);
       await this.#heads.commit(thread, ns, parentId, checkpoint.id, record);
     } else {
       const superseded = this.options.shallow ? await this.#superseded(thread, ns, checkpoint.id, versions) : undefined;
       // Values, record and index in one commit: a reader sees all of the checkpoint or none of it.
-      entries.push(...recordEntries(thread, ns, checkpoint.id, record));
-      await this.#checkpointBytes.putMany(entries);
+      await this.#commit(thread, ns, checkpoint.id, rest, metadata, parentId, plan);
       // Shallow: the new checkpoint is committed first, so a crash in between leaves one too many, never none.
       if (superseded !== undefined && superseded.length > 0) await this.#checkpointBytes.deleteMany(superseded);
     }
-    this.#stored.remember(thread, ns, stored);
+    this.#stored.remember(thread, ns, plan.stored);
     return { configurable: { thread_id: thread, checkpoint_ns: ns, checkpoint_id: checkpoint.id } };
   }
 
@@ -321,21 +310,36 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const id = getCheckpointId(config);
     if (!id) throw new StoreError('INVALID_VALUE', 'putWrites needs config.configurable.checkpoint_id');
     if (typeof taskId !== 'string') throw new StoreError('INVALID_VALUE', 'putWrites needs a string taskId');
-    const entries = await Promise.all(
-      writes.map(async ([channel, value], i): Promise<readonly [Key, Uint8Array]> => {
-        const idx = WRITES_IDX_MAP[channel] ?? i;
-        const bytes = await this.#codec.encode([value], ([stored]) => ({ channel, taskPath, value: stored }));
-        return [writeKey(thread, ns, id, taskId, idx), bytes];
-      }),
-    );
+    const keys = writes.map(([channel], i) => writeKey(thread, ns, id, taskId, WRITES_IDX_MAP[channel] ?? i));
     if (!this.#migrated) await this.#migrate();
     // Special writes (errors, interrupts, …) replace an earlier one; a regular write is kept as first
     // stored, so a retried task cannot change what a resumed run replays.
-    const regular = entries.filter(([key]) => ((key as unknown[])[5] as number) >= 0);
-    const existing = regular.length > 0 ? await this.#checkpointBytes.getMany(regular.map(([key]) => key)) : [];
-    const taken = new Set(regular.filter((_, i) => existing[i] !== undefined).map(([key]) => key));
-    const fresh = entries.filter((entry) => !taken.has(entry[0]));
-    if (fresh.length > 0) await this.#checkpointBytes.putMany(fresh);
+    const regular = keys.filter((key) => ((key as unknown[])[5] as number) >= 0);
+    const existing = regular.length > 0 ? await this.#checkpointBytes.getMany(regular) : [];
+    const taken = new Set(regular.filter((_, i) => existing[i] !== undefined));
+    const fresh: Array<readonly [Key, string, unknown]> = [];
+    for (const [i, [channel, value]] of writes.entries()) {
+      const key = keys[i] as Key;
+      if (!taken.has(key)) fresh.push([key, channel, value]);
+    }
+    if (fresh.length === 0) return;
+    // As in `put`: the writes go to the commit as values, encoded once; through the serde when they must.
+    const whole = this.#codec.whole;
+    if (whole) {
+      try {
+        await this.#checkpoints.putMany(fresh.map(([key, channel, value]) => [key, { channel, taskPath, value: [value] }] as const));
+        return;
+      } catch (err) {
+        if (!isStoreError(err, 'INVALID_VALUE')) throw err;
+      }
+    }
+    const entries = await Promise.all(
+      fresh.map(async ([key, channel, value]): Promise<readonly [Key, Uint8Array]> => {
+        const bytes = await this.#codec.encode([value], ([stored]) => ({ channel, taskPath, value: stored }), !whole);
+        return [key, bytes];
+      }),
+    );
+    await this.#checkpointBytes.putMany(entries);
   }
 
   async deleteThread(threadId: string): Promise<void> {
@@ -386,6 +390,63 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const previous: unknown = current;
     const n = typeof previous === 'number' ? previous : typeof previous === 'string' ? Number.parseFloat(previous) : 0;
     return Math.floor(Number.isFinite(n) ? n : 0) + 1 + Math.random();
+  }
+
+  /**
+   * Commits a checkpoint's new value entries, its record, its index entry (outside the root namespace)
+   * and the thread's expiry (with `ttl`) in one `putMany`. With the stock serde the entries go as the
+   * values themselves, encoded once on their way into the commit; when one holds what agentstore's
+   * codec cannot store (nothing is written then), they are made through the serde.
+   */
+  async #commit(
+    thread: string,
+    ns: string,
+    id: string,
+    rest: Omit<Checkpoint, 'channel_values'>,
+    metadata: CheckpointMetadata,
+    parentId: string | undefined,
+    plan: PutPlan,
+  ): Promise<void> {
+    const ttl = this.#ttl;
+    const whole = this.#codec.whole;
+    if (whole) {
+      const entries: Array<readonly [Key, unknown]> = [];
+      for (const [key, value] of plan.changed) entries.push([key, [value]]);
+      const carried: StoredValue[] = [];
+      for (const value of plan.carried) carried.push([value]);
+      entries.push([checkpointKey(thread, ns, id), recordShape([rest], [metadata], carried, parentId, plan)]);
+      if (ns !== '') entries.push([timeKey(thread, id, ns), 0]);
+      if (ttl !== undefined) entries.push([expiryKey(thread), ttl.expiry()]);
+      try {
+        await this.#checkpoints.putMany(entries);
+        return;
+      } catch (err) {
+        if (!isStoreError(err, 'INVALID_VALUE')) throw err;
+      }
+    }
+    const { record, entries } = await this.#encode(rest, metadata, parentId, plan, !whole);
+    if (ttl !== undefined) entries.push(ttl.entry(thread));
+    entries.push(...recordEntries(thread, ns, id, record));
+    await this.#checkpointBytes.putMany(entries);
+  }
+
+  /** A checkpoint's record and new value entries as bytes (`tryWhole`: see `StoredCodec.encode`). */
+  async #encode(
+    rest: Omit<Checkpoint, 'channel_values'>,
+    metadata: CheckpointMetadata,
+    parentId: string | undefined,
+    plan: PutPlan,
+    tryWhole = true,
+  ): Promise<{ record: Uint8Array; entries: Array<readonly [Key, Uint8Array]> }> {
+    const [record, ...values] = await Promise.all([
+      this.#codec.encode(
+        [rest, metadata, ...plan.carried],
+        ([checkpoint, meta, ...carried]) => recordShape(checkpoint as StoredValue, meta as StoredValue, carried, parentId, plan),
+        tryWhole,
+      ),
+      ...plan.changed.map(([, value]) => this.#codec.encode([value], onlyValue, tryWhole)),
+    ]);
+    return { record: record as Uint8Array, entries: plan.changed.map(([key], i) => [key, values[i] as Uint8Array]) };
   }
 
   async #deleteThread(thread: string): Promise<void> {
@@ -499,8 +560,16 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
         return;
       }
     }
-    // Without a namespace, walk the thread's time index.
+    // Without a namespace: the root namespace's records merged with the time index (other namespaces).
     if (only !== undefined && before !== undefined && !(only < before)) return;
+    yield* newestFirst([this.#pages(thread, '', before, only, pageSize), this.#indexPages(thread, before, only, pageSize)], pageSize);
+  }
+
+  /**
+   * Checkpoints of `thread` outside the root namespace, newest first, a page of its time index at a
+   * time (the root namespace's entries an earlier version wrote there are skipped: its records are read directly).
+   */
+  async *#indexPages(thread: string, before: string | undefined, only: string | undefined, pageSize: number): AsyncGenerator<Located[]> {
     let upper: Key | undefined = before !== undefined && only === undefined ? [thread, TIME, before] : undefined;
     const prefix = only !== undefined ? [thread, TIME, only] : [thread, TIME];
     for (;;) {
@@ -516,7 +585,7 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
         scanned++;
         last = key;
         const [, , id, n] = key as [string, number, string, string];
-        batch.push([id, n]);
+        if (n !== '') batch.push([id, n]);
       }
       if (batch.length > 0) yield await this.#records(thread, batch);
       if (scanned < pageSize || last === undefined) return;
@@ -559,9 +628,42 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
   }
 }
 
+/** What a `put` stores of each channel, decided before anything is encoded. */
+interface PutPlan {
+  /** Channels whose values the record carries, and those values (same order). */
+  readonly names: string[];
+  readonly carried: unknown[];
+  /** Channels whose value is an entry of its own. */
+  readonly refs: string[];
+  /** The value entries this `put` adds: key and value. */
+  readonly changed: Array<readonly [Key, unknown]>;
+  /** How each channel is stored, remembered for the thread's next `put`. */
+  readonly stored: Map<string, StoredChannel>;
+}
+
 /** The shape of a channel value's entry: the stored value itself. */
 function onlyValue([stored]: StoredValue[]): StoredValue {
   return stored as StoredValue;
+}
+
+/** A checkpoint record around its stored parts (`carried`: the values of `plan.names`, in order). */
+function recordShape(
+  checkpoint: StoredValue,
+  metadata: StoredValue,
+  carried: readonly StoredValue[],
+  parentId: string | undefined,
+  plan: PutPlan,
+): CheckpointRecord {
+  const record: { -readonly [K in keyof CheckpointRecord]: CheckpointRecord[K] } = { checkpoint, metadata };
+  if (parentId !== undefined) record.parentId = parentId;
+  if (plan.names.length > 0) record.values = plan.names.map((channel, i) => [channel, carried[i] as StoredValue] as const);
+  record.refs = plan.refs;
+  return record;
+}
+
+/** Whether the checkpoint has a value for `channel` (own key: a channel emptied at this version has none). */
+function hasValue(values: Checkpoint['channel_values'] | undefined, channel: string): values is Checkpoint['channel_values'] {
+  return values !== undefined && values !== null && Object.hasOwn(values, channel);
 }
 
 function threadOf(config: RunnableConfig): string | undefined {

@@ -20,14 +20,20 @@ export class StoredCodec {
     this.#serde = serde;
   }
 
+  /** Whether values are stored whole where agentstore's codec can store them (the saver's serde is the stock one). */
+  get whole(): boolean {
+    return isAgentstoreSerde(this.#serde());
+  }
+
   /**
    * The bytes of the entry `shape` builds around `values` (each one as a `StoredValue`). Synchronous
-   * when every value is stored whole; a value the codec rejects goes through the serde.
+   * when every value is stored whole; a value the codec rejects goes through the serde. `tryWhole`
+   * false skips the attempt to encode the entry in one pass (the caller saw it fail already).
    */
-  encode(values: readonly unknown[], shape: (stored: StoredValue[]) => unknown): Uint8Array | Promise<Uint8Array> {
+  encode(values: readonly unknown[], shape: (stored: StoredValue[]) => unknown, tryWhole = true): Uint8Array | Promise<Uint8Array> {
     const serde = this.#serde();
     const whole = isAgentstoreSerde(serde);
-    if (whole) {
+    if (whole && tryWhole) {
       try {
         return defaultCodec.encode(shape(values.map((value) => [value] as const)));
       } catch (err) {

@@ -133,12 +133,14 @@ export class ThreadHeads {
   }
 }
 
-/** The two kv entries of one checkpoint record (`record` encoded with agentstore's default codec), for a raw-codec handle. */
+/**
+ * The kv entries of one checkpoint record (`record` encoded with agentstore's default codec), for a
+ * raw-codec handle: the record, and its time index entry outside the root namespace (`newest-first.ts`).
+ */
 export function recordEntries(thread: string, ns: string, id: string, record: Uint8Array): Array<readonly [Key, Uint8Array]> {
-  return [
-    [checkpointKey(thread, ns, id), record],
-    [timeKey(thread, id, ns), INDEX_VALUE],
-  ];
+  const entries: Array<readonly [Key, Uint8Array]> = [[checkpointKey(thread, ns, id), record]];
+  if (ns !== '') entries.push([timeKey(thread, id, ns), INDEX_VALUE]);
+  return entries;
 }
 
 function conflict(thread: string, ns: string, head: string | undefined, parent: string | undefined): StoreError {

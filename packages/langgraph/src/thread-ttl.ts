@@ -45,9 +45,14 @@ export class ThreadTtl {
     return at !== undefined && at <= this.#clock();
   }
 
-  /** The entry a `put` writes with its checkpoint: the thread lives for a TTL from now. */
+  /** The expiry instant a `put` writes with its checkpoint: the thread lives for a TTL from now. */
+  expiry(): number {
+    return this.#clock() + this.#ttl.ttlMs;
+  }
+
+  /** `expiry()` as the entry of a raw-codec handle. */
   entry(thread: string): readonly [Key, Uint8Array] {
-    return [expiryKey(thread), defaultCodec.encode(this.#clock() + this.#ttl.ttlMs)];
+    return [expiryKey(thread), defaultCodec.encode(this.expiry())];
   }
 
   /**

@@ -235,6 +235,37 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
     await expect(saver.copyThread('from', 'to')).rejects.toSatisfy((err) => isStoreError(err, 'CONFLICT'));
   });
 
+  it('lists a thread across namespaces newest first: root records merged with the index, each once', async () => {
+    // Root-namespace checkpoints have no time index entry; those an earlier version indexed must not come twice.
+    const made: Array<[string, string]> = [];
+    for (let i = 0; i < 12; i++) {
+      const ns = i % 3 === 0 ? 'sub:1' : i % 4 === 1 ? 'sub:2' : '';
+      const [id] = await putHistory(saver, 't', [{ i }], ns);
+      made.push([id as string, ns]);
+    }
+    const rootIds = made.filter(([, ns]) => ns === '').map(([id]) => id);
+    await store.kv('checkpoints').putMany(rootIds.slice(0, 3).map((id) => [['t', 2, id, ''], 0] as const));
+    const newestFirst = [...made].reverse();
+    const listed = async (options?: { limit?: number; before?: string }, id?: string) =>
+      (
+        await collect(
+          saver.list(
+            { configurable: { thread_id: 't', ...(id === undefined ? {} : { checkpoint_id: id }) } },
+            {
+              ...(options?.limit === undefined ? {} : { limit: options.limit }),
+              ...(options?.before === undefined ? {} : { before: { configurable: { checkpoint_id: options.before } } }),
+            },
+          ),
+        )
+      ).map((t) => [t.checkpoint.id, t.config.configurable?.checkpoint_ns]);
+    expect(await listed()).toEqual(newestFirst);
+    expect(await listed({ limit: 5 })).toEqual(newestFirst.slice(0, 5));
+    const [middle] = newestFirst[6] as [string, string];
+    expect(await listed({ before: middle })).toEqual(newestFirst.slice(7));
+    expect(await listed({ before: middle, limit: 2 })).toEqual(newestFirst.slice(7, 9));
+    for (const [id, ns] of [made[0], made[1], made[2]] as Array<[string, string]>) expect(await listed({}, id)).toEqual([[id, ns]]);
+  });
+
   it('deletes a thread with its writes and channel values, leaving other threads alone', async () => {
     const large = (v: number) => String(v).repeat(3000);
     const ids = await putHistory(saver, 'gone', [{ a: large(1) }, { a: large(2) }], '');
@@ -245,7 +276,7 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
     expect(await collect(saver.list({ configurable: { thread_id: 'gone' } }))).toEqual([]);
     expect(await values(store)).toBe(1);
     expect(await writes(store)).toBe(0);
-    expect(await count(store, 'checkpoints')).toBe(2 + 1); // kept's record, its index entry and its value
+    expect(await count(store, 'checkpoints')).toBe(1 + 1); // kept's record (root namespace: no index entry) and its value
   });
 });
 
@@ -280,8 +311,9 @@ describe('AgentstoreSaver options', () => {
       const [id] = await putHistory(saver, 't', [{ a: 1 }]);
       await saver.putWrites({ configurable: { thread_id: 't', checkpoint_ns: '', checkpoint_id: id } }, [['a', 2]], 'task');
       const stats = new Map((await store.stats()).map((s) => [s.domain, s]));
-      // Record (carrying the small channel value), index entry and the pending write: a thread is one key region.
-      expect(stats.get('lg_records')).toMatchObject({ adapter: 'sqlite', records: 3 });
+      // Record (carrying the small channel value) and the pending write: a thread is one key region, and
+      // a root-namespace checkpoint has no time index entry.
+      expect(stats.get('lg_records')).toMatchObject({ adapter: 'sqlite', records: 2 });
       // The writes domain is only read, to migrate what earlier versions left there.
       expect(stats.get('lg_writes')?.records ?? 0).toBe(0);
       expect(stats.get('lg_heads')).toMatchObject({ adapter: 'lmdb' });

@@ -126,6 +126,22 @@ describe('AgentstoreSaver with the default serde', () => {
       ]);
       expect(tuples[0]?.msg).toBeInstanceOf(HumanMessage);
       expect(tuples[0]).toHaveProperty('gone', undefined);
+      // Pending writes likewise: a plain value whole, a class instance through the serde, in one putWrites.
+      await saver.putWrites(
+        root,
+        [
+          ['plain', { n: 2n }],
+          ['msg', new HumanMessage('w')],
+        ],
+        'task',
+      );
+      const written = (await kv.get(['t', 1, '', first.id, 'task', 1])) as { value: unknown[] };
+      expect(written.value[0]).toBe(AGENTSTORE_MIXED_TYPE);
+      expect((await kv.get(['t', 1, '', first.id, 'task', 0])) as { value: unknown[] }).toMatchObject({ value: [{ n: 2n }] });
+      const pending = (await saver.getTuple(root))?.pendingWrites ?? [];
+      expect(pending.map(([, channel]) => channel)).toEqual(['plain', 'msg']);
+      expect(pending[0]?.[2]).toEqual({ n: 2n });
+      expect(pending[1]?.[2]).toBeInstanceOf(HumanMessage);
     } finally {
       await destroy();
     }

@@ -363,8 +363,11 @@ export class KvStore<V> implements DomainStore<V> {
     return result;
   }
 
-  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
-    if (this.#buffered(d) && this.#counters(d).dirty) await this.#counters(d).flush();
+  #write<T>(d: OpenDomain, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
+    if (this.#buffered(d) && this.#counters(d).dirty)
+      return this.#counters(d)
+        .flush()
+        .then(() => this.#ctx.write(d, 'kv', fn, options));
     return this.#ctx.write(d, 'kv', fn, options);
   }
 

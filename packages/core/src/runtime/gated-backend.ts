@@ -13,6 +13,9 @@ export interface WriteHold {
   release(forwardTo?: GatedBackend): void;
 }
 
+const LONE: TransactOptions = Object.freeze({ lone: true });
+const LONE_BLIND: TransactOptions = Object.freeze({ lone: true, blind: true });
+
 /**
  * The backend every handle sees: the adapter's backend behind the migration guard (SPEC §9.1).
  * Every write transaction reads the guard key first and is refused (`MOVED` once the domain has
@@ -151,13 +154,15 @@ export class GatedBackend implements DomainBackend {
   }
 
   transact<T>(fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
+    // Read before this write counts itself: no other write of this process is under way on the domain.
+    const hinted = this.#inflight === 0 ? (options?.blind === true ? LONE_BLIND : LONE) : options;
     return this.#write(
       () =>
         this.raw.transact((tx) => {
           const guard = tx.get(MOVED_KEY);
           if (guard !== undefined) throw guardError(this.#domain, guard);
           return fn(tx);
-        }, options),
+        }, hinted),
       (to) => to.transact(fn, options),
     );
   }

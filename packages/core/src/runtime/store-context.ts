@@ -67,7 +67,18 @@ export class StoreContext {
    * Runs `fn` in one transaction of `d`, recording `kind` with the domain's first write. `blind`
    * (see `TransactOptions`) holds only once the kind is known: the first write reads the kind record.
    */
-  async write<T>(d: OpenDomain, kind: DomainKind, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
+  write<T>(d: OpenDomain, kind: DomainKind, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
+    // The usual case, a domain whose kind is recorded: the backend's promise itself, no await around it.
+    if (this.kinds.isKnown(d.backend, kind))
+      return d.backend.transact((tx) => {
+        this.kinds.checkWrite(tx, d.backend, d.domain, kind);
+        return fn(tx);
+      }, options);
+    return this.#firstWrite(d, kind, fn, options);
+  }
+
+  /** A write to a domain whose kind is not known yet: it reads the kind record, and records the kind once committed. */
+  async #firstWrite<T>(d: OpenDomain, kind: DomainKind, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
     const blind = options?.blind === true && this.kinds.isKnown(d.backend, kind);
     const result = await d.backend.transact(
       (tx) => {

@@ -87,6 +87,12 @@ export interface TransactOptions {
    * ignores this commits before it resolves, which is also correct.
    */
   readonly blind?: boolean;
+  /**
+   * No other write of this process is in progress on the domain (core's hint). A synchronous engine
+   * may then commit at once when nothing is queued, instead of waiting a turn of the event loop for
+   * other writes to join the group: a lone write has nobody to share its commit with.
+   */
+  readonly lone?: boolean;
 }
 
 /** One domain's storage: an ordered map of bytes to bytes with atomic transactions. */
