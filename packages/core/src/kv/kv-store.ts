@@ -5,9 +5,10 @@ import { failedWith, settledWith } from '../runtime/settled.js';
 import type { StoreContext } from '../runtime/store-context.js';
 import { guard, toStoreError } from '../runtime/to-store-error.js';
 import type { ByteRange, TransactOptions, Tx } from '../spi/backend.js';
-import type { Codec, CounterOp, DomainStore, Key, PutOptions, Range, TupleCounterOps } from '../types.js';
+import type { Codec, CounterOp, DomainStore, Key, KvReader, PutOptions, Range, TupleCounterOps } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
+import { replayRead, SyncKvReader } from './kv-read.js';
 import { afterPage, nextPage } from './read-pages.js';
 import { countLive, rangeAfter, sweepExpired, ttlDomain, ttlOfWrite } from './ttl.js';
 import { counterRecord, expiryOf, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
@@ -217,6 +218,42 @@ export class KvStore<V> implements DomainStore<V> {
     } catch (err) {
       throw toStoreError(err);
     }
+  }
+
+  read<T>(fn: (reader: KvReader<V>) => T): Promise<T> {
+    const d = this.#ready();
+    if (d?.backend.readsSync && !this.#buffered(d)) return this.#readSync(d, fn);
+    return this.#readLater(fn);
+  }
+
+  /** `read` as one synchronous read on one snapshot; `fn`'s own errors pass as they are. */
+  #readSync<T>(d: OpenDomain, fn: (reader: KvReader<V>) => T): Promise<T> {
+    let own: { readonly error: unknown } | undefined;
+    try {
+      const value = d.backend.readSync((reader) => {
+        try {
+          return fn(new SyncKvReader(reader, this.#codec, (k, stored) => this.#alive(d, k, stored)));
+        } catch (error) {
+          own = { error };
+          throw error;
+        }
+      });
+      return settledWith(value);
+    } catch (err) {
+      return failedWith(own !== undefined && own.error === err ? err : toStoreError(err));
+    }
+  }
+
+  /** `read` once the domain is readable: synchronously when the backend can now, else by replaying `fn`. */
+  async #readLater<T>(fn: (reader: KvReader<V>) => T): Promise<T> {
+    let d: OpenDomain;
+    try {
+      d = await this.#readable();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+    if (d.backend.readsSync && !this.#buffered(d)) return this.#readSync(d, fn);
+    return replayRead(fn, this);
   }
 
   async *keys(range?: Range): AsyncIterable<Key> {
