@@ -31,7 +31,8 @@ function readTupleString(bytes: Uint8Array, pos: number): [string, number] {
   // Most strings have no escaped byte: decoded in place, without a copy to unescape them into.
   for (let end = pos; end < bytes.length; end++) {
     const b = bytes[end] as number;
-    if (b === STRING_END) return [end === pos ? '' : readUtf8(bytes.subarray(pos, end)), end + 1];
+    // A plain view: `subarray` of a Buffer (as some engines return keys) makes a Buffer, at several times the cost.
+    if (b === STRING_END) return [end === pos ? '' : readUtf8(new Uint8Array(bytes.buffer, bytes.byteOffset + pos, end - pos)), end + 1];
     if (b === STRING_ESCAPE) break;
   }
   const out = new Uint8Array(bytes.length - pos);
