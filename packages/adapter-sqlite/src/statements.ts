@@ -36,6 +36,7 @@ export class TableStatements {
   #counter: SqliteStatement | undefined;
   readonly #putRows = new Map<number, SqliteStatement>();
   readonly #ranges = new Map<string, SqliteStatement>();
+  readonly #guardedRanges = new Map<string, SqliteStatement>();
   readonly #counts = new Map<string, SqliteStatement>();
 
   /** `table` is an already quoted identifier. */
@@ -165,6 +166,27 @@ export class TableStatements {
       return row === undefined ? [] : [row];
     }
     return stmt.all(...paramsOf(bounds), limit ?? NO_LIMIT) as Array<[Bytes, Bytes]>;
+  }
+
+  /**
+   * `range`, but no row at all when `guard` holds a value: one statement, so one snapshot without a
+   * transaction around it (as `getUnlessGuarded`). An empty result may be either.
+   */
+  rangeUnlessGuarded(bounds: Bounds, reverse: boolean, limit: number | undefined, guard: Bytes): Array<[Bytes, Bytes]> {
+    const shape = `${shapeOf(bounds)}${reverse ? 'd' : 'a'}`;
+    let stmt = this.#guardedRanges.get(shape);
+    if (!stmt) {
+      const where = whereOf(bounds);
+      const unguarded = `NOT EXISTS (SELECT 1 FROM ${this.#table} WHERE k = ?)`;
+      const sql = `SELECT k, v FROM ${this.#table}${where === '' ? ' WHERE ' : `${where} AND `}${unguarded} ORDER BY k ${reverse ? 'DESC' : 'ASC'} LIMIT ${LIMIT}`;
+      stmt = this.#db.prepare(sql).raw();
+      this.#guardedRanges.set(shape, stmt);
+    }
+    if (limit === 1) {
+      const row = stmt.get(...paramsOf(bounds), guard, 1) as [Bytes, Bytes] | undefined;
+      return row === undefined ? [] : [row];
+    }
+    return stmt.all(...paramsOf(bounds), guard, limit ?? NO_LIMIT) as Array<[Bytes, Bytes]>;
   }
 
   /** Number of entries within `bounds`, at most `limit`. */

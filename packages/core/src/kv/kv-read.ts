@@ -90,6 +90,52 @@ export class SyncKvReader<V> implements KvReader<V> {
   }
 }
 
+/** The point and range reads of one engine call each, with the guard (`GatedBackend`'s). */
+export interface SingleReads {
+  getSync(key: Uint8Array): Uint8Array | undefined;
+  rangeSync(range: ByteRange): Array<[Uint8Array, Uint8Array]>;
+}
+
+/**
+ * A `SyncReader` for a read that may need only one engine call: it makes the first through `reads`
+ * (its own snapshot), and at a second, which would need the first's snapshot, it sets `more` and
+ * throws, so that the caller runs the whole read again in `readSync`.
+ */
+export class FirstRead implements SyncReader {
+  readonly #reads: SingleReads;
+  #used = false;
+  /** Set when a second read was asked for: the result of this run must be dropped. */
+  more = false;
+
+  constructor(reads: SingleReads) {
+    this.#reads = reads;
+  }
+
+  get(key: Uint8Array): Uint8Array | undefined {
+    this.#once();
+    return this.#reads.getSync(key);
+  }
+
+  getMany(_keys: readonly Uint8Array[]): Array<Uint8Array | undefined> {
+    return this.#again();
+  }
+
+  range(range: ByteRange): Array<[Uint8Array, Uint8Array]> {
+    this.#once();
+    return this.#reads.rangeSync(range);
+  }
+
+  #once(): void {
+    if (this.#used) this.#again();
+    this.#used = true;
+  }
+
+  #again(): never {
+    this.more = true;
+    throw new Error('more than one engine call: run again on one snapshot');
+  }
+}
+
 /** The handle reads `replayRead` fetches through. */
 export interface AsyncKvReads<V> {
   get(key: Key): Promise<V | undefined>;

@@ -8,7 +8,7 @@ import type { ByteRange, TransactOptions, Tx } from '../spi/backend.js';
 import type { Codec, CounterOp, DomainStore, Key, KvReader, PutOptions, Range, TupleCounterOps } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
-import { replayRead, SyncKvReader } from './kv-read.js';
+import { FirstRead, replayRead, SyncKvReader } from './kv-read.js';
 import { afterPage, nextPage } from './read-pages.js';
 import { countLive, rangeAfter, sweepExpired, ttlDomain, ttlOfWrite } from './ttl.js';
 import { counterRecord, expiryOf, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
@@ -226,13 +226,28 @@ export class KvStore<V> implements DomainStore<V> {
     return this.#readLater(fn);
   }
 
-  /** `read` as one synchronous read on one snapshot; `fn`'s own errors pass as they are. */
+  /**
+   * `read` as one synchronous read on one snapshot; `fn`'s own errors pass as they are. Where the
+   * adapter reads one range as one engine call, `fn` first runs on that (most logical reads are one
+   * range or one point), and again in `readSync` only when it asks for a second read.
+   */
   #readSync<T>(d: OpenDomain, fn: (reader: KvReader<V>) => T): Promise<T> {
+    const alive = (k: Uint8Array, stored: Uint8Array) => this.#alive(d, k, stored);
+    if (d.backend.rangeReadsSync) {
+      const first = new FirstRead(d.backend);
+      try {
+        const value = fn(new SyncKvReader(first, this.#codec, alive));
+        if (!first.more) return settledWith(value);
+      } catch (err) {
+        // Read errors are StoreErrors already (SyncKvReader), the rest is fn's own.
+        if (!first.more) return failedWith(err);
+      }
+    }
     let own: { readonly error: unknown } | undefined;
     try {
       const value = d.backend.readSync((reader) => {
         try {
-          return fn(new SyncKvReader(reader, this.#codec, (k, stored) => this.#alive(d, k, stored)));
+          return fn(new SyncKvReader(reader, this.#codec, alive));
         } catch (error) {
           own = { error };
           throw error;
