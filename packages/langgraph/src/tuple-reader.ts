@@ -139,14 +139,9 @@ export class TupleReader {
     let loads = new Loads(this.#codec);
     for (let i = 0; i < n; i++) {
       const { record, metadata: known } = found[i] as Located;
-      loads.add(record.checkpoint, (value) => {
-        bases[i] = value as Checkpoint;
-      });
+      loads.into(record.checkpoint, bases, i);
       if (known !== undefined) metadata[i] = known;
-      else
-        loads.add(record.metadata, (value) => {
-          metadata[i] = value as CheckpointMetadata;
-        });
+      else loads.into(record.metadata, metadata, i);
     }
     const decoded = loads.settle();
     if (decoded !== undefined) await decoded;
@@ -161,11 +156,7 @@ export class TupleReader {
       const values: Record<string, unknown> = {};
       valuesOf.push(values);
       const names = record.refs === undefined ? uncopied(record, versions) : record.refs;
-      if (record.values !== undefined)
-        for (const [channel, value] of record.values)
-          loads.add(value, (v) => {
-            values[channel] = v;
-          });
+      if (record.values !== undefined) for (const [channel, value] of record.values) loads.into(value, values, channel);
       for (const channel of names) keys.push(valueKey(thread, ns, channel, versions[channel] as Version));
       channels.push(names as string[]);
     }
@@ -181,10 +172,7 @@ export class TupleReader {
       const values = valuesOf[i] as Record<string, unknown>;
       for (const channel of channels[i] as string[]) {
         const value = stored[k++] as ValueRecord | undefined;
-        if (value !== undefined && value !== null)
-          loads.add(value, (v) => {
-            values[channel] = v;
-          });
+        if (value !== undefined && value !== null) loads.into(value, values, channel);
       }
       const checkpoint = bases[i] as Checkpoint;
       checkpoint.channel_values = values;
@@ -194,9 +182,7 @@ export class TupleReader {
       for (const r of rows) {
         const entry: [string, string, unknown] = [r.taskId, r.record.channel, undefined];
         pendingWrites.push(entry);
-        loads.add(r.record.value, (v) => {
-          entry[2] = v;
-        });
+        loads.into(r.record.value, entry, 2);
       }
       const tuple: CheckpointTuple = {
         config: { configurable: { thread_id: thread, checkpoint_ns: ns, checkpoint_id: id } },
