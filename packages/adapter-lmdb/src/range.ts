@@ -1,4 +1,5 @@
 import type { ByteRange, Bytes } from '@agentstore/core/spi';
+import { compareKeys } from '@agentstore/core/spi';
 
 /** A key bound: the key and whether it is itself included. */
 interface Bound {
@@ -19,14 +20,18 @@ export interface LmdbRangeOptions {
   inclusiveEnd?: boolean;
 }
 
+/**
+ * Bytes as lmdb's range bound: lmdb copies a bound with `Uint8Array#set`, so any Uint8Array will do;
+ * wrapping each one in a Buffer cost more than a one-row range read.
+ */
 function asBuffer(b: Bytes): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+  return b as Buffer;
 }
 
 /** The tighter of two lower (`dir` 1) or upper (`dir` -1) bounds. */
 function tighter(a: Bound | undefined, b: Bound | undefined, dir: 1 | -1): Bound | undefined {
   if (!a || !b) return a ?? b;
-  const c = Buffer.compare(a.key, b.key) * dir;
+  const c = compareKeys(a.key, b.key) * dir;
   if (c !== 0) return c > 0 ? a : b;
   return a.inclusive ? b : a;
 }
@@ -49,7 +54,7 @@ function bounds(range: ByteRange): { lower: Bound | undefined; upper: Bound | un
 function isEmpty(lower: Bound | undefined, upper: Bound | undefined, limit: number | undefined): boolean {
   if (limit === 0) return true;
   if (!lower || !upper) return false;
-  const c = Buffer.compare(lower.key, upper.key);
+  const c = compareKeys(lower.key, upper.key);
   return c > 0 || (c === 0 && !(lower.inclusive && upper.inclusive));
 }
 

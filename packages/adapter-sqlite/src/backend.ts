@@ -99,6 +99,17 @@ export class SqliteBackend implements DomainBackend {
     return this.readSync((reader) => reader.get(key), guard);
   }
 
+  rangeSync(range: ByteRange, guard?: WriteGuard): Array<[Bytes, Bytes]> {
+    const bounds = toBounds(range);
+    const reverse = range.reverse === true;
+    if (guard === undefined) return this.#read((t) => t.use((s) => s.range(bounds, reverse, range.limit)));
+    // The range and the guard in one statement: one snapshot, no transaction to open.
+    const rows = this.#read((t) => t.use((s) => s.rangeUnlessGuarded(bounds, reverse, range.limit, guard.key)));
+    if (rows.length > 0) return rows;
+    // Nothing in the range, or the guard holds a value: both again on one snapshot, to tell which.
+    return this.readSync((reader) => reader.range(range), guard);
+  }
+
   async count(range: ByteRange): Promise<number> {
     const bounds = toBounds(range);
     return this.#read((t) => t.use((s) => s.count(bounds, range.limit)));

@@ -40,7 +40,7 @@ beforeEach(() => {
 });
 afterEach(() => cleanup());
 
-describe('synchronous reads (SPI readSync/getSync)', () => {
+describe('synchronous reads (SPI readSync/getSync/rangeSync)', () => {
   it('read one snapshot while another process commits pairs', async () => {
     const instance = await openAdapter(dir);
     try {
@@ -59,6 +59,14 @@ describe('synchronous reads (SPI readSync/getSync)', () => {
       await run;
       expect(seen.size).toBeGreaterThan(1);
       expect(hex(db.getSync?.(A, guard))).toBe(hex(Uint8Array.of(600 & 0xff, 600 >> 8)));
+      // One range as one statement with the guard: the rows of readSync's range, newest first too.
+      const both = db.rangeSync?.({ gte: A, lte: B, reverse: true }, guard) ?? [];
+      expect(both.map(([k, v]) => [hex(k), hex(v)])).toEqual([
+        [hex(B), hex(Uint8Array.of(600 & 0xff, 600 >> 8))],
+        [hex(A), hex(Uint8Array.of(600 & 0xff, 600 >> 8))],
+      ]);
+      expect(db.rangeSync?.({ gte: A, lte: B, limit: 1 }, guard).map(([k]) => hex(k))).toEqual([hex(A)]);
+      expect(db.rangeSync?.({ gt: B }, guard)).toEqual([]);
     } finally {
       await instance.close();
     }
@@ -73,6 +81,9 @@ describe('synchronous reads (SPI readSync/getSync)', () => {
       // The lone get reads value and guard in one statement; a refused one reads the guard's value for the error.
       expect(() => db.getSync?.(A, guard)).toThrow(/guarded/);
       expect(() => db.readSync?.((r) => r.get(A), guard)).toThrow(/guarded/);
+      // The range statement returns no row under the guard; the refusal is read on one snapshot.
+      expect(() => db.rangeSync?.({ gte: A, lte: B }, guard)).toThrow(/guarded/);
+      expect(db.rangeSync?.({ gte: A, lte: B }).length).toBe(2);
       expect(hex(db.getSync?.(A))).toBe(hex(Uint8Array.of(1, 0)));
     } finally {
       await instance.close();

@@ -62,6 +62,13 @@ export interface DomainStore<V> {
   deleteMany(keys: readonly Key[]): Promise<number>;
   /** Entries in key order. */
   entries(range?: Range): AsyncIterable<[Key, V]>;
+  /**
+   * Runs `fn`, a whole logical read, with a reader whose reads return at once; resolves with what it
+   * returns. Where the adapter reads synchronously (memory, SQLite, LMDB) it is one synchronous call
+   * on one consistent snapshot; elsewhere `fn` runs again after each read it asked for is fetched, so
+   * it must be repeatable and only read (what it asks depends only on what it read).
+   */
+  read<T>(fn: (reader: KvReader<V>) => T): Promise<T>;
   /** Keys in key order. */
   keys(range?: Range): AsyncIterable<Key>;
   /** Number of entries in the range. */
@@ -84,6 +91,18 @@ export interface DomainStore<V> {
    * returns how many; the background sweep does the same a batch at a time.
    */
   sweepExpired(): Promise<number>;
+}
+
+/** The reads `DomainStore.read` hands its function: the same results as the handle's own reads. */
+export interface KvReader<V> {
+  /** The value under `key`, or undefined. */
+  get(key: Key): V | undefined;
+  /** Values for `keys`, in order. */
+  getMany(keys: readonly Key[]): Array<V | undefined>;
+  /** Entries of `range` in key order, as one array: give it a `limit` or a narrow range. */
+  entries(range: Range): Array<[Key, V]>;
+  /** The keys of `entries(range)`, without decoding a value. */
+  keys(range: Range): Key[];
 }
 
 /** Options of a kv write (SPEC §9.4). */

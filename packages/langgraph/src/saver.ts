@@ -5,6 +5,7 @@ import {
   defaultDataDir,
   isStoreError,
   type Key,
+  type Range,
   rawCodec,
   type Store,
   StoreError,
@@ -519,9 +520,9 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
   async *#threadsDescending(): AsyncGenerator<string> {
     let upper: Key | undefined;
     for (;;) {
-      let thread: string | undefined;
-      for await (const key of this.#checkpointBytes.keys({ ...(upper === undefined ? {} : { lt: upper }), reverse: true, limit: 1 }))
-        thread = (key as string[])[0];
+      const range = { ...(upper === undefined ? {} : { lt: upper }), reverse: true, limit: 1 };
+      const [key] = await this.#checkpointBytes.read((reader) => reader.keys(range));
+      const thread = (key as string[] | undefined)?.[0];
       if (typeof thread !== 'string') return;
       yield thread;
       upper = [thread];
@@ -574,16 +575,11 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     const prefix = only !== undefined ? [thread, TIME, only] : [thread, TIME];
     for (;;) {
       const batch: Array<readonly [string, string]> = [];
-      let scanned = 0;
-      let last: Key | undefined;
-      for await (const key of this.#checkpointBytes.keys({
-        prefix,
-        ...(upper === undefined ? {} : { lt: upper }),
-        reverse: true,
-        limit: pageSize,
-      })) {
-        scanned++;
-        last = key;
+      const range: Range = { prefix, ...(upper === undefined ? {} : { lt: upper }), reverse: true, limit: pageSize };
+      const keys: Key[] = await this.#checkpointBytes.read((reader) => reader.keys(range));
+      const scanned = keys.length;
+      const last: Key | undefined = keys[scanned - 1];
+      for (const key of keys) {
         const [, , id, n] = key as [string, number, string, string];
         if (n !== '') batch.push([id, n]);
       }
@@ -593,19 +589,9 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     }
   }
 
-  /**
-   * The newest page of `thread` when its only namespace is the root one, else undefined. `''` sorts
-   * before every other namespace, so a reverse scan of the thread's records meets any other namespace
-   * first: when its first record is in `''`, the root namespace's order is the thread's time order and
-   * the records come without the time index and a second read.
-   */
-  async #rootOnlyPage(thread: string, pageSize: number): Promise<Located[] | undefined> {
-    let newestNs: string | undefined;
-    for await (const key of this.#checkpointBytes.keys({ prefix: checkpointPrefix(thread), reverse: true, limit: 1 }))
-      newestNs = (key as string[])[2];
-    if (newestNs === undefined) return [];
-    if (newestNs !== '') return undefined;
-    return this.#reader.descending(thread, '', undefined, pageSize);
+  /** The newest page of `thread` when its only namespace is the root one, else undefined (`TupleReader.rootOnly`). */
+  #rootOnlyPage(thread: string, pageSize: number): Promise<Located[] | undefined> {
+    return this.#reader.rootOnly(thread, pageSize);
   }
 
   /** The checkpoints (with writes) of index entries `[id, ns]` of `thread`: one range per namespace. */

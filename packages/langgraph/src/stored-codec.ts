@@ -85,6 +85,18 @@ export class Loads {
     else this.#pending.push(Promise.resolve(this.#codec.load(stored)).then(set));
   }
 
+  /** Loads `stored` into `target[key]`: as `add`, without a callback made per value on the read path. */
+  into(stored: StoredValue, target: object, key: string | number): void {
+    const slots = target as Record<string | number, unknown>;
+    if (stored.length === 1) slots[key] = stored[0];
+    else
+      this.#pending.push(
+        Promise.resolve(this.#codec.load(stored)).then((value) => {
+          slots[key] = value;
+        }),
+      );
+  }
+
   /** Resolves once every value is set. */
   settle(): Promise<unknown> | undefined {
     return this.#pending.length === 0 ? undefined : Promise.all(this.#pending);

@@ -1,4 +1,4 @@
-import type { DomainStore, Key } from '@agentstore/core';
+import type { DomainStore, Key, KvReader } from '@agentstore/core';
 import {
   type Checkpoint,
   type CheckpointMetadata,
@@ -42,13 +42,6 @@ export interface WriteRow {
 }
 
 /**
- * Entries read by the first range of `latest`: the newest checkpoint of a finished run has no pending
- * writes, and a one-row read is markedly cheaper (sqlite: a `get` instead of `all`); with writes, the
- * next read takes many.
- */
-const LATEST_CHUNK = 1;
-
-/**
  * Finds checkpoints and builds `CheckpointTuple`s from them in as few reads as it can. A record and
  * its pending writes are neighbours in the checkpoints domain, so the range that finds a record also
  * yields its writes; channel values not carried in records come in one `getMany` per batch. Values
@@ -67,61 +60,44 @@ export class TupleReader {
 
   /** The newest checkpoint of (thread, ns) with its writes: one reverse range in the common case. */
   async latest(thread: string, ns: string): Promise<Located | undefined> {
-    const [found] = await this.descending(thread, ns, undefined, 1, LATEST_CHUNK);
+    const [found] = await this.descending(thread, ns, undefined, 1);
     return found;
   }
 
   /** Checkpoint `id` of (thread, ns) with its writes: one forward range. */
-  async byId(thread: string, ns: string, id: string): Promise<Located | undefined> {
-    let found: Located | undefined;
-    const writes: WriteRow[] = [];
-    for await (const [key, value] of this.#checkpoints.entries({ prefix: checkpointPrefix(thread, ns, id) })) {
-      if (isRecordKey(key)) found = { thread, ns, id, record: value as CheckpointRecord, writes };
-      else writes.push(row(key, value));
-    }
-    return found;
+  byId(thread: string, ns: string, id: string): Promise<Located | undefined> {
+    return this.#checkpoints.read((reader) => {
+      let found: Located | undefined;
+      const writes: WriteRow[] = [];
+      for (const [key, value] of reader.entries({ prefix: checkpointPrefix(thread, ns, id) })) {
+        if (isRecordKey(key)) found = { thread, ns, id, record: value as CheckpointRecord, writes };
+        else writes.push(row(key, value));
+      }
+      return found;
+    });
   }
 
   /**
    * Up to `want` checkpoints of (thread, ns) below `before` (an id), newest first, each with the writes
-   * stored after it. Reads `chunk` entries per range until it has them.
+   * stored after it: one read (`descendingIn`).
    */
-  async descending(thread: string, ns: string, before: string | undefined, want: number, chunk = want * 2 + 8): Promise<Located[]> {
-    const out: Located[] = [];
-    const prefix = checkpointPrefix(thread, ns);
-    let upper: Key | undefined = before === undefined ? undefined : checkpointKey(thread, ns, before);
-    let writes: WriteRow[] = [];
-    let writesOf: string | undefined;
-    for (;;) {
-      let read = 0;
-      let last: Key | undefined;
-      for await (const [key, value] of this.#checkpoints.entries({
-        prefix,
-        ...(upper === undefined ? {} : { lt: upper }),
-        reverse: true,
-        limit: chunk,
-      })) {
-        read++;
-        last = key;
-        const id = (key as string[])[3] as string;
-        if (isRecordKey(key)) {
-          // Writes met before the record are its own unless they name another (a record never written).
-          out.push({ thread, ns, id, record: value as CheckpointRecord, writes: writesOf === id ? writes : [] });
-          writes = [];
-          writesOf = undefined;
-          if (out.length === want) return out;
-        } else {
-          if (writesOf !== id) {
-            writes = [];
-            writesOf = id;
-          }
-          writes.push(row(key, value));
-        }
-      }
-      if (read < chunk || last === undefined) return out;
-      upper = last;
-      chunk = Math.min(Math.max(chunk * 4, 16), 1024);
-    }
+  descending(thread: string, ns: string, before: string | undefined, want: number): Promise<Located[]> {
+    return this.#checkpoints.read((reader) => descendingIn(reader, thread, ns, before, want));
+  }
+
+  /**
+   * The newest page of `thread` when its only namespace is the root one, else undefined; one read.
+   * `''` sorts before every other namespace, so a reverse scan of the thread's records meets any other
+   * namespace first: when its first record is in `''`, the root namespace's order is the thread's
+   * time order and the records come without the time index.
+   */
+  rootOnly(thread: string, want: number): Promise<Located[] | undefined> {
+    return this.#checkpoints.read((reader) => {
+      const [newest] = reader.keys({ prefix: checkpointPrefix(thread), reverse: true, limit: 1 });
+      if (newest === undefined) return [];
+      if ((newest as string[])[2] !== '') return undefined;
+      return descendingIn(reader, thread, '', undefined, want);
+    });
   }
 
   /**
@@ -138,7 +114,7 @@ export class TupleReader {
     }
     if (low === undefined || high === undefined) return out;
     const range = { gte: checkpointKey(thread, ns, low), lt: afterPrefix(checkpointKey(thread, ns, high) as string[]) };
-    for await (const [key, value] of this.#checkpoints.entries(range)) {
+    for (const [key, value] of await this.#checkpoints.read((reader) => reader.entries(range))) {
       const id = (key as string[])[3] as string;
       if (!ids.has(id)) continue;
       if (isRecordKey(key)) out.set(id, { thread, ns, id, record: value as CheckpointRecord, writes: [] });
@@ -163,14 +139,9 @@ export class TupleReader {
     let loads = new Loads(this.#codec);
     for (let i = 0; i < n; i++) {
       const { record, metadata: known } = found[i] as Located;
-      loads.add(record.checkpoint, (value) => {
-        bases[i] = value as Checkpoint;
-      });
+      loads.into(record.checkpoint, bases, i);
       if (known !== undefined) metadata[i] = known;
-      else
-        loads.add(record.metadata, (value) => {
-          metadata[i] = value as CheckpointMetadata;
-        });
+      else loads.into(record.metadata, metadata, i);
     }
     const decoded = loads.settle();
     if (decoded !== undefined) await decoded;
@@ -185,11 +156,7 @@ export class TupleReader {
       const values: Record<string, unknown> = {};
       valuesOf.push(values);
       const names = record.refs === undefined ? uncopied(record, versions) : record.refs;
-      if (record.values !== undefined)
-        for (const [channel, value] of record.values)
-          loads.add(value, (v) => {
-            values[channel] = v;
-          });
+      if (record.values !== undefined) for (const [channel, value] of record.values) loads.into(value, values, channel);
       for (const channel of names) keys.push(valueKey(thread, ns, channel, versions[channel] as Version));
       channels.push(names as string[]);
     }
@@ -205,10 +172,7 @@ export class TupleReader {
       const values = valuesOf[i] as Record<string, unknown>;
       for (const channel of channels[i] as string[]) {
         const value = stored[k++] as ValueRecord | undefined;
-        if (value !== undefined && value !== null)
-          loads.add(value, (v) => {
-            values[channel] = v;
-          });
+        if (value !== undefined && value !== null) loads.into(value, values, channel);
       }
       const checkpoint = bases[i] as Checkpoint;
       checkpoint.channel_values = values;
@@ -218,9 +182,7 @@ export class TupleReader {
       for (const r of rows) {
         const entry: [string, string, unknown] = [r.taskId, r.record.channel, undefined];
         pendingWrites.push(entry);
-        loads.add(r.record.value, (v) => {
-          entry[2] = v;
-        });
+        loads.into(r.record.value, entry, 2);
       }
       const tuple: CheckpointTuple = {
         config: { configurable: { thread_id: thread, checkpoint_ns: ns, checkpoint_id: id } },
@@ -248,7 +210,8 @@ export class TupleReader {
       await Promise.all(
         found.map(async ({ thread, ns, id, writes }, i) => {
           if (writes !== undefined) return;
-          for await (const [key, value] of this.#checkpoints.entries({ prefix: checkpointPrefix(thread, ns, id) }))
+          const range = { prefix: checkpointPrefix(thread, ns, id) };
+          for (const [key, value] of await this.#checkpoints.read((reader) => reader.entries(range)))
             if (!isRecordKey(key)) (out[i] as WriteRow[]).push(row(key, value));
         }),
       );
@@ -279,7 +242,7 @@ export class TupleReader {
           gte: checkpointKey(thread, ns, low as string),
           lt: afterPrefix(checkpointKey(thread, ns, high as string) as string[]),
         };
-        for await (const [key, value] of this.#checkpoints.entries(range)) {
+        for (const [key, value] of await this.#checkpoints.read((reader) => reader.entries(range))) {
           if (isRecordKey(key)) continue;
           const i = ids.get((key as string[])[3] as string);
           if (i !== undefined) (out[i] as WriteRow[]).push(row(key, value));
@@ -300,6 +263,44 @@ export class TupleReader {
     checkpoint.channel_values[TASKS] = sends;
     const versions = Object.values(checkpoint.channel_versions);
     checkpoint.channel_versions[TASKS] = versions.length > 0 ? maxChannelVersion(...versions) : this.#nextVersion(undefined);
+  }
+}
+
+/**
+ * `TupleReader.descending` on `reader`: reverse ranges, growing, until it has `want`. The first reads
+ * `want` entries, all of them decoded: as many as a page of checkpoints without pending writes (the
+ * newest of a finished run has none), and one row on SQLite is a cheaper statement. With writes, the
+ * next ranges take more, on the same snapshot.
+ */
+function descendingIn(reader: KvReader<unknown>, thread: string, ns: string, before: string | undefined, want: number): Located[] {
+  const out: Located[] = [];
+  let chunk = want;
+  const prefix = checkpointPrefix(thread, ns);
+  let upper: Key | undefined = before === undefined ? undefined : checkpointKey(thread, ns, before);
+  let writes: WriteRow[] = [];
+  let writesOf: string | undefined;
+  for (;;) {
+    const rows = reader.entries({ prefix, ...(upper === undefined ? {} : { lt: upper }), reverse: true, limit: chunk });
+    for (const [key, value] of rows) {
+      const id = (key as string[])[3] as string;
+      if (isRecordKey(key)) {
+        // Writes met before the record are its own unless they name another (a record never written).
+        out.push({ thread, ns, id, record: value as CheckpointRecord, writes: writesOf === id ? writes : [] });
+        writes = [];
+        writesOf = undefined;
+        if (out.length === want) return out;
+      } else {
+        if (writesOf !== id) {
+          writes = [];
+          writesOf = id;
+        }
+        writes.push(row(key, value));
+      }
+    }
+    const last = rows[rows.length - 1];
+    if (rows.length < chunk || last === undefined) return out;
+    upper = last[0];
+    chunk = Math.min(Math.max(chunk * 4, 16), 1024);
   }
 }
 

@@ -41,6 +41,38 @@ export function readFormsSpec(h: Harness, form: string): void {
       await kv.updateCounter('n', 41);
       await kv.updateCounter('n', 1);
       expect(await kv.get('n')).toBe(42);
+      // A whole logical read in one call: the same results as the handle's own reads.
+      const together = await kv.read((r) => {
+        const newest = r.keys({ prefix: ['p'], reverse: true, limit: 2 });
+        return {
+          newest,
+          values: r.getMany(newest),
+          one: r.get(tupleKey(4)),
+          gone: r.get(tupleKey(5)),
+          counter: r.get('n'),
+          page: r.entries({ prefix: ['p'], limit: 7 }).map(([k]) => (k as [string, number])[1]),
+          across: r.keys({ gt: tupleKey(10), lte: tupleKey(270) }).length,
+        };
+      });
+      expect(together).toEqual({
+        newest: [tupleKey(299), tupleKey(298)],
+        values: [{ i: 299 }, { i: 298 }],
+        one: { i: 4 },
+        gone: undefined,
+        counter: 42,
+        page: [0, 1, 2, 3, 4, 6, 7],
+        across: 260,
+      });
+      const own = new Error('the function failed');
+      await expect(
+        kv.read(() => {
+          throw own;
+        }),
+      ).rejects.toBe(own);
+      await expectCode(
+        kv.read((r) => r.get(Number.NaN)),
+        'INVALID_KEY',
+      );
       const raw = (await h.open()).kv<Uint8Array>('rf_raw', { codec: (await import('@agentstore/core')).rawCodec });
       await raw.put('b', bytes(300, 7));
       const back = await raw.get('b');
@@ -94,6 +126,10 @@ export function readFormsSpec(h: Harness, form: string): void {
         await expectCode(kv.has('a'), 'MOVED');
         await expectCode(kv.getMany(['a']), 'MOVED');
         await expectCode(collect(kv.entries()), 'MOVED');
+        await expectCode(
+          kv.read((r) => r.get('a')),
+          'MOVED',
+        );
         await expectCode(cp.loadLatest('t'), 'MOVED');
         await expectCode(cp.list('t'), 'MOVED');
       },
@@ -128,6 +164,8 @@ export function readFormsSpec(h: Harness, form: string): void {
         expect(a).toBe(b);
         const pair = await collect(kv.entries({ gte: 'a', lte: 'b' }));
         expect(pair[0]?.[1]).toBe(pair[1]?.[1]);
+        const [ra, rb] = await kv.read((r) => r.entries({ gte: 'a', lte: 'b' }).map(([, v]) => v));
+        expect(ra).toBe(rb);
         const latest = await cp.loadLatest('r');
         const seq = latest?.seq ?? 0;
         expect(seq).toBeGreaterThanOrEqual(lastSeq);

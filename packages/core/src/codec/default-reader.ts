@@ -32,6 +32,17 @@ import { DECODE_LIMITS } from './limits.js';
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 /** Strings up to this many bytes are tried as ASCII in plain JS before calling the native decoder. */
 const SHORT_STRING = 24;
+/**
+ * Short ASCII strings decoded lately, by a hash of their bytes: object keys and enum-like values repeat
+ * across and within payloads, and a hit returns the same (immutable) string without building one.
+ */
+const recent = new Array<string | undefined>(1024).fill(undefined);
+
+/** Whether `s` (ASCII) is the bytes at `start`. */
+function sameAscii(s: string, bytes: Uint8Array, start: number): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== bytes[start + i]) return false;
+  return true;
+}
 
 function bad(what: string, at: number): StoreError {
   return new StoreError('DECODE', `default codec: ${what} at byte ${at}`);
@@ -47,7 +58,10 @@ export class DefaultReader {
   #pos = 0;
 
   constructor(bytes: Uint8Array) {
-    this.#bytes = bytes;
+    // Views of a Buffer (as some engines return values) are Buffers, made at several times the cost
+    // of a plain view: every string is one. Read through a plain view of the same memory.
+    this.#bytes =
+      Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
@@ -164,15 +178,21 @@ export class DefaultReader {
     const start = this.#pos;
     const end = start + n;
     if (n <= SHORT_STRING) {
-      let s = '';
+      let hash = n;
       let i = start;
       for (; i < end; i++) {
         const b = bytes[i] as number;
         if (b >= 0x80) break;
-        s += String.fromCharCode(b);
+        hash = (Math.imul(hash, 31) + b) | 0;
       }
       if (i === end) {
         this.#pos = end;
+        const slot = hash & (recent.length - 1);
+        const known = recent[slot];
+        if (known !== undefined && known.length === n && sameAscii(known, bytes, start)) return known;
+        let s = '';
+        for (let j = start; j < end; j++) s += String.fromCharCode(bytes[j] as number);
+        recent[slot] = s;
         return s;
       }
     }

@@ -26,7 +26,7 @@ export function prefixUpperBound(prefix: Uint8Array): Uint8Array | undefined {
   if (end === 0) return undefined;
   // Copy into a plain Uint8Array: `Buffer#slice` would return a view and we would mutate the input.
   const out = new Uint8Array(end);
-  out.set(prefix.subarray(0, end));
+  for (let i = 0; i < end; i++) out[i] = prefix[i] as number;
   out[end - 1] = (out[end - 1] as number) + 1;
   return out;
 }

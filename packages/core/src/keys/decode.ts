@@ -28,6 +28,13 @@ function readUtf8(bytes: Uint8Array): string {
 
 /** Decodes a tuple string element starting after its tag; returns the string and the next position. */
 function readTupleString(bytes: Uint8Array, pos: number): [string, number] {
+  // Most strings have no escaped byte: decoded in place, without a copy to unescape them into.
+  for (let end = pos; end < bytes.length; end++) {
+    const b = bytes[end] as number;
+    // A plain view: `subarray` of a Buffer (as some engines return keys) makes a Buffer, at several times the cost.
+    if (b === STRING_END) return [end === pos ? '' : readUtf8(new Uint8Array(bytes.buffer, bytes.byteOffset + pos, end - pos)), end + 1];
+    if (b === STRING_ESCAPE) break;
+  }
   const out = new Uint8Array(bytes.length - pos);
   let n = 0;
   for (;;) {

@@ -5,9 +5,10 @@ import { failedWith, settledWith } from '../runtime/settled.js';
 import type { StoreContext } from '../runtime/store-context.js';
 import { guard, toStoreError } from '../runtime/to-store-error.js';
 import type { ByteRange, TransactOptions, Tx } from '../spi/backend.js';
-import type { Codec, CounterOp, DomainStore, Key, PutOptions, Range, TupleCounterOps } from '../types.js';
+import type { Codec, CounterOp, DomainStore, Key, KvReader, PutOptions, Range, TupleCounterOps } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
+import { FirstRead, replayRead, SyncKvReader } from './kv-read.js';
 import { afterPage, nextPage } from './read-pages.js';
 import { countLive, rangeAfter, sweepExpired, ttlDomain, ttlOfWrite } from './ttl.js';
 import { counterRecord, expiryOf, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
@@ -217,6 +218,57 @@ export class KvStore<V> implements DomainStore<V> {
     } catch (err) {
       throw toStoreError(err);
     }
+  }
+
+  read<T>(fn: (reader: KvReader<V>) => T): Promise<T> {
+    const d = this.#ready();
+    if (d?.backend.readsSync && !this.#buffered(d)) return this.#readSync(d, fn);
+    return this.#readLater(fn);
+  }
+
+  /**
+   * `read` as one synchronous read on one snapshot; `fn`'s own errors pass as they are. Where the
+   * adapter reads one range as one engine call, `fn` first runs on that (most logical reads are one
+   * range or one point), and again in `readSync` only when it asks for a second read.
+   */
+  #readSync<T>(d: OpenDomain, fn: (reader: KvReader<V>) => T): Promise<T> {
+    const alive = (k: Uint8Array, stored: Uint8Array) => this.#alive(d, k, stored);
+    if (d.backend.rangeReadsSync) {
+      const first = new FirstRead(d.backend);
+      try {
+        const value = fn(new SyncKvReader(first, this.#codec, alive));
+        if (!first.more) return settledWith(value);
+      } catch (err) {
+        // Read errors are StoreErrors already (SyncKvReader), the rest is fn's own.
+        if (!first.more) return failedWith(err);
+      }
+    }
+    let own: { readonly error: unknown } | undefined;
+    try {
+      const value = d.backend.readSync((reader) => {
+        try {
+          return fn(new SyncKvReader(reader, this.#codec, alive));
+        } catch (error) {
+          own = { error };
+          throw error;
+        }
+      });
+      return settledWith(value);
+    } catch (err) {
+      return failedWith(own !== undefined && own.error === err ? err : toStoreError(err));
+    }
+  }
+
+  /** `read` once the domain is readable: synchronously when the backend can now, else by replaying `fn`. */
+  async #readLater<T>(fn: (reader: KvReader<V>) => T): Promise<T> {
+    let d: OpenDomain;
+    try {
+      d = await this.#readable();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+    if (d.backend.readsSync && !this.#buffered(d)) return this.#readSync(d, fn);
+    return replayRead(fn, this);
   }
 
   async *keys(range?: Range): AsyncIterable<Key> {

@@ -82,6 +82,18 @@ export class GatedBackend implements DomainBackend {
     return raw.readSync?.((reader) => reader.get(key), this.#guard);
   }
 
+  /** Whether `rangeSync` can run now: as `readsSync`, for adapters that read one range as one engine call. */
+  get rangeReadsSync(): boolean {
+    if (this.#forward) return this.#forward.rangeReadsSync;
+    return this.#gate === undefined && this.raw.rangeSync !== undefined && this.raw.readSync !== undefined;
+  }
+
+  /** `range`'s entries, read synchronously with the guard on one snapshot (only when `rangeReadsSync`). */
+  rangeSync(range: ByteRange): Array<[Bytes, Bytes]> {
+    if (this.#forward) return this.#forward.rangeSync(range);
+    return this.raw.rangeSync?.(range, this.#guard) ?? [];
+  }
+
   /** Runs the reads of `fn` synchronously on one snapshot with the guard (only when `readsSync`). */
   readSync<T>(fn: (reader: SyncReader) => T): T {
     if (this.#forward) return this.#forward.readSync(fn);

@@ -119,6 +119,12 @@ export interface DomainBackend {
    * tombstone landed).
    */
   getSync?(key: Bytes, guard?: WriteGuard): Bytes | undefined;
+  /**
+   * Optional: `readSync((r) => r.range(range), guard)` as one engine call where the engine can (SQLite:
+   * one statement, its own snapshot, instead of a read transaction around two). Core uses it for a
+   * read that turns out to need one range.
+   */
+  rangeSync?(range: ByteRange, guard?: WriteGuard): Array<[Bytes, Bytes]>;
   /** Number of entries in `range` (ignoring `reverse`, honouring `limit`). */
   count(range: ByteRange): Promise<number>;
   /**

@@ -1,4 +1,4 @@
-import type { DomainStore, Range, Store } from '@agentstore/core';
+import type { DomainStore, KvReader, Range, Store } from '@agentstore/core';
 
 /** What a spied store saw: every range read, and how many entries each read returned. */
 export interface ReadLog {
@@ -7,7 +7,7 @@ export interface ReadLog {
   readonly total: number;
 }
 
-/** Wraps `store` so every `entries`/`keys` call on its kv handles is logged. */
+/** Wraps `store` so every `entries`/`keys` call on its kv handles and their readers (`read`) is logged. */
 export function spyStore(store: Store): { store: Store; log: ReadLog } {
   const log: ReadLog = {
     ranges: [],
@@ -27,6 +27,7 @@ export function spyStore(store: Store): { store: Store; log: ReadLog } {
 function spyKv<V>(kv: DomainStore<V>, domain: string, log: ReadLog): DomainStore<V> {
   return new Proxy(kv, {
     get(target, prop, receiver) {
+      if (prop === 'read') return <T>(fn: (reader: KvReader<V>) => T) => target.read((reader) => fn(spyReader(reader, domain, log)));
       if (prop !== 'entries' && prop !== 'keys') {
         const value = Reflect.get(target, prop, receiver);
         return typeof value === 'function' ? value.bind(target) : value;
@@ -44,4 +45,17 @@ function spyKv<V>(kv: DomainStore<V>, domain: string, log: ReadLog): DomainStore
       };
     },
   });
+}
+
+function spyReader<V>(reader: KvReader<V>, domain: string, log: ReadLog): KvReader<V> {
+  const logged = <T>(range: Range, rows: T[]): T[] => {
+    log.ranges.push({ domain, range, returned: rows.length });
+    return rows;
+  };
+  return {
+    get: (key) => reader.get(key),
+    getMany: (keys) => reader.getMany(keys),
+    entries: (range) => logged(range, reader.entries(range)),
+    keys: (range) => logged(range, reader.keys(range)),
+  };
 }
