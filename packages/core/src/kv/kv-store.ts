@@ -9,7 +9,7 @@ import type { Codec, CounterOp, DomainStore, Key, PutOptions, Range, TupleCounte
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
 import { afterPage, nextPage } from './read-pages.js';
-import { countLive, rangeAfter, sweepExpired, ttlDomain, ttlOfWrite } from './ttl.js';
+import { countLive, rangeAfter, sweepExpired, type TtlDomain, ttlDomain, ttlOfWrite } from './ttl.js';
 import { counterRecord, expiryOf, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
 import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
@@ -116,7 +116,7 @@ export class KvStore<V> implements DomainStore<V> {
       if (ttl === undefined) await this.#write(d, (tx) => tx.put(k, v), BLIND);
       else {
         const record = withTtl(v, ttl, Date.now()); // the clock is read once, before the transaction
-        await this.#writeTtl(d, (tx) => tx.put(k, record));
+        await this.#writeTtl(d, (tx) => tx.put(k, record), BLIND);
       }
     } catch (err) {
       throw toStoreError(err);
@@ -137,7 +137,7 @@ export class KvStore<V> implements DomainStore<V> {
         for (const [k, v] of encoded) tx.put(k, v);
       };
       if (ttl === undefined) await this.#write(d, write, BLIND);
-      else await this.#writeTtl(d, write);
+      else await this.#writeTtl(d, write, BLIND);
     } catch (err) {
       throw toStoreError(err);
     }
@@ -350,11 +350,17 @@ export class KvStore<V> implements DomainStore<V> {
   }
 
   /**
-   * A write that stores TTL records: it records the domain's TTL marker with them, then the sweep runs.
-   * Never write-behind in `fast`: the marker is read in the transaction, so it commits before it resolves.
+   * A write that stores TTL records. Once this store knows the domain's TTL marker, it is the plain
+   * write: no layer, closure or read of its own, and `options` (blind: write-behind in `fast`) apply.
+   * Until then it records the marker with the records and starts the sweep; that write is never
+   * write-behind, as it reads the marker: the marker commits before any TTL record is acknowledged.
    */
-  async #writeTtl<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
+  #writeTtl<T>(d: OpenDomain, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
     const ttl = ttlDomain(this.#ctx, d);
+    return ttl.known ? this.#write(d, fn, options) : this.#writeMarking(d, ttl, fn);
+  }
+
+  async #writeMarking<T>(d: OpenDomain, ttl: TtlDomain, fn: (tx: Tx) => T): Promise<T> {
     const result = await this.#write(d, (tx) => {
       ttl.mark(tx);
       return fn(tx);
@@ -363,8 +369,12 @@ export class KvStore<V> implements DomainStore<V> {
     return result;
   }
 
-  async #write<T>(d: OpenDomain, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
-    if (this.#buffered(d) && this.#counters(d).dirty) await this.#counters(d).flush();
+  /** Not an async function: a put pays for the layers below it only (pending buffered counters are written first). */
+  #write<T>(d: OpenDomain, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
+    if (this.#buffered(d) && this.#counters(d).dirty)
+      return this.#counters(d)
+        .flush()
+        .then(() => this.#ctx.write(d, 'kv', fn, options));
     return this.#ctx.write(d, 'kv', fn, options);
   }
 
