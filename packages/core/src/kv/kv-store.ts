@@ -1,5 +1,5 @@
 import { defaultCodec } from '../codec/index.js';
-import { decodeKey, encodeKey, encodeKeyPooled, rangeToBytes } from '../keys/index.js';
+import { decodeKey, encodeKey, encodeKeyPooled, encodeKeyTransient, ownedKey, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
 import { failedWith, settledWith } from '../runtime/settled.js';
 import type { StoreContext } from '../runtime/store-context.js';
@@ -31,7 +31,9 @@ export class KvStore<V> implements DomainStore<V> {
 
   get(key: Key): Promise<V | undefined> {
     try {
-      const k = encodeKeyPooled(key);
+      // A view of the key encoder's scratch area: no allocation for the synchronous read, which keeps
+      // nothing of it (a refresh copies it); the async path, which awaits, takes a copy.
+      const k = encodeKeyTransient(key);
       const d = this.#ready();
       // One synchronous read (value and migration guard on one snapshot) and one settled promise.
       if (d?.backend.pointReadsSync && !this.#buffered(d)) {
@@ -39,7 +41,7 @@ export class KvStore<V> implements DomainStore<V> {
         if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, k, bytes)) bytes = undefined;
         return settledWith(bytes === undefined ? undefined : decodeValue(this.#codec, bytes));
       }
-      return this.#getAsync(k, d);
+      return this.#getAsync(ownedKey(k), d);
     } catch (err) {
       return failedWith(toStoreError(err));
     }

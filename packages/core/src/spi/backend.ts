@@ -110,7 +110,8 @@ export interface DomainBackend {
    * Optional: `readSync((r) => r.get(key), guard)` as one engine call where the engine can (SQLite:
    * one statement), or for engines that have synchronous point reads but no synchronous ranges
    * (classic-level), where the guard is read after the value (so a value returned was read before a
-   * tombstone landed).
+   * tombstone landed). `key` is valid only while the call runs (core passes a view of a scratch area
+   * it reuses): a backend that keeps it copies it.
    */
   getSync?(key: Bytes, guard?: WriteGuard): Bytes | undefined;
   /** Number of entries in `range` (ignoring `reverse`, honouring `limit`). */
