@@ -39,7 +39,7 @@ export class KvStore<V> implements DomainStore<V> {
       if (d?.backend.pointReadsSync && !this.#buffered(d)) {
         let bytes = d.backend.getSync(k);
         if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, k, bytes)) bytes = undefined;
-        return settledWith(bytes === undefined ? undefined : decodeValue(this.#codec, bytes));
+        return settledWith(bytes === undefined ? undefined : decodeValue(this.#codec, bytes, d.backend.ownedReads));
       }
       return this.#getAsync(ownedKey(k), d);
     } catch (err) {

@@ -114,6 +114,12 @@ export interface DomainBackend {
    * it reuses): a backend that keeps it copies it.
    */
   getSync?(key: Bytes, guard?: WriteGuard): Bytes | undefined;
+  /**
+   * Optional: `true` when every value `getSync` returns is memory of its own that nothing else
+   * references (SQLite's driver makes a buffer per row), so core may hand it to a user without a
+   * copy. Leave it out when values may be views of shared, pooled or stored memory (LMDB, memory).
+   */
+  readonly ownedReads?: boolean;
   /** Number of entries in `range` (ignoring `reverse`, honouring `limit`). */
   count(range: ByteRange): Promise<number>;
   /**
