@@ -30,6 +30,8 @@ export class SqliteBackend implements DomainBackend {
   readonly #durability: Durability;
   readonly #assertOpen: () => void;
   readonly #behind: WriteBehind | undefined;
+  /** SPI `ownedReads`: better-sqlite3 makes a buffer of its own for every BLOB it returns. */
+  readonly ownedReads = true;
 
   /** Synchronous reads on the domain table, for `readSync` (which opens the read transaction). */
   readonly #reader: SyncReader = {

@@ -76,6 +76,36 @@ export async function compareSerial(contenders: readonly Contender[], budget: Bu
 }
 
 /**
+ * Measures two contenders op by op, alternating (A B, B A, A B, …), each `op` awaited alone. For two
+ * forms of one operation on one backend whose difference is a few per cent: on a loaded machine a
+ * burst of load or a slow disk sync then lands on either side alike, where rounds of thousands of
+ * operations give it to one side. Wall time is the sum of each side's own operations (ops/s is one
+ * over the mean latency); `maxMs` caps each side's measured time.
+ */
+export async function compareAlternating(contenders: readonly [Contender, Contender], budget: Budget): Promise<[Recorder, Recorder]> {
+  const recs: [Recorder, Recorder] = [new Recorder(budget.ops), new Recorder(budget.ops)];
+  const far = now() + 3_600_000_000_000n;
+  for (const c of contenders) await serial(c.op, 0, budget.warmup, far);
+  const capNs = budget.maxMs * 1e6;
+  const spent = [0, 0];
+  const ops = contenders.map((c) => c.op);
+  for (let i = 0; i < budget.ops; i++) {
+    for (let k = 0; k < 2; k++) {
+      const c = (i + k) & 1;
+      const s = now();
+      const r = (ops[c] as Op)(budget.warmup + i);
+      if (isThenable(r)) await r;
+      const ns = Number(now() - s);
+      (recs[c] as Recorder).add(ns);
+      (recs[c] as Recorder).addWall(ns);
+      spent[c] = (spent[c] as number) + ns;
+    }
+    if ((spent[0] as number) > capNs || (spent[1] as number) > capNs) break;
+  }
+  return recs;
+}
+
+/**
  * Runs `width` operations at once per round (latency: from issue to settle), `rounds` times or until
  * `maxMs`; ops/s is operations over the rounds' wall time.
  */

@@ -1,7 +1,17 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { StoreError } from '../src/errors.js';
-import { compareBytes, decodeKey, encodeKey, isEmptyByteRange, MAX_KEY_BYTES, prefixUpperBound, rangeToBytes } from '../src/keys/index.js';
+import {
+  compareBytes,
+  decodeKey,
+  encodeKey,
+  encodeKeyTransient,
+  isEmptyByteRange,
+  MAX_KEY_BYTES,
+  ownedKey,
+  prefixUpperBound,
+  rangeToBytes,
+} from '../src/keys/index.js';
 import type { ByteRange } from '../src/spi/backend.js';
 import type { Key, KeyPart, Range } from '../src/types.js';
 
@@ -163,6 +173,22 @@ describe('encodeKey ordering', () => {
     expect(decodeKey(a)).toBe('abc');
     expect(decodeKey(b)).toBe('xyz');
     expect(a.buffer).not.toBe(b.buffer);
+  });
+
+  it('encodeKeyTransient gives encodeKey bytes that the next encoding overwrites; ownedKey keeps a copy', () => {
+    fc.assert(
+      fc.property(keyArb, keyArb, (k1, k2) => {
+        const view = encodeKeyTransient(k1);
+        expect(Array.from(view)).toEqual(Array.from(encodeKey(k1)));
+        const kept = ownedKey(view);
+        encodeKeyTransient(k2);
+        expect(decodeKey(kept)).toEqual(decodeKey(encodeKey(k1)));
+      }),
+    );
+    const view = encodeKeyTransient('abc');
+    encodeKeyTransient('xyz');
+    expect(decodeKey(view)).toBe('xyz');
+    expect(() => encodeKeyTransient(Number.NaN)).toThrow(StoreError);
   });
 });
 

@@ -1,5 +1,5 @@
 import type { Context } from '../context.js';
-import { type Budget, compareSerial, type Op } from '../measure.js';
+import { type Budget, compareAlternating, compareSerial, type Op } from '../measure.js';
 import { comparedRow, type Row, type TargetCheck } from '../results.js';
 import type { Summary } from '../stats.js';
 
@@ -15,6 +15,8 @@ export interface PairSpec {
   readonly note?: string;
   /** Notes computed from the figures (e.g. MB/s), for the agentstore row (after `note`) and the baseline row. */
   readonly notes?: (ours: Summary, theirs: Summary) => { readonly ours?: string; readonly theirs?: string };
+  /** `op`: the two sides alternate operation by operation (`compareAlternating`), else in rounds. */
+  readonly interleave?: 'op';
   /** Issue 5's targets for the agentstore row, from the two summaries. */
   readonly targets?: (ours: Summary, theirs: Summary) => TargetCheck[];
 }
@@ -27,13 +29,12 @@ export async function runPair(ctx: Context, spec: PairSpec, ours: Op, theirs: Op
   const impl = spec.impl ?? 'agentstore';
   ctx.progress.step(`${spec.section} · ${spec.op} · ${spec.backend}: ${impl} vs ${spec.baselineLabel}`);
   globalThis.gc?.();
-  const [a, b] = await compareSerial(
-    [
-      { label: impl, op: ours },
-      { label: spec.baselineLabel, op: theirs },
-    ],
-    spec.budget,
-  );
+  const contenders = [
+    { label: impl, op: ours },
+    { label: spec.baselineLabel, op: theirs },
+  ] as const;
+  const [a, b] =
+    spec.interleave === 'op' ? await compareAlternating(contenders, spec.budget) : await compareSerial(contenders, spec.budget);
   const oursSummary = (a as NonNullable<typeof a>).summary();
   const theirsSummary = (b as NonNullable<typeof b>).summary();
   const base = { section: spec.section, op: spec.op, backend: spec.backend };

@@ -38,6 +38,27 @@ export function fastDurabilitySpec(h: Harness): void {
       expect(await kv.count()).toBe(4);
     });
 
+    it('puts with ttlMs (write-behind once the TTL marker is recorded) keep their expiry: get, count, reopen', async () => {
+      const store = await h.open({ domains: { ft: LONG } });
+      const kv = store.kv<number>('ft');
+      await kv.put('first', 0, { ttlMs: 3_600_000 }); // records the kind and the TTL marker
+      await kv.put('short', 1, { ttlMs: 1 });
+      await kv.putMany([['long', 2]], { ttlMs: 3_600_000 });
+      await kv.put('plain', 3);
+      expect(await kv.get('long')).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      expect(await kv.get('short')).toBeUndefined();
+      expect(await kv.count()).toBe(3);
+      await store.close();
+      if (!h.caps.persistent) return;
+      const again = await h.open({ domains: { ft: LONG } });
+      expect(await collect(again.kv<number>('ft').entries())).toEqual([
+        ['first', 0],
+        ['long', 2],
+        ['plain', 3],
+      ]);
+    });
+
     it('sync(domain), sync() and close() commit what waits without waiting out the window', async () => {
       const store = await h.open({ domains: { fw: LONG, fw2: LONG } });
       const kv = store.kv<number>('fw');

@@ -145,6 +145,15 @@ export function kvCodecsSpec(h: Harness): void {
       expect(Array.from((await kv.get('view')) as Uint8Array)).toEqual(Array.from(data.subarray(10, 20)));
       for (const [, v] of await collect(kv.entries())) expectPlainBytes(v);
       for (const v of await kv.getMany(['b', 'view'])) expectPlainBytes(v);
+      // What a get returns is the caller's: changing it changes nothing stored (with a TTL record too).
+      (back as Uint8Array).fill(0);
+      expect(await kv.get('b')).toEqual(data);
+      await kv.put('timed', data, { ttlMs: 3_600_000 });
+      const timed = (await kv.get('timed')) as Uint8Array;
+      expectPlainBytes(timed);
+      expect(timed).toEqual(data);
+      timed.fill(1);
+      expect(await kv.get('timed')).toEqual(data);
       await expectCode(kv.put('s', 'not bytes' as unknown as Uint8Array), 'INVALID_VALUE');
       expect(await kv.has('s')).toBe(false);
     });

@@ -164,6 +164,22 @@ export function kvTtlSpec(h: Harness): void {
       expect(await kv.get('s')).toBeUndefined();
     });
 
+    it('refreshOnRead refreshes the keys that were read, whatever is read after them before it is written', async () => {
+      const store = await h.open({ domains: { ttlrefresh2: { refreshOnRead: true } } });
+      const kv = store.kv('ttlrefresh2');
+      await kv.put('read', 1, { ttlMs: 1000 });
+      await kv.put('other', 2, { ttlMs: 1000 });
+      await kv.put('plain', 3);
+      vi.setSystemTime(T0 + 900);
+      // Two gets in one turn: the refresh of the first is written after the second has run.
+      const [first, second] = await Promise.all([kv.get('read'), kv.get(['a', 'key', 'of', 'other', 'length'])]);
+      expect([first, second]).toEqual([1, undefined]);
+      expect(await kv.get('plain')).toBe(3);
+      await store.sync();
+      vi.setSystemTime(T0 + 1500);
+      expect(await kv.getMany(['read', 'other', 'plain'])).toEqual([1, undefined, 3]);
+    });
+
     it('without refreshOnRead a read leaves the expiry alone', async () => {
       const store = await h.open();
       const kv = store.kv('ttlnorefresh');

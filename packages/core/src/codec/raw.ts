@@ -1,7 +1,7 @@
 import { StoreError } from '../errors.js';
 import type { Codec } from '../types.js';
 import { allocBytes } from './byte-pool.js';
-import { ENCODE_TAGGED, type TaggedEncoder, valueTooLarge } from './tagged.js';
+import { DECODE_OWNED, ENCODE_TAGGED, type OwnedDecoder, type TaggedEncoder, valueTooLarge } from './tagged.js';
 
 // The intrinsic getters of %TypedArray%.prototype read the internal slots, so an object cannot fake
 // them with own properties (`Symbol.toStringTag`, `byteLength`); they work across realms too.
@@ -47,10 +47,20 @@ function decode(bytes: Uint8Array): Uint8Array {
   return copy(bytes);
 }
 
+/**
+ * `bytes[from..]` as a plain Uint8Array view, without a copy: for bytes of their own nothing else
+ * references (a read of a backend with `ownedReads`, e.g. a row SQLite's driver just made). The view
+ * is all the user gets of that memory; the bytes before `from` are the record's own header.
+ */
+function decodeOwned(bytes: Uint8Array, from: number): Uint8Array {
+  return new Uint8Array(bytes.buffer, bytes.byteOffset + from, bytes.byteLength - from);
+}
+
 /** Bytes in, bytes out: accepts a Uint8Array or Buffer, returns plain Uint8Array copies. */
 export const rawCodec: Codec<Uint8Array> = Object.freeze({
   name: 'raw',
   encode,
   decode,
   [ENCODE_TAGGED]: encodeTagged,
-} satisfies Codec<Uint8Array> & TaggedEncoder<Uint8Array>);
+  [DECODE_OWNED]: decodeOwned,
+} satisfies Codec<Uint8Array> & TaggedEncoder<Uint8Array> & OwnedDecoder<Uint8Array>);

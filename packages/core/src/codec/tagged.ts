@@ -12,6 +12,17 @@ export interface TaggedEncoder<V> {
   [ENCODE_TAGGED](value: V, tag: number, maxBytes: number): Uint8Array;
 }
 
+/**
+ * Internal fast path of the raw codec: the value of `bytes[from..]` when `bytes` is memory of its own
+ * that nothing else references (a backend's `ownedReads`): a view of it, not a copy.
+ */
+export const DECODE_OWNED: unique symbol = Symbol('agentstore.decodeOwned');
+
+/** A codec that can take over owned bytes (see `DECODE_OWNED`). */
+export interface OwnedDecoder<V> {
+  [DECODE_OWNED](bytes: Uint8Array, from: number): V;
+}
+
 /** The error for an encoding of `size` bytes where the domain allows `maxBytes`. */
 export function valueTooLarge(size: number, maxBytes: number): StoreError {
   return new StoreError('VALUE_TOO_LARGE', `value is ${size} bytes encoded; the domain allows ${maxBytes}`);

@@ -91,6 +91,34 @@ export function encodeKeyPooled(key: unknown): Uint8Array {
   return out;
 }
 
+/** A pooled copy of a key (`allocBytes`), e.g. of one from `encodeKeyTransient` that must outlive the next encoding. */
+export function ownedKey(key: Uint8Array): Uint8Array {
+  const n = key.byteLength;
+  const out = allocBytes(n);
+  if (n <= 32) for (let i = 0; i < n; i++) out[i] = key[i] as number;
+  else out.set(key);
+  return out;
+}
+
+// One view of the scratch area's start per length, made on first use: `encodeKeyTransient` returns
+// them, so a point read's key costs no allocation at all (a view made per call costs more than the encoding).
+const scratchViews: Uint8Array[] = [];
+
+/**
+ * `encodeKey` as a view of the scratch area, valid only until the next key is encoded (by any
+ * caller): for a synchronous read that keeps nothing of the key (the SPI's `getSync`). Anything that
+ * keeps it, or awaits, takes an `ownedKey` copy first.
+ */
+export function encodeKeyTransient(key: unknown): Uint8Array {
+  const n = encodeInScratch(key);
+  let view = scratchViews[n];
+  if (view === undefined) {
+    view = scratch.subarray(0, n);
+    scratchViews[n] = view;
+  }
+  return view;
+}
+
 /** Encodes `key` at the start of the scratch area; returns its length. */
 function encodeInScratch(key: unknown): number {
   let pos: number;

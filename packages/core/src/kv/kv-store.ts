@@ -1,5 +1,5 @@
 import { defaultCodec } from '../codec/index.js';
-import { decodeKey, encodeKey, encodeKeyPooled, rangeToBytes } from '../keys/index.js';
+import { decodeKey, encodeKey, encodeKeyPooled, encodeKeyTransient, ownedKey, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
 import { failedWith, settledWith } from '../runtime/settled.js';
 import type { StoreContext } from '../runtime/store-context.js';
@@ -10,7 +10,7 @@ import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
 import { FirstRead, replayRead, SyncKvReader } from './kv-read.js';
 import { afterPage, nextPage } from './read-pages.js';
-import { countLive, rangeAfter, sweepExpired, ttlDomain, ttlOfWrite } from './ttl.js';
+import { countLive, rangeAfter, sweepExpired, type TtlDomain, ttlDomain, ttlOfWrite } from './ttl.js';
 import { counterRecord, expiryOf, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
 import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
@@ -32,15 +32,17 @@ export class KvStore<V> implements DomainStore<V> {
 
   get(key: Key): Promise<V | undefined> {
     try {
-      const k = encodeKeyPooled(key);
+      // A view of the key encoder's scratch area: no allocation for the synchronous read, which keeps
+      // nothing of it (a refresh copies it); the async path, which awaits, takes a copy.
+      const k = encodeKeyTransient(key);
       const d = this.#ready();
       // One synchronous read (value and migration guard on one snapshot) and one settled promise.
       if (d?.backend.pointReadsSync && !this.#buffered(d)) {
         let bytes = d.backend.getSync(k);
         if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, k, bytes)) bytes = undefined;
-        return settledWith(bytes === undefined ? undefined : decodeValue(this.#codec, bytes));
+        return settledWith(bytes === undefined ? undefined : decodeValue(this.#codec, bytes, d.backend.ownedReads));
       }
-      return this.#getAsync(k, d);
+      return this.#getAsync(ownedKey(k), d);
     } catch (err) {
       return failedWith(toStoreError(err));
     }
@@ -117,7 +119,7 @@ export class KvStore<V> implements DomainStore<V> {
       if (ttl === undefined) await this.#write(d, (tx) => tx.put(k, v), BLIND);
       else {
         const record = withTtl(v, ttl, Date.now()); // the clock is read once, before the transaction
-        await this.#writeTtl(d, (tx) => tx.put(k, record));
+        await this.#writeTtl(d, (tx) => tx.put(k, record), BLIND);
       }
     } catch (err) {
       throw toStoreError(err);
@@ -138,7 +140,7 @@ export class KvStore<V> implements DomainStore<V> {
         for (const [k, v] of encoded) tx.put(k, v);
       };
       if (ttl === undefined) await this.#write(d, write, BLIND);
-      else await this.#writeTtl(d, write);
+      else await this.#writeTtl(d, write, BLIND);
     } catch (err) {
       throw toStoreError(err);
     }
@@ -402,11 +404,17 @@ export class KvStore<V> implements DomainStore<V> {
   }
 
   /**
-   * A write that stores TTL records: it records the domain's TTL marker with them, then the sweep runs.
-   * Never write-behind in `fast`: the marker is read in the transaction, so it commits before it resolves.
+   * A write that stores TTL records. Once this store knows the domain's TTL marker, it is the plain
+   * write: no layer, closure or read of its own, and `options` (blind: write-behind in `fast`) apply.
+   * Until then it records the marker with the records and starts the sweep; that write is never
+   * write-behind, as it reads the marker: the marker commits before any TTL record is acknowledged.
    */
-  async #writeTtl<T>(d: OpenDomain, fn: (tx: Tx) => T): Promise<T> {
+  #writeTtl<T>(d: OpenDomain, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
     const ttl = ttlDomain(this.#ctx, d);
+    return ttl.known ? this.#write(d, fn, options) : this.#writeMarking(d, ttl, fn);
+  }
+
+  async #writeMarking<T>(d: OpenDomain, ttl: TtlDomain, fn: (tx: Tx) => T): Promise<T> {
     const result = await this.#write(d, (tx) => {
       ttl.mark(tx);
       return fn(tx);
@@ -415,6 +423,7 @@ export class KvStore<V> implements DomainStore<V> {
     return result;
   }
 
+  /** Not an async function: a put pays for the layers below it only (pending buffered counters are written first). */
   #write<T>(d: OpenDomain, fn: (tx: Tx) => T, options?: TransactOptions): Promise<T> {
     if (this.#buffered(d) && this.#counters(d).dirty)
       return this.#counters(d)

@@ -1,5 +1,5 @@
 import { StoreError } from '../errors.js';
-import { rangeToBytes } from '../keys/index.js';
+import { ownedKey, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
 import type { Flushable, StoreContext } from '../runtime/store-context.js';
 import type { ByteRange, Tx } from '../spi/backend.js';
@@ -105,7 +105,8 @@ export class TtlDomain implements Flushable {
     this.start();
     const ttl = ttlOfRecord(stored);
     if (now + ttl - expiryOf(stored) < ttl * REFRESH_STEP) return;
-    this.#refresh.set(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1'), key);
+    // A copy: a get's key is a view the next key encoding overwrites.
+    this.#refresh.set(Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1'), ownedKey(key));
     this.#refreshing ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#writeRefresh());
   }
 

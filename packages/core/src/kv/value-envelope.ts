@@ -1,5 +1,5 @@
 import { allocBytes } from '../codec/byte-pool.js';
-import { ENCODE_TAGGED, type TaggedEncoder, valueTooLarge } from '../codec/tagged.js';
+import { DECODE_OWNED, ENCODE_TAGGED, type OwnedDecoder, type TaggedEncoder, valueTooLarge } from '../codec/tagged.js';
 import { StoreError } from '../errors.js';
 import type { Codec } from '../types.js';
 
@@ -100,17 +100,26 @@ function readCounter(bytes: Uint8Array): number {
   return value;
 }
 
-/** Decodes stored kv bytes: a counter as a number, a tuple counter as numbers, anything else through `codec`. */
-export function decodeValue<V>(codec: Codec<V>, bytes: Uint8Array): V {
+/**
+ * Decodes stored kv bytes: a counter as a number, a tuple counter as numbers, anything else through
+ * `codec`. `owned`: the bytes are memory of their own nothing else references (the backend's
+ * `ownedReads`), which a codec that can (the raw one) hands over without a copy.
+ */
+export function decodeValue<V>(codec: Codec<V>, bytes: Uint8Array, owned = false): V {
   const tag = bytes[0];
   if (tag === COUNTER_TAG) return readCounter(bytes) as V;
   if (tag === TUPLE_TAG) return readTuple(bytes) as V;
   // A record with a TTL (ttl-record.ts): reads filter by expiry before they decode; this decodes what it wraps.
   if (tag === TTL_WRAPPED && bytes.byteLength > TTL_HEADER_BYTES) {
     // One view of the value's bytes, not a view of a view: this is every TTL read's decode.
-    if (bytes[TTL_HEADER_BYTES] === VALUE_TAG) return codec.decode(bytes.subarray(TTL_HEADER_BYTES + 1));
-    return decodeValue(codec, bytes.subarray(TTL_HEADER_BYTES));
+    if (bytes[TTL_HEADER_BYTES] === VALUE_TAG) return decodeBody(codec, bytes, TTL_HEADER_BYTES + 1, owned);
+    return decodeValue(codec, bytes.subarray(TTL_HEADER_BYTES), owned);
   }
   if (tag !== VALUE_TAG) throw new StoreError('DECODE', `unknown value record tag ${String(tag)}`);
-  return codec.decode(bytes.subarray(1));
+  return decodeBody(codec, bytes, 1, owned);
+}
+
+function decodeBody<V>(codec: Codec<V>, bytes: Uint8Array, from: number, owned: boolean): V {
+  const takeOver = owned ? (codec as Partial<OwnedDecoder<V>>)[DECODE_OWNED] : undefined;
+  return takeOver === undefined ? codec.decode(bytes.subarray(from)) : takeOver(bytes, from);
 }

@@ -65,6 +65,12 @@ export class GatedBackend implements DomainBackend {
     return this.#gate === undefined && (this.raw.getSync !== undefined || this.raw.readSync !== undefined);
   }
 
+  /** Whether the values `getSync` returns are memory of their own (the adapter's `ownedReads`). */
+  get ownedReads(): boolean {
+    if (this.#forward) return this.#forward.ownedReads;
+    return this.raw.ownedReads === true;
+  }
+
   /** Whether `readSync` can run now: as `pointReadsSync`, for adapters that read ranges synchronously too. */
   get readsSync(): boolean {
     if (this.#forward) return this.#forward.readsSync;

@@ -116,7 +116,8 @@ export interface DomainBackend {
    * Optional: `readSync((r) => r.get(key), guard)` as one engine call where the engine can (SQLite:
    * one statement), or for engines that have synchronous point reads but no synchronous ranges
    * (classic-level), where the guard is read after the value (so a value returned was read before a
-   * tombstone landed).
+   * tombstone landed). `key` is valid only while the call runs (core passes a view of a scratch area
+   * it reuses): a backend that keeps it copies it.
    */
   getSync?(key: Bytes, guard?: WriteGuard): Bytes | undefined;
   /**
@@ -125,6 +126,12 @@ export interface DomainBackend {
    * read that turns out to need one range.
    */
   rangeSync?(range: ByteRange, guard?: WriteGuard): Array<[Bytes, Bytes]>;
+  /**
+   * Optional: `true` when every value `getSync` returns is memory of its own that nothing else
+   * references (SQLite's driver makes a buffer per row), so core may hand it to a user without a
+   * copy. Leave it out when values may be views of shared, pooled or stored memory (LMDB, memory).
+   */
+  readonly ownedReads?: boolean;
   /** Number of entries in `range` (ignoring `reverse`, honouring `limit`). */
   count(range: ByteRange): Promise<number>;
   /**
