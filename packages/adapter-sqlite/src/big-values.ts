@@ -35,7 +35,9 @@ export function sideNamesOf(domain: string, quote: (name: string) => string): Si
  * `INSERT OR REPLACE` does not fire delete triggers: the statements upsert instead.
  */
 export function sideTableDdl(main: string, side: SideNames): string {
-  return `CREATE TABLE IF NOT EXISTS ${side.table} (id INTEGER PRIMARY KEY, v BLOB NOT NULL);
+  // AUTOINCREMENT: an id is never reused, so a point read that found an id and then reads the side
+  // row (two statements) cannot get another key's value.
+  return `CREATE TABLE IF NOT EXISTS ${side.table} (id INTEGER PRIMARY KEY AUTOINCREMENT, v BLOB NOT NULL);
     CREATE TRIGGER IF NOT EXISTS ${side.onDelete} AFTER DELETE ON ${main} WHEN typeof(old.v) = 'integer'
       BEGIN DELETE FROM ${side.table} WHERE id = old.v; END;
     CREATE TRIGGER IF NOT EXISTS ${side.onUpdate} AFTER UPDATE OF v ON ${main} WHEN typeof(old.v) = 'integer' AND old.v IS NOT new.v
