@@ -262,7 +262,12 @@ export class KvStore<V> implements DomainStore<V> {
    * `#updateCounters` (about a fifth of a LevelDB counter's time). Undefined when any condition fails.
    */
   #loneCounter(key: Key, by: number): Promise<number> | undefined {
-    const d = this.#opened();
+    let d: OpenDomain | undefined;
+    try {
+      d = this.#opened();
+    } catch {
+      return undefined; // closed, say: the general path rejects with the error
+    }
     if (d === undefined || this.#buffered(d) || d.options.ttlMs !== undefined) return undefined;
     const native = d.backend.updateCounters;
     if (native === undefined || !this.#ctx.kinds.isKnown(d.backend, 'kv') || ttlDomain(this.#ctx, d).known) return undefined;
