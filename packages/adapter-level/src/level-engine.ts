@@ -1,4 +1,13 @@
-import type { BufferedWrite, ByteRange, Bytes, Durability, EnginePhase, ErrorVerdict, TxEngine } from '@agentstore/core/spi';
+import {
+  type BufferedWrite,
+  type ByteRange,
+  type Bytes,
+  type Durability,
+  type EnginePhase,
+  type ErrorVerdict,
+  MIGRATION_GUARD_KEY,
+  type TxEngine,
+} from '@agentstore/core/spi';
 import { diagnostics } from './diagnostics.js';
 import { translateLevelError } from './errors.js';
 import { domainPrefix, nativeRange, withPrefix } from './keys.js';
@@ -23,6 +32,7 @@ export class LevelEngine implements TxEngine<string, NativeOp[]> {
   readonly #db: NativeDb;
   readonly #prefixes = new Map<string, Buffer>();
   #epoch = 0;
+  #guardPuts = 0;
 
   constructor(db: NativeDb) {
     this.#db = db;
@@ -36,9 +46,25 @@ export class LevelEngine implements TxEngine<string, NativeOp[]> {
     return this.#epoch;
   }
 
+  /**
+   * Puts of the migration guard key (in any domain) handed to a batch so far: every put of the
+   * location goes through `write`, so while this is unchanged, a guard found absent is still absent.
+   */
+  get guardPuts(): number {
+    return this.#guardPuts;
+  }
+
   async transaction(durability: Durability, body: (batch: NativeOp[]) => Promise<void> | void): Promise<void> {
     const batch: NativeOp[] = [];
     await body(batch);
+    await this.commit(batch, durability);
+  }
+
+  /**
+   * Writes `batch` atomically (fsync'ed when `strict`), moving the write epoch around it; only from
+   * the location's queue (a transaction, or exclusive work that read the keys it writes).
+   */
+  async commit(batch: NativeOp[], durability: Durability): Promise<void> {
     if (batch.length === 0) return;
     this.#epoch++;
     try {
@@ -76,6 +102,7 @@ export class LevelEngine implements TxEngine<string, NativeOp[]> {
   write(batch: NativeOp[], domain: string, writes: readonly BufferedWrite[]): void {
     const prefix = this.#prefix(domain);
     for (const { key, value } of writes) {
+      if (value !== undefined && isMigrationGuard(key)) this.#guardPuts++;
       const full = withPrefix(prefix, key);
       batch.push(value === undefined ? { type: 'del', key: full } : { type: 'put', key: full, value });
     }
@@ -108,4 +135,11 @@ function writeAll(db: NativeDb, writes: NativeOp[], sync: boolean): Promise<void
     return only.type === 'del' ? db.del(only.key, { sync }) : db.put(only.key, only.value, { sync });
   }
   return db.batch(writes, { sync });
+}
+
+/** Whether `key` (unprefixed) is the migration guard key core reads before writes. */
+export function isMigrationGuard(key: Bytes): boolean {
+  if (key.length !== MIGRATION_GUARD_KEY.length) return false;
+  for (let i = 0; i < key.length; i++) if (key[i] !== MIGRATION_GUARD_KEY[i]) return false;
+  return true;
 }

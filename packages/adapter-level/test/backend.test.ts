@@ -1,4 +1,4 @@
-import type { ByteRange, DomainBackend } from '@agentstore/core/spi';
+import { type ByteRange, type DomainBackend, MIGRATION_GUARD_KEY } from '@agentstore/core/spi';
 import { afterEach, describe, expect, it } from 'vitest';
 import { diagnostics } from '../src/diagnostics.js';
 import { DEFAULT_LEVEL_OPTIONS } from '../src/options.js';
@@ -311,6 +311,24 @@ describe('level backend: counters and write-only transactions', () => {
       { key: b(4), by: 2 },
     ]);
     expect(bounded.map(counter)).toEqual([0, 2]);
+  });
+
+  it('updateCounters honours a guard written after an earlier update found it absent', async () => {
+    const { backend } = await open();
+    const update = backend.updateCounters?.bind(backend);
+    if (!update) throw new Error('level has updateCounters');
+    const refuse = (held: Uint8Array) => Object.assign(new Error('refused'), { code: 'MOVED', held: [...held] });
+    const guard = { key: MIGRATION_GUARD_KEY, refuse };
+    expect((await update([{ key: b(1), by: 1 }], guard)).map(counter)).toEqual([1]);
+    expect((await update([{ key: b(1), by: 1 }], guard)).map(counter)).toEqual([2]);
+    await put(backend, MIGRATION_GUARD_KEY, b(9));
+    await expect(update([{ key: b(1), by: 1 }], guard)).rejects.toMatchObject({ code: 'MOVED', held: [9] });
+    // Any other guard key is read on every update.
+    const other = { key: b(7), refuse };
+    expect((await update([{ key: b(1), by: 1 }], other)).map(counter)).toEqual([3]);
+    await put(backend, b(7), b(8));
+    await expect(update([{ key: b(1), by: 1 }], other)).rejects.toMatchObject({ code: 'MOVED', held: [8] });
+    expect(counter(await backend.get(b(1)))).toBe(3);
   });
 
   it('writes of one transaction apply in call order, and reads after writes see the latest', async () => {

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { CommitQueue, type Durability, type PendingSource, StoreError, type Tx, type WriteBehind } from '@agentstore/core/spi';
+import { BIG_VALUES_SCHEMA_VERSION, SIDE_PREFIX } from './big-values.js';
 import { registerCounterFunction } from './counter-function.js';
 import { DomainTable, TABLE_PREFIX, tableNameOf } from './domain-table.js';
 import { openDatabase, type SqliteDatabase, type SqliteStatement } from './driver.js';
@@ -9,8 +10,13 @@ import { inImmediateTransaction } from './immediate.js';
 import { SqliteEngine } from './sqlite-engine.js';
 import { WAL_WORKER_AFTER_COMMITS, WalCheckpointWorker } from './wal-checkpoint-worker.js';
 
-/** Version of the on-disk layout this code writes; a file with a newer one is refused. */
-const SCHEMA_VERSION = 1;
+/**
+ * Version of the on-disk layout a new file starts at (1); a file becomes version 2 when it first holds
+ * a value in a side table (see big-values.ts), so earlier versions, which would read the side row's id
+ * as the value, refuse it. A file newer than SCHEMA_VERSION is refused.
+ */
+const BASE_SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = BIG_VALUES_SCHEMA_VERSION;
 
 /** Connection-wide settings; a file shared by several domains uses the most generous of each. */
 export interface ConnectionSettings {
@@ -200,14 +206,15 @@ export class Connection {
   tableBytes(domain: string): number | undefined {
     if (this.#dbstat === undefined) {
       try {
-        this.#dbstat = this.#db.prepare('SELECT pgsize FROM dbstat WHERE name = ? AND aggregate = 1').pluck();
+        this.#dbstat = this.#db.prepare('SELECT sum(pgsize) FROM dbstat WHERE name IN (?, ?) AND aggregate = 1').pluck();
       } catch {
         this.#dbstat = null;
       }
     }
     const stmt = this.#dbstat;
     if (stmt === null) return undefined;
-    return this.read(() => (stmt.get(tableNameOf(domain)) as number | null | undefined) ?? 0);
+    // The domain's table and its side table of large values.
+    return this.read(() => (stmt.get(tableNameOf(domain), SIDE_PREFIX + domain) as number | null | undefined) ?? 0);
   }
 
   /** Waits for queued commits, then closes the file; idempotent. */
@@ -258,7 +265,7 @@ function setUp(db: SqliteDatabase, settings: ConnectionSettings): void {
   const version = inImmediateTransaction(db, () => {
     db.exec(
       `CREATE TABLE IF NOT EXISTS agentstore_meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-       INSERT OR IGNORE INTO agentstore_meta (key, value) VALUES ('schema_version', ${SCHEMA_VERSION}), ('sync_count', 0);`,
+       INSERT OR IGNORE INTO agentstore_meta (key, value) VALUES ('schema_version', ${BASE_SCHEMA_VERSION}), ('sync_count', 0);`,
     );
     return db.prepare(`SELECT value FROM agentstore_meta WHERE key = 'schema_version'`).pluck().get();
   });

@@ -1,4 +1,4 @@
-import { applyCounterUpdate } from '@agentstore/core/spi';
+import { applyCounterUpdate, StoreError } from '@agentstore/core/spi';
 import type { SqliteDatabase } from './driver.js';
 
 /**
@@ -10,7 +10,14 @@ export function registerCounterFunction(db: SqliteDatabase): void {
   db.function(
     'agentstore_counter',
     { directOnly: true },
-    (current: Uint8Array | null, by: number, threshold: number | null, setTo: number | null) =>
-      applyCounterUpdate(current ?? undefined, { by, bounded: threshold === null || setTo === null ? undefined : { threshold, setTo } }),
+    (current: Uint8Array | number | null, by: number, threshold: number | null, setTo: number | null) => {
+      // An INTEGER is a side-table id (see big-values.ts): a value far larger than any counter.
+      if (typeof current === 'number' || typeof current === 'bigint')
+        throw new StoreError('INVALID_VALUE', 'the stored value is not a counter');
+      return applyCounterUpdate(current ?? undefined, {
+        by,
+        bounded: threshold === null || setTo === null ? undefined : { threshold, setTo },
+      });
+    },
   );
 }

@@ -1,4 +1,5 @@
 import { DOMAIN_NAME_PATTERN, StoreError } from '@agentstore/core/spi';
+import { SIDE_PREFIX, type SideNames, sideNamesOf, sideTableDdl, sideTableExists } from './big-values.js';
 import type { SqliteDatabase } from './driver.js';
 import { isMissingTable } from './errors.js';
 import { inImmediateTransaction } from './immediate.js';
@@ -32,6 +33,7 @@ export class DomainTable {
   readonly domain: string;
   readonly #db: SqliteDatabase;
   readonly #quoted: string;
+  readonly #side: SideNames;
   readonly #readOnly: boolean;
   #statements: TableStatements | undefined;
 
@@ -40,6 +42,7 @@ export class DomainTable {
     this.#db = db;
     this.#readOnly = readOnly;
     this.#quoted = quoteIdent(tableNameOf(domain));
+    this.#side = sideNamesOf(domain, quoteIdent);
   }
 
   /** Runs `op` with the table's statements, recreating the table once if it has vanished. */
@@ -67,16 +70,18 @@ export class DomainTable {
   /** Drops the table; must run inside a write transaction. */
   drop(): void {
     this.#statements = undefined;
-    this.#db.exec(`DROP TABLE IF EXISTS ${this.#quoted}`);
+    this.#db.exec(`DROP TABLE IF EXISTS ${this.#quoted}; DROP TABLE IF EXISTS ${this.#side.table}`);
   }
 
   #prepared(): TableStatements {
     if (this.#statements === undefined) {
       // WITHOUT ROWID: the BLOB primary key is the b-tree key, so rows sit in memcmp order.
       const ddl = `CREATE TABLE IF NOT EXISTS ${this.#quoted} (k BLOB PRIMARY KEY, v BLOB NOT NULL) WITHOUT ROWID`;
-      // Read-only: the table was found to exist before this was made (Connection.table).
-      if (!this.#readOnly) inImmediateTransaction(this.#db, () => this.#db.exec(ddl));
-      this.#statements = new TableStatements(this.#db, this.#quoted);
+      // Read-only: the table was found to exist before this was made (Connection.table); a file
+      // written by an earlier version has no side table, and then holds no indirect value.
+      if (!this.#readOnly) inImmediateTransaction(this.#db, () => this.#db.exec(`${ddl}; ${sideTableDdl(this.#quoted, this.#side)}`));
+      const side = !this.#readOnly || sideTableExists(this.#db, SIDE_PREFIX + this.domain) ? this.#side : undefined;
+      this.#statements = new TableStatements(this.#db, this.#quoted, side);
     }
     return this.#statements;
   }

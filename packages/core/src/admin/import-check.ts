@@ -97,7 +97,9 @@ function vectorChange(key: Uint8Array, value: Uint8Array): number {
 }
 
 function chunkBytes(value: Uint8Array): number {
-  if (value.byteLength > artifacts.CHUNK_BYTES) throw new StoreError('DECODE', `an artifact chunk of ${value.byteLength} bytes`);
+  // A blob put whole is one chunk of up to WHOLE_BLOB_BYTES; streamed ones use CHUNK_BYTES.
+  if (value.byteLength > Math.max(artifacts.CHUNK_BYTES, artifacts.WHOLE_BLOB_BYTES))
+    throw new StoreError('DECODE', `an artifact chunk of ${value.byteLength} bytes`);
   return 0; // a blob is held to maxValueBytes by its entry's size, not chunk by chunk
 }
 

@@ -5,13 +5,14 @@ import type { OpenDomain } from '../runtime/backend-pool.js';
 import type { StoreContext } from '../runtime/store-context.js';
 import { toStoreError } from '../runtime/to-store-error.js';
 import {
-  chunkCount,
+  CHUNK_BYTES,
   chunkKey,
   decodeEntry,
   decodePending,
   type Entry,
   type ExternalFile,
   encodePending,
+  entryChunks,
   entryKey,
   type LeaseRecord,
   pendingKey,
@@ -45,6 +46,8 @@ export interface NewBlob {
   readonly metaJson: string;
   /** An external blob's file: the entry refers to it instead of chunks. */
   readonly file?: ExternalFile;
+  /** Bytes per chunk when not CHUNK_BYTES (a blob put whole). */
+  readonly chunkBytes?: number;
 }
 
 /** A lease that still pins its blob: unexpired, and its holder not known to be dead. */
@@ -84,6 +87,7 @@ export function storeBlob(at: ArtifactTx, key: string, b: NewBlob): ArtifactStat
     meta: metaOf(b.metaJson),
     leases: [],
     ...(b.file && { file: b.file }),
+    ...(b.chunkBytes !== undefined && b.chunkBytes !== CHUNK_BYTES && { chunkBytes: b.chunkBytes }),
   };
   const entry = at.touch(key, fresh, undefined);
   at.head.used[b.tier] += b.size;
@@ -209,7 +213,16 @@ export class ArtifactContext {
       if (entry.tier === 0) local.keep(entry.blob, bytes.slice());
       return bytes;
     }
-    const n = chunkCount(entry.size);
+    const n = entryChunks(entry);
+    if (n === 1) {
+      // A blob stored whole: the backend's value is a fresh buffer of this read, handed out as is.
+      const only = await d.backend.get(chunkKey(entry.blob, 0));
+      if (only === undefined) return undefined; // removed since the entry was read
+      if (only.byteLength !== entry.size) throw new StoreError('DECODE', 'artifact chunk does not match the blob size');
+      const out = ownedArray(only);
+      if (entry.tier === 0) local.keep(entry.blob, out.slice());
+      return out;
+    }
     const keys: Uint8Array[] = [];
     for (let i = 0; i < n; i++) keys.push(chunkKey(entry.blob, i));
     const parts = n === 0 ? [] : await d.backend.getMany(keys);
@@ -259,4 +272,17 @@ export class ArtifactContext {
     }
     return { blobs: emptied, bytes };
   }
+}
+
+/**
+ * `bytes` as a plain Uint8Array the caller may keep: a view of the same memory when it spans its
+ * whole ArrayBuffer (a large value a backend read into memory of its own), else a copy (a small
+ * Buffer may share a pooled ArrayBuffer with other data, which a view would expose).
+ */
+function ownedArray(bytes: Uint8Array): Uint8Array {
+  const { buffer } = bytes;
+  if (buffer instanceof ArrayBuffer && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength) {
+    return new Uint8Array(buffer, 0, bytes.byteLength);
+  }
+  return new Uint8Array(bytes);
 }

@@ -7,7 +7,7 @@ import type { ArtifactTier } from './types.js';
 
 // Internal key spaces of an artifacts domain (all below 0x10, so no user key can collide).
 const HEAD = 0x01; //    HEAD                                   → domain head (JSON: counters, use, budgets)
-const ENTRY = 0x0b; //   ENTRY ++ utf8(key)                     → entry (JSON: blob id, size, tier, seq, meta, leases)
+const ENTRY = 0x0b; //   ENTRY ++ utf8(key)                     → entry (JSON: blob id, size, tier, seq, meta, leases, chunk size)
 const LRU = 0x0c; //     LRU ++ tier ++ u64be(useSeq)           → utf8(key)
 const CHUNK = 0x0d; //   CHUNK ++ u64be(blobId) ++ u32be(index) → chunk bytes
 const LEASED = 0x0e; //  LEASED ++ utf8(key)                    → empty (the entry holds leases)
@@ -16,8 +16,16 @@ const INFLIGHT = 0x0f; // INFLIGHT 01 ++ utf8(key)              → reservation 
 const RESERVATION = 0x01;
 const PENDING = 0x02;
 
-/** Blobs are stored in chunks of this many bytes (the last one may be shorter). */
+/** Streamed blobs, and entries written before `chunkBytes` existed, are in chunks of this many bytes (the last one may be shorter). */
 export const CHUNK_BYTES = 256 * 1024;
+/**
+ * A blob put whole up to this size is stored as one value (`Entry.chunkBytes` = its size): a hit is
+ * then one read of the backend's value, returned as is, like a raw read of the same bytes. Larger
+ * ones keep CHUNK_BYTES chunks, so no single value grows past this.
+ */
+export const WHOLE_BLOB_BYTES = 16 * 1024 * 1024;
+/** The chunk size a blob put whole in one call is stored with. */
+export const chunkBytesFor = (size: number): number => (size > 0 && size <= WHOLE_BLOB_BYTES ? size : CHUNK_BYTES);
 /** Longest key, in UTF-8 bytes (internal keys stay well under the backends' 1 KiB). */
 export const MAX_KEY_BYTES = 512;
 
@@ -70,8 +78,10 @@ export const chunkRange = (blobId: number): { gte: Uint8Array; lt: Uint8Array } 
 /** Every chunk of the domain. */
 export const CHUNK_RANGE: ByteRange = { gte: Uint8Array.of(CHUNK), lt: Uint8Array.of(CHUNK + 1) };
 export const blobOfChunkKey = (k: Uint8Array): number => readUint64(k, 1);
-/** Chunks of a blob of `size` bytes. */
-export const chunkCount = (size: number): number => Math.ceil(size / CHUNK_BYTES);
+/** Chunks of a blob of `size` bytes stored in chunks of `chunkBytes`. */
+export const chunkCount = (size: number, chunkBytes = CHUNK_BYTES): number => Math.ceil(size / chunkBytes);
+/** Chunks of an entry's blob (CHUNK_BYTES for entries that do not say). */
+export const entryChunks = (e: Entry): number => chunkCount(e.size, e.chunkBytes);
 
 export const leasedKey = (key: string): Uint8Array => tagged([LEASED], utf8(key));
 export const LEASED_RANGE: ByteRange = { gte: Uint8Array.of(LEASED), lt: Uint8Array.of(LEASED + 1) };
@@ -189,6 +199,8 @@ export interface Entry {
   readonly leases: readonly LeaseRecord[];
   /** An external blob (registered, or published in two stages): its file, relative to dataDir, and SHA-256. */
   readonly file?: ExternalFile;
+  /** Bytes per chunk of the blob; absent: CHUNK_BYTES (streamed blobs, and every entry of earlier versions). */
+  readonly chunkBytes?: number;
 }
 
 /** A blob whose bytes live in a file under dataDir instead of the domain's chunks. */
@@ -220,8 +232,10 @@ export function decodeEntry(bytes: Uint8Array): Entry {
         l !== null && typeof l === 'object' && typeof l.i === 'string' && typeof l.x === 'number' && isOwner(l),
     );
   if (!ok || (r.f !== undefined && (typeof r.f !== 'string' || !isSha(r.h)))) throw new StoreError('DECODE', 'malformed artifacts entry');
+  if (r.k !== undefined && !(isCount(r.k) && (r.k as number) > 0)) throw new StoreError('DECODE', 'malformed artifacts entry');
   return {
     ...(r.f === undefined ? {} : { file: { path: r.f as string, sha256: r.h as string } }),
+    ...(r.k === undefined ? {} : { chunkBytes: r.k as number }),
     blob: r.b as number,
     size: r.z as number,
     tier: r.t as 0 | 1,
@@ -236,6 +250,7 @@ export function decodeEntry(bytes: Uint8Array): Entry {
 export function encodeEntry(e: Entry): Uint8Array {
   const rec: Record<string, unknown> = { b: e.blob, z: e.size, t: e.tier, s: e.seq, u: e.lastUsed, c: e.createdAt, m: e.meta };
   if (e.leases.length > 0) rec.l = e.leases.map((l) => ({ i: l.id, x: l.expiresAt, ...ownerFields(l) }));
+  if (e.chunkBytes !== undefined && e.chunkBytes !== CHUNK_BYTES) rec.k = e.chunkBytes;
   if (e.file !== undefined) {
     rec.f = e.file.path;
     rec.h = e.file.sha256;

@@ -73,8 +73,8 @@ export class ArtifactKvStore implements ArtifactStore {
       assertFits(bytes, d.options.maxValueBytes);
       const { stat, blob } = await ac.write(d, (at) => {
         const id = at.newBlob();
-        at.writeChunks(id, bytes);
-        return { stat: storeBlob(at, key, { blob: id, size: bytes.byteLength, ...put }), blob: id };
+        const chunkBytes = at.writeChunks(id, bytes);
+        return { stat: storeBlob(at, key, { blob: id, size: bytes.byteLength, chunkBytes, ...put }), blob: id };
       });
       const local = ac.local(d);
       if (put.tier === 0) local.keep(blob, bytes.slice());

@@ -1,7 +1,7 @@
 import { StoreError } from '../errors.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
 import { type ArtifactContext, storeBlob } from './artifact-context.js';
-import { CHUNK_BYTES, chunkCount, chunkKey, decodePending, encodePending, pendingKey, TIERS } from './artifact-layout.js';
+import { CHUNK_BYTES, chunkKey, decodePending, encodePending, entryChunks, pendingKey, TIERS } from './artifact-layout.js';
 import type { ArtifactTx } from './artifact-tx.js';
 import { streamExternal } from './external-file.js';
 import { OWNER } from './owner.js';
@@ -181,7 +181,7 @@ export async function streamOut(ac: ArtifactContext, d: OpenDomain, key: string,
         yield* streamExternal(ac.dataDir, entry.file, entry.size, CHUNK_BYTES);
         return;
       }
-      const n = chunkCount(entry.size);
+      const n = entryChunks(entry);
       for (let i = 0; i < n; i++) {
         const part = await d.backend.get(chunkKey(entry.blob, i));
         if (part === undefined) throw new StoreError('CONFLICT', `artifact "${key.slice(0, 64)}" was deleted or replaced while being read`);

@@ -1,8 +1,7 @@
 import { StoreError } from '../errors.js';
 import type { Tx } from '../spi/backend.js';
 import {
-  CHUNK_BYTES,
-  chunkCount,
+  chunkBytesFor,
   chunkKey,
   decodeEntry,
   decodeHead,
@@ -10,6 +9,7 @@ import {
   encodeEntry,
   encodeHead,
   encodePending,
+  entryChunks,
   entryKey,
   HEAD_KEY,
   type Head,
@@ -113,11 +113,13 @@ export class ArtifactTx {
     return ++this.head.blob;
   }
 
-  /** Writes `bytes` as the chunks of blob `blob` (views, no copy). */
-  writeChunks(blob: number, bytes: Uint8Array): void {
-    for (let i = 0, at = 0; at < bytes.byteLength; i++, at += CHUNK_BYTES) {
-      this.tx.put(chunkKey(blob, i), bytes.subarray(at, Math.min(at + CHUNK_BYTES, bytes.byteLength)));
+  /** Writes `bytes` as the chunks of blob `blob` (views, no copy); returns the chunk size used (see `chunkBytesFor`). */
+  writeChunks(blob: number, bytes: Uint8Array): number {
+    const size = chunkBytesFor(bytes.byteLength);
+    for (let i = 0, at = 0; at < bytes.byteLength; i++, at += size) {
+      this.tx.put(chunkKey(blob, i), bytes.subarray(at, Math.min(at + size, bytes.byteLength)));
     }
+    return size;
   }
 
   /** Removes a blob's chunks now, or moves it to the trash when it has many. */
@@ -136,7 +138,7 @@ export class ArtifactTx {
     this.tx.del(lruKey(entry.tier, entry.seq));
     if (entry.leases.length > 0) this.tx.del(leasedKey(key));
     // An external blob has no chunks: its file goes after the commit (ArtifactContext.write).
-    const trashed = entry.file === undefined && this.discardBlob(entry.blob, chunkCount(entry.size), entry.size);
+    const trashed = entry.file === undefined && this.discardBlob(entry.blob, entryChunks(entry), entry.size);
     this.head.used[entry.tier] -= entry.size;
     this.head.count[entry.tier] -= 1;
     this.removed.push({ key, blob: entry.blob, size: entry.size, trashed, ...(entry.file && { file: entry.file.path }) });

@@ -93,8 +93,8 @@ export class ReservationHandle implements ArtifactReservation {
       const { stat, blob } = await this.#ac.write(d, (at) => {
         this.#end(at);
         const id = at.newBlob();
-        at.writeChunks(id, bytes);
-        return { stat: storeBlob(at, this.key, { blob: id, size: bytes.byteLength, ...put }), blob: id };
+        const chunkBytes = at.writeChunks(id, bytes);
+        return { stat: storeBlob(at, this.key, { blob: id, size: bytes.byteLength, chunkBytes, ...put }), blob: id };
       });
       const local = this.#ac.local(d);
       if (put.tier === 0) local.keep(blob, bytes.slice());

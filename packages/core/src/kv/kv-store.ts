@@ -4,7 +4,7 @@ import type { OpenDomain } from '../runtime/backend-pool.js';
 import { failedWith, settledWith } from '../runtime/settled.js';
 import type { StoreContext } from '../runtime/store-context.js';
 import { guard, toStoreError } from '../runtime/to-store-error.js';
-import type { ByteRange, TransactOptions, Tx } from '../spi/backend.js';
+import type { ByteRange, CounterUpdate, TransactOptions, Tx } from '../spi/backend.js';
 import type { Codec, CounterOp, DomainStore, Key, KvReader, PutOptions, Range, TupleCounterOps } from '../types.js';
 import { BufferedCounters } from './buffered-counters.js';
 import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './counter-op.js';
@@ -303,7 +303,50 @@ export class KvStore<V> implements DomainStore<V> {
   updateCounter(key: Key, ops: TupleCounterOps, options?: PutOptions): Promise<number[]>;
   updateCounter(key: Key, op: CounterOp | TupleCounterOps, options?: PutOptions): Promise<number | number[]> {
     if (Array.isArray(op)) return this.#updateTuple(key, op as TupleCounterOps, options);
+    if (options === undefined && typeof op === 'number') {
+      const lone = this.#loneCounter(key, op);
+      if (lone !== undefined) return lone;
+    }
     return this.#updateCounters([[key, op as CounterOp]], options).then((results) => results[0] as number);
+  }
+
+  /**
+   * A plain increment, alone, on an open durable domain whose backend counts natively (the hot path of
+   * `updateCounter`): the backend's promise with one step after it, without the async layers of
+   * `#updateCounters` (about a fifth of a LevelDB counter's time). Undefined when any condition fails.
+   */
+  #loneCounter(key: Key, by: number): Promise<number> | undefined {
+    let d: OpenDomain | undefined;
+    try {
+      d = this.#opened();
+    } catch {
+      return undefined; // closed, say: the general path rejects with the error
+    }
+    if (d === undefined || this.#buffered(d) || d.options.ttlMs !== undefined) return undefined;
+    const native = d.backend.updateCounters;
+    if (native === undefined || !this.#ctx.kinds.isKnown(d.backend, 'kv') || ttlDomain(this.#ctx, d).known) return undefined;
+    const calls = counterCalls(this.#ctx, this.#domain);
+    if (!calls.idle) return undefined;
+    let update: CounterUpdate;
+    try {
+      update = { key: encodeKey(key), by: normalizeCounterOp(by).by, bounded: undefined };
+    } catch (err) {
+      return Promise.reject(toStoreError(err));
+    }
+    calls.enter();
+    return native.call(d.backend, [update]).then(
+      (stored) => {
+        calls.leave();
+        const bytes = stored[0] as Uint8Array;
+        return counterValue(bytes[0] === TTL_TAG ? unwrapTtl(bytes) : bytes);
+      },
+      (err: unknown) => {
+        calls.leave();
+        // As in #durableCounters: a native refusal (a TTL record it does not know) goes to the transaction path.
+        if (toStoreError(err).code !== 'INVALID_VALUE') throw toStoreError(err);
+        return this.#updateCounters([[key, by]], undefined).then((results) => results[0] as number);
+      },
+    );
   }
 
   /**
@@ -490,6 +533,10 @@ class CounterCalls {
   /** Whether the caller is the only call in progress. */
   get lone(): boolean {
     return this.#n === 1;
+  }
+  /** Whether no call is in progress. */
+  get idle(): boolean {
+    return this.#n === 0;
   }
   enter(): void {
     this.#n++;
