@@ -126,7 +126,7 @@ export class SqliteBackend implements DomainBackend {
 
   updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {
     const only = updates.length === 1 ? updates[0] : undefined;
-    if (only !== undefined && this.#connection.idle) {
+    if (only !== undefined && this.#connection.canCommitNow) {
       // One update with nothing queued: one upsert statement in autocommit, no transaction around it.
       try {
         this.#assertOpen();

@@ -134,14 +134,17 @@ export class Connection {
     if (this.#queue.lost !== undefined) throw this.#queue.lost;
   }
 
-  /** Whether nothing is queued or committing on this file: a write made at once keeps call order. */
-  get idle(): boolean {
-    return !this.#closed && this.#queue.idle;
+  /**
+   * Whether a write may commit at once, outside a group: nothing is queued or committing on this
+   * file (so call order holds) and no write committed at once since the event loop last turned.
+   */
+  get canCommitNow(): boolean {
+    return !this.#closed && this.#queue.canCommitNow;
   }
 
   /**
    * Runs `write`, one statement in autocommit (its own transaction), at once, with the synchronous
-   * level `durability` needs, and counts it as a commit. Only when `idle`; its errors are thrown.
+   * level `durability` needs, and counts it as a commit. Only when `canCommitNow`; its errors are thrown.
    */
   autocommit<T>(durability: Durability, write: () => T): T {
     this.#assertOpen();

@@ -28,6 +28,28 @@ export const INVALID_KEYS: Array<[string, unknown]> = [
 /** SPEC §3: get/put/has/delete and friends, key identity and validation. */
 export function kvBasicSpec(h: Harness): void {
   describe('kv basics', () => {
+    it('a loop of awaited writes lets the event loop turn: a timer stops it (put, putMany, updateCounter)', async () => {
+      const kv = (await h.open()).kv<unknown>('turns');
+      await kv.put('first', 0); // the first write records the domain's kind
+      // A write that settled through microtasks alone, every time, would starve timers: the bound
+      // ends such a loop so the test fails instead of hanging.
+      const BOUND = 20_000;
+      for (const write of [
+        (i: number) => kv.put(['p', i % 50], i),
+        (i: number) => kv.putMany([[['m', i % 50], i]]),
+        (i: number) => kv.updateCounter(['c', i % 50], 1),
+      ]) {
+        let stop = false;
+        const timer = setTimeout(() => {
+          stop = true;
+        }, 5);
+        let i = 0;
+        while (!stop && i < BOUND) await write(i++);
+        clearTimeout(timer);
+        expect(stop).toBe(true);
+      }
+    });
+
     it('put/get/has/delete round-trip; delete is false when absent', async () => {
       const kv = (await h.open()).kv<unknown>('basic');
       expect(await kv.get('missing')).toBeUndefined();

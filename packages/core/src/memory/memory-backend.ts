@@ -1,5 +1,6 @@
 import type { ByteRange, Bytes, DomainBackend, SyncReader, Tx, WriteGuard } from '../spi/backend.js';
 import { byteId } from '../spi/bounds.js';
+import { nextTurn, TurnBudget } from '../spi/engine/turn-budget.js';
 import { enforceWriteGuard } from '../spi/write-guard.js';
 import { SortedKeys } from './sorted-keys.js';
 
@@ -57,7 +58,22 @@ export class MemoryBackend implements DomainBackend {
     return this.#order.count(range);
   }
 
-  async transact<T>(fn: (tx: Tx) => T): Promise<T> {
+  /** Writes applied since the event loop last turned: past the budget, a write resolves in the next turn. */
+  readonly #turn = new TurnBudget();
+
+  transact<T>(fn: (tx: Tx) => T): Promise<T> {
+    try {
+      const result = this.#apply(fn);
+      if (!this.#turn.available) return nextTurn(result);
+      this.#turn.spend();
+      return Promise.resolve(result);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Runs `fn` and applies its writes at once (visible to every read from here on). */
+  #apply<T>(fn: (tx: Tx) => T): T {
     const writes = new Map<string, Entry | null>();
     const tx: Tx = {
       get: (key) => {

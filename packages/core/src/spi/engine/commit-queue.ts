@@ -1,6 +1,7 @@
 import type { Durability } from '../adapter.js';
 import type { Tx } from '../backend.js';
 import { type AttemptOutcome, GroupAttempt, type GroupJob, type Settle, type Settled } from './group-attempt.js';
+import { TurnBudget } from './turn-budget.js';
 import type { BufferedWrite, TxEngine } from './tx-engine.js';
 import { lostWritesError, NOT_BLIND, PendingWrites, ProbeTx, type WriteBehind } from './write-behind.js';
 
@@ -61,6 +62,8 @@ export class CommitQueue<D, T> {
   #behindMax = Number.POSITIVE_INFINITY;
   /** Set once an acknowledged write-behind job failed to commit: every later job is refused with it. */
   #lost: unknown;
+  /** Commits run synchronously or in a microtask since the event loop last turned (see `canCommitNow`). */
+  readonly #turn = new TurnBudget();
 
   constructor(engine: TxEngine<D, T>, options: CommitQueueOptions = {}) {
     this.#engine = engine;
@@ -80,6 +83,15 @@ export class CommitQueue<D, T> {
   /** Whether nothing is queued or committing: a write made now, outside the queue, keeps call order. */
   get idle(): boolean {
     return !this.#scheduled && !this.#running && this.#jobs.length === 0;
+  }
+
+  /**
+   * Whether a write may commit synchronously now, outside a group: the queue is idle and the turn's
+   * budget of such commits is not spent (see `TurnBudget`: otherwise a loop of awaited writes would
+   * never let timers or I/O run).
+   */
+  get canCommitNow(): boolean {
+    return this.#turn.available && this.idle;
   }
 
   /** The error of a lost write-behind batch, once one was lost (then every later job is refused with it). */
@@ -126,6 +138,7 @@ export class CommitQueue<D, T> {
   noteCommit(): void {
     this.#commits += 1;
     this.#options.onCommit?.(1);
+    this.#turn.spend();
   }
 
   /** Commits what is queued without waiting out its `delayMs`; resolves once every job has settled. */
@@ -147,7 +160,7 @@ export class CommitQueue<D, T> {
     if (this.#lost !== undefined) return Promise.reject(this.#lost);
     return new Promise<R>((resolve, reject) => {
       const job = make({ resolve: resolve as (value: unknown) => void, reject });
-      if (options?.now === true && this.#engine.sync && this.idle) return this.#runNow(job);
+      if (options?.now === true && this.#engine.sync && this.canCommitNow) return this.#runNow(job);
       const delayMs = options?.delayMs ?? 0;
       this.#jobs.push({ ...job, due: Date.now() + delayMs });
       this.#schedule(delayMs);
@@ -218,6 +231,7 @@ export class CommitQueue<D, T> {
 
   /** Commits `job` alone at once; when the engine is busy, it joins the queue, which backs off. */
   #runNow(job: GroupJob<D, T>): void {
+    this.#turn.spend();
     const outcome = new GroupAttempt(this.#engine, [job]).runSync();
     if (outcome.kind === 'committed') this.#settle([job], outcome.settled);
     else if (this.#engine.classify(outcome.error, outcome.phase) === 'busy') {
@@ -239,9 +253,12 @@ export class CommitQueue<D, T> {
       void this.#drain();
     };
     if (delayMs > 0) this.#timer = { timeout: setTimeout(drain, delayMs) };
-    // A microtask lets only the current synchronous run join; setImmediate lets every call made before the event loop turns.
-    else if (this.#options.schedule === 'microtask') queueMicrotask(() => this.#scheduled && this.#timer === undefined && drain());
-    else this.#timer = { immediate: setImmediate(drain) };
+    // A microtask lets only the current synchronous run join; setImmediate lets every call made before
+    // the event loop turns (and lets it turn: microtask groups are bounded per turn, see `canCommitNow`).
+    else if (this.#options.schedule === 'microtask' && this.#turn.available) {
+      this.#turn.spend();
+      queueMicrotask(() => this.#scheduled && this.#timer === undefined && drain());
+    } else this.#timer = { immediate: setImmediate(drain) };
   }
 
   #clearTimer(): void {
