@@ -63,7 +63,6 @@ async function closeContext(ctx: StoreContext): Promise<void> {
     await ctx.flushState();
   } finally {
     ctx.stopState();
-    await ctx.awaitStopped();
     await ctx.pool.closeAll();
   }
 }

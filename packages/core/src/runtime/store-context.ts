@@ -12,8 +12,6 @@ export interface Flushable {
   flush(): Promise<void>;
   /** Stops timers; called once the store has closed. */
   stop?(): void;
-  /** Resolves once what `stop` ended has finished (a worker thread exited); awaited by `close()`. */
-  stopped?(): Promise<void>;
 }
 
 /** What every domain handle shares: routing, opened backends, kind records, per-backend state. */
@@ -123,13 +121,6 @@ export class StoreContext {
     const targets = backend ? [this.#state.get(backend) ?? new Map<string, unknown>()] : this.#state.values();
     for (const byKind of targets) {
       for (const value of byKind.values()) (value as Partial<Flushable>).stop?.();
-    }
-  }
-
-  /** Waits until what `stopState` ended has finished (every piece of state's `stopped`). */
-  async awaitStopped(): Promise<void> {
-    for (const byKind of this.#state.values()) {
-      for (const value of byKind.values()) await (value as Partial<Flushable>).stopped?.();
     }
   }
 

@@ -38,28 +38,12 @@ export class HnswCache {
 
   /** Saves `native` as version `version` (temporary file, then rename), then removes older files of the domain. */
   save(native: NativeIndex, epoch: string, version: number): void {
-    const tmp = this.temporary(epoch, version);
-    try {
-      native.save(tmp);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      throw err;
-    }
-    this.adopt(tmp, epoch, version);
-  }
-
-  /** A fresh temporary path to save version `version` to, in the cache directory (created if needed). */
-  temporary(epoch: string, version: number): string {
     const dir = dirname(this.#base);
     mkdirSync(dir, { recursive: true });
-    return join(dir, `.${basename(this.#base)}-${epoch}-${version}.usearch.${randomBytes(6).toString('hex')}.tmp`);
-  }
-
-  /** Renames a file saved at `temporary(epoch, version)` to its name, removes older files of the domain, and returns its path. */
-  adopt(tmp: string, epoch: string, version: number): string {
-    const dir = dirname(this.#base);
     const name = `${basename(this.#base)}-${epoch}-${version}.usearch`;
+    const tmp = join(dir, `.${name}.${randomBytes(6).toString('hex')}.tmp`);
     try {
+      native.save(tmp);
       renameSync(tmp, join(dir, name));
     } catch (err) {
       rmSync(tmp, { force: true });
@@ -75,6 +59,5 @@ export class HnswCache {
         rmSync(join(dir, other), { force: true });
       } catch {}
     }
-    return join(dir, name);
   }
 }

@@ -1,7 +1,7 @@
 import { type NativeIndex, type NativeModule, newNativeIndex } from './native-hnsw.js';
 import { betterFor, type Scored, TopK, type VectorSet } from './vector-set.js';
 
-/** Entries written or removed after a read-only (memory-mapped) base before it is loaded for writing or merged. */
+/** Entries written after a read-only (memory-mapped) base before the base is loaded for writing. */
 const DELTA_MAX = 2_000;
 
 /**
@@ -21,11 +21,7 @@ export class HnswIndex {
   readonly #delta = new Set<number>();
   /** Labels in the graph whose entries are gone (searches fetch this many more). */
   #stale = 0;
-  /** Labels of a mapped graph known gone (a merge removes them); labels gone before it was mapped are only counted. */
-  readonly #forgotten = new Set<number>();
-  /** The seq the mapped graph reflects. */
-  #version = 0;
-  /** A built or loaded graph changed since it was last saved (a mapped one is its file: never dirty). */
+  /** Changed since it was last saved. */
   dirty = false;
 
   private constructor(nativeModule: NativeModule, native: NativeIndex, mutable: boolean, viewed: string | undefined) {
@@ -35,7 +31,7 @@ export class HnswIndex {
     this.#viewed = viewed;
   }
 
-  /** Builds the graph of every entry of `set` on the event loop (all cores; small graphs only, see `VectorSearcher`). */
+  /** Builds the graph of every entry of `set` (all cores; the caller waits). */
   static build(nativeModule: NativeModule, set: VectorSet): HnswIndex {
     const native = newNativeIndex(nativeModule, set.dims, set.metric);
     if (set.size > 0) {
@@ -50,56 +46,17 @@ export class HnswIndex {
 
   /**
    * Maps a saved graph of version `version` (no copy: the OS pages it in) and queues every entry of
-   * `set` written after it; undefined when the file does not match the set's settings. `gone`: labels
-   * the graph may hold, of which those no longer in the set are remembered for the next merge.
+   * `set` written after it; undefined when the file does not match the set's settings.
    */
-  static view(
-    nativeModule: NativeModule,
-    file: string,
-    version: number,
-    set: VectorSet,
-    gone: Iterable<number> = [],
-  ): HnswIndex | undefined {
+  static view(nativeModule: NativeModule, file: string, version: number, set: VectorSet): HnswIndex | undefined {
     const native = newNativeIndex(nativeModule, set.dims, set.metric);
     native.view(file);
     if (native.dimensions() !== set.dims) return undefined;
     const index = new HnswIndex(nativeModule, native, false, file);
-    index.#version = version;
     for (const seq of set.seqs()) if (seq > version) index.#delta.add(seq);
-    for (const seq of gone) if (set.slotOfSeq(seq) === undefined) index.#forgotten.add(seq);
     // Whatever the graph holds beyond the live entries it still has is stale.
     index.#stale = Math.max(0, native.size() - (set.size - index.#delta.size));
     return index;
-  }
-
-  /** The file a mapped graph views (undefined once built or loaded in memory). */
-  get file(): string | undefined {
-    return this.#viewed;
-  }
-
-  /** The seq a mapped graph reflects. */
-  get version(): number {
-    return this.#version;
-  }
-
-  /** Whether a mapped graph has queued (or lost) enough entries to be merged with its changes (or rebuilt). */
-  get full(): boolean {
-    return !this.#mutable && this.#delta.size + this.#forgotten.size >= DELTA_MAX;
-  }
-
-  /** Whether stale labels are a quarter of the graph or more: rebuilding beats merging. */
-  get staleHeavy(): boolean {
-    return this.#stale - this.#forgotten.size >= this.#native.size() / 4;
-  }
-
-  /** The queued seqs of a mapped graph (for a merge). */
-  queued(): number[] {
-    return [...this.#delta];
-  }
-
-  /** The labels of a mapped graph known gone (for a merge). */
-  forgotten(): number[] {
-    return [...this.#forgotten];
   }
 
   /** Entries in the graph plus those queued. */
@@ -109,16 +66,18 @@ export class HnswIndex {
 
   /** Follows a write of the set: slot `slot` now holds seq `seq`, replacing seq `replaced`. */
   upserted(set: VectorSet, slot: number, seq: number, replaced: number | undefined): void {
+    this.dirty = true;
     if (replaced !== undefined) this.#forget(replaced);
-    if (this.#mutable) {
-      this.#native.add(BigInt(seq), set.vectorAt(slot), 1);
-      this.dirty = true;
-    } else this.#delta.add(seq);
+    // A rebuild from the set already holds this entry.
+    if (!this.#mutable && this.#delta.size >= DELTA_MAX && this.#loadForWriting(set)) return;
+    if (this.#mutable) this.#native.add(BigInt(seq), set.vectorAt(slot), 1);
+    else this.#delta.add(seq);
   }
 
   /** Follows a delete of the set. */
   deleted(seq: number): void {
     this.#forget(seq);
+    this.dirty = true;
   }
 
   /** The `k` best live slots accepted by `accept`, best first, scored exactly; undefined when a filter is too selective for the graph. */
@@ -164,41 +123,32 @@ export class HnswIndex {
 
   #forget(seq: number): void {
     if (this.#delta.delete(seq)) return;
-    if (this.#mutable) {
-      this.#native.remove(BigInt(seq));
-      this.dirty = true;
-    } else {
-      this.#stale++;
-      this.#forgotten.add(seq);
-    }
+    if (this.#mutable) this.#native.remove(BigInt(seq));
+    else this.#stale++;
   }
 
   /**
-   * Replaces the read-only view by a writable copy of the same file, then adds the queued entries, on
-   * the event loop (small graphs only: a large one is merged in a worker, see `VectorSearcher`).
+   * Replaces the read-only view by a writable copy of the same file, then adds the queued entries.
    * When the file is gone (another process saved a newer one and removed it), builds the graph anew.
    */
-  loadForWriting(set: VectorSet): void {
+  #loadForWriting(set: VectorSet): boolean {
     let native = newNativeIndex(this.#nativeModule, set.dims, set.metric);
+    let rebuilt = false;
     try {
       native.load(this.#viewed as string);
-      for (const seq of this.#forgotten) native.remove(BigInt(seq));
-      this.#stale = Math.max(0, this.#stale - this.#forgotten.size);
       for (const seq of this.#delta) {
         const slot = set.slotOfSeq(seq);
-        if (slot === undefined) continue;
-        native.remove(BigInt(seq)); // a mapped graph may hold labels above its version (see view)
-        native.add(BigInt(seq), set.vectorAt(slot), 1);
+        if (slot !== undefined) native.add(BigInt(seq), set.vectorAt(slot), 1);
       }
     } catch {
       native = HnswIndex.build(this.#nativeModule, set).#native;
       this.#stale = 0;
+      rebuilt = true;
     }
     this.#native = native;
     this.#mutable = true;
     this.#viewed = undefined;
     this.#delta.clear();
-    this.#forgotten.clear();
-    this.dirty = true;
+    return rebuilt;
   }
 }

@@ -24,19 +24,16 @@ export interface NativeIndex {
   view(path: string): void;
 }
 
-/** What the `Index` constructor takes. */
-export interface NativeConfig {
-  readonly dimensions: number;
-  readonly metric: string;
-  readonly quantization: string;
-  readonly connectivity: number;
-  readonly expansion_add: number;
-  readonly expansion_search: number;
-  readonly multi: boolean;
-}
-
 interface NativeModule {
-  Index: new (config: NativeConfig) => NativeIndex;
+  Index: new (config: {
+    dimensions: number;
+    metric: string;
+    quantization: string;
+    connectivity: number;
+    expansion_add: number;
+    expansion_search: number;
+    multi: boolean;
+  }) => NativeIndex;
 }
 
 /** The npm package and version core loads (pinned in core's optionalDependencies). */
@@ -98,9 +95,9 @@ export function nativeStatus(): string {
   return status;
 }
 
-/** The settings of a domain's HNSW index (the same on the event loop and in a build worker). */
-export function nativeConfig(dims: number, metric: VectorMetric): NativeConfig {
-  return {
+/** A new empty HNSW index for a domain's settings. */
+export function newNativeIndex(native: NativeModule, dims: number, metric: VectorMetric): NativeIndex {
+  return new native.Index({
     dimensions: dims,
     metric: NATIVE_METRIC[metric],
     quantization: 'f32',
@@ -108,17 +105,7 @@ export function nativeConfig(dims: number, metric: VectorMetric): NativeConfig {
     expansion_add: EXPANSION_ADD,
     expansion_search: EXPANSION_SEARCH,
     multi: false,
-  };
-}
-
-/** A new empty HNSW index for a domain's settings. */
-export function newNativeIndex(native: NativeModule, dims: number, metric: VectorMetric): NativeIndex {
-  return new native.Index(nativeConfig(dims, metric));
-}
-
-/** The file a build worker requires to load the same library (its CommonJS entry, see `loadNative`). */
-export function nativeEntry(): string {
-  return createRequire(import.meta.url).resolve(NATIVE_PACKAGE);
+  });
 }
 
 /** The loaded module's type, for callers that hold it. */

@@ -66,11 +66,8 @@ export interface VectorIndexInfo {
   readonly metric: VectorMetric;
   /** Vectors in the domain as of the last refresh. */
   readonly count: number;
-  /**
-   * `exact` at or below the threshold; `hnsw` above it; `building` while its graph is built in a worker
-   * thread (searches are exact meanwhile); `exact-fallback` when above it without the native library.
-   */
-  readonly mode: 'exact' | 'hnsw' | 'building' | 'exact-fallback';
+  /** `exact` at or below the threshold; `hnsw` above it; `exact-fallback` when above it without the native library. */
+  readonly mode: 'exact' | 'hnsw' | 'exact-fallback';
   /** The native library in use, or why none is (`unavailable: …`). */
   readonly native: string;
 }
