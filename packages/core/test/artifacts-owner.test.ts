@@ -4,7 +4,7 @@
  * live pid recorded with another start time (the pid was reused), another host, and this process.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OWNER, ownerGone, processStat } from '../src/artifacts/owner.js';
 
@@ -50,10 +50,14 @@ describe('artifacts owner liveness', () => {
 
   it.skipIf(!procfs)('a killed process its parent has not reaped (a zombie) is gone', async () => {
     // The first sleep's parent becomes the second sleep (exec), which never waits for children.
-    const { line } = await start('sleep 600 & echo $!; exec sleep 600');
+    const { child, line } = await start('sleep 600 & echo $!; exec sleep 600');
     const pid = Number(line);
     const owner = ownerOf(pid);
     expect(ownerGone(owner)).toBe(false);
+    // Kill only once the shell has become the second sleep: a shell still running reaps the killed child.
+    const parentIsSleep = () => readFileSync(`/proc/${child.pid}/comm`, 'utf8').trim() === 'sleep';
+    for (let i = 0; i < 200 && !parentIsSleep(); i++) await new Promise((r) => setTimeout(r, 10));
+    expect(parentIsSleep()).toBe(true);
     process.kill(pid, 'SIGKILL');
     for (let i = 0; i < 200 && processStat(pid)?.state !== 'Z'; i++) await new Promise((r) => setTimeout(r, 10));
     expect(processStat(pid)?.state).toBe('Z');

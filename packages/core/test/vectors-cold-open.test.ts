@@ -56,7 +56,9 @@ describe('searching right after open (the saved index, before the domain is load
     // Twelve copies of one vector: the graph returns them in its own order, the answer takes the smallest keys.
     // A vector no other entry has (vec(77) is also key 77's, which sorts first and ties: whether the graph
     // proposed it among 12 candidates for 13 equal vectors decided the answer, and the test was flaky).
-    await handle(a).upsertMany(Array.from({ length: 12 }, (_, j) => ({ key: `dup-${String(11 - j).padStart(2, '0')}`, vector: vec(1000) })));
+    await handle(a).upsertMany(
+      Array.from({ length: 12 }, (_, j) => ({ key: `dup-${String(11 - j).padStart(2, '0')}`, vector: vec(1000) })),
+    );
     await handle(a).search(vec(1));
     await a.close();
     const loads = vi.spyOn(VectorIndex.prototype, 'refresh');

@@ -108,7 +108,8 @@ class SharedBackend implements DomainBackend {
   }
 
   async transact<T>(fn: (tx: Tx) => T): Promise<T> {
-    await Promise.resolve();
+    // Settles in the next event-loop turn, as an engine's commit does (a loop of awaited writes must let timers run).
+    await new Promise((resolve) => setImmediate(resolve));
     const base = this.rows;
     const work = this.mutation === 'non-atomic' ? base : base.map(([k, v]) => [k, v] as Entry);
     const tx: Tx = {
