@@ -76,7 +76,7 @@ export async function compareSerial(contenders: readonly Contender[], budget: Bu
 }
 
 /**
- * Measures two contenders op by op, alternating (A B, B A, A B, …), each `op` awaited alone. For two
+ * Measures two contenders op by op, in pairs whose order is random (A B, B A, …), each `op` awaited alone. For two
  * forms of one operation on one backend whose difference is a few per cent: on a loaded machine a
  * burst of load or a slow disk sync then lands on either side alike, where rounds of thousands of
  * operations give it to one side. Wall time is the sum of each side's own operations (ops/s is one
@@ -89,9 +89,15 @@ export async function compareAlternating(contenders: readonly [Contender, Conten
   const capNs = budget.maxMs * 1e6;
   const spent = [0, 0];
   const ops = contenders.map((c) => c.op);
+  // Which side goes first in each pair is random (a fixed seed, so runs compare): with a fixed
+  // pattern, anything periodic in the code measured (a per-turn budget of commits, a batch size) falls
+  // on the same side every time and is charged to it alone.
+  let seed = 0x9e3779b9;
   for (let i = 0; i < budget.ops; i++) {
+    seed = (Math.imul(seed, 1_664_525) + 1_013_904_223) >>> 0;
+    const first = seed >>> 31;
     for (let k = 0; k < 2; k++) {
-      const c = (i + k) & 1;
+      const c = k === 0 ? first : 1 - first;
       const s = now();
       const r = (ops[c] as Op)(budget.warmup + i);
       if (isThenable(r)) await r;
