@@ -46,7 +46,7 @@ export async function ttlSection(ctx: Context, backend: string, store: Store): P
   let next = 2 * PRELOAD;
   await runPair(
     ctx,
-    { ...pair, op: 'kv put', budget: ctx.sizes.put, note: 'put(key, value, { ttlMs }) vs put(key, value), one domain' },
+    { ...pair, op: 'kv put', budget: ctx.sizes.ttlPut, note: 'put(key, value, { ttlMs }) vs put(key, value), one domain' },
     () => kv.put(next++, { n: next }, { ttlMs: HOUR }),
     () => kv.put(next++, { n: next }),
   );
