@@ -136,7 +136,7 @@ export class Connection {
 
   /**
    * Whether a write may commit at once, outside a group: nothing is queued or committing on this
-   * file (so call order holds) and no write committed at once since the event loop last turned.
+   * file (so call order holds) and the queue's per-turn budget of such commits is not spent.
    */
   get canCommitNow(): boolean {
     return !this.#closed && this.#queue.canCommitNow;
