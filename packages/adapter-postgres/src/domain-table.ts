@@ -1,4 +1,4 @@
-import { CommitQueue, type Durability, MIGRATION_GUARD_KEY, type Tx, type WriteBehind } from '@agentstore/core/spi';
+import { type Bytes, CommitQueue, type Durability, MIGRATION_GUARD_KEY, type Tx, type WriteBehind } from '@agentstore/core/spi';
 import type { PooledClient } from './driver.js';
 import { isRetryable, translateError } from './errors.js';
 import { lockKey } from './identifiers.js';
@@ -58,11 +58,12 @@ export class DomainTable implements GroupTable {
         commitStats.transactions += jobs;
       },
     });
-    this.reads = new ReadBatcher(
-      async (keys) => (await db.read(this.sql.getMany(keys), 'getMany')).rows as Array<[Uint8Array, Uint8Array]>,
-      READS_IN_FLIGHT,
-      READ_BATCH_KEYS,
-    );
+    this.reads = new ReadBatcher((keys) => this.#readRows(keys), READS_IN_FLIGHT, READ_BATCH_KEYS);
+  }
+
+  /** The rows of `keys` (absent keys have no row), in one statement. */
+  async #readRows(keys: Bytes[]): Promise<ReadonlyArray<readonly [Bytes, Bytes]>> {
+    return (await this.#db.read(this.sql.getMany(keys), 'getMany')).rows as Array<[Bytes, Bytes]>;
   }
 
   /**
