@@ -165,7 +165,22 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     return this.close();
   }
 
-  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+  getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    // Without TTL or heads, once migrated: one read that finds and builds the tuple, one promise.
+    if (!this.#migrated || this.#ttl !== undefined || this.#heads !== undefined) return this.#getTuple(config);
+    let thread: string | undefined;
+    let ns: string;
+    try {
+      thread = threadOf(config);
+      ns = namespaceOf(config) ?? '';
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    if (thread === undefined) return Promise.resolve(undefined);
+    return this.#reader.tuple(thread, ns, getCheckpointId(config) || undefined);
+  }
+
+  async #getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const thread = threadOf(config);
     if (thread === undefined) return undefined;
     const ns = namespaceOf(config) ?? '';
