@@ -168,16 +168,14 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
   getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     // Without TTL or heads, once migrated: one read that finds and builds the tuple, one promise.
     if (!this.#migrated || this.#ttl !== undefined || this.#heads !== undefined) return this.#getTuple(config);
-    let thread: string | undefined;
-    let ns: string;
     try {
-      thread = threadOf(config);
-      ns = namespaceOf(config) ?? '';
+      const thread = threadOf(config);
+      if (thread === undefined) return Promise.resolve(undefined);
+      return this.#reader.tuple(thread, namespaceOf(config) ?? '', getCheckpointId(config) || undefined);
     } catch (err) {
+      // As from the async path: a rejection, never a throw.
       return Promise.reject(err);
     }
-    if (thread === undefined) return Promise.resolve(undefined);
-    return this.#reader.tuple(thread, ns, getCheckpointId(config) || undefined);
   }
 
   async #getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
