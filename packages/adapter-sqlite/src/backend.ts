@@ -105,8 +105,15 @@ export class SqliteBackend implements DomainBackend {
     const bounds = toBounds(range);
     const reverse = range.reverse === true;
     if (guard === undefined) return this.#read((t) => t.use((s) => s.range(bounds, reverse, range.limit)));
-    // The range and the guard in one statement: one snapshot, no transaction to open.
-    const rows = this.#read((t) => t.use((s) => s.rangeUnlessGuarded(bounds, reverse, range.limit, guard.key)));
+    this.#assertOpen();
+    let rows: Array<[Bytes, Bytes]>;
+    try {
+      // The range and the guard in one statement: one snapshot, no transaction to open; no closure
+      // either (as `getSync`): this is the hot path of every one-range logical read.
+      rows = this.#table.rangeUnlessGuarded(bounds, reverse, range.limit, guard.key);
+    } catch (err) {
+      throw translateError(err, 'read');
+    }
     if (rows.length > 0) return rows;
     // Nothing in the range, or the guard holds a value: both again on one snapshot, to tell which.
     return this.readSync((reader) => reader.range(range), guard);

@@ -1,4 +1,4 @@
-import { DOMAIN_NAME_PATTERN, StoreError } from '@agentstore/core/spi';
+import { type Bounds, DOMAIN_NAME_PATTERN, StoreError } from '@agentstore/core/spi';
 import { SIDE_PREFIX, type SideNames, sideNamesOf, sideTableDdl, sideTableExists } from './big-values.js';
 import type { SqliteDatabase } from './driver.js';
 import { isMissingTable } from './errors.js';
@@ -53,6 +53,17 @@ export class DomainTable {
       if (!isMissingTable(err)) throw err;
       this.#statements = undefined;
       return op(this.#prepared());
+    }
+  }
+
+  /** `TableStatements.rangeUnlessGuarded` as `use` runs it, without a closure: the hot path of a one-range read. */
+  rangeUnlessGuarded(bounds: Bounds, reverse: boolean, limit: number | undefined, guard: Uint8Array): Array<[Uint8Array, Uint8Array]> {
+    try {
+      return this.#prepared().rangeUnlessGuarded(bounds, reverse, limit, guard);
+    } catch (err) {
+      if (!isMissingTable(err)) throw err;
+      this.#statements = undefined;
+      return this.#prepared().rangeUnlessGuarded(bounds, reverse, limit, guard);
     }
   }
 

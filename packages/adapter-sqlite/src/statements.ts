@@ -44,9 +44,10 @@ export class TableStatements {
   readonly #clear: SqliteStatement;
   #counter: SqliteStatement | undefined;
   readonly #putRows = new Map<number, SqliteStatement>();
-  readonly #ranges = new Map<string, SqliteStatement>();
-  readonly #guardedRanges = new Map<string, SqliteStatement>();
-  readonly #counts = new Map<string, SqliteStatement>();
+  /** Range and count statements by `shapeOf` their bounds and direction. */
+  readonly #ranges = new Array<SqliteStatement | undefined>(SHAPES);
+  readonly #guardedRanges = new Array<SqliteStatement | undefined>(SHAPES);
+  readonly #counts = new Array<SqliteStatement | undefined>(SHAPES);
 
   /**
    * `table` is an already quoted identifier; `side` its side table (see `big-values.ts`), absent
@@ -238,12 +239,12 @@ export class TableStatements {
 
   #rangeRows(bounds: Bounds, reverse: boolean, limit: number | undefined): Array<[Bytes, Bytes | number]> {
     // One row (the newest of a prefix, say) through `get`: measured 10 µs against 16 µs with `all`.
-    const shape = `${shapeOf(bounds)}${reverse ? 'd' : 'a'}`;
-    let stmt = this.#ranges.get(shape);
+    const shape = shapeOf(bounds, reverse);
+    let stmt = this.#ranges[shape];
     if (!stmt) {
       const order = reverse ? 'DESC' : 'ASC';
       stmt = this.#db.prepare(`SELECT k, v FROM ${this.#table}${whereOf(bounds)} ORDER BY k ${order} LIMIT ${LIMIT}`).raw();
-      this.#ranges.set(shape, stmt);
+      this.#ranges[shape] = stmt;
     }
     if (limit === 1) {
       const row = stmt.get(...paramsOf(bounds), 1) as [Bytes, Bytes | number] | undefined;
@@ -268,40 +269,70 @@ export class TableStatements {
    * transaction around it (as `getUnlessGuarded`). An empty result may be either.
    */
   rangeUnlessGuarded(bounds: Bounds, reverse: boolean, limit: number | undefined, guard: Bytes): Array<[Bytes, Bytes]> {
-    const shape = `${shapeOf(bounds)}${reverse ? 'd' : 'a'}`;
-    let stmt = this.#guardedRanges.get(shape);
+    for (let attempt = 0; ; attempt++) {
+      const rows = this.#guardedRangeRows(bounds, reverse, limit, guard);
+      // As `range`: a value stored in the side table comes back as its id until resolved here.
+      if (this.#resolveSide(rows, attempt)) return rows as Array<[Bytes, Bytes]>;
+    }
+  }
+
+  #guardedRangeRows(bounds: Bounds, reverse: boolean, limit: number | undefined, guard: Bytes): Array<[Bytes, Bytes | number]> {
+    const shape = shapeOf(bounds, reverse);
+    let stmt = this.#guardedRanges[shape];
     if (!stmt) {
       const where = whereOf(bounds);
       const unguarded = `NOT EXISTS (SELECT 1 FROM ${this.#table} WHERE k = ?)`;
       const sql = `SELECT k, v FROM ${this.#table}${where === '' ? ' WHERE ' : `${where} AND `}${unguarded} ORDER BY k ${reverse ? 'DESC' : 'ASC'} LIMIT ${LIMIT}`;
       stmt = this.#db.prepare(sql).raw();
-      this.#guardedRanges.set(shape, stmt);
+      this.#guardedRanges[shape] = stmt;
     }
+    const { lower, upper } = bounds;
+    const n = limit ?? NO_LIMIT;
     if (limit === 1) {
-      const row = stmt.get(...paramsOf(bounds), guard, 1) as [Bytes, Bytes] | undefined;
+      const row = (
+        lower === undefined
+          ? upper === undefined
+            ? stmt.get(guard, n)
+            : stmt.get(upper.key, guard, n)
+          : upper === undefined
+            ? stmt.get(lower.key, guard, n)
+            : stmt.get(lower.key, upper.key, guard, n)
+      ) as [Bytes, Bytes | number] | undefined;
       return row === undefined ? [] : [row];
     }
-    return stmt.all(...paramsOf(bounds), guard, limit ?? NO_LIMIT) as Array<[Bytes, Bytes]>;
+    return (
+      lower === undefined
+        ? upper === undefined
+          ? stmt.all(guard, n)
+          : stmt.all(upper.key, guard, n)
+        : upper === undefined
+          ? stmt.all(lower.key, guard, n)
+          : stmt.all(lower.key, upper.key, guard, n)
+    ) as Array<[Bytes, Bytes | number]>;
   }
 
   /** Number of entries within `bounds`, at most `limit`. */
   count(bounds: Bounds, limit: number | undefined): number {
-    const shape = shapeOf(bounds);
-    let stmt = this.#counts.get(shape);
+    const shape = shapeOf(bounds, false);
+    let stmt = this.#counts[shape];
     if (!stmt) {
       // The inner LIMIT lets SQLite stop early instead of counting the whole range.
       const sql = `SELECT count(*) FROM (SELECT 1 FROM ${this.#table}${whereOf(bounds)} LIMIT ${LIMIT})`;
       stmt = this.#db.prepare(sql).pluck();
-      this.#counts.set(shape, stmt);
+      this.#counts[shape] = stmt;
     }
     return stmt.get(...paramsOf(bounds), limit ?? NO_LIMIT) as number;
   }
 }
 
-function shapeOf({ lower, upper }: Bounds): string {
-  const lo = lower ? (lower.inclusive ? 'L' : 'l') : '-';
-  const hi = upper ? (upper.inclusive ? 'U' : 'u') : '-';
-  return lo + hi;
+/** Number of `shapeOf` values. */
+const SHAPES = 18;
+
+/** Which statement serves `bounds` in that direction: each end absent, inclusive or exclusive (a number, not a string built per read). */
+function shapeOf({ lower, upper }: Bounds, reverse: boolean): number {
+  const lo = lower === undefined ? 0 : lower.inclusive ? 1 : 2;
+  const hi = upper === undefined ? 0 : upper.inclusive ? 1 : 2;
+  return (lo * 3 + hi) * 2 + (reverse ? 1 : 0);
 }
 
 function whereOf({ lower, upper }: Bounds): string {

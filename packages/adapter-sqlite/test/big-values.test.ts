@@ -62,6 +62,16 @@ describe('sqlite: large values in the side table', () => {
       [2, 1],
       [3, BIG_VALUE_BYTES + 1],
     ]);
+    // The one-statement range behind the migration guard (core's one-range reads) resolves side ids too.
+    const guard = { key: Uint8Array.of(0, 1, 2), refuse: () => new Error('guarded') };
+    const guarded = backend.rangeSync?.({ gte: b(1), lte: b(3), reverse: true }, guard) ?? [];
+    expect(guarded.map(([k, v]) => [k[0], v.byteLength])).toEqual([
+      [3, BIG_VALUE_BYTES + 1],
+      [2, 1],
+      [1, BIG_VALUE_BYTES + 1],
+    ]);
+    const [newest] = backend.rangeSync?.({ gte: b(1), lte: b(3), reverse: true, limit: 1 }, guard) ?? [];
+    expect(same(newest?.[1], big(4))).toBe(true);
     // Replaced by a small value, by another large one, deleted: each drops its side row.
     await backend.transact((tx) => tx.put(b(1), b(5)));
     await backend.transact((tx) => tx.put(b(2), big(6, 100)));

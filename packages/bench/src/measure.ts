@@ -9,6 +9,12 @@ export interface Budget {
   readonly ops: number;
   /** Untimed operations per subject before the first measured one. */
   readonly warmup: number;
+  /**
+   * Optional: the untimed operations go on, past `warmup`, until they have taken this many ms (at most
+   * 20 × `warmup` of them). For operations only their index names (reads): on a loaded machine V8's
+   * background compiler finishes a JavaScript-heavy path late, and a count alone measured the warm-up.
+   */
+  readonly warmupMs?: number;
   /** Measured time cap per subject, in ms, across all rounds. */
   readonly maxMs: number;
   /** Rounds the subjects alternate in, so machine noise falls on both alike. */
@@ -25,6 +31,17 @@ const now = (): bigint => process.hrtime.bigint();
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === 'object' && value !== null && typeof (value as { then?: unknown }).then === 'function';
+}
+
+/** The untimed operations of `budget` for `op`; returns how many ran. */
+async function warmUp(op: Op, budget: Budget): Promise<number> {
+  const far = now() + 3_600_000_000_000n;
+  let done = await serial(op, 0, budget.warmup, far);
+  if (budget.warmupMs === undefined) return done;
+  const until = now() + BigInt(Math.round(budget.warmupMs * 1e6));
+  const most = 20 * budget.warmup;
+  while (done < most && now() < until) done += await serial(op, done, Math.min(budget.warmup, most - done), until);
+  return done;
 }
 
 /** Runs `op` for indexes `[from, from + count)`, one awaited at a time, until `deadlineNs`. */
@@ -52,10 +69,7 @@ export async function compareSerial(contenders: readonly Contender[], budget: Bu
   const recs = contenders.map(() => new Recorder(budget.ops));
   const cursors = contenders.map(() => 0);
   const spentNs = contenders.map(() => 0n);
-  const far = now() + 3_600_000_000_000n;
-  for (let c = 0; c < contenders.length; c++) {
-    cursors[c] = await serial((contenders[c] as Contender).op, 0, budget.warmup, far);
-  }
+  for (let c = 0; c < contenders.length; c++) cursors[c] = await warmUp((contenders[c] as Contender).op, budget);
   const perRound = Math.ceil(budget.ops / budget.rounds);
   const capNs = BigInt(Math.round(budget.maxMs * 1e6));
   for (let r = 0; r < budget.rounds; r++) {
@@ -84,8 +98,8 @@ export async function compareSerial(contenders: readonly Contender[], budget: Bu
  */
 export async function compareAlternating(contenders: readonly [Contender, Contender], budget: Budget): Promise<[Recorder, Recorder]> {
   const recs: [Recorder, Recorder] = [new Recorder(budget.ops), new Recorder(budget.ops)];
-  const far = now() + 3_600_000_000_000n;
-  for (const c of contenders) await serial(c.op, 0, budget.warmup, far);
+  const warmed = [0, 0];
+  for (let c = 0; c < 2; c++) warmed[c] = await warmUp((contenders[c] as Contender).op, budget);
   const capNs = budget.maxMs * 1e6;
   const spent = [0, 0];
   const ops = contenders.map((c) => c.op);
@@ -99,7 +113,7 @@ export async function compareAlternating(contenders: readonly [Contender, Conten
     for (let k = 0; k < 2; k++) {
       const c = k === 0 ? first : 1 - first;
       const s = now();
-      const r = (ops[c] as Op)(budget.warmup + i);
+      const r = (ops[c] as Op)((warmed[c] as number) + i);
       if (isThenable(r)) await r;
       const ns = Number(now() - s);
       (recs[c] as Recorder).add(ns);

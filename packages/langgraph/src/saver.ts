@@ -165,7 +165,20 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     return this.close();
   }
 
-  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+  getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    // Without TTL or heads, once migrated: one read that finds and builds the tuple, one promise.
+    if (!this.#migrated || this.#ttl !== undefined || this.#heads !== undefined) return this.#getTuple(config);
+    try {
+      const thread = threadOf(config);
+      if (thread === undefined) return Promise.resolve(undefined);
+      return this.#reader.tuple(thread, namespaceOf(config) ?? '', getCheckpointId(config) || undefined);
+    } catch (err) {
+      // As from the async path: a rejection, never a throw.
+      return Promise.reject(err);
+    }
+  }
+
+  async #getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
     const thread = threadOf(config);
     if (thread === undefined) return undefined;
     const ns = namespaceOf(config) ?? '';

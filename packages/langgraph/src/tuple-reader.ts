@@ -21,6 +21,7 @@ import {
   type WriteRecord,
 } from './layout.js';
 import { Loads, type StoredCodec } from './stored-codec.js';
+import { tupleNow } from './tuple-now.js';
 
 /** A stored checkpoint located by thread, namespace and id. */
 export interface Located {
@@ -66,15 +67,27 @@ export class TupleReader {
 
   /** Checkpoint `id` of (thread, ns) with its writes: one forward range. */
   byId(thread: string, ns: string, id: string): Promise<Located | undefined> {
-    return this.#checkpoints.read((reader) => {
-      let found: Located | undefined;
-      const writes: WriteRow[] = [];
-      for (const [key, value] of reader.entries({ prefix: checkpointPrefix(thread, ns, id) })) {
-        if (isRecordKey(key)) found = { thread, ns, id, record: value as CheckpointRecord, writes };
-        else writes.push(row(key, value));
-      }
-      return found;
+    return this.#checkpoints.read((reader) => byIdIn(reader, thread, ns, id));
+  }
+
+  /**
+   * The tuple of checkpoint `id` of (thread, ns), or of its newest when `id` is undefined: found and
+   * built in one synchronous read where the backend reads synchronously (`tupleNow`); a checkpoint
+   * `tupleNow` cannot build goes through `tuples`. Settled at once when the read ran synchronously.
+   */
+  tuple(thread: string, ns: string, id: string | undefined): Promise<CheckpointTuple | undefined> {
+    const state: { ran: boolean; slow: Located | undefined } = { ran: false, slow: undefined };
+    const read = this.#checkpoints.read((reader) => {
+      state.ran = true;
+      state.slow = undefined;
+      const found = id === undefined ? descendingIn(reader, thread, ns, undefined, 1)[0] : byIdIn(reader, thread, ns, id);
+      if (found === undefined) return undefined;
+      const tuple = tupleNow(reader, found);
+      if (tuple === undefined) state.slow = found;
+      return tuple;
     });
+    if (state.ran && state.slow === undefined) return read;
+    return read.then((tuple) => (state.slow === undefined ? tuple : this.tuples([state.slow]).then(([first]) => first)));
   }
 
   /**
@@ -302,6 +315,17 @@ function descendingIn(reader: KvReader<unknown>, thread: string, ns: string, bef
     upper = last[0];
     chunk = Math.min(Math.max(chunk * 4, 16), 1024);
   }
+}
+
+/** `TupleReader.byId` on `reader`: the record and the writes stored after it. */
+function byIdIn(reader: KvReader<unknown>, thread: string, ns: string, id: string): Located | undefined {
+  let found: Located | undefined;
+  const writes: WriteRow[] = [];
+  for (const [key, value] of reader.entries({ prefix: checkpointPrefix(thread, ns, id) })) {
+    if (isRecordKey(key)) found = { thread, ns, id, record: value as CheckpointRecord, writes };
+    else writes.push(row(key, value));
+  }
+  return found;
 }
 
 /** Channels of a record written before `refs` existed that it carries no copy of: each is read from its entry. */

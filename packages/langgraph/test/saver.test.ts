@@ -165,6 +165,16 @@ describe.each(ADAPTERS)('AgentstoreSaver on %s', (adapter) => {
     ]);
   });
 
+  it('returns a pending write larger than 64 KiB with the newest checkpoint (a large value in the one range read)', async () => {
+    const [id] = await putHistory(saver, 't', [{ a: 1 }]);
+    const config = { configurable: { thread_id: 't', checkpoint_ns: '' } };
+    const big = 'x'.repeat(100_000);
+    await saver.putWrites({ configurable: { ...config.configurable, checkpoint_id: id } }, [['a', big]], 'task');
+    const tuple = await saver.getTuple(config);
+    expect(tuple?.pendingWrites).toEqual([['task', 'a', big]]);
+    expect((await collect(saver.list(config)))[0]?.pendingWrites).toEqual([['task', 'a', big]]);
+  });
+
   it('list and getTuple read a page at a time, never the whole thread', async () => {
     const ids = await putHistory(
       saver,

@@ -144,6 +144,11 @@ export function routingSpec(h: Harness): void {
       await expectCode(kv.put('k', 2), 'CLOSED');
       await expectCode(kv.updateCounter('c', 1), 'CLOSED');
       await expectCode(kv.count(), 'CLOSED');
+      // A rejection, not a throw: evaluated as an argument, a synchronous throw would fail the test here.
+      await expectCode(
+        kv.read((r) => r.get('k')),
+        'CLOSED',
+      );
       await expectCode(async () => {
         for await (const _ of kv.entries()) {
           // nothing

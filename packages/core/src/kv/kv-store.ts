@@ -223,7 +223,13 @@ export class KvStore<V> implements DomainStore<V> {
   }
 
   read<T>(fn: (reader: KvReader<V>) => T): Promise<T> {
-    const d = this.#ready();
+    let d: OpenDomain | undefined;
+    try {
+      d = this.#ready();
+    } catch (err) {
+      // CLOSED, say: like every handle method, a rejection, never a throw.
+      return failedWith(toStoreError(err));
+    }
     if (d?.backend.readsSync && !this.#buffered(d)) return this.#readSync(d, fn);
     return this.#readLater(fn);
   }

@@ -23,7 +23,9 @@ export function compareKeys(a: Bytes, b: Bytes): number {
 export function toBounds(range: ByteRange): Bounds {
   const lower = tighter(range.gt, range.gte, 1);
   const upper = tighter(range.lt, range.lte, -1);
-  return { ...(lower && { lower }), ...(upper && { upper }) };
+  // No spread of optional parts: this runs on every range read.
+  if (lower === undefined) return upper === undefined ? {} : { upper };
+  return upper === undefined ? { lower } : { lower, upper };
 }
 
 // `direction` 1 for a lower bound (larger is tighter), -1 for an upper bound.
