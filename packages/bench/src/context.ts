@@ -11,6 +11,8 @@ export interface Sizes {
   /** The ttl section's put pair: many more operations than `put`, because its target is a mean of two
    * sides a few per cent apart, which a handful of garbage-collection pauses otherwise decide. */
   readonly ttlPut: Budget;
+  /** The ttl section's get pair: ten times `get`'s operations, for the same reason as `ttlPut`. */
+  readonly ttlGet: Budget;
   /** Batches of 1,000 entries. */
   readonly putMany: Budget;
   /** Range scans of 1,000 entries. */
@@ -67,6 +69,7 @@ export const FULL: Sizes = {
   get: b(60_000, 5_000, 6_000, 4),
   put: b(3_000, 100, 4_000),
   ttlPut: b(30_000, 1_000, 4_000),
+  ttlGet: b(600_000, 5_000, 6_000),
   putMany: b(40, 5, 6_000),
   scan: b(400, 20, 4_000),
   counterDurable: b(3_000, 100, 4_000),
@@ -94,6 +97,7 @@ export const QUICK: Sizes = {
   get: b(500, 50, 500, 1),
   put: b(50, 5, 500, 1),
   ttlPut: b(50, 5, 500, 1),
+  ttlGet: b(500, 50, 500, 1),
   putMany: b(3, 1, 500, 1),
   scan: b(10, 2, 500, 1),
   counterDurable: b(50, 5, 500, 1),
@@ -123,6 +127,7 @@ export const FULL_POSTGRES: Sizes = {
   get: b(10_000, 500, 2_500, 2),
   put: b(1_000, 20, 2_000),
   ttlPut: b(1_000, 20, 2_000),
+  ttlGet: b(10_000, 500, 2_500),
   putMany: b(20, 2, 2_500),
   scan: b(300, 10, 2_000),
   counterDurable: b(1_000, 20, 2_000),
@@ -148,6 +153,7 @@ export const QUICK_POSTGRES: Sizes = {
   get: b(100, 10, 500, 1),
   put: b(20, 2, 500, 1),
   ttlPut: b(20, 2, 500, 1),
+  ttlGet: b(100, 10, 500, 1),
   putMany: b(2, 1, 500, 1),
   scan: b(10, 2, 500, 1),
   counterDurable: b(20, 2, 500, 1),

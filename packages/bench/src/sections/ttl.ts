@@ -39,7 +39,7 @@ export async function ttlSection(ctx: Context, backend: string, store: Store): P
   } as const;
   await runPair(
     ctx,
-    { ...pair, op: 'kv get', budget: ctx.sizes.get, note: 'records written with ttlMs (1 h) vs without, one domain' },
+    { ...pair, op: 'kv get', budget: ctx.sizes.ttlGet, note: 'records written with ttlMs (1 h) vs without, one domain' },
     (i) => kv.get(PRELOAD + (i % PRELOAD)),
     (i) => kv.get(i % PRELOAD),
   );

@@ -11,7 +11,7 @@ import { applyCounterOp, type NormalizedCounterOp, normalizeCounterOp } from './
 import { FirstRead, replayRead, SyncKvReader } from './kv-read.js';
 import { afterPage, nextPage } from './read-pages.js';
 import { countLive, rangeAfter, sweepExpired, type TtlDomain, ttlDomain, ttlOfWrite } from './ttl.js';
-import { counterRecord, expiryOf, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
+import { counterRecord, liveAt, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
 import { applyTupleOps, normalizeTupleOps } from './tuple-counter.js';
 import { counterValue, decodeValue, encodeCounter, encodeTuple, encodeValue, isCounter, tupleValue } from './value-envelope.js';
 
@@ -103,7 +103,7 @@ export class KvStore<V> implements DomainStore<V> {
       const k = encodeKeyPooled(key);
       const d = this.#ready() ?? (await this.#readable());
       const stored = d.backend.pointReadsSync ? d.backend.getSync(k) : await d.backend.get(k);
-      if (stored !== undefined && (stored[0] !== TTL_TAG || Date.now() < expiryOf(stored))) return true;
+      if (stored !== undefined && (stored[0] !== TTL_TAG || liveAt(stored, Date.now()))) return true;
       return this.#buffered(d) ? (await this.#counters(d).pendingDelta(k)) !== 0 : false;
     } catch (err) {
       throw toStoreError(err);
@@ -444,7 +444,7 @@ export class KvStore<V> implements DomainStore<V> {
   #alive(d: OpenDomain, key: Uint8Array, stored: Uint8Array): boolean {
     const now = Date.now();
     // The hot path (a live record, no refresh) touches no per-domain state.
-    if (now >= expiryOf(stored)) {
+    if (!liveAt(stored, now)) {
       ttlDomain(this.#ctx, d).start();
       return false;
     }

@@ -35,15 +35,42 @@ export function wrapTtl(record: Uint8Array, expiresAt: number, ttlMs: number): U
 }
 
 function readHeader(bytes: Uint8Array): void {
-  if (bytes.byteLength <= TTL_HEADER) throw new StoreError('DECODE', 'malformed expiring record');
+  if (bytes.length <= TTL_HEADER) throw new StoreError('DECODE', 'malformed expiring record');
   for (let i = 0; i < 16; i++) scratchBytes[HOST_LE ? i : i < 8 ? 7 - i : 23 - i] = bytes[1 + i] as number;
 }
 
 /** The expiry (epoch ms) of a record with a TTL (the read path's: 8 bytes, no allocation). */
 export function expiryOf(bytes: Uint8Array): number {
-  if (bytes.byteLength <= TTL_HEADER) throw new StoreError('DECODE', 'malformed expiring record');
+  if (bytes.length <= TTL_HEADER) throw new StoreError('DECODE', 'malformed expiring record');
   for (let i = 0; i < 8; i++) scratchBytes[HOST_LE ? i : 7 - i] = bytes[1 + i] as number;
   return scratch[0] as number;
+}
+
+// `liveAt` compares the stored expiry's bits with `now`'s instead of reading the expiry as a float:
+// 8 byte stores then one 8-byte load (expiryOf) defeat the CPU's store forwarding, a cost a TTL get
+// pays on every read. For non-negative finite doubles the order of the values is the unsigned order
+// of their bits: high words, then low words.
+const nowScratch = new Float64Array(1);
+const nowWords = new Uint32Array(nowScratch.buffer);
+const HI = HOST_LE ? 1 : 0;
+// High words from this up are negative numbers, infinities or NaN: `liveAt` compares those as floats.
+const NOT_FINITE_POSITIVE_HI = 0x7ff00000;
+
+/**
+ * Whether a record with a TTL still lives at `now` (epoch ms), i.e. `now < expiryOf(bytes)`: the
+ * read path's test, without allocation. `DECODE` for a record too short to hold an expiry.
+ */
+export function liveAt(bytes: Uint8Array, now: number): boolean {
+  // `length`, not `byteLength`: on Node 20 (V8 11.3) TurboFan calls a builtin for a typed array's
+  // byteLength (about 12 ns here) where it reads `length` inline; they are equal for a Uint8Array.
+  if (bytes.length <= TTL_HEADER) throw new StoreError('DECODE', 'malformed expiring record');
+  nowScratch[0] = now;
+  const nowHi = nowWords[HI] as number;
+  const hi = ((bytes[5] as number) | ((bytes[6] as number) << 8) | ((bytes[7] as number) << 16) | ((bytes[8] as number) << 24)) >>> 0;
+  if (hi >= NOT_FINITE_POSITIVE_HI || nowHi >= NOT_FINITE_POSITIVE_HI) return now < expiryOf(bytes);
+  if (hi !== nowHi) return hi > nowHi;
+  const lo = ((bytes[1] as number) | ((bytes[2] as number) << 8) | ((bytes[3] as number) << 16) | ((bytes[4] as number) << 24)) >>> 0;
+  return lo > (nowWords[1 - HI] as number);
 }
 
 /** The TTL (ms) a record was written with. */
@@ -54,7 +81,7 @@ export function ttlOfRecord(bytes: Uint8Array): number {
 
 /** The record a TTL record wraps, whatever its expiry (a view into `bytes`). */
 export function unwrapTtl(bytes: Uint8Array): Uint8Array {
-  if (bytes.byteLength <= TTL_HEADER) throw new StoreError('DECODE', 'malformed expiring record');
+  if (bytes.length <= TTL_HEADER) throw new StoreError('DECODE', 'malformed expiring record');
   return bytes.subarray(TTL_HEADER);
 }
 
@@ -67,11 +94,11 @@ export const hasTtl = (bytes: Uint8Array): boolean => bytes[0] === TTL_TAG;
  */
 export function liveRecord(bytes: Uint8Array | undefined, now: number): Uint8Array | undefined {
   if (bytes === undefined || bytes[0] !== TTL_TAG) return bytes;
-  return now < expiryOf(bytes) ? unwrapTtl(bytes) : undefined;
+  return liveAt(bytes, now) ? unwrapTtl(bytes) : undefined;
 }
 
 /** Whether stored bytes are a record whose TTL has run out at `now`. */
-export const isExpired = (bytes: Uint8Array, now: number): boolean => bytes[0] === TTL_TAG && now >= expiryOf(bytes);
+export const isExpired = (bytes: Uint8Array, now: number): boolean => bytes[0] === TTL_TAG && !liveAt(bytes, now);
 
 /** `ttlMs` as given to a write or a domain: a positive safe integer of milliseconds, else `INVALID_VALUE`. */
 export function assertTtlMs(ttlMs: unknown): asserts ttlMs is number {

@@ -110,7 +110,8 @@ export function decodeValue<V>(codec: Codec<V>, bytes: Uint8Array, owned = false
   if (tag === COUNTER_TAG) return readCounter(bytes) as V;
   if (tag === TUPLE_TAG) return readTuple(bytes) as V;
   // A record with a TTL (ttl-record.ts): reads filter by expiry before they decode; this decodes what it wraps.
-  if (tag === TTL_WRAPPED && bytes.byteLength > TTL_HEADER_BYTES) {
+  // `length`: V8 11.3 reads it inline, byteLength through a builtin call (see ttl-record.ts, liveAt).
+  if (tag === TTL_WRAPPED && bytes.length > TTL_HEADER_BYTES) {
     // One view of the value's bytes, not a view of a view: this is every TTL read's decode.
     if (bytes[TTL_HEADER_BYTES] === VALUE_TAG) return decodeBody(codec, bytes, TTL_HEADER_BYTES + 1, owned);
     return decodeValue(codec, bytes.subarray(TTL_HEADER_BYTES), owned);
