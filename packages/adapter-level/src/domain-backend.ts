@@ -47,6 +47,11 @@ export class LevelDomainBackend implements DomainBackend {
   readonly #durability: Durability;
   readonly #isClosed: () => boolean;
   readonly #behind: WriteBehind | undefined;
+  /**
+   * SPI `ownedReads`: classic-level's `getSync` copies each value into a Buffer of its own
+   * (`napi_create_buffer_copy`), which nothing else references.
+   */
+  readonly ownedReads = true;
   /** The guard key core passes, prefixed, and the write epoch it was last found absent in (-1: none). */
   #guard: { readonly key: Bytes; readonly full: Buffer; absentIn: number } | undefined;
   /** `engine.guardPuts` when the migration guard was last found absent by a write (-1: not yet). */

@@ -12,7 +12,7 @@ import {
   type WriteGuard,
 } from '@agentstore/core/spi';
 import { toStoreError } from './errors.js';
-import { type BinaryDb, readRange, readValue } from './lmdb-reads.js';
+import { type BinaryDb, OWNED_READS_FROM, readRange, readValue } from './lmdb-reads.js';
 import { lmdbRangeOf } from './range.js';
 import type { SharedEnv } from './shared-env.js';
 
@@ -35,6 +35,8 @@ export class LmdbBackend implements DomainBackend {
   readonly #domain: string;
   readonly #policy: CommitPolicy;
   readonly #isOpen: () => boolean;
+  /** SPI `ownedReadsFrom`: `readValue` copies a value this large into an array of its own. */
+  readonly ownedReadsFrom = OWNED_READS_FROM;
   /** The guard key last found absent, and the read epoch (`SharedEnv.readEpoch`) it was absent in. */
   #guardAbsent: { key: Bytes; epoch: number } | undefined;
   readonly #reader: SyncReader = {

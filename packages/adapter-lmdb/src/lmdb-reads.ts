@@ -24,17 +24,25 @@ export function lmdbBytes(b: Bytes): Buffer {
 const SHARED_GET_BYTES = 16 * 1024 * 1024;
 
 /**
+ * Values of at least this many bytes `readValue` copies into memory of their own (SPI
+ * `ownedReadsFrom`); smaller ones into pooled memory.
+ */
+export const OWNED_READS_FROM = 64 * 1024;
+
+/**
  * The value under `key` (outside a transaction: in lmdb's cached read transaction), as bytes the
  * caller owns. lmdb's `getBinary` copies the value into a Buffer made through the `Buffer` species
  * (a backing store of its own, then a JS constructor); this copies it out of lmdb's shared get
  * buffer into pooled memory instead, which core's codecs copy again before a user sees anything.
+ * A large value gets an uninitialized array of its own (the copy overwrites every byte): core hands
+ * it on without another copy, and a zero-filled one would cost a pass over the memory first.
  */
 export function readValue(db: BinaryDb, key: Bytes): Bytes | undefined {
   const reads = db as unknown as FastReads;
   const fast = reads.getBinaryFast(lmdbBytes(key));
   if (fast === undefined) return undefined;
   const size = reads.lastSize;
-  const out = allocBytes(size);
+  const out = size >= OWNED_READS_FROM ? new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size) : allocBytes(size);
   out.set(new Uint8Array(fast.buffer, fast.byteOffset, size));
   // A value above 16 MiB made lmdb grow its shared buffer to twice its size, for good; `getBinary`
   // would have used a buffer of its own. Shrink it back rather than pin that memory.

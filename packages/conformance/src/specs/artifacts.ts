@@ -79,6 +79,21 @@ export function artifactsSpec(h: Harness): void {
       await expectClean(a);
     });
 
+    it('get hands out bytes the caller owns, for a disk blob read whole and a multi-chunk one', async () => {
+      const a = (await h.open()).artifacts('art');
+      // 100 KiB is stored as one chunk (read back whole), 600 KiB + 3 as several.
+      for (const [key, size] of [
+        ['whole', 100 * KiB],
+        ['chunked', 600 * KiB + 3],
+      ] as const) {
+        await a.put(key, blob(size, 5));
+        const got = (await a.get(key)) as Uint8Array;
+        expectPlainBytes(got);
+        got.fill(0); // changing it must not change what the store holds
+        expectBytes(await a.get(key), blob(size, 5));
+      }
+    });
+
     it('multi-chunk blobs round-trip; put replaces a blob and its accounting', async () => {
       const a = (await h.open()).artifacts('art');
       const big = blob(600 * KiB + 3, 2);

@@ -26,6 +26,9 @@ import { RecencyBuffer, type Use } from './recency.js';
 import type { ArtifactStat, ArtifactsPolicy } from './types.js';
 import { type CheckedPolicy, checkPolicy, metaOf } from './validate.js';
 
+/** What `ArtifactContext.readBlobSync` returns for a blob only the async path reads. */
+export const NOT_SYNC: unique symbol = Symbol('artifact read needs the async path');
+
 /** A fresh random id for a lease or a reservation. */
 export const randomId = (): string => randomBytes(8).toString('hex');
 
@@ -193,11 +196,39 @@ export class ArtifactContext {
     return value;
   }
 
+  /**
+   * The domain when it is open and known to hold artifacts (a read needs no kind check then) and the
+   * handle's policy is valid; else undefined (the caller takes the async path, which reports why).
+   */
+  ready(): OpenDomain | undefined {
+    if (this.#policy === undefined) return undefined;
+    const d = this.#ctx.resolve(this.domain);
+    if (d instanceof Promise || !this.#ctx.kinds.isKnown(d.backend, 'artifacts')) return undefined;
+    return d;
+  }
+
+  /**
+   * `readBlob` as synchronous reads, for a backend that reads points synchronously now
+   * (`pointReadsSync`): NOT_SYNC when this blob needs the async path (an external file, or several
+   * chunks on an engine without synchronous snapshots).
+   */
+  readBlobSync(d: OpenDomain, entry: Entry): Uint8Array | undefined | typeof NOT_SYNC {
+    if (entry.file !== undefined) return NOT_SYNC;
+    if (entry.tier === 0) {
+      const cached = this.local(d).read(entry.blob);
+      if (cached !== undefined) return cached;
+    }
+    const n = entryChunks(entry);
+    if (n === 1) return this.#whole(d, entry, d.backend.getSync(chunkKey(entry.blob, 0)));
+    if (n > 1 && !d.backend.readsSync) return NOT_SYNC;
+    const keys = chunkKeys(entry.blob, n);
+    return this.#joined(d, entry, n === 0 ? [] : d.backend.readSync((r) => r.getMany(keys)));
+  }
+
   /** The bytes of a blob (a fresh plain Uint8Array), or undefined when its chunks are gone. */
   async readBlob(d: OpenDomain, entry: Entry, key?: string): Promise<Uint8Array | undefined> {
-    const local = this.local(d);
     if (entry.tier === 0) {
-      const cached = local.read(entry.blob);
+      const cached = this.local(d).read(entry.blob);
       if (cached !== undefined) return cached;
     }
     if (entry.file !== undefined) {
@@ -210,33 +241,41 @@ export class ArtifactContext {
         }
         return undefined;
       }
-      if (entry.tier === 0) local.keep(entry.blob, bytes.slice());
+      if (entry.tier === 0) this.local(d).keep(entry.blob, bytes.slice());
       return bytes;
     }
     const n = entryChunks(entry);
-    if (n === 1) {
-      // A blob stored whole: the backend's value is a fresh buffer of this read, handed out as is.
-      const only = await d.backend.get(chunkKey(entry.blob, 0));
-      if (only === undefined) return undefined; // removed since the entry was read
-      if (only.byteLength !== entry.size) throw new StoreError('DECODE', 'artifact chunk does not match the blob size');
-      const out = ownedArray(only);
-      if (entry.tier === 0) local.keep(entry.blob, out.slice());
-      return out;
-    }
-    const keys: Uint8Array[] = [];
-    for (let i = 0; i < n; i++) keys.push(chunkKey(entry.blob, i));
-    const parts = n === 0 ? [] : await d.backend.getMany(keys);
+    if (n === 1) return this.#whole(d, entry, await d.backend.get(chunkKey(entry.blob, 0)));
+    return this.#joined(d, entry, n === 0 ? [] : await d.backend.getMany(chunkKeys(entry.blob, n)));
+  }
+
+  /**
+   * A blob stored whole, from its one chunk (undefined: removed since the entry was read). The
+   * chunk is handed out as is when the backend read it into memory of its own (`GatedBackend.owns`:
+   * no copy of the payload), else copied (a view of stored or pooled memory would let the caller
+   * change what the store holds).
+   */
+  #whole(d: OpenDomain, entry: Entry, only: Uint8Array | undefined): Uint8Array | undefined {
+    if (only === undefined) return undefined;
+    if (only.byteLength !== entry.size) throw new StoreError('DECODE', 'artifact chunk does not match the blob size');
+    const out = d.backend.owns(only) ? ownedArray(only) : new Uint8Array(only);
+    if (entry.tier === 0) this.local(d).keep(entry.blob, out.slice());
+    return out;
+  }
+
+  /** A blob from its chunks, in order (undefined when one is gone: removed since the entry was read). */
+  #joined(d: OpenDomain, entry: Entry, parts: ReadonlyArray<Uint8Array | undefined>): Uint8Array | undefined {
     // Every byte is written below (else the buffer is dropped): no zero-fill, still a plain Uint8Array.
     const out = new Uint8Array(Buffer.allocUnsafeSlow(entry.size).buffer, 0, entry.size);
     let at = 0;
     for (const part of parts) {
-      if (part === undefined) return undefined; // removed since the entry was read
+      if (part === undefined) return undefined;
       if (at + part.byteLength > entry.size) throw new StoreError('DECODE', 'artifact chunks are longer than the blob');
       out.set(part, at);
       at += part.byteLength;
     }
     if (at !== entry.size) throw new StoreError('DECODE', 'artifact chunks are shorter than the blob');
-    if (entry.tier === 0) local.keep(entry.blob, out.slice());
+    if (entry.tier === 0) this.local(d).keep(entry.blob, out.slice());
     return out;
   }
 
@@ -274,10 +313,16 @@ export class ArtifactContext {
   }
 }
 
+/** The keys of a blob's `n` chunks, in order. */
+function chunkKeys(blob: number, n: number): Uint8Array[] {
+  const keys: Uint8Array[] = [];
+  for (let i = 0; i < n; i++) keys.push(chunkKey(blob, i));
+  return keys;
+}
+
 /**
- * `bytes` as a plain Uint8Array the caller may keep: a view of the same memory when it spans its
- * whole ArrayBuffer (a large value a backend read into memory of its own), else a copy (a small
- * Buffer may share a pooled ArrayBuffer with other data, which a view would expose).
+ * Owned `bytes` as a plain Uint8Array: a view of the same memory when it spans its whole
+ * ArrayBuffer, else a copy (a Buffer of its own may still sit in a larger ArrayBuffer).
  */
 function ownedArray(bytes: Uint8Array): Uint8Array {
   const { buffer } = bytes;

@@ -71,6 +71,16 @@ export class GatedBackend implements DomainBackend {
     return this.raw.ownedReads === true;
   }
 
+  /**
+   * Whether `bytes`, a value `getSync` returned, is memory of its own that a user may keep without a
+   * copy (the adapter's `ownedReads`, or `ownedReadsFrom` for a value that large).
+   */
+  owns(bytes: Bytes): boolean {
+    if (this.#forward) return this.#forward.owns(bytes);
+    const from = this.raw.ownedReadsFrom;
+    return this.raw.ownedReads === true || (from !== undefined && bytes.byteLength >= from);
+  }
+
   /** Whether `readSync` can run now: as `pointReadsSync`, for adapters that read ranges synchronously too. */
   get readsSync(): boolean {
     if (this.#forward) return this.#forward.readsSync;

@@ -132,6 +132,13 @@ export interface DomainBackend {
    * copy. Leave it out when values may be views of shared, pooled or stored memory (LMDB, memory).
    */
   readonly ownedReads?: boolean;
+  /**
+   * Optional, for engines whose small values are not memory of their own but whose large ones are:
+   * every value of at least this many bytes that `getSync` returns is memory of its own, as
+   * `ownedReads` says of all values (lmdb copies a large value out of its shared read buffer into an
+   * array of its own). Core then hands such a value (a 1 MiB artifact) to a user without a copy.
+   */
+  readonly ownedReadsFrom?: number;
   /** Number of entries in `range` (ignoring `reverse`, honouring `limit`). */
   count(range: ByteRange): Promise<number>;
   /**
