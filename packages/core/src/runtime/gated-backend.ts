@@ -256,7 +256,17 @@ export class GatedBackend implements DomainBackend {
       this.#done();
       return Promise.reject(err);
     }
-    return pending.finally(() => this.#done());
+    // Not `finally`: it settles two microtask steps (and two promises) later than `then`.
+    return pending.then(
+      (value) => {
+        this.#done();
+        return value;
+      },
+      (err: unknown) => {
+        this.#done();
+        throw err;
+      },
+    );
   }
 
   #done(): void {
