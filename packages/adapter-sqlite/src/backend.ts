@@ -30,6 +30,8 @@ export class SqliteBackend implements DomainBackend {
   readonly #durability: Durability;
   readonly #assertOpen: () => void;
   readonly #behind: WriteBehind | undefined;
+  /** Set when a counter statement found the file locked past the busy timeout (see `updateCounterSync`). */
+  #queueNextCounter = false;
   /** SPI `ownedReads`: better-sqlite3 makes a buffer of its own for every BLOB it returns. */
   readonly ownedReads = true;
 
@@ -131,24 +133,39 @@ export class SqliteBackend implements DomainBackend {
     return this.#transact(fn, now, options?.blind === true ? this.#behind : undefined);
   }
 
+  updateCounterSync(update: CounterUpdate, guard?: WriteGuard): Bytes | undefined {
+    if (!this.#connection.canCommitNow) return undefined;
+    this.#assertOpen();
+    // Without a guard, one no key can match (keys are never empty).
+    const guardKey = guard?.key ?? NO_KEY;
+    let stored: Bytes | undefined;
+    try {
+      // One update with nothing queued: one upsert statement in autocommit, no transaction around it.
+      stored = this.#connection.autocommit(this.#durability, () => this.#table.use((s) => s.updateCounter(update, guardKey)));
+    } catch (err) {
+      if (!isBusy(err)) throw translateError(err, 'counter update');
+      // Still locked after the busy timeout: the next `updateCounters` goes to the queue, which
+      // retries with back-off, instead of waiting out the timeout a second time.
+      this.#queueNextCounter = true;
+      return undefined;
+    }
+    if (stored !== undefined) return stored;
+    // Refused by the guard (nothing was written): read it for the error.
+    const held = this.#read((t) => t.use((s) => s.get(guardKey)));
+    throw guard && held !== undefined ? guard.refuse(held) : new Error('sqlite: counter update wrote nothing');
+  }
+
   updateCounters(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]> {
     const only = updates.length === 1 ? updates[0] : undefined;
-    if (only !== undefined && this.#connection.canCommitNow) {
-      // One update with nothing queued: one upsert statement in autocommit, no transaction around it.
+    if (only !== undefined && !this.#queueNextCounter) {
       try {
-        this.#assertOpen();
-        // Without a guard, one no key can match (keys are never empty).
-        const guardKey = guard?.key ?? NO_KEY;
-        const stored = this.#connection.autocommit(this.#durability, () => this.#table.use((s) => s.updateCounter(only, guardKey)));
+        const stored = this.updateCounterSync(only, guard);
         if (stored !== undefined) return Promise.resolve([stored]);
-        // Refused by the guard (nothing was written): read it for the error.
-        const held = this.#read((t) => t.use((s) => s.get(guardKey)));
-        return Promise.reject(guard && held !== undefined ? guard.refuse(held) : new Error('sqlite: counter update wrote nothing'));
       } catch (err) {
-        // Still locked after the busy timeout: the queue retries it with back-off.
-        if (!isBusy(err)) return Promise.reject(translateError(err, 'counter update'));
+        return Promise.reject(err);
       }
     }
+    this.#queueNextCounter = false;
     // A lone counter update commits at once when the queue is idle: the event-loop turn that lets
     // concurrent writes join a group is most of the cost of a single small commit.
     return this.#transact((tx) => counterUpdatesInTx(tx, updates, guard), true);

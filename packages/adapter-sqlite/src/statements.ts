@@ -143,20 +143,24 @@ export class TableStatements {
    * is computed by core's `applyCounterUpdate` through the connection's `agentstore_counter` SQL
    * function, whose INVALID_VALUE fails the statement. The guard is read by the statement itself, so
    * atomically with its write: SQLite runs one writer at a time and a writing statement starts from
-   * the newest snapshot.
+   * the newest snapshot. A held guard makes the inserted value NULL, which the NOT NULL column and
+   * `OR IGNORE` turn into "skip the row" before the upsert is considered (SQLite checks NOT NULL
+   * before uniqueness), so neither a new nor an existing counter is written. `VALUES`, not
+   * `INSERT … SELECT … WHERE NOT EXISTS`: a SELECT that reads the table it inserts into goes through
+   * a temporary table (measured: 2.2 µs of an 11 µs update).
    */
   updateCounter(update: CounterUpdate, guard: Bytes): Bytes | undefined {
-    const unguarded = `NOT EXISTS (SELECT 1 FROM ${this.#table} WHERE k = ?)`;
     this.#counter ??= this.#db
       .prepare(
-        `INSERT INTO ${this.#table} (k, v) SELECT ?, ? WHERE ${unguarded} ` +
-          `ON CONFLICT (k) DO UPDATE SET v = agentstore_counter(v, ?, ?, ?) WHERE ${unguarded} RETURNING v`,
+        `INSERT OR IGNORE INTO ${this.#table} (k, v) ` +
+          `VALUES (?, CASE WHEN EXISTS (SELECT 1 FROM ${this.#table} WHERE k = ?) THEN NULL ELSE ? END) ` +
+          'ON CONFLICT (k) DO UPDATE SET v = agentstore_counter(v, ?, ?, ?) RETURNING v',
       )
       .pluck();
     // The value for an absent key is computed here, so the SQL function runs only on a stored one.
     const fresh = applyCounterUpdate(undefined, update);
     const { by, bounded } = update;
-    return this.#counter.get(update.key, fresh, guard, by, bounded?.threshold ?? null, bounded?.setTo ?? null, guard) as Bytes | undefined;
+    return this.#counter.get(update.key, guard, fresh, by, bounded?.threshold ?? null, bounded?.setTo ?? null) as Bytes | undefined;
   }
 
   /** Applies `writes` in order: runs of small puts go in multi-row upserts (a later row replaces an earlier one). */

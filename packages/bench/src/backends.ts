@@ -66,7 +66,7 @@ export async function openBackend(ctx: Context, name: (typeof BACKENDS)[number])
   const store = await openBenchStore(join(dir, 'agentstore'), name, adapter, schema ? { connectionString: PG_URL, schema } : {});
   const ours = {
     store,
-    kv: agentstoreKv(store, DOMAINS.kv),
+    kv: agentstoreKv(store, DOMAINS.kv, DOMAINS.counters),
     bufferedKv: agentstoreKv(store, DOMAINS.buffered),
     checkpoints: agentstoreCheckpoints(store, DOMAINS.checkpoints),
     strictCheckpoints: agentstoreCheckpoints(store, DOMAINS.strictCheckpoints),
@@ -206,7 +206,7 @@ async function openRedis(ctx: Context): Promise<OpenBackend | string> {
   return {
     name: 'redis',
     store,
-    kv: agentstoreKv(store, DOMAINS.kv),
+    kv: agentstoreKv(store, DOMAINS.kv, DOMAINS.counters),
     bufferedKv: agentstoreKv(store, DOMAINS.buffered),
     checkpoints,
     strictCheckpoints: checkpoints,

@@ -72,7 +72,7 @@ export const FULL: Sizes = {
   ttlGet: b(600_000, 5_000, 6_000),
   putMany: b(40, 5, 6_000),
   scan: b(400, 20, 4_000),
-  counterDurable: b(3_000, 100, 4_000),
+  counterDurable: b(20_000, 500, 4_000),
   counterBuffered: b(20_000, 2_000, 3_000),
   traces: [100, 100_000],
   save: b(2_000, 100, 3_000),

@@ -21,6 +21,8 @@ type AnyAdapter = NonNullable<StoreConfig['adapters']>[number];
 /** Domains the benchmark opens on the adapter under test. */
 export const DOMAINS = {
   kv: 'bench_kv',
+  /** The durable counters: a domain of their own, as each raw baseline keeps them in a table (sub-database) of their own. */
+  counters: 'bench_counters',
   buffered: 'bench_kv_buffered',
   checkpoints: 'bench_checkpoints',
   strictCheckpoints: 'bench_checkpoints_strict',
@@ -49,6 +51,7 @@ export async function openBenchStore(
     default: route(),
     domains: {
       [DOMAINS.kv]: route(),
+      [DOMAINS.counters]: route(),
       [DOMAINS.buffered]: route({ counters: 'buffered' }),
       [DOMAINS.checkpoints]: route(),
       [DOMAINS.strictCheckpoints]: route({ durability: 'strict' }),
@@ -56,9 +59,13 @@ export async function openBenchStore(
   });
 }
 
-/** agentstore's kv handle with the raw codec (values are the same 256 bytes the drivers store). */
-export function agentstoreKv(store: Store, domain: string): KvTarget {
+/**
+ * agentstore's kv handle with the raw codec (values are the same 256 bytes the drivers store); its
+ * counters live in `counterDomain` (default: `domain`).
+ */
+export function agentstoreKv(store: Store, domain: string, counterDomain = domain): KvTarget {
   const kv: DomainStore<Uint8Array> = store.kv(domain, { codec: rawCodec });
+  const counters = counterDomain === domain ? kv : store.kv(counterDomain);
   return {
     get: (i) => kv.get(KV_KEYS.string(i)),
     put: (i) => kv.put(KV_KEYS.string(i), VALUE),
@@ -72,7 +79,7 @@ export function agentstoreKv(store: Store, domain: string): KvTarget {
       for await (const _ of kv.entries({ gte: KV_KEYS.string(from), limit: count })) n++;
       return n;
     },
-    counter: (i) => kv.updateCounter(COUNTER_KEYSPACE.string(i % COUNTER_KEYS), 1),
+    counter: (i) => counters.updateCounter(COUNTER_KEYSPACE.string(i % COUNTER_KEYS), 1),
   };
 }
 

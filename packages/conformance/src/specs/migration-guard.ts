@@ -90,6 +90,7 @@ export function migrationGuardSpec(h: Harness): void {
         const backend: DomainBackend = await instance.domain('raw_guard', options as never);
         const guardKey = Uint8Array.of(0x00, 0x67);
         const key = Uint8Array.of(0x20, 0x01);
+        const fresh = Uint8Array.of(0x20, 0x02);
         const guard: WriteGuard = { key: guardKey, refuse: () => new StoreError('MOVED', 'guarded') };
         // No guard value yet: both work.
         if (backend.updateCounters) await backend.updateCounters([{ key, by: 1 }], guard);
@@ -108,6 +109,17 @@ export function migrationGuardSpec(h: Harness): void {
             Promise.all([backend.updateCounters([{ key, by: 1 }], guard), backend.updateCounters([{ key, by: 1 }], guard)]),
             'MOVED',
           );
+          // A counter the update would create is refused alike (the final count shows nothing was written).
+          await expectCode(backend.updateCounters([{ key: fresh, by: 1 }], guard), 'MOVED');
+          expect(await backend.get(key)).toEqual(before);
+        }
+        if (backend.updateCounterSync) {
+          // The synchronous form, with the turn's commit budget fresh and nothing queued: it commits
+          // now or refuses now, never returns undefined here.
+          await new Promise((resolve) => setImmediate(resolve));
+          for (const k of [key, fresh]) {
+            expect(() => backend.updateCounterSync?.({ key: k, by: 1 }, guard)).toThrow(expect.objectContaining({ code: 'MOVED' }));
+          }
           expect(await backend.get(key)).toEqual(before);
         }
         await expectCode(backend.clear(guard), 'MOVED');

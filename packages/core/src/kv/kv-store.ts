@@ -335,10 +335,24 @@ export class KvStore<V> implements DomainStore<V> {
     if (!calls.idle) return undefined;
     let update: CounterUpdate;
     try {
-      update = { key: encodeKey(key), by: normalizeCounterOp(by).by, bounded: undefined };
+      // A view of the scratch area: the synchronous commit below binds it and keeps nothing.
+      update = { key: encodeKeyTransient(key), by: normalizeCounterOp(by).by, bounded: undefined };
     } catch (err) {
-      return Promise.reject(toStoreError(err));
+      return failedWith(toStoreError(err));
     }
+    const sync = d.backend.updateCounterSync;
+    if (sync !== undefined) {
+      let stored: Uint8Array | undefined;
+      try {
+        stored = sync.call(d.backend, update);
+      } catch (err) {
+        return this.#loneRefused(key, by, err);
+      }
+      // Committed already: a settled promise, which the observer counts without chaining on it.
+      if (stored !== undefined) return settledWith(counterValue(stored[0] === TTL_TAG ? unwrapTtl(stored) : stored));
+    }
+    // The commit is asynchronous: the key must outlive the next encoding.
+    update = { key: ownedKey(update.key), by: update.by, bounded: undefined };
     calls.enter();
     return native.call(d.backend, [update]).then(
       (stored) => {
@@ -348,11 +362,15 @@ export class KvStore<V> implements DomainStore<V> {
       },
       (err: unknown) => {
         calls.leave();
-        // As in #durableCounters: a native refusal (a TTL record it does not know) goes to the transaction path.
-        if (toStoreError(err).code !== 'INVALID_VALUE') throw toStoreError(err);
-        return this.#updateCounters([[key, by]], undefined).then((results) => results[0] as number);
+        return this.#loneRefused(key, by, err);
       },
     );
+  }
+
+  /** As in #durableCounters: a native refusal (a TTL record it does not know) goes to the transaction path. */
+  #loneRefused(key: Key, by: number, err: unknown): Promise<number> {
+    if (toStoreError(err).code !== 'INVALID_VALUE') return Promise.reject(toStoreError(err));
+    return this.#updateCounters([[key, by]], undefined).then((results) => results[0] as number);
   }
 
   /**

@@ -41,6 +41,13 @@ export class GatedBackend implements DomainBackend {
   /** Present when the adapter's backend has it and honours guards; after a move it runs in the new location. */
   readonly updateCounters?: (updates: readonly CounterUpdate[]) => Promise<Bytes[]>;
 
+  /**
+   * The adapter's `updateCounterSync` with the guard, when it has one and honours guards; undefined
+   * (nothing written: use `updateCounters`) while a migration of this process holds the backend or
+   * after the domain moved.
+   */
+  readonly updateCounterSync?: (update: CounterUpdate) => Bytes | undefined;
+
   constructor(raw: DomainBackend, domain: string, guardedWrites: boolean) {
     this.raw = raw;
     this.#domain = domain;
@@ -53,6 +60,9 @@ export class GatedBackend implements DomainBackend {
           () => native(updates, this.#guard),
           (to) => (to.updateCounters ? to.updateCounters(updates) : to.transact((tx) => counterUpdatesInTx(tx, updates))),
         );
+      const sync = raw.updateCounterSync?.bind(raw);
+      // Done before it returns, so no write is in flight for a hold to drain.
+      if (sync) this.updateCounterSync = (update) => (this.#forward || this.#gate ? undefined : sync(update, this.#guard));
     }
   }
 
@@ -256,7 +266,17 @@ export class GatedBackend implements DomainBackend {
       this.#done();
       return Promise.reject(err);
     }
-    return pending.finally(() => this.#done());
+    // Not `finally`: it settles two microtask steps (and two promises) later than `then`.
+    return pending.then(
+      (value) => {
+        this.#done();
+        return value;
+      },
+      (err: unknown) => {
+        this.#done();
+        throw err;
+      },
+    );
   }
 
   #done(): void {

@@ -161,6 +161,15 @@ export interface DomainBackend {
    */
   updateCounters?(updates: readonly CounterUpdate[], guard?: WriteGuard): Promise<Bytes[]>;
   /**
+   * Optional: `updateCounters([update], guard)` committed synchronously, in a commit of its own, when
+   * the engine can do so now (sqlite: nothing queued on the file and the event-loop turn's budget of
+   * such commits not spent); returns the bytes written once committed as durably as the domain's
+   * `durability`, or undefined, having written nothing, when it cannot now (core then calls
+   * `updateCounters`). Throws what `updateCounters` would reject with. `key` may be a view that is only
+   * valid during the call. Same conditions and guard duty as `updateCounters`.
+   */
+  updateCounterSync?(update: CounterUpdate, guard?: WriteGuard): Bytes | undefined;
+  /**
    * Deletes every entry of the domain; with a `guard`, atomically with reading it and refusing as it
    * says (adapters that declare `capabilities.guardedWrites`).
    */
