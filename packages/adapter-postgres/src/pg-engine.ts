@@ -26,7 +26,7 @@ const LOCK_RESTARTS = 8;
 export const GROUP_RETRIES = LOCK_RESTARTS + 1 + RECREATES + RECONNECTS;
 
 /** Commit groups and physical commits made by this process (tests read it to see grouping). */
-export const commitStats = { groups: 0, transactions: 0, fetches: 0, restarts: 0, exclusiveGroups: 0, inlineCommits: 0 };
+export const commitStats = { groups: 0, transactions: 0, fetches: 0, restarts: 0, exclusiveGroups: 0, inlineCommits: 0, upgrades: 0 };
 
 /** The domain's exclusive lock: for a range across partitions, a guard write, or too many locks. */
 const EXCLUSIVE: LockPlan = { exclusive: true, ids: [] };
@@ -50,7 +50,8 @@ class LockRestart {
 /** One open group transaction: its connection, the locks it holds, the guard it read, its buffered writes. */
 export interface PgTxn {
   readonly client: PooledClient;
-  readonly exclusive: boolean;
+  /** Whether it holds the domain's lock exclusively (from the start, or upgraded by `#upgrade`). */
+  exclusive: boolean;
   /** Partition lock ids the transaction holds. */
   readonly held: Set<string>;
   /** Core's migration guard, read by the prelude under the domain lock. */
@@ -238,7 +239,12 @@ export class PgEngine implements TxEngine<GroupTable, PgTxn> {
    * (out of order), a guard write or too many locks — then `#lockWrites` and `#write` handle them.
    */
   #inlineCommit(txn: PgTxn): string | undefined {
+    // The size first: a group too large to inline (a big putMany) hashes no lock id here.
     let bytes = 0;
+    for (const { key, value } of txn.writes.values()) {
+      bytes += key.byteLength + (value?.byteLength ?? 0);
+      if (bytes > INLINE_BYTES) return undefined;
+    }
     const puts: Array<[Bytes, Bytes]> = [];
     const dels: Bytes[] = [];
     const missing = new Set<string>();
@@ -248,8 +254,6 @@ export class PgEngine implements TxEngine<GroupTable, PgTxn> {
         const id = this.#table.partitionLock(partitionOf(key));
         if (!txn.held.has(id)) missing.add(id);
       }
-      bytes += key.byteLength + (value?.byteLength ?? 0);
-      if (bytes > INLINE_BYTES) return undefined;
       if (value === undefined) dels.push(key);
       else puts.push([key, value]);
     }
@@ -261,15 +265,25 @@ export class PgEngine implements TxEngine<GroupTable, PgTxn> {
   /** Locks the partitions of the group's writes that its reads did not lock already. */
   async #lockWrites(txn: PgTxn): Promise<void> {
     if (txn.exclusive) return;
-    const missing = new Set<string>();
+    const partitions = new Map<string, Partition>();
     for (const { key } of txn.writes.values()) {
       // Every transaction read the guard under the shared domain lock: writing it needs that lock exclusively.
       if (isGuardKey(key)) throw new LockRestart(EXCLUSIVE);
-      const id = this.#table.partitionLock(partitionOf(key));
+      // Counted only up to one past the most: beyond, the set is not needed.
+      if (partitions.size > MAX_PARTITION_LOCKS) continue;
+      const partition = partitionOf(key);
+      partitions.set(partition.id, partition);
+    }
+    // More partitions than locks one transaction may take (a big putMany): the domain's lock instead,
+    // decided before hashing a lock id (a sha256) per partition.
+    if (partitions.size > MAX_PARTITION_LOCKS) return this.#upgrade(txn);
+    const missing = new Set<string>();
+    for (const partition of partitions.values()) {
+      const id = this.#table.partitionLock(partition);
       if (!txn.held.has(id)) missing.add(id);
     }
     if (missing.size === 0) return;
-    if (txn.held.size + missing.size > MAX_PARTITION_LOCKS) throw new LockRestart(EXCLUSIVE);
+    if (txn.held.size + missing.size > MAX_PARTITION_LOCKS) return this.#upgrade(txn);
     const ids = sortLockIds(missing);
     if (isAfterAll(ids[0] as string, txn.held)) {
       await txn.client.query(lockInOrder(ids));
@@ -281,6 +295,22 @@ export class PgEngine implements TxEngine<GroupTable, PgTxn> {
       if (ids.some((_, i) => row[`l${i}`] !== true)) throw new LockRestart(planWith(txn, ids));
     }
     for (const id of ids) txn.held.add(id);
+  }
+
+  /**
+   * Takes the domain's lock exclusively in this transaction, which holds it shared (PostgreSQL grants
+   * it when no other transaction holds or waits for it): a group that needs it keeps what it did, where
+   * a restart would roll back and begin again. Only tried, never waited for: two transactions waiting
+   * to upgrade would each wait for the other's shared lock. When another holds it, the attempt
+   * restarts holding it exclusively from the start, as before.
+   */
+  async #upgrade(txn: PgTxn): Promise<void> {
+    const result = (await txn.client.query(`SELECT pg_try_advisory_xact_lock(${this.#table.lockId}) AS ok`)) as {
+      rows: Array<Record<string, unknown>>;
+    };
+    if (result.rows[0]?.ok !== true) throw new LockRestart(EXCLUSIVE);
+    txn.exclusive = true;
+    commitStats.upgrades++;
   }
 
   /** Applies a group's writes: batched upserts and deletes, big values one per statement. */

@@ -46,6 +46,8 @@ export interface TableTarget {
 export interface GroupTable {
   readonly domain: string;
   readonly sql: TableSql;
+  /** The 64-bit key of the domain's advisory lock, as SQL (every group holds it shared or exclusively). */
+  readonly lockId: string;
   /** The advisory-lock key of one of this domain's key partitions. */
   partitionLock(partition: Partition): string;
   /** Creates the table unless this process already saw it (or `force`). */

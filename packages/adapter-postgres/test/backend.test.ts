@@ -180,6 +180,50 @@ describe.skipIf(skipped !== undefined)('postgres backend', () => {
     expect(commitStats.transactions - before.transactions).toBe(50);
   });
 
+  /** 300 keys with no 0x00 after their first byte: each one a partition of its own (key-locks.ts). */
+  const widePuts = (tx: { put(k: Uint8Array, v: Uint8Array): void }) => {
+    for (let i = 0; i < 300; i++) tx.put(b(0x40, 1 + Math.floor(i / 250), 1 + (i % 250)), b(i % 256));
+  };
+
+  it('a write to more partitions than a transaction may lock upgrades to the domain lock in place when alone', async () => {
+    const d = await open('wide');
+    const before = { ...commitStats };
+    await d.transact(widePuts);
+    expect(commitStats.upgrades - before.upgrades).toBe(1);
+    expect(commitStats.restarts - before.restarts).toBe(0);
+    expect(await d.count({})).toBe(300);
+    expect([...((await d.get(b(0x40, 2, 50))) ?? [])]).toEqual([299 % 256]);
+  });
+
+  it('that upgrade is only tried: with the domain lock held shared elsewhere, the group restarts and waits for it', async () => {
+    const d = await open('wide_held');
+    await d.transact((tx) => tx.put(b(1), b(1)));
+    const { lockKey } = await import('../src/identifiers.js');
+    const pg = (await import('pg')).default;
+    const other = new pg.Client({ connectionString: target.options.connectionString });
+    await other.connect();
+    const before = { ...commitStats };
+    let settled = false;
+    try {
+      await other.query('BEGIN');
+      await other.query(`SELECT pg_advisory_xact_lock_shared(${lockKey(target.schema, 'domain:wide_held')})`);
+      const write = d.transact(widePuts).finally(() => {
+        settled = true;
+      });
+      // The restarted group waits for the exclusive lock while the other transaction holds it shared.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(settled).toBe(false);
+      await other.query('COMMIT');
+      await write;
+    } finally {
+      await other.end();
+    }
+    expect(commitStats.upgrades - before.upgrades).toBe(0);
+    expect(commitStats.restarts - before.restarts).toBe(1);
+    expect(commitStats.exclusiveGroups - before.exclusiveGroups).toBe(1);
+    expect(await d.count({})).toBe(301);
+  });
+
   it('range inside a transaction sees earlier writes of the group and its own, with limits', async () => {
     const d = await open('txrange');
     await d.transact((tx) => {

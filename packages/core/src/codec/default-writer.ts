@@ -55,6 +55,9 @@ const KIND_BY_PROTO = new Map<object, number>([
 ]);
 
 const { getTime } = Date.prototype;
+// Called through a saved reference: `s.charCodeAt(i)` loses V8's inlined fast path (Node 20) once any
+// class in the process extends String, as ioredis's `VerbatimString` does (see keys/encode.ts).
+const charCodeAt = String.prototype.charCodeAt;
 
 /** Encodes one value into the default binary format; reusable, not re-entrant. */
 export class DefaultWriter {
@@ -196,7 +199,7 @@ export class DefaultWriter {
       let p = start + head;
       let i = 0;
       for (; i < n; i++) {
-        const c = s.charCodeAt(i);
+        const c = charCodeAt.call(s, i);
         if (c >= 0x80) break;
         buf[p++] = c;
       }
@@ -235,7 +238,7 @@ export class DefaultWriter {
     this.#varint(n);
     let p = this.#pos;
     for (let i = 0; i < n; i++) {
-      const c = s.charCodeAt(i);
+      const c = charCodeAt.call(s, i);
       buf[p++] = c & 0xff;
       buf[p++] = c >>> 8;
     }

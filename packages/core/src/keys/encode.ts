@@ -9,6 +9,10 @@ import { isWellFormed } from './well-formed.js';
 // fits before we notice: 1 KiB of key + one element of up to 3 KiB of UTF-8, doubled by escaping.
 const scratch = new Uint8Array(MAX_KEY_BYTES + 2 * 3 * MAX_KEY_BYTES + 16);
 const utf8 = new TextEncoder();
+// Called through a saved reference, not as `s.charCodeAt(i)`: V8 (Node 20) stops inlining the method
+// call once any class in the process extends String (ioredis loads one, `VerbatimString`), which made
+// this loop about 3x slower; the saved builtin keeps its fast path with or without one.
+const charCodeAt = String.prototype.charCodeAt;
 
 function invalid(message: string): StoreError {
   return new StoreError('INVALID_KEY', message);
@@ -41,7 +45,7 @@ function putUtf8(s: string, at: number, where: string): number {
   // ASCII (most keys) is its own UTF-8 and always well-formed: a plain loop beats encodeInto's call.
   let i = 0;
   for (; i < n; i++) {
-    const c = s.charCodeAt(i);
+    const c = charCodeAt.call(s, i);
     if (c >= 0x80) break;
     scratch[at + i] = c;
   }
