@@ -38,9 +38,13 @@ const SHORT_STRING = 24;
  */
 const recent = new Array<string | undefined>(1024).fill(undefined);
 
+// Through a saved reference, as in default-writer.ts: a String subclass anywhere in the process (ioredis
+// has one) makes V8 (Node 20) stop inlining `s.charCodeAt(i)`.
+const charCodeAt = String.prototype.charCodeAt;
+
 /** Whether `s` (ASCII) is the bytes at `start`. */
 function sameAscii(s: string, bytes: Uint8Array, start: number): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== bytes[start + i]) return false;
+  for (let i = 0; i < s.length; i++) if (charCodeAt.call(s, i) !== bytes[start + i]) return false;
   return true;
 }
 
