@@ -216,8 +216,12 @@ export async function langgraphSection(ctx: Context, backend: string, store: Sto
 /**
  * `put` with the saver's domains in `fast` durability (issue 17 item 3: write-behind, acknowledged
  * once queued). So that the batched commits are paid inside the measured time, not during the peer's
- * turn, each round of ours ends with `store.sync()` of the domains (a durable flush, more than `fast`
- * needs); the peer is the same `SqliteSaver` thread as in the `put` row.
+ * turn, `fastMaxBatch` is one round: the last put of each round fills the batch and waits for its
+ * commit (the write-behind backpressure), so each round pays exactly the commit `fast` makes. A
+ * `store.sync()` per round would also pay a durable flush (on lmdb a second fdatasync, of the meta
+ * page), which `fast` never makes and SqliteSaver's unsynced WAL commit does not either; one ends the
+ * warmup, unmeasured, so that the rounds start on an empty queue. The peer is the same `SqliteSaver`
+ * thread as in the `put` row.
  */
 async function fastPutRow(
   ctx: Context,
@@ -228,13 +232,14 @@ async function fastPutRow(
   theirs: Thread,
   ops: (ours: Thread) => { ours: () => Promise<void>; theirs: () => Promise<void> },
 ): Promise<void> {
-  const route = store.domainConfig(SAVER_DOMAINS.checkpoints);
-  for (const domain of Object.values(FAST_SAVER_DOMAINS)) {
-    await store.configureDomain(domain, { adapter: route.adapter, options: { ...route.options, durability: 'fast' } });
-  }
-  const ours = new Thread(factory(store, FAST_SAVER_DOMAINS), theirs.threadId);
   const { budget } = { budget: ctx.sizes.peerOps };
   const perRound = Math.ceil(budget.ops / budget.rounds);
+  const route = store.domainConfig(SAVER_DOMAINS.checkpoints);
+  const fast = { ...route.options, durability: 'fast' as const, fastMaxBatch: perRound };
+  for (const domain of Object.values(FAST_SAVER_DOMAINS)) {
+    await store.configureDomain(domain, { adapter: route.adapter, options: fast });
+  }
+  const ours = new Thread(factory(store, FAST_SAVER_DOMAINS), theirs.threadId);
   const run = ops(ours);
   let done = 0;
   const min = peer.targets?.putFast;
@@ -247,7 +252,7 @@ async function fastPutRow(
       impl: 'AgentstoreSaver',
       baselineLabel: peer.label,
       budget,
-      note: `write-behind (fastWindowMs 10); a store.sync() ends each warmup and round of ${perRound}, counted; ${peer.where}`,
+      note: `write-behind (fastWindowMs 10, fastMaxBatch ${perRound}: the last put of each round waits for its batch's commit, counted; a store.sync() ends the warmup); ${peer.where}`,
       ...(min !== undefined
         ? {
             targets: (o: Summary, t: Summary): TargetCheck[] => [
@@ -258,10 +263,7 @@ async function fastPutRow(
     },
     async () => {
       await run.ours();
-      done++;
-      if (done === budget.warmup || (done > budget.warmup && (done - budget.warmup) % perRound === 0)) {
-        await store.sync(FAST_SAVER_DOMAINS.checkpoints);
-      }
+      if (++done === budget.warmup) await store.sync(FAST_SAVER_DOMAINS.checkpoints);
     },
     run.theirs,
   );

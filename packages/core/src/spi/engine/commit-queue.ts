@@ -3,7 +3,7 @@ import type { Tx } from '../backend.js';
 import { type AttemptOutcome, GroupAttempt, type GroupJob, type Settle, type Settled } from './group-attempt.js';
 import { TurnBudget } from './turn-budget.js';
 import type { BufferedWrite, TxEngine } from './tx-engine.js';
-import { lostWritesError, NOT_BLIND, PendingWrites, ProbeTx, type WriteBehind } from './write-behind.js';
+import { BehindSettle, lostWritesError, NOT_BLIND, PendingWrites, ProbeTx, type WriteBehind } from './write-behind.js';
 
 /** How a `CommitQueue` groups and retries. */
 export interface CommitQueueOptions {
@@ -64,6 +64,11 @@ export class CommitQueue<D, T> {
   #lost: unknown;
   /** Commits run synchronously or in a microtask since the event loop last turned (see `canCommitNow`). */
   readonly #turn = new TurnBudget();
+  /** `#lose` for write-behind jobs: made once, not per write (see `BehindSettle`). */
+  readonly #loseWith = (error: unknown): unknown => {
+    this.#lose(error);
+    return this.#lost;
+  };
 
   constructor(engine: TxEngine<D, T>, options: CommitQueueOptions = {}) {
     this.#engine = engine;
@@ -192,22 +197,12 @@ export class CommitQueue<D, T> {
     // to the event loop (each acknowledgement is a resolved promise) still lets batches commit, and
     // what waits (memory, and what a crash can lose) stays bounded by `maxBatch`.
     const full = this.#behindQueued >= this.#behindMax;
-    let waiter: Settle | undefined;
+    const settle = new BehindSettle(this.#pending, this.#loseWith, token);
     const acknowledged = full
       ? new Promise<R>((resolve, reject) => {
-          waiter = { resolve: () => resolve(result), reject };
+          settle.waiter = { resolve: () => resolve(result), reject };
         })
       : Promise.resolve(result);
-    const settle: Settle = {
-      resolve: () => {
-        this.#pending.landed(token);
-        waiter?.resolve(undefined);
-      },
-      reject: (error) => {
-        this.#lose(error);
-        waiter?.reject(this.#lost);
-      },
-    };
     this.#jobs.push({ kind: 'tx', domain, fn, durability: 'fast', settle, behind: true, due: Date.now() + behind.windowMs });
     this.#schedule(full ? 0 : behind.windowMs);
     return acknowledged;

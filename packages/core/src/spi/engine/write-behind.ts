@@ -2,6 +2,7 @@ import { StoreError } from '../../errors.js';
 import { compareBytes } from '../../keys/bytes.js';
 import type { ByteRange, Bytes, Tx } from '../backend.js';
 import { inByteRange, keyId } from './byte-keys.js';
+import type { Settle } from './group-attempt.js';
 import type { BufferedWrite } from './tx-engine.js';
 import { WriteLog } from './write-log.js';
 
@@ -162,6 +163,36 @@ export class PendingWrites<D> {
       pending.ids = ids;
     }
     return this.#byDomain;
+  }
+}
+
+/**
+ * How a queued write-behind job settles once its group committed or failed: its writes leave the
+ * overlay, or the queue is lost (`lose` returns the error later calls get). A class, not a literal
+ * with arrow functions: one object per acknowledged write instead of three closures (and, when run
+ * from sources through tsx, three `__name` calls, which cost ~8% of a `fast` saver put in the bench).
+ */
+export class BehindSettle<D> implements Settle {
+  /** The caller's promise when its write filled the batch: it resolves once the batch has committed. */
+  waiter: Settle | undefined;
+  readonly #pending: PendingWrites<D>;
+  readonly #lose: (error: unknown) => unknown;
+  readonly #token: object;
+
+  constructor(pending: PendingWrites<D>, lose: (error: unknown) => unknown, token: object) {
+    this.#pending = pending;
+    this.#lose = lose;
+    this.#token = token;
+  }
+
+  resolve(): void {
+    this.#pending.landed(this.#token);
+    this.waiter?.resolve(undefined);
+  }
+
+  reject(error: unknown): void {
+    const lost = this.#lose(error);
+    this.waiter?.reject(lost);
   }
 }
 
