@@ -1,4 +1,5 @@
-import { defaultCodec, isStoreError } from '@agentstore/core';
+import { isStoreError } from '@agentstore/core';
+import { encodeDefaultPooled } from '@agentstore/core/spi';
 import type { SerializerProtocol } from '@langchain/langgraph-checkpoint';
 import type { Serialized, StoredValue } from './layout.js';
 import { AgentstoreSerde } from './serde.js';
@@ -35,12 +36,13 @@ export class StoredCodec {
     const whole = isAgentstoreSerde(serde);
     if (whole && tryWhole) {
       try {
-        return defaultCodec.encode(shape(values.map((value) => [value] as const)));
+        // Pooled: the bytes only go to a raw kv handle, which copies them into its record.
+        return encodeDefaultPooled(shape(values.map((value) => [value] as const)));
       } catch (err) {
         if (!isStoreError(err, 'INVALID_VALUE')) throw err;
       }
     }
-    return Promise.all(values.map((value) => store(serde, whole, value))).then((stored) => defaultCodec.encode(shape(stored)));
+    return Promise.all(values.map((value) => store(serde, whole, value))).then((stored) => encodeDefaultPooled(shape(stored)));
   }
 
   /** A value stored whole is returned as it is; one the serde wrote resolves through the serde. */
@@ -58,7 +60,7 @@ function isAgentstoreSerde(serde: SerializerProtocol): boolean {
 async function store(serde: SerializerProtocol, whole: boolean, value: unknown): Promise<StoredValue> {
   if (whole) {
     try {
-      defaultCodec.encode(value);
+      encodeDefaultPooled(value); // only asks whether the codec takes it
       return [value];
     } catch (err) {
       if (!isStoreError(err, 'INVALID_VALUE')) throw err;
