@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { encodeDefaultPooled } from '../src/codec/default.js';
 import { defaultCodec } from '../src/codec/index.js';
 import { ENCODE_TAGGED, type TaggedEncoder } from '../src/codec/tagged.js';
 import { StoreError } from '../src/errors.js';
@@ -74,10 +73,6 @@ describe('defaultCodec encodings are pinned', () => {
       expect(hex(defaultCodec.encode(again))).toBe(PINNED[name]);
     });
   }
-
-  it('writes the same bytes into pooled memory for integrations (encodeDefaultPooled)', () => {
-    for (const [name, value] of Object.entries(cases)) expect(hex(encodeDefaultPooled(value))).toBe(PINNED[name]);
-  });
 
   it('writes the same bytes after a record tag on the tagged fast path', () => {
     const tagged = (defaultCodec as unknown as TaggedEncoder<unknown>)[ENCODE_TAGGED](cases.checkpoint, 7, 1 << 20);

@@ -1,5 +1,4 @@
-import { isStoreError } from '@agentstore/core';
-import { encodeDefaultPooled } from '@agentstore/core/spi';
+import { defaultCodec, isStoreError } from '@agentstore/core';
 import type { SerializerProtocol } from '@langchain/langgraph-checkpoint';
 import type { Serialized, StoredValue } from './layout.js';
 import { AgentstoreSerde } from './serde.js';
@@ -36,13 +35,12 @@ export class StoredCodec {
     const whole = isAgentstoreSerde(serde);
     if (whole && tryWhole) {
       try {
-        // Pooled: the bytes only go to a raw kv handle, which copies them into its record.
-        return encodeDefaultPooled(shape(values.map((value) => [value] as const)));
+        return defaultCodec.encode(shape(values.map((value) => [value] as const)));
       } catch (err) {
         if (!isStoreError(err, 'INVALID_VALUE')) throw err;
       }
     }
-    return Promise.all(values.map((value) => store(serde, whole, value))).then((stored) => encodeDefaultPooled(shape(stored)));
+    return Promise.all(values.map((value) => store(serde, whole, value))).then((stored) => defaultCodec.encode(shape(stored)));
   }
 
   /** A value stored whole is returned as it is; one the serde wrote resolves through the serde. */
@@ -60,7 +58,7 @@ function isAgentstoreSerde(serde: SerializerProtocol): boolean {
 async function store(serde: SerializerProtocol, whole: boolean, value: unknown): Promise<StoredValue> {
   if (whole) {
     try {
-      encodeDefaultPooled(value); // only asks whether the codec takes it
+      defaultCodec.encode(value);
       return [value];
     } catch (err) {
       if (!isStoreError(err, 'INVALID_VALUE')) throw err;

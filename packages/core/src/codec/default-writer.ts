@@ -65,23 +65,14 @@ export class DefaultWriter {
   #u8 = new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
   #pos = 0;
 
-  /**
-   * Encodes `value` and returns a fresh copy of the bytes, or with `pooled` the same bytes in pooled
-   * memory (`allocBytes`: only for bytes that stay inside agentstore); throws INVALID_VALUE (via the
-   * caller) on failure.
-   */
-  encode(value: unknown, pooled = false): Uint8Array {
+  /** Encodes `value` and returns a fresh copy of the bytes; throws INVALID_VALUE (via the caller) on failure. */
+  encode(value: unknown): Uint8Array {
     this.#pos = 0;
     try {
       this.#ensure(1);
       this.#buf[this.#pos++] = FORMAT_VERSION;
       this.#value(value, 0);
-      if (!pooled) return this.#u8.slice(0, this.#pos);
-      // Above 64 bytes a fresh Uint8Array gets a backing store of its own, which costs more than
-      // encoding a small value; pooled memory does not.
-      const out = allocBytes(this.#pos);
-      out.set(this.#u8.subarray(0, this.#pos));
-      return out;
+      return this.#u8.slice(0, this.#pos);
     } finally {
       if (this.#buf.length > KEEP_BYTES) this.#reset(INITIAL_BYTES);
     }

@@ -27,14 +27,6 @@ function encode(value: unknown): Uint8Array {
   return withWriter((writer) => writer.encode(value));
 }
 
-/**
- * `defaultCodec.encode`'s bytes, in pooled memory (see `allocBytes`): for integrations that hand the
- * bytes straight to a kv handle and never give them to a user (a user's bytes own their memory).
- */
-export function encodeDefaultPooled(value: unknown): Uint8Array {
-  return withWriter((writer) => writer.encode(value, true));
-}
-
 function encodeTagged(value: unknown, tag: number, maxBytes: number): Uint8Array {
   return withWriter((writer) => writer.encodeTagged(value, tag, maxBytes));
 }

@@ -5,7 +5,6 @@
  */
 
 export { allocBytes } from '../codec/byte-pool.js';
-export { encodeDefaultPooled } from '../codec/default.js';
 export { commonOptionsSchema, DEFAULT_MAX_VALUE_BYTES } from '../config/common-options.js';
 export { assertDomainName, DOMAIN_NAME_PATTERN } from '../domain-name.js';
 export * from '../errors.js';
