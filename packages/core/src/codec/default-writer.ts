@@ -63,6 +63,9 @@ const charCodeAt = String.prototype.charCodeAt;
 export class DefaultWriter {
   #buf: Buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
   #view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
+  // The same memory as a plain Uint8Array: its `slice` copies out in one builtin call and returns a
+  // plain Uint8Array (a Buffer's `copy` validates its arguments and makes a view on every call).
+  #u8 = new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
   #pos = 0;
 
   /** Encodes `value` and returns a fresh copy of the bytes; throws INVALID_VALUE (via the caller) on failure. */
@@ -72,9 +75,7 @@ export class DefaultWriter {
       this.#ensure(1);
       this.#buf[this.#pos++] = FORMAT_VERSION;
       this.#value(value, 0);
-      const out = new Uint8Array(this.#pos);
-      this.#buf.copy(out, 0, 0, this.#pos);
-      return out;
+      return this.#u8.slice(0, this.#pos);
     } finally {
       if (this.#buf.length > KEEP_BYTES) this.#reset(INITIAL_BYTES);
     }
@@ -93,7 +94,7 @@ export class DefaultWriter {
       this.#value(value, 0);
       if (this.#pos - 1 > maxBytes) throw valueTooLarge(this.#pos - 1, maxBytes);
       const out = allocBytes(this.#pos);
-      this.#buf.copy(out, 0, 0, this.#pos);
+      out.set(this.#u8.subarray(0, this.#pos));
       return out;
     } finally {
       if (this.#buf.length > KEEP_BYTES) this.#reset(INITIAL_BYTES);
@@ -103,6 +104,7 @@ export class DefaultWriter {
   #reset(size: number): void {
     this.#buf = Buffer.allocUnsafeSlow(size);
     this.#view = new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
+    this.#u8 = new Uint8Array(this.#buf.buffer, this.#buf.byteOffset, this.#buf.length);
   }
 
   /** Makes room for `n` more bytes. */
