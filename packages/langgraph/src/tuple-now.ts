@@ -7,7 +7,7 @@ import {
   compareWritesSortKeys,
 } from '@langchain/langgraph-checkpoint';
 import { type StoredValue, type ValueRecord, type Version, valueKey } from './layout.js';
-import type { Located, WriteRow } from './tuple-reader.js';
+import type { Located, WriteRow } from './tuple-types.js';
 
 /**
  * `TupleReader.tuples` for one checkpoint, synchronously inside the read that found it: what the

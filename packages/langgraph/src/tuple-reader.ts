@@ -22,25 +22,9 @@ import {
 } from './layout.js';
 import { Loads, type StoredCodec } from './stored-codec.js';
 import { tupleNow } from './tuple-now.js';
+import type { Located, WriteRow } from './tuple-types.js';
 
-/** A stored checkpoint located by thread, namespace and id. */
-export interface Located {
-  readonly thread: string;
-  readonly ns: string;
-  readonly id: string;
-  readonly record: CheckpointRecord;
-  /** Its metadata, once something (a `list` filter) has loaded it. */
-  metadata?: CheckpointMetadata;
-  /** Its pending writes, when the read that found the record also met them. */
-  writes?: WriteRow[];
-}
-
-/** One stored pending write with its place in LangGraph's replay order. */
-export interface WriteRow {
-  readonly sort: ReturnType<typeof writesSortKey>;
-  readonly taskId: string;
-  readonly record: WriteRecord;
-}
+export type { Located, WriteRow } from './tuple-types.js';
 
 /**
  * Finds checkpoints and builds `CheckpointTuple`s from them in as few reads as it can. A record and
