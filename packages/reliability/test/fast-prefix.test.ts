@@ -13,13 +13,12 @@
  * `AGENTSTORE_FAST_ROUNDS` sets the rounds per adapter (default 12); `AGENTSTORE_FAST_SEED` replays a run.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { type AdapterUnderTest, persistentAdapters } from './harness/adapters.js';
+import { storeCases } from './harness/cases.js';
 import { killAllChildren } from './harness/child.js';
 import { checkPrefix, type FastReport, runFastRounds } from './harness/fast-prefix.js';
 import { recordFigures } from './harness/figures.js';
-import { dropSchemas, PG_URL, POSTGRES_SOURCE, postgresDownReason, schemaFor } from './harness/postgres.js';
+import { dropSchemas, postgresDownReason } from './harness/postgres.js';
 import { seedFrom } from './harness/random.js';
-import type { StoreTarget } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
 const ROUNDS = roundsFromEnv();
@@ -69,21 +68,7 @@ afterAll(() => dropSchemas(schemas));
 const pgDown = await postgresDownReason();
 if (pgDown) console.log(`[reliability] fast prefix: postgres skipped: ${pgDown}`);
 
-/** A case: its label, whether its adapter is multi-process, and a target on a fresh dataDir. */
-type Case = readonly [label: string, multiProcess: boolean, target: () => StoreTarget];
-
-const embedded: Case[] = persistentAdapters.map(
-  (a: AdapterUnderTest) => [a.name, a.adapter.capabilities.multiProcess, () => a.target(dirs.make(`fast-${a.name}`))] as const,
-);
-const postgres: Case = [
-  'postgres',
-  true,
-  () => {
-    const dataDir = dirs.make('fast-postgres');
-    return { dataDir, source: POSTGRES_SOURCE, options: { connectionString: PG_URL, schema: schemaFor(dataDir, schemas) } };
-  },
-];
-const cases = pgDown === undefined ? [...embedded, postgres] : embedded;
+const cases = storeCases(dirs, 'fast', schemas, pgDown);
 
 describe.each(cases)('fast prefix: %s', (label, multiProcess, makeTarget) => {
   const writers = multiProcess ? 2 : 1;

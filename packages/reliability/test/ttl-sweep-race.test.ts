@@ -12,12 +12,12 @@
 import type { Store } from '@agentstore/core';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { LastWrite } from './children/ttl-racer.js';
-import { type AdapterUnderTest, persistentAdapters } from './harness/adapters.js';
+import { storeCases } from './harness/cases.js';
 import { type ChildHandle, killAllChildren, release, spawnChild, takeAll } from './harness/child.js';
 import { recordFigures } from './harness/figures.js';
-import { dropSchemas, PG_URL, POSTGRES_SOURCE, postgresDownReason, schemaFor } from './harness/postgres.js';
+import { dropSchemas, postgresDownReason } from './harness/postgres.js';
 import type { Message } from './harness/protocol.js';
-import { type StoreTarget, withStore } from './harness/stores.js';
+import { withStore } from './harness/stores.js';
 import { TempDirs } from './harness/temp-dirs.js';
 
 const DOMAIN = 'leases';
@@ -43,19 +43,7 @@ afterAll(() => dropSchemas(schemas));
 const pgDown = await postgresDownReason();
 if (pgDown) console.log(`[reliability] TTL sweep race: postgres skipped: ${pgDown}`);
 
-type Case = readonly [label: string, multiProcess: boolean, target: () => StoreTarget];
-const embedded: Case[] = persistentAdapters.map(
-  (a: AdapterUnderTest) => [a.name, a.adapter.capabilities.multiProcess, () => a.target(dirs.make(`ttl-race-${a.name}`))] as const,
-);
-const postgres: Case = [
-  'postgres',
-  true,
-  () => {
-    const dataDir = dirs.make('ttl-race-postgres');
-    return { dataDir, source: POSTGRES_SOURCE, options: { connectionString: PG_URL, schema: schemaFor(dataDir, schemas) } };
-  },
-];
-const cases = pgDown === undefined ? [...embedded, postgres] : embedded;
+const cases = storeCases(dirs, 'ttl-race', schemas, pgDown);
 
 /** What each key must read as now, by its last acknowledged write; `undefined` for "absent". */
 function expectedAt(last: Record<string, LastWrite>, now: number): Map<string, string | undefined> {
