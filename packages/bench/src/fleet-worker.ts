@@ -3,7 +3,7 @@
  * PostgreSQL server, says `ready`, then at the parent's start time runs `threads` LangGraph threads
  * concurrently, each a loop of supersteps (`putWrites` of the step's task, then `put` of its
  * checkpoint), and reports the supersteps completed inside the measured window with their latencies.
- * Run with `--conditions=source --import tsx` (the parent forks it so).
+ * Run with `--import tsx`, plus `--conditions=source` when the parent runs from sources (the parent forks it so).
  */
 
 import { readFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { createStore, type Store } from '@agentstore/core';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { type Checkpoint, emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
 import pg from 'pg';
+import { FROM_SOURCES } from './load-mode.js';
 import type { Saver } from './sections/langgraph.js';
 
 /** What the parent sends first. */
@@ -99,10 +100,11 @@ function contextSwitches(): number {
   }
 }
 
-/** The adapter's commit counters; not public API, so reached by path (the same module instance under `--conditions=source`). */
+/** The adapter's commit counters; not public API, so reached by path (the module instance the package entry loaded). */
 async function commitCounters(job: FleetJob): Promise<{ groups: number; transactions: number; inlineCommits: number } | undefined> {
   if (job.saver !== 'agentstore') return undefined;
-  const path = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'adapter-postgres', 'src', 'pg-engine.ts');
+  const engineFile = FROM_SOURCES ? join('src', 'pg-engine.ts') : join('dist', 'pg-engine.js');
+  const path = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'adapter-postgres', engineFile);
   const engine = (await import(pathToFileURL(path).href)) as {
     commitStats?: { groups: number; transactions: number; inlineCommits: number };
   };

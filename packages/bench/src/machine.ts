@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOADED_FROM } from './load-mode.js';
 
 /** Where and on what a run happened, recorded with its numbers. */
 export interface Machine {
@@ -18,6 +19,8 @@ export interface Machine {
   readonly commit: string | undefined;
   /** True when the working tree had uncommitted changes. */
   readonly dirty: boolean | undefined;
+  /** Whether the workspace packages ran as built `dist` (what users install) or as TS sources via tsx. */
+  readonly loadedFrom: string;
   /** Versions of the drivers and peers measured. */
   readonly versions: Readonly<Record<string, string>>;
 }
@@ -68,6 +71,7 @@ export function describeMachine(): Machine {
     date: new Date().toISOString(),
     commit: git(['rev-parse', 'HEAD']),
     dirty: status === undefined ? undefined : status.length > 0,
+    loadedFrom: LOADED_FROM,
     versions: Object.fromEntries(
       [
         'better-sqlite3',

@@ -66,7 +66,7 @@ export function renderReport(report: RunReport): string {
   const out = [
     `## agentstore bench (${report.mode})`,
     '',
-    `${m.date} · Node ${m.node} · ${m.cpu} · ${m.cores} cores · ${m.memoryGb} GB · load ${m.loadAverage.join(' ')} · commit ${m.commit?.slice(0, 10) ?? 'unknown'}${m.dirty ? ' (dirty tree)' : ''} · ${(report.durationMs / 1000).toFixed(1)} s`,
+    `${m.date} · Node ${m.node} · ${m.cpu} · ${m.cores} cores · ${m.memoryGb} GB · load ${m.loadAverage.join(' ')} · commit ${m.commit?.slice(0, 10) ?? 'unknown'}${m.dirty ? ' (dirty tree)' : ''} · ${m.loadedFrom} · ${(report.durationMs / 1000).toFixed(1)} s`,
     '',
     markdownTable(report.rows),
   ];

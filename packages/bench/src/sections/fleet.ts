@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import type { Context } from '../context.js';
 import { type ProbeResult, startProbe } from '../fleet-probe.js';
 import type { FleetJob, FleetReport } from '../fleet-worker.js';
+import { CHILD_EXEC_ARGV } from '../load-mode.js';
 import { Recorder } from '../stats.js';
 import { dropSchemas, ownSchema, PG_URL, postgresUnreachable, runSchema } from '../subjects/raw-postgres.js';
 
@@ -171,7 +172,7 @@ async function runFleet(
     const reports: Array<Promise<FleetReport>> = [];
     for (let worker = 0; worker < processes; worker++) {
       const child = fork(WORKER, [], {
-        execArgv: ['--conditions=source', '--import', 'tsx'],
+        execArgv: [...CHILD_EXEC_ARGV],
         stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
       });
       children.push(child);
