@@ -111,7 +111,7 @@ export class AgentstoreSaver extends BaseCheckpointSaver {
     this.#checkpointBytes = store.kv(resolved.checkpoints, { codec: rawCodec });
     this.#legacy = new LegacyMigration(this.#checkpointBytes, store.kv(resolved.writes, { codec: rawCodec }));
     this.#codec = new StoredCodec(() => this.serde);
-    this.#reader = new TupleReader(this.#checkpoints, this.#codec, (v) => this.getNextVersion(v));
+    this.#reader = new TupleReader(this.#checkpoints, this.#checkpointBytes, this.#codec, (v) => this.getNextVersion(v));
     this.#heads = resolved.exclusiveThreads ? new ThreadHeads(store.checkpoints(resolved.heads), this.#checkpointBytes) : undefined;
     const domains = { checkpoints: this.#checkpoints, checkpointBytes: this.#checkpointBytes };
     this.#maintenance = new ThreadMaintenance(domains, this.#heads, async (record) => {
