@@ -130,4 +130,16 @@ describe('cloneDecoded', () => {
     expect(cloneDecoded({ a: [new Uint8Array(2)] })).toBe(UNCLONED);
     expect(cloneDecoded({ a: new (class X {})() })).toBe(UNCLONED);
   });
+
+  it('copies own keys only while something enumerable sits on Object.prototype', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 1;
+    try {
+      const copy = cloneDecoded({ a: { b: 1 } }) as Record<string, Record<string, unknown>>;
+      expect(Object.keys(copy)).toEqual(['a']);
+      expect(Object.keys(copy.a as object)).toEqual(['b']);
+    } finally {
+      delete proto.polluted;
+    }
+  });
 });
