@@ -10,12 +10,17 @@ import { row } from './write-row.js';
 
 /** (thread, ns, id) slots a saver keeps a tuple for; the least recently read is dropped first. */
 const MAX_SLOTS = 256;
+/** Stored bytes the slots hold at most (their tuples take about as much again); a larger checkpoint is not kept. */
+const MAX_BYTES = 4 * 1024 * 1024;
+const MAX_SLOT_BYTES = 64 * 1024;
 
 interface Cached {
   /** The entries the tuple was built from, as stored, and the channel value entries it read. */
   readonly rows: readonly RawRow[];
   readonly valueKeys: readonly Key[];
   readonly valueBytes: ReadonlyArray<Uint8Array | undefined>;
+  /** How many stored bytes `rows` and `valueBytes` hold. */
+  readonly size: number;
   /** The tuple, never handed out (callers get copies); undefined until the same entries are read twice. */
   tuple: CheckpointTuple | undefined;
   /** The tuple holds what `cloneDecoded` does not copy: it is decoded on every read. */
@@ -32,6 +37,7 @@ interface Cached {
  */
 export class TupleCache {
   readonly #slots = new Map<string, Cached>();
+  #bytes = 0;
 
   /**
    * The tuple of checkpoint `id` of (thread, ns) (its newest when undefined), read on `reader` (the raw
@@ -63,13 +69,33 @@ export class TupleCache {
     const recording = new RecordingReader(reader);
     const tuple = tupleNow(recording, found);
     if (tuple === undefined) return found;
-    this.#slots.delete(slot);
-    this.#slots.set(slot, { rows, valueKeys: recording.readKeys, valueBytes: recording.readBytes, tuple: undefined, uncloned: false });
-    if (this.#slots.size > MAX_SLOTS) {
+    this.#drop(slot);
+    let size = 0;
+    for (const [, bytes] of rows) size += bytes.length;
+    for (const bytes of recording.readBytes) size += bytes?.length ?? 0;
+    if (size > MAX_SLOT_BYTES) return tuple;
+    this.#slots.set(slot, {
+      rows,
+      valueKeys: recording.readKeys,
+      valueBytes: recording.readBytes,
+      size,
+      tuple: undefined,
+      uncloned: false,
+    });
+    this.#bytes += size;
+    while (this.#slots.size > MAX_SLOTS || this.#bytes > MAX_BYTES) {
       const oldest = this.#slots.keys().next().value;
-      if (oldest !== undefined) this.#slots.delete(oldest);
+      if (oldest === undefined) break;
+      this.#drop(oldest);
     }
     return tuple;
+  }
+
+  #drop(slot: string): void {
+    const cached = this.#slots.get(slot);
+    if (cached === undefined) return;
+    this.#slots.delete(slot);
+    this.#bytes -= cached.size;
   }
 }
 

@@ -54,6 +54,17 @@ describe.each(ADAPTERS)('getTuple tuple cache on %s', (adapter) => {
     expect((third?.checkpoint.channel_values as Record<string, unknown>).when).toBeInstanceOf(Date);
   });
 
+  it('reads a checkpoint too large to keep (writes of 80 KB) afresh each time', async () => {
+    const saver = new AgentstoreSaver(store);
+    const [id] = await putHistory(saver, 't', [{ messages: ['a'] }]);
+    const writes = Array.from({ length: 8 }, (_, i) => ['messages', 'w'.repeat(10_000) + i] as [string, unknown]);
+    await saver.putWrites({ configurable: { ...latest.configurable, checkpoint_id: id } }, writes, 'task');
+    const first = await cached(saver);
+    expect(first?.pendingWrites).toHaveLength(8);
+    (first?.pendingWrites as unknown[]).length = 0;
+    expect((await saver.getTuple(latest))?.pendingWrites).toHaveLength(8);
+  });
+
   it('sees what another saver on the same store writes after the tuple was cached', async () => {
     const reader = new AgentstoreSaver(store);
     const writer = new AgentstoreSaver(store);
