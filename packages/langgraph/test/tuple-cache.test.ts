@@ -39,19 +39,19 @@ describe.each(ADAPTERS)('getTuple tuple cache on %s', (adapter) => {
     await saver.putWrites({ configurable: { ...latest.configurable, checkpoint_id: ids[2] } }, [['messages', { n: 1 }]], 'task');
     const first = await cached(saver);
     const snapshot = structuredClone(first);
-    const second = await saver.getTuple(latest);
+    const second = (await saver.getTuple(latest)) as CheckpointTuple;
     expect(second).toEqual(snapshot);
     expect(second).not.toBe(first);
-    const values = second?.checkpoint.channel_values as Record<string, unknown>;
+    const values = second.checkpoint.channel_values as Record<string, unknown>;
     (values.messages as unknown[]).push('mutated');
     (values.when as Date).setTime(0);
     values.big = 'changed';
-    (second?.metadata as Record<string, unknown>).step = 99;
-    (second?.config.configurable as Record<string, unknown>).checkpoint_id = 'other';
-    (second?.pendingWrites as unknown[][])[0]?.push('extra');
-    const third = await saver.getTuple(latest);
+    (second.metadata as Record<string, unknown>).step = 99;
+    (second.config.configurable as Record<string, unknown>).checkpoint_id = 'other';
+    (second.pendingWrites as unknown[][])[0]?.push('extra');
+    const third = (await saver.getTuple(latest)) as CheckpointTuple;
     expect(third).toEqual(snapshot);
-    expect((third?.checkpoint.channel_values as Record<string, unknown>).when).toBeInstanceOf(Date);
+    expect((third.checkpoint.channel_values as Record<string, unknown>).when).toBeInstanceOf(Date);
   });
 
   it('reads a checkpoint too large to keep (writes of 80 KB) afresh each time', async () => {
@@ -108,7 +108,7 @@ describe.each(['sqlite', 'lmdb'] as const)('getTuple tuple cache with another pr
   }
 
   it('reads its pending writes and a channel value rewritten under the same key', async () => {
-    const { store, destroy } = await openStore(adapter, dataDir);
+    const { store } = await openStore(adapter, dataDir);
     try {
       const saver = new AgentstoreSaver(store);
       await putHistory(saver, 't', [{ messages: ['a'], big: 'o'.repeat(3000) }]);
