@@ -7,7 +7,6 @@ import {
   compareWritesSortKeys,
   maxChannelVersion,
   TASKS,
-  writesSortKey,
 } from '@langchain/langgraph-checkpoint';
 import {
   afterPrefix,
@@ -18,11 +17,11 @@ import {
   type ValueRecord,
   type Version,
   valueKey,
-  type WriteRecord,
 } from './layout.js';
 import { Loads, type StoredCodec } from './stored-codec.js';
-import { tupleNow } from './tuple-now.js';
+import { TupleCache } from './tuple-cache.js';
 import type { Located, WriteRow } from './tuple-types.js';
+import { row } from './write-row.js';
 
 export type { Located, WriteRow } from './tuple-types.js';
 
@@ -35,10 +34,19 @@ export type { Located, WriteRow } from './tuple-types.js';
 export class TupleReader {
   readonly #checkpoints: DomainStore<unknown>;
   readonly #codec: StoredCodec;
+  readonly #checkpointBytes: DomainStore<Uint8Array>;
   readonly #nextVersion: (current: number | undefined) => number;
+  readonly #cache = new TupleCache();
 
-  constructor(checkpoints: DomainStore<unknown>, codec: StoredCodec, nextVersion: (current: number | undefined) => number) {
+  /** `checkpointBytes`: the same domain read as stored bytes (`tuple` checks its cache against them). */
+  constructor(
+    checkpoints: DomainStore<unknown>,
+    checkpointBytes: DomainStore<Uint8Array>,
+    codec: StoredCodec,
+    nextVersion: (current: number | undefined) => number,
+  ) {
     this.#checkpoints = checkpoints;
+    this.#checkpointBytes = checkpointBytes;
     this.#codec = codec;
     this.#nextVersion = nextVersion;
   }
@@ -56,19 +64,18 @@ export class TupleReader {
 
   /**
    * The tuple of checkpoint `id` of (thread, ns), or of its newest when `id` is undefined: found and
-   * built in one synchronous read where the backend reads synchronously (`tupleNow`); a checkpoint
-   * `tupleNow` cannot build goes through `tuples`. Settled at once when the read ran synchronously.
+   * built in one synchronous read where the backend reads synchronously (`TupleCache`, `tupleNow`); a
+   * checkpoint `tupleNow` cannot build goes through `tuples`. Settled at once when the read ran synchronously.
    */
   tuple(thread: string, ns: string, id: string | undefined): Promise<CheckpointTuple | undefined> {
     const state: { ran: boolean; slow: Located | undefined } = { ran: false, slow: undefined };
-    const read = this.#checkpoints.read((reader) => {
+    const read = this.#checkpointBytes.read((reader) => {
       state.ran = true;
       state.slow = undefined;
-      const found = id === undefined ? descendingIn(reader, thread, ns, undefined, 1)[0] : byIdIn(reader, thread, ns, id);
-      if (found === undefined) return undefined;
-      const tuple = tupleNow(reader, found);
-      if (tuple === undefined) state.slow = found;
-      return tuple;
+      const out = this.#cache.tupleIn(reader, thread, ns, id);
+      if (out === undefined || !('record' in out)) return out;
+      state.slow = out;
+      return undefined;
     });
     if (state.ran && state.slow === undefined) return read;
     return read.then((tuple) => (state.slow === undefined ? tuple : this.tuples([state.slow]).then(([first]) => first)));
@@ -316,11 +323,4 @@ function byIdIn(reader: KvReader<unknown>, thread: string, ns: string, id: strin
 function uncopied(record: CheckpointRecord, versions: Record<string, Version>): string[] {
   const copied = record.values === undefined ? undefined : new Set(record.values.map(([channel]) => channel));
   return Object.keys(versions).filter((channel) => !copied?.has(channel));
-}
-
-/** The write of a `[thread, 1, ns, id, taskId, idx]` entry. */
-function row(key: Key, value: unknown): WriteRow {
-  const [, , , , taskId, idx] = key as [string, number, string, string, string, number];
-  const write = value as WriteRecord;
-  return { sort: writesSortKey(write.taskPath, taskId, idx), taskId, record: write };
 }

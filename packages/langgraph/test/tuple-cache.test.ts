@@ -1,0 +1,156 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { rawCodec, type Store } from '@agentstore/core';
+import type { CheckpointTuple } from '@langchain/langgraph-checkpoint';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { cloneDecoded, UNCLONED } from '../src/clone-decoded.js';
+import { AgentstoreSaver } from '../src/index.js';
+import { putHistory } from './support/history.js';
+import { ADAPTERS, openStore } from './support/stores.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const latest = { configurable: { thread_id: 't', checkpoint_ns: '' } };
+
+/** Reads the newest tuple of thread `t` three times: the third comes from the cache. */
+async function cached(saver: AgentstoreSaver): Promise<CheckpointTuple | undefined> {
+  await saver.getTuple(latest);
+  await saver.getTuple(latest);
+  return saver.getTuple(latest);
+}
+
+describe.each(ADAPTERS)('getTuple tuple cache on %s', (adapter) => {
+  let store: Store;
+  let destroy: () => Promise<void>;
+  beforeEach(async () => {
+    ({ store, destroy } = await openStore(adapter));
+  });
+  afterEach(async () => destroy());
+
+  it('hands out a fresh tuple each time: changing one changes neither the cache nor the next', async () => {
+    const saver = new AgentstoreSaver(store);
+    const ids = await putHistory(saver, 't', [
+      { messages: [{ role: 'user', content: 'hi' }], when: new Date(5) },
+      { step: 1 },
+      { big: 'x'.repeat(5000) },
+    ]);
+    await saver.putWrites({ configurable: { ...latest.configurable, checkpoint_id: ids[2] } }, [['messages', { n: 1 }]], 'task');
+    const first = await cached(saver);
+    const snapshot = structuredClone(first);
+    const second = (await saver.getTuple(latest)) as CheckpointTuple;
+    expect(second).toEqual(snapshot);
+    expect(second).not.toBe(first);
+    const values = second.checkpoint.channel_values as Record<string, unknown>;
+    (values.messages as unknown[]).push('mutated');
+    (values.when as Date).setTime(0);
+    values.big = 'changed';
+    (second.metadata as Record<string, unknown>).step = 99;
+    (second.config.configurable as Record<string, unknown>).checkpoint_id = 'other';
+    (second.pendingWrites as unknown[][])[0]?.push('extra');
+    const third = (await saver.getTuple(latest)) as CheckpointTuple;
+    expect(third).toEqual(snapshot);
+    expect((third.checkpoint.channel_values as Record<string, unknown>).when).toBeInstanceOf(Date);
+  });
+
+  it('reads a checkpoint too large to keep (writes of 80 KB) afresh each time', async () => {
+    const saver = new AgentstoreSaver(store);
+    const [id] = await putHistory(saver, 't', [{ messages: ['a'] }]);
+    const writes = Array.from({ length: 8 }, (_, i) => ['messages', 'w'.repeat(10_000) + i] as [string, unknown]);
+    await saver.putWrites({ configurable: { ...latest.configurable, checkpoint_id: id } }, writes, 'task');
+    const first = await cached(saver);
+    expect(first?.pendingWrites).toHaveLength(8);
+    (first?.pendingWrites as unknown[]).length = 0;
+    expect((await saver.getTuple(latest))?.pendingWrites).toHaveLength(8);
+  });
+
+  it('sees what another saver on the same store writes after the tuple was cached', async () => {
+    const reader = new AgentstoreSaver(store);
+    const writer = new AgentstoreSaver(store);
+    await putHistory(writer, 't', [{ messages: ['a'] }]);
+    const before = await cached(reader);
+    await writer.putWrites(before?.config ?? latest, [['messages', 'w']], 'task');
+    expect((await reader.getTuple(latest))?.pendingWrites).toEqual([['task', 'messages', 'w']]);
+    await cached(reader);
+    await putHistory(writer, 't', [{ messages: ['b'] }]);
+    expect((await reader.getTuple(latest))?.checkpoint.channel_values).toEqual({ messages: ['b'] });
+    const id = (await reader.getTuple(latest))?.config.configurable?.checkpoint_id;
+    const byId = { configurable: { ...latest.configurable, checkpoint_id: id } };
+    await reader.getTuple(byId);
+    await reader.getTuple(byId);
+    await writer.deleteThread('t');
+    expect(await reader.getTuple(byId)).toBeUndefined();
+    expect(await reader.getTuple(latest)).toBeUndefined();
+  });
+});
+
+describe.each(['sqlite', 'lmdb'] as const)('getTuple tuple cache with another process writing on %s', (adapter) => {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), `agentstore-tuple-cache-${adapter}-`));
+  });
+  afterEach(async () => rm(dataDir, { recursive: true, force: true }));
+
+  async function child(mode: 'writes' | 'replace', payload: string): Promise<void> {
+    const proc = spawn(
+      process.execPath,
+      ['--conditions=source', '--import', 'tsx', join(here, 'fixtures', 'cache-writer.ts'), dataDir, adapter, 't', mode, payload],
+      { stdio: ['ignore', 'inherit', 'inherit'] },
+    );
+    const code = await new Promise((resolve) => proc.once('exit', resolve));
+    expect(code).toBe(0);
+  }
+
+  async function recordBytes(store: Store): Promise<Uint8Array | undefined> {
+    const rows = await store.kv('checkpoints', { codec: rawCodec }).read((r) => r.entries({ prefix: ['t', 1, ''] }));
+    return rows.find(([key]) => (key as unknown[]).length === 4)?.[1];
+  }
+
+  it('reads its pending writes and a channel value rewritten under the same key', async () => {
+    const { store } = await openStore(adapter, dataDir);
+    try {
+      const saver = new AgentstoreSaver(store);
+      await putHistory(saver, 't', [{ messages: ['a'], big: 'o'.repeat(3000) }]);
+      const record = await recordBytes(store);
+      expect((await cached(saver))?.checkpoint.channel_values).toEqual({ messages: ['a'], big: 'o'.repeat(3000) });
+      await child('replace', 'n');
+      // The record is byte for byte the same: only the value entry it refers to changed.
+      expect(await recordBytes(store)).toEqual(record);
+      expect((await saver.getTuple(latest))?.checkpoint.channel_values).toEqual({ messages: ['a'], big: 'n'.repeat(3000) });
+      expect((await cached(saver))?.pendingWrites).toEqual([]);
+      await child('writes', 'from-child');
+      const after = await saver.getTuple(latest);
+      expect(after?.pendingWrites).toEqual([['task-child', 'messages', 'from-child']]);
+      expect(after?.checkpoint.channel_values).toEqual({ messages: ['a'], big: 'n'.repeat(3000) });
+    } finally {
+      await store.close();
+    }
+  }, 60_000);
+});
+
+describe('cloneDecoded', () => {
+  it('copies what the default codec decodes, and refuses anything else', () => {
+    const value = { a: [1, 'x', null, undefined, 2n], d: new Date(3), m: new Map([[{ k: 1 }, new Set([1])]]) };
+    Object.defineProperty(value, '__proto__', { value: { own: true }, enumerable: true, configurable: true, writable: true });
+    const copy = cloneDecoded(value) as typeof value;
+    expect(copy).toEqual(value);
+    expect(Object.getPrototypeOf(copy)).toBe(Object.prototype);
+    expect(Object.hasOwn(copy, '__proto__')).toBe(true);
+    expect(copy.d).not.toBe(value.d);
+    expect(cloneDecoded({ a: [new Uint8Array(2)] })).toBe(UNCLONED);
+    expect(cloneDecoded({ a: new (class X {})() })).toBe(UNCLONED);
+  });
+
+  it('copies own keys only while something enumerable sits on Object.prototype', () => {
+    const proto = Object.prototype as Record<string, unknown>;
+    proto.polluted = 1;
+    try {
+      const copy = cloneDecoded({ a: { b: 1 } }) as Record<string, Record<string, unknown>>;
+      expect(Object.keys(copy)).toEqual(['a']);
+      expect(Object.keys(copy.a as object)).toEqual(['b']);
+    } finally {
+      delete proto.polluted;
+    }
+  });
+});
