@@ -232,6 +232,13 @@ describe('encodeKey validation', () => {
     });
   }
 
+  it('names the key or the tuple element an error is about', () => {
+    expect(() => encodeKey(Number.NaN)).toThrow(/^key must be a finite number, got NaN$/);
+    expect(() => encodeKey(['a', Number.NaN])).toThrow(/^key\[1\] must be a finite number, got NaN$/);
+    expect(() => encodeKey('\uD800')).toThrow(/^key contains a lone surrogate$/);
+    expect(() => encodeKey(['a', 'b', 'x\uD800'])).toThrow(/^key\[2\] contains a lone surrogate$/);
+  });
+
   it('accepts keys of exactly 1 KiB', () => {
     expect(encodeKey('x'.repeat(MAX_KEY_BYTES - 1))).toHaveLength(MAX_KEY_BYTES);
     // tag + 113 numbers of 9 bytes = 1018 bytes; + one 'abcd' string element (6 bytes) = 1024.

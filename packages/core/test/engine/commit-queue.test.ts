@@ -253,6 +253,40 @@ describe('CommitQueue on a synchronous engine', () => {
     expect(await pending).toBe(1);
   });
 
+  it('reads a short key found absent once per domain and group, and again once a job or a `run` job wrote it', async () => {
+    const engine = new MapEngine(sync);
+    const queue = new CommitQueue(engine);
+    const reads: string[] = [];
+    const get = engine.get as NonNullable<MapEngine['get']>;
+    Object.defineProperty(engine, 'get', {
+      value: (...args: Parameters<typeof get>) => {
+        reads.push(`${args[1]}:${s(args[2])}`);
+        return get(...args);
+      },
+    });
+    const guard = b('\u0000guard');
+    const check = (i: number) => (tx: Tx) => {
+      const seen = s(tx.get(guard));
+      tx.put(b(`k${i}`), b('v'));
+      return seen;
+    };
+    const results = await Promise.all([
+      queue.transact('d', 'balanced', check(1)),
+      queue.transact('d', 'balanced', check(2)),
+      queue.transact('e', 'balanced', check(3)),
+      queue.transact('d', 'balanced', (tx) => tx.put(guard, b('set'))),
+      queue.transact('d', 'balanced', check(4)),
+      queue.transact('d', 'balanced', check(5)),
+      queue.run('balanced', (txn) => engine.write(txn, 'e', [{ key: guard, value: b('run') }])),
+      queue.transact('e', 'balanced', check(6)),
+    ]);
+    expect(results).toEqual([undefined, undefined, undefined, undefined, 'set', 'set', undefined, 'run']);
+    expect(engine.commits).toBe(1);
+    // d: read absent once for jobs 1 and 2, then read for 4 and 5 (a value found is not remembered);
+    // e: absent once for job 3, read again for job 6 after the `run` job.
+    expect(reads).toEqual(['d:\u0000guard', 'e:\u0000guard', 'd:\u0000guard', 'd:\u0000guard', 'e:\u0000guard']);
+  });
+
   it('runs a `run` job on the open transaction; its own errors fail it alone', async () => {
     const engine = new MapEngine(sync);
     const queue = new CommitQueue(engine);

@@ -1,5 +1,6 @@
 import type { Durability } from '../adapter.js';
 import type { Tx } from '../backend.js';
+import { AbsentKeys } from './absent-keys.js';
 import { ReadCache } from './read-cache.js';
 import type { EnginePhase, TxEngine } from './tx-engine.js';
 import { type ReadMiss, TxView } from './tx-view.js';
@@ -69,6 +70,8 @@ export class GroupAttempt<D, T> {
   #overlays: Map<D, WriteLog> | undefined;
   /** What was fetched per domain, when the engine reads by fetching. */
   #caches: Map<D, ReadCache> | undefined;
+  /** Short keys found absent per domain, when the engine reads synchronously and sees its own writes. */
+  #absent: Map<D, AbsentKeys> | undefined;
   #current: GroupJob<D, T> | undefined;
   /** The error of an acknowledged (write-behind) job that failed: the jobs after it are not run. */
   #halted: { readonly error: unknown } | undefined;
@@ -79,6 +82,7 @@ export class GroupAttempt<D, T> {
   constructor(engine: TxEngine<D, T>, jobs: ReadonlyArray<GroupJob<D, T>>) {
     this.#engine = engine;
     this.#jobs = jobs;
+    if (engine.sync && engine.readsOwnWrites && engine.get !== undefined) this.#absent = new Map();
   }
 
   /** Runs the attempt synchronously (engines with `sync: true`). */
@@ -124,13 +128,19 @@ export class GroupAttempt<D, T> {
 
   #runSync(txn: T, job: GroupJob<D, T>): Settled {
     this.#current = job;
-    if (job.kind === 'run') return this.#work(() => job.work(txn));
+    if (job.kind === 'run') {
+      // The work may write anything through the transaction: what was found absent may not be now.
+      this.#absent?.clear();
+      return this.#work(() => job.work(txn));
+    }
     const outcome = this.#once(txn, job);
     if ('kind' in outcome) throw new TypeError('a synchronous engine must implement get and range');
     if (outcome.ok && outcome.view.writes.size > 0) {
       this.#phase = 'write';
-      const written = this.#engine.write(txn, job.domain, outcome.view.writes.toApply());
+      const writes = outcome.view.writes.toApply();
+      const written = this.#engine.write(txn, job.domain, writes);
       if (written instanceof Promise) throw new TypeError('a synchronous engine returned a promise from write()');
+      this.#absent?.get(job.domain)?.written(writes);
       this.#overlay(job.domain, outcome.view);
     }
     return outcome.ok ? { ok: true, value: outcome.value } : outcome;
@@ -139,6 +149,7 @@ export class GroupAttempt<D, T> {
   async #runAsync(txn: T, job: GroupJob<D, T>): Promise<Settled> {
     this.#current = job;
     if (job.kind === 'run') {
+      this.#absent?.clear();
       this.#phase = 'run';
       try {
         return { ok: true, value: await job.work(txn) };
@@ -152,7 +163,9 @@ export class GroupAttempt<D, T> {
       if (!('kind' in outcome)) {
         if (outcome.ok && outcome.view.writes.size > 0) {
           this.#phase = 'write';
-          await this.#engine.write(txn, job.domain, outcome.view.writes.toApply());
+          const writes = outcome.view.writes.toApply();
+          await this.#engine.write(txn, job.domain, writes);
+          this.#absent?.get(job.domain)?.written(writes);
           this.#overlay(job.domain, outcome.view);
         }
         return outcome.ok ? { ok: true, value: outcome.value } : outcome;
@@ -166,7 +179,14 @@ export class GroupAttempt<D, T> {
   /** One run of a transaction function: its result and writes, or the read it missed. */
   #once(txn: T, job: GroupJob<D, T> & { kind: 'tx' }): RunResult<D, T> | ReadMiss {
     this.#phase = 'read';
-    const view = new TxView(this.#engine, txn, job.domain, this.#overlays?.get(job.domain), this.#cache(job.domain));
+    const view = new TxView(
+      this.#engine,
+      txn,
+      job.domain,
+      this.#overlays?.get(job.domain),
+      this.#cache(job.domain),
+      this.#absentIn(job.domain),
+    );
     let result: RunResult<D, T>;
     try {
       result = { ok: true, value: job.fn(view), view };
@@ -203,6 +223,17 @@ export class GroupAttempt<D, T> {
     if (engine.fetchRange === undefined) throw new TypeError('an engine without range must implement fetchRange');
     const range = miss.want === miss.range.limit ? miss.range : { ...miss.range, limit: miss.want };
     cache.storeRange(miss.id, miss.want, await engine.fetchRange(txn, domain, range));
+  }
+
+  #absentIn(domain: D): AbsentKeys | undefined {
+    const all = this.#absent;
+    if (all === undefined) return undefined;
+    let keys = all.get(domain);
+    if (keys === undefined) {
+      keys = new AbsentKeys();
+      all.set(domain, keys);
+    }
+    return keys;
   }
 
   #cache(domain: D): ReadCache | undefined {

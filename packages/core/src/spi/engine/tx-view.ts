@@ -1,6 +1,7 @@
 import { StoreError } from '../../errors.js';
 import { compareBytes } from '../../keys/bytes.js';
 import type { ByteRange, Bytes, Tx } from '../backend.js';
+import type { AbsentKeys } from './absent-keys.js';
 import { inByteRange, keyId, rangeId } from './byte-keys.js';
 import type { ReadCache } from './read-cache.js';
 import type { BufferedWrite, TxEngine } from './tx-engine.js';
@@ -36,6 +37,8 @@ export class TxView<D, T> implements Tx {
     readonly domain: D,
     readonly group: WriteLog | undefined,
     readonly cache: ReadCache | undefined,
+    /** Short keys already found absent in this transaction (synchronous engines that read their writes). */
+    readonly absent?: AbsentKeys | undefined,
   ) {}
 
   /** Makes later calls throw: a function must not keep `tx` beyond its synchronous run. */
@@ -49,8 +52,12 @@ export class TxView<D, T> implements Tx {
     if (pending !== undefined) return pending.value;
     const { engine } = this;
     if (engine.get !== undefined) {
+      const { absent } = this;
+      if (absent?.has(key)) return undefined;
       const read = engine.get;
-      return this.#read(() => read.call(engine, this.txn, this.domain, key));
+      const value = this.#read(() => read.call(engine, this.txn, this.domain, key));
+      if (value === undefined) absent?.add(key);
+      return value;
     }
     const known = this.cache?.value(key);
     if (known !== undefined) return known ?? undefined;
