@@ -126,6 +126,12 @@ describe('getTuple tuple cache on lmdb: an unchanged read token skips the read',
       await putHistory(other, 't', [{ messages: ['b'] }]);
       expect((await saver.getTuple(latest))?.checkpoint.channel_values).toEqual({ messages: ['b'] });
       await cached(saver);
+      await saver.getTuple(at);
+      expect((await saver.getTuple(at))?.checkpoint.channel_values).toEqual({ messages: ['a'] });
+      expect(await readsDuring(store, () => saver.getTuple(at))).toBe(0);
+      expect(await other.prune('t', 1)).toBe(1);
+      expect(await saver.getTuple(at)).toBeUndefined();
+      expect((await cached(saver))?.checkpoint.channel_values).toEqual({ messages: ['b'] });
       await other.deleteThread('t');
       expect(await saver.getTuple(latest)).toBeUndefined();
       expect(await saver.getTuple(at)).toBeUndefined();
