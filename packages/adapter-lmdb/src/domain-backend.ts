@@ -71,6 +71,20 @@ export class LmdbBackend implements DomainBackend {
     return result;
   }
 
+  /**
+   * SPI `changeToken`: the read epoch after making sure lmdb-js's shared read transaction is current
+   * (renewed since this process's last commit and within this timer turn, as the next read would
+   * renew it). The epoch changes whenever that transaction may move to a newer snapshot — after each
+   * commit of this process (any connection: they share the environment), at most once per timer turn
+   * for other processes' commits — so an unchanged epoch means reads see the very same snapshot.
+   */
+  changeToken(): number {
+    return this.#read('read', (db) => {
+      (db as unknown as { ensureReadTxn(): void }).ensureReadTxn();
+      return this.#env.readEpoch;
+    });
+  }
+
   getSync(key: Bytes, guard?: WriteGuard): Bytes | undefined {
     if (!this.#isOpen()) throw closedError();
     try {

@@ -40,9 +40,9 @@ export class SharedEnv {
   #closing: Promise<void> | undefined;
 
   readonly #key: string;
-  #readEpoch = 0;
+  #readEpoch = ++lastEpoch;
   readonly #nextEpoch = (): void => {
-    this.#readEpoch++;
+    this.#readEpoch = ++lastEpoch;
   };
 
   private constructor(path: string, root: RootDatabase, lock: ExclusiveLock | undefined, key: string) {
@@ -60,7 +60,8 @@ export class SharedEnv {
    * snapshot: lmdb-js emits 'begin-transaction' on the database a read renews it through (once per
    * event-loop turn at most, and after each commit of this process), and on the root as a write
    * transaction begins. While it is unchanged, reads outside a write transaction see one snapshot, so
-   * what one of them found (the migration guard absent) still holds.
+   * what one of them found (the migration guard absent) still holds. Unique across the environments
+   * of this process (one counter for all), so an epoch never names two snapshots.
    */
   get readEpoch(): number {
     return this.#readEpoch;
@@ -218,6 +219,9 @@ function onReadRenew(store: RootDatabase | BinaryDb, listener: () => void): void
   // `super.on` that does not exist (it is defined in an object literal).
   EventEmitter.prototype.on.call(store, 'begin-transaction', listener);
 }
+
+/** The last read epoch given to any environment of this process (`SharedEnv.readEpoch`). */
+let lastEpoch = 0;
 
 /** Open environments of this process by absolute path. */
 const registry = new Map<string, SharedEnv>();

@@ -103,3 +103,75 @@ describe('synchronous reads (SPI readSync/getSync)', () => {
     }
   });
 });
+
+describe('changeToken (SPI)', () => {
+  it('an unchanged number means an unchanged read while another process commits; it moves on with the reads', async () => {
+    const instance = await openAdapter(dir);
+    try {
+      const db: DomainBackend = await backend(instance, 'pairs');
+      const token = () => db.changeToken?.() as number;
+      const read = () => hex(db.readSync?.((r) => r.get(A), guard) ?? new Uint8Array(0));
+      const start = token();
+      const run = writer(dir, 400);
+      let finished = false;
+      void run.done.then(
+        () => (finished = true),
+        () => (finished = true),
+      );
+      let same = 0;
+      let moved = 0;
+      let last = { token: token(), value: read() };
+      while (!finished) {
+        const now = { token: token(), value: read() };
+        if (now.token === last.token) {
+          same++;
+          expect(now.value).toBe(last.value);
+        } else moved++;
+        last = now;
+        // Microtasks keep the snapshot (and the number); a timer turn may move both.
+        if (same % 3 === 0) await turn();
+        else await Promise.resolve();
+      }
+      await run.done;
+      await turn();
+      expect(same).toBeGreaterThan(0);
+      expect(moved).toBeGreaterThan(0);
+      expect(token()).not.toBe(start);
+      expect(read()).toBe(hex(Uint8Array.of(400 & 0xff, 400 >> 8)));
+    } finally {
+      await instance.close();
+    }
+  }, 60_000);
+
+  it('changes with every commit of this process (any connection) and a clear, without a turn of the event loop', async () => {
+    const instance = await openAdapter(dir);
+    const other = await openAdapter(dir);
+    try {
+      const db: DomainBackend = await backend(instance, 'pairs');
+      const twin: DomainBackend = await backend(other, 'pairs');
+      const seen = new Set<number>();
+      const fresh = () => {
+        const t = db.changeToken?.() as number;
+        expect(db.changeToken?.()).toBe(t);
+        expect(seen.has(t)).toBe(false);
+        seen.add(t);
+      };
+      fresh();
+      await db.transact((tx) => tx.put(A, Uint8Array.of(1)));
+      fresh();
+      await twin.transact((tx) => tx.put(A, Uint8Array.of(2)));
+      fresh();
+      expect(db.getSync?.(A)).toEqual(Uint8Array.of(2));
+      await db.clear();
+      fresh();
+      expect(db.getSync?.(A)).toBeUndefined();
+      // Another domain of the same environment: numbers are never shared between snapshots.
+      const more: DomainBackend = await backend(instance, 'more');
+      await more.transact((tx) => tx.put(B, Uint8Array.of(3)));
+      fresh();
+    } finally {
+      await other.close();
+      await instance.close();
+    }
+  });
+});

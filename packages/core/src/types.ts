@@ -69,6 +69,15 @@ export interface DomainStore<V> {
    * it must be repeatable and only read (what it asks depends only on what it read).
    */
   read<T>(fn: (reader: KvReader<V>) => T): Promise<T>;
+  /**
+   * A number that stays the same only while every `read` of this domain would find what it found
+   * when the number was taken (any process's writes, TTL expiry and this process's queued `fast`
+   * writes included): a caller that keeps what it derived from a read made with the same number may
+   * skip reading again. Undefined when the adapter cannot tell cheaply, or the domain may hold
+   * entries with a TTL or buffered counters; throws `CLOSED` once the store closed. It may change
+   * without a write.
+   */
+  readToken(): number | undefined;
   /** Keys in key order. */
   keys(range?: Range): AsyncIterable<Key>;
   /** Number of entries in the range. */

@@ -25,6 +25,8 @@ interface Cached {
   tuple: CheckpointTuple | undefined;
   /** The tuple holds what `cloneDecoded` does not copy: it is decoded on every read. */
   uncloned: boolean;
+  /** The domain's `readToken` of the last read that found these bytes (with `tuple` built), if it had one. */
+  token: number | undefined;
 }
 
 /**
@@ -33,7 +35,9 @@ interface Cached {
  * when every byte is what the tuple was built from it hands out a copy of the tuple instead of
  * decoding them again: no epoch or notification is trusted, so a write by any process or connection
  * is seen as a write. A copy costs a third of a decode; a slot is filled on its second identical read,
- * so a thread read once per write pays nothing for it.
+ * so a thread read once per write pays nothing for it. Where the domain has a `readToken` (lmdb), a
+ * read whose number is the one the slot's bytes were last found under skips the read as well
+ * (`unchanged`): the number changes whenever a read may find anything else.
  */
 export class TupleCache {
   readonly #slots = new Map<string, Cached>();
@@ -44,15 +48,36 @@ export class TupleCache {
    * checkpoints domain) and owned by the caller; the checkpoint found when `tupleNow` cannot build it
    * (the caller takes the asynchronous path); undefined when there is no such checkpoint.
    */
-  tupleIn(reader: KvReader<Uint8Array>, thread: string, ns: string, id: string | undefined): CheckpointTuple | Located | undefined {
+  /**
+   * A copy of the tuple of (thread, ns, id) when the domain's `readToken` is still `token`, the one
+   * it was last read under; else undefined (read it with `tupleIn`).
+   */
+  unchanged(thread: string, ns: string, id: string | undefined, token: number): CheckpointTuple | undefined {
+    const slot = slotOf(thread, ns, id);
+    const cached = this.#slots.get(slot);
+    if (cached === undefined || cached.token !== token || cached.tuple === undefined) return undefined;
+    this.#slots.delete(slot);
+    this.#slots.set(slot, cached);
+    return cloneDecoded(cached.tuple) as CheckpointTuple;
+  }
+
+  /** `token`: the domain's `readToken` taken just before this read (on its snapshot), if it had one. */
+  tupleIn(
+    reader: KvReader<Uint8Array>,
+    thread: string,
+    ns: string,
+    id: string | undefined,
+    token?: number,
+  ): CheckpointTuple | Located | undefined {
     const newest = id === undefined;
     const rows = newest ? newestRows(reader, thread, ns) : byIdRows(reader, thread, ns, id);
     if (!hasRecord(rows, newest)) return undefined;
-    const slot = `${thread.length}:${thread}\u0000${ns.length}:${ns}\u0000${id ?? ''}`;
+    const slot = slotOf(thread, ns, id);
     const cached = this.#slots.get(slot);
     if (cached !== undefined && sameRows(cached.rows, rows) && sameValues(cached, reader)) {
       this.#slots.delete(slot);
       this.#slots.set(slot, cached);
+      cached.token = token;
       if (cached.tuple !== undefined) return cloneDecoded(cached.tuple) as CheckpointTuple;
       const found = locate(thread, ns, rows, newest);
       const tuple = tupleNow(new RecordingReader(reader), found);
@@ -81,6 +106,7 @@ export class TupleCache {
       size,
       tuple: undefined,
       uncloned: false,
+      token: undefined,
     });
     this.#bytes += size;
     while (this.#slots.size > MAX_SLOTS || this.#bytes > MAX_BYTES) {
@@ -97,6 +123,10 @@ export class TupleCache {
     this.#slots.delete(slot);
     this.#bytes -= cached.size;
   }
+}
+
+function slotOf(thread: string, ns: string, id: string | undefined): string {
+  return `${thread.length}:${thread}\u0000${ns.length}:${ns}\u0000${id ?? ''}`;
 }
 
 /** The checkpoint of `rows` (`newestRows`: writes then the record; `byIdRows`: the record then its writes), decoded. */

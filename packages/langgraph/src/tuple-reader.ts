@@ -68,11 +68,17 @@ export class TupleReader {
    * checkpoint `tupleNow` cannot build goes through `tuples`. Settled at once when the read ran synchronously.
    */
   tuple(thread: string, ns: string, id: string | undefined): Promise<CheckpointTuple | undefined> {
+    // Unchanged since the cached tuple's bytes were last read (lmdb): no read at all.
+    const token = this.#checkpointBytes.readToken();
+    if (token !== undefined) {
+      const hit = this.#cache.unchanged(thread, ns, id, token);
+      if (hit !== undefined) return Promise.resolve(hit);
+    }
     const state: { ran: boolean; slow: Located | undefined } = { ran: false, slow: undefined };
     const read = this.#checkpointBytes.read((reader) => {
       state.ran = true;
       state.slow = undefined;
-      const out = this.#cache.tupleIn(reader, thread, ns, id);
+      const out = this.#cache.tupleIn(reader, thread, ns, id, token);
       if (out === undefined || !('record' in out)) return out;
       state.slow = out;
       return undefined;

@@ -3,9 +3,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { rawCodec, type Store } from '@agentstore/core';
+import { lmdbAdapter } from '@agentstore/adapter-lmdb';
+import { sqliteAdapter } from '@agentstore/adapter-sqlite';
+import { createStore, rawCodec, type Store } from '@agentstore/core';
 import type { CheckpointTuple } from '@langchain/langgraph-checkpoint';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cloneDecoded, UNCLONED } from '../src/clone-decoded.js';
 import { AgentstoreSaver } from '../src/index.js';
 import { putHistory } from './support/history.js';
@@ -82,6 +84,135 @@ describe.each(ADAPTERS)('getTuple tuple cache on %s', (adapter) => {
     await writer.deleteThread('t');
     expect(await reader.getTuple(byId)).toBeUndefined();
     expect(await reader.getTuple(latest)).toBeUndefined();
+  });
+});
+
+describe('getTuple tuple cache on lmdb: an unchanged read token skips the read', () => {
+  let dataDir: string;
+  beforeEach(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'agentstore-tuple-token-'));
+  });
+  afterEach(async () => rm(dataDir, { recursive: true, force: true }));
+
+  /** The `read` calls the store's kv handles make while `fn` runs. */
+  async function readsDuring(store: Store, fn: () => Promise<unknown>): Promise<number> {
+    const proto = Object.getPrototypeOf(store.kv('checkpoints')) as { read(fn: unknown): Promise<unknown> };
+    const spy = vi.spyOn(proto, 'read');
+    try {
+      await fn();
+      return spy.mock.calls.length;
+    } finally {
+      spy.mockRestore();
+    }
+  }
+
+  it('hands out the cached tuple without a read until anything is written, by this saver or another', async () => {
+    const { store, destroy } = await openStore('lmdb', dataDir);
+    try {
+      const saver = new AgentstoreSaver(store);
+      const other = new AgentstoreSaver(store);
+      const [id] = await putHistory(saver, 't', [{ messages: ['a'] }]);
+      await cached(saver);
+      expect(await readsDuring(store, () => saver.getTuple(latest))).toBe(0);
+      expect((await saver.getTuple(latest))?.checkpoint.channel_values).toEqual({ messages: ['a'] });
+      const at = { configurable: { ...latest.configurable, checkpoint_id: id } };
+      await saver.putWrites(at, [['messages', 'own']], 'task');
+      expect(await readsDuring(store, () => saver.getTuple(latest))).toBe(1);
+      expect((await saver.getTuple(latest))?.pendingWrites).toEqual([['task', 'messages', 'own']]);
+      await cached(saver);
+      await other.putWrites(at, [['messages', 'other']], 'task2');
+      expect((await saver.getTuple(latest))?.pendingWrites).toHaveLength(2);
+      await cached(saver);
+      await putHistory(other, 't', [{ messages: ['b'] }]);
+      expect((await saver.getTuple(latest))?.checkpoint.channel_values).toEqual({ messages: ['b'] });
+      await cached(saver);
+      await saver.getTuple(at);
+      expect((await saver.getTuple(at))?.checkpoint.channel_values).toEqual({ messages: ['a'] });
+      expect(await readsDuring(store, () => saver.getTuple(at))).toBe(0);
+      expect(await other.prune('t', 1)).toBe(1);
+      expect(await saver.getTuple(at)).toBeUndefined();
+      expect((await cached(saver))?.checkpoint.channel_values).toEqual({ messages: ['b'] });
+      await other.deleteThread('t');
+      expect(await saver.getTuple(latest)).toBeUndefined();
+      expect(await saver.getTuple(at)).toBeUndefined();
+    } finally {
+      await destroy();
+    }
+  });
+
+  it('reads again once the domain holds entries with a TTL (they expire without a write)', async () => {
+    const { store, destroy } = await openStore('lmdb', dataDir);
+    try {
+      const saver = new AgentstoreSaver(store);
+      await putHistory(saver, 't', [{ messages: ['a'] }]);
+      await cached(saver);
+      expect(await readsDuring(store, () => saver.getTuple(latest))).toBe(0);
+      await store.kv('checkpoints').put(['zz-ttl'], 1, { ttlMs: 60_000 });
+      expect(store.kv('checkpoints', { codec: rawCodec }).readToken()).toBeUndefined();
+      await saver.getTuple(latest);
+      expect(await readsDuring(store, () => saver.getTuple(latest))).toBe(1);
+    } finally {
+      await destroy();
+    }
+  });
+
+  it('with a thread TTL, a thread whose time passed is gone without any write', async () => {
+    const { store, destroy } = await openStore('lmdb', dataDir);
+    try {
+      let now = 1_000_000;
+      const saver = new AgentstoreSaver(store, { ttl: { defaultTtlMs: 1000 }, clock: () => now });
+      await putHistory(saver, 't', [{ messages: ['a'] }]);
+      expect((await cached(saver))?.checkpoint.channel_values).toEqual({ messages: ['a'] });
+      now += 1000;
+      expect(await saver.getTuple(latest)).toBeUndefined();
+      await saver.close();
+    } finally {
+      await destroy();
+    }
+  });
+
+  it('sees writes acknowledged in fast durability at once (no number while any are queued)', async () => {
+    const store = await createStore({
+      dataDir,
+      adapters: [lmdbAdapter, sqliteAdapter],
+      default: { adapter: 'lmdb', options: { durability: 'fast', fastWindowMs: 60_000 } },
+    });
+    try {
+      const saver = new AgentstoreSaver(store);
+      const [id] = await putHistory(saver, 't', [{ messages: ['a'] }]);
+      await cached(saver);
+      await saver.putWrites({ configurable: { ...latest.configurable, checkpoint_id: id } }, [['messages', 'queued']], 'task');
+      expect((await saver.getTuple(latest))?.pendingWrites).toEqual([['task', 'messages', 'queued']]);
+      await putHistory(saver, 't', [{ messages: ['b'] }]);
+      expect((await cached(saver))?.checkpoint.channel_values).toEqual({ messages: ['b'] });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('follows the domain when a migration moves it to another adapter', async () => {
+    const { store, destroy } = await openStore('lmdb', dataDir);
+    try {
+      const saver = new AgentstoreSaver(store);
+      await putHistory(saver, 't', [{ messages: ['a'] }]);
+      await cached(saver);
+      await store.migrateDomain('checkpoints', { adapter: 'sqlite' });
+      expect(store.kv('checkpoints', { codec: rawCodec }).readToken()).toBeUndefined();
+      expect((await cached(saver))?.checkpoint.channel_values).toEqual({ messages: ['a'] });
+      await putHistory(saver, 't', [{ messages: ['b'] }]);
+      expect((await cached(saver))?.checkpoint.channel_values).toEqual({ messages: ['b'] });
+    } finally {
+      await destroy();
+    }
+  });
+
+  it('rejects with CLOSED once the store closed, cached or not', async () => {
+    const { store } = await openStore('lmdb', dataDir);
+    const saver = new AgentstoreSaver(store);
+    await putHistory(saver, 't', [{ messages: ['a'] }]);
+    await cached(saver);
+    await store.close();
+    await expect(saver.getTuple(latest)).rejects.toMatchObject({ code: 'CLOSED' });
   });
 });
 

@@ -11,7 +11,7 @@ import { KvCounters } from './kv-counters.js';
 import { FirstRead, replayRead, SyncKvReader } from './kv-read.js';
 import { afterPage, nextPage } from './read-pages.js';
 import { countLive, rangeAfter, sweepExpired, type TtlDomain, ttlDomain, ttlOfWrite } from './ttl.js';
-import { liveAt, liveRecord, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
+import { liveAt, liveRecord, TTL_MARKER_KEY, TTL_TAG, unwrapTtl, withTtl } from './ttl-record.js';
 import { counterValue, decodeValue, encodeValue, isCounter } from './value-envelope.js';
 
 /** `put` and `putMany` write fixed bytes whatever is stored: a `fast` domain acknowledges them once queued (SPEC §9.2). */
@@ -24,6 +24,8 @@ function putAll(tx: Tx, entries: ReadonlyArray<readonly [Uint8Array, Uint8Array]
 
 /** The `kv` handle: resolves its domain's route on every call, so it follows `configureDomain`. */
 export class KvStore<V> implements DomainStore<V> {
+  /** The last `readToken` under which the domain was found to hold no TTL marker. */
+  #untimedAt: number | undefined;
   readonly #ctx: StoreContext;
   readonly #domain: string;
   readonly #codec: Codec<V>;
@@ -291,6 +293,23 @@ export class KvStore<V> implements DomainStore<V> {
     }
     if (d.backend.readsSync && !this.#buffered(d)) return this.#readSync(d, fn);
     return replayRead(fn, this);
+  }
+
+  readToken(): number | undefined {
+    try {
+      const d = this.#ready();
+      if (d === undefined || this.#buffered(d) || !d.backend.readsSync) return undefined;
+      const token = d.backend.changeToken();
+      if (token === undefined || token === this.#untimedAt) return token;
+      // TTL records are hidden by the clock, not by a write: no number while the domain may hold any.
+      // Their marker commits before the first of them, so one look per number tells.
+      if (ttlDomain(this.#ctx, d).known || d.backend.getSync(TTL_MARKER_KEY) !== undefined) return undefined;
+      if (d.backend.changeToken() !== token) return undefined;
+      this.#untimedAt = token;
+      return token;
+    } catch (err) {
+      throw toStoreError(err);
+    }
   }
 
   async *keys(range?: Range): AsyncIterable<Key> {

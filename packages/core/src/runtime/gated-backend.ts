@@ -126,6 +126,16 @@ export class GatedBackend implements DomainBackend {
     return this.raw.readSync?.(fn, this.#guard) as T;
   }
 
+  /**
+   * The adapter's `changeToken` while nothing of this process's migrations stands between: undefined
+   * when the adapter has none, while a migration holds the backend, and once the domain moved away
+   * (the new location's numbers are another backend's).
+   */
+  changeToken(): number | undefined {
+    if (this.#forward !== undefined || this.#gate !== undefined) return undefined;
+    return this.raw.changeToken?.();
+  }
+
   /** Whether a migration holds this backend now. */
   get held(): boolean {
     return this.#gate !== undefined;

@@ -113,6 +113,18 @@ export interface DomainBackend {
    */
   readSync?<T>(fn: (reader: SyncReader) => T, guard?: WriteGuard): T;
   /**
+   * Optional, with `readSync`: a number that changes whenever what `readSync` would read in this
+   * domain may have changed — a commit of this process (any connection), of another process, a
+   * `clear`, the migration guard written — and otherwise stays the same. Two calls that return the
+   * same number guarantee that a `readSync` made after the second reads exactly what one made after
+   * the first read (the guard included), so a caller may keep what it derived from such a read and
+   * skip reading again. Numbers are unique within the process across backends of the adapter (a
+   * number never means two different states). It may change without a write (a new snapshot); it
+   * must never stay the same across one. Throws `CLOSED` as the reads do. Leave it out when the
+   * engine cannot tell cheaply (a fraction of a point read); undefined when it cannot tell now.
+   */
+  changeToken?(): number | undefined;
+  /**
    * Optional: `readSync((r) => r.get(key), guard)` as one engine call where the engine can (SQLite:
    * one statement), or for engines that have synchronous point reads but no synchronous ranges
    * (classic-level), where the guard is read after the value (so a value returned was read before a
