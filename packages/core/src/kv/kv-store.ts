@@ -23,6 +23,9 @@ export class KvStore<V> implements DomainStore<V> {
   readonly #domain: string;
   readonly #codec: Codec<V>;
   readonly #counterOps: KvCounters;
+  /** What `#ready` found last (an open kv domain), and `ctx.routing` when it did. */
+  #readyDomain: OpenDomain | undefined;
+  #readyAt = -1;
 
   constructor(ctx: StoreContext, domain: string, codec?: Codec<V>) {
     this.#ctx = ctx;
@@ -341,8 +344,18 @@ export class KvStore<V> implements DomainStore<V> {
 
   /** The domain when it is open and known to hold kv: reads need no kind check then. */
   #ready(): OpenDomain | undefined {
+    // Reused while no route, opened domain or kind record changed: the lookups (route maps, the pool,
+    // the kind registry) cost about as much as the rest of a get's JavaScript.
+    const at = this.#ctx.routing;
+    if (at === this.#readyAt) {
+      this.#ctx.assertOpen();
+      return this.#readyDomain;
+    }
     const d = this.#opened();
-    return d && this.#ctx.kinds.isKnown(d.backend, 'kv') ? d : undefined;
+    if (d === undefined || !this.#ctx.kinds.isKnown(d.backend, 'kv')) return undefined;
+    this.#readyDomain = d;
+    this.#readyAt = at;
+    return d;
   }
 
   async #resolve(): Promise<OpenDomain> {
