@@ -1,4 +1,5 @@
 import { defaultCodec } from '../codec/index.js';
+import { DECODE_COPIES } from '../codec/tagged.js';
 import { decodeKey, encodeKey, encodeKeyPooled, encodeKeyTransient, ownedKey, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
 import { failedWith, settledWith } from '../runtime/settled.js';
@@ -23,6 +24,8 @@ export class KvStore<V> implements DomainStore<V> {
   readonly #domain: string;
   readonly #codec: Codec<V>;
   readonly #counterOps: KvCounters;
+  /** Whether the codec keeps nothing of the bytes it decodes (a built-in one): `get` may then read transiently. */
+  readonly #decodeCopies: boolean;
   /** What `#ready` found last (an open kv domain), and `ctx.routing` when it did. */
   #readyDomain: OpenDomain | undefined;
   #readyAt = -1;
@@ -31,6 +34,7 @@ export class KvStore<V> implements DomainStore<V> {
     this.#ctx = ctx;
     this.#domain = domain;
     this.#codec = codec ?? (defaultCodec as Codec<V>);
+    this.#decodeCopies = (this.#codec as Partial<Record<typeof DECODE_COPIES, boolean>>)[DECODE_COPIES] === true;
     this.#counterOps = new KvCounters({
       ctx,
       domain,
@@ -49,9 +53,11 @@ export class KvStore<V> implements DomainStore<V> {
       // nothing of it (a refresh copies it); the async path, which awaits, takes a copy.
       const k = encodeKeyTransient(key);
       const d = this.#ready();
-      // One synchronous read (value and migration guard on one snapshot) and one settled promise.
+      // One synchronous read (value and migration guard on one snapshot) and one settled promise. A
+      // codec that copies what it keeps decodes the engine's own memory (lmdb's read buffer) at once,
+      // before any other read can reuse it: nothing in between reads (`#alive` reads the record only).
       if (d?.backend.pointReadsSync && !this.#buffered(d)) {
-        let bytes = d.backend.getSync(k);
+        let bytes = this.#decodeCopies ? d.backend.getSyncTransient(k) : d.backend.getSync(k);
         if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, k, bytes)) bytes = undefined;
         return settledWith(bytes === undefined ? undefined : decodeValue(this.#codec, bytes, d.backend.ownedReads));
       }
