@@ -12,7 +12,7 @@ import {
   type WriteGuard,
 } from '@agentstore/core/spi';
 import { toStoreError } from './errors.js';
-import { type BinaryDb, OWNED_READS_FROM, readRange, readValue } from './lmdb-reads.js';
+import { type BinaryDb, OWNED_READS_FROM, ownedCopy, readRange, readTransient, readValue } from './lmdb-reads.js';
 import { lmdbRangeOf } from './range.js';
 import type { SharedEnv } from './shared-env.js';
 
@@ -97,6 +97,24 @@ export class LmdbBackend implements DomainBackend {
     }
   }
 
+  /**
+   * `getSync` without the copy of the value (SPI `getSyncTransient`): a view of lmdb's read buffer. The
+   * guard's read would reuse that buffer, so when it cannot be skipped the value is copied out first.
+   */
+  getSyncTransient(key: Bytes, guard?: WriteGuard): Bytes | undefined {
+    if (!this.#isOpen()) throw closedError();
+    try {
+      const db = this.#env.db(this.#domain);
+      const value = readTransient(db, key);
+      if (guard === undefined || this.#guardKnownAbsent(guard)) return value;
+      const kept = value === undefined ? undefined : ownedCopy(value);
+      this.#checkGuard(db, guard);
+      return kept;
+    } catch (err) {
+      throw toStoreError(err, 'read');
+    }
+  }
+
   async *range(range: ByteRange): AsyncIterable<[Bytes, Bytes]> {
     // Pages of synchronous reads: no read transaction stays open while the caller awaits.
     let remaining = range.limit ?? Number.POSITIVE_INFINITY;
@@ -151,12 +169,17 @@ export class LmdbBackend implements DomainBackend {
    * when the snapshot has not moved since the key was found absent (a native call saved per read).
    */
   #checkGuard(db: BinaryDb, guard: WriteGuard): void {
-    const absent = this.#guardAbsent;
-    if (absent !== undefined && absent.key === guard.key && absent.epoch === this.#env.readEpoch) return;
+    if (this.#guardKnownAbsent(guard)) return;
     const held = readValue(db, guard.key);
     if (held !== undefined) throw guard.refuse(held);
     // Taken after the read, which may itself have moved the snapshot.
     this.#guardAbsent = { key: guard.key, epoch: this.#env.readEpoch };
+  }
+
+  /** Whether the guard's key was found absent in the current read snapshot (its read can be skipped). */
+  #guardKnownAbsent(guard: WriteGuard): boolean {
+    const absent = this.#guardAbsent;
+    return absent !== undefined && absent.key === guard.key && absent.epoch === this.#env.readEpoch;
   }
 
   /** The domain's database, for a write: CLOSED once the adapter closed. */

@@ -41,12 +41,38 @@ export function readValue(db: BinaryDb, key: Bytes): Bytes | undefined {
   const reads = db as unknown as FastReads;
   const fast = reads.getBinaryFast(lmdbBytes(key));
   if (fast === undefined) return undefined;
-  const size = reads.lastSize;
+  return copyOut(reads, fast, reads.lastSize);
+}
+
+/** `readValue`'s copy of the `size` bytes lmdb returned in `fast`. */
+function copyOut(reads: FastReads, fast: Uint8Array, size: number): Bytes {
   const out = size >= OWNED_READS_FROM ? new Uint8Array(Buffer.allocUnsafeSlow(size).buffer, 0, size) : allocBytes(size);
   out.set(new Uint8Array(fast.buffer, fast.byteOffset, size));
   // A value above 16 MiB made lmdb grow its shared buffer to twice its size, for good; `getBinary`
   // would have used a buffer of its own. Shrink it back rather than pin that memory.
   if (size > SHARED_GET_BYTES) reads._allocateGetBuffer?.(SHARED_GET_BYTES / 2);
+  return out;
+}
+
+/**
+ * The value under `key` as a view of lmdb's shared get buffer, valid only until the next read of this
+ * process (SPI `getSyncTransient`): no copy. A large value (`OWNED_READS_FROM`) is read as `readValue`
+ * reads it, into memory of its own (lmdb may have made it a buffer of its own, or grown the shared one).
+ */
+export function readTransient(db: BinaryDb, key: Bytes): Bytes | undefined {
+  const reads = db as unknown as FastReads;
+  const fast = reads.getBinaryFast(lmdbBytes(key));
+  if (fast === undefined) return undefined;
+  const size = reads.lastSize;
+  if (size >= OWNED_READS_FROM) return copyOut(reads, fast, size);
+  // A view: lmdb's buffer says its `length` is the value's size, but `subarray` and `set` would see all of it.
+  return new Uint8Array(fast.buffer, fast.byteOffset, size);
+}
+
+/** A transient value (`readTransient`) copied into pooled memory, for a caller that must read again before using it. */
+export function ownedCopy(value: Bytes): Bytes {
+  const out = allocBytes(value.byteLength);
+  out.set(value);
   return out;
 }
 

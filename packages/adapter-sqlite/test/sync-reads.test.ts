@@ -85,6 +85,17 @@ describe('synchronous reads (SPI readSync/getSync/rangeSync)', () => {
       expect(() => db.rangeSync?.({ gte: A, lte: B }, guard)).toThrow(/guarded/);
       expect(db.rangeSync?.({ gte: A, lte: B }).length).toBe(2);
       expect(hex(db.getSync?.(A))).toBe(hex(Uint8Array.of(1, 0)));
+      // The point statement is made for one guard key (a literal in it): another key is its own guard.
+      const fresh: DomainBackend = await openDomain(instance, 'fresh');
+      await fresh.transact((tx) => {
+        tx.put(A, Uint8Array.of(7));
+        tx.put(guard.key, Uint8Array.of(1));
+      });
+      const other: WriteGuard = { key: Uint8Array.of(0x00, 0x68), refuse: () => new StoreError('BUSY', 'other') };
+      expect(hex(fresh.getSync?.(A, other))).toBe(hex(Uint8Array.of(7)));
+      expect(() => fresh.getSync?.(A, guard)).toThrow(/guarded/);
+      expect(() => fresh.getSync?.(A, { ...guard, key: Uint8Array.from(guard.key) })).toThrow(/guarded/);
+      expect(hex(fresh.getSync?.(A, other))).toBe(hex(Uint8Array.of(7)));
     } finally {
       await instance.close();
     }

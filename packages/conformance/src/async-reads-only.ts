@@ -1,9 +1,9 @@
 import type { Adapter, AdapterInstance, DomainBackend } from '@agentstore/core/spi';
 
 /** The optional synchronous reads of the SPI, which `asyncReadsOnly` hides. */
-const SYNC_READS: ReadonlySet<PropertyKey> = new Set(['readSync', 'getSync', 'rangeSync']);
+const SYNC_READS: ReadonlySet<PropertyKey> = new Set(['readSync', 'getSync', 'getSyncTransient', 'rangeSync']);
 
-/** `backend` without `readSync`/`getSync`/`rangeSync`: core then reads through `get`, `getMany` and `range`. */
+/** `backend` without `readSync`/`getSync`/`getSyncTransient`/`rangeSync`: core then reads through `get`, `getMany` and `range`. */
 function withoutSyncReads(backend: DomainBackend): DomainBackend {
   return new Proxy(backend, {
     get(target, prop) {

@@ -52,6 +52,20 @@ export function kindsSpec(h: Harness): void {
       await store.dropDomain('never_used');
     });
 
+    it('a kv handle that has read sees dropDomain and the next kind: its reads reject WRONG_KIND', async () => {
+      const store = await h.open();
+      const kv = store.kv<number>('d');
+      await kv.put('a', 1);
+      expect(await kv.get('a')).toBe(1);
+      expect(await kv.getMany(['a', 'b'])).toEqual([1, undefined]);
+      await store.dropDomain('d');
+      expect(await kv.get('a')).toBeUndefined();
+      await store.checkpoints('d').save('t', { data: bytes(1) });
+      await expectCode(kv.get('a'), 'WRONG_KIND');
+      await expectCode(kv.getMany(['a']), 'WRONG_KIND');
+      await expectCode(kv.has('a'), 'WRONG_KIND');
+    });
+
     it.skipIf(!h.caps.persistent)('the kind holds for a second store instance on the same dataDir', async () => {
       const a = await h.open();
       await a.kv('k1').put('x', 1);

@@ -100,9 +100,13 @@ export function routingSpec(h: Harness): void {
       const kv = store.kv<string>('follow');
       const big = 'x'.repeat(4000);
       await kv.put('k', 'small');
+      expect(await kv.get('k')).toBe('small');
       await store.configureDomain('follow', { adapter: memoryAdapter.name, options: { maxValueBytes: 1000 } });
       expect(store.adapterOf('follow')).toBe('memory');
       await expectCode(kv.put('big', big), 'VALUE_TOO_LARGE');
+      // Reads follow too (a handle may keep the domain it resolved only while no route changes).
+      await kv.put('m', 'on the new route');
+      expect(await kv.get('m')).toBe('on the new route');
       await store.resetDomain('follow');
       await kv.put('big', big);
       expect(await kv.get('big')).toBe(big);

@@ -3,7 +3,7 @@ import type { Codec } from '../types.js';
 import { DefaultReader } from './default-reader.js';
 import { DefaultWriter } from './default-writer.js';
 import { toInvalidValue } from './failure.js';
-import { ENCODE_TAGGED, type TaggedEncoder } from './tagged.js';
+import { type CopyingDecoder, DECODE_COPIES, ENCODE_TAGGED, type TaggedEncoder } from './tagged.js';
 
 // One writer (and its buffer) serves every encode. Encoding runs no user code except Proxy traps,
 // which could call back into encode: the flag gives such a nested call a writer of its own.
@@ -51,4 +51,6 @@ export const defaultCodec: Codec<unknown> = Object.freeze({
   encode,
   decode,
   [ENCODE_TAGGED]: encodeTagged,
-} satisfies Codec<unknown> & TaggedEncoder<unknown>);
+  // DefaultReader copies byte arrays out and builds strings: nothing it returns shares the input.
+  [DECODE_COPIES]: true,
+} satisfies Codec<unknown> & TaggedEncoder<unknown> & CopyingDecoder);

@@ -1,7 +1,15 @@
 import { StoreError } from '../errors.js';
 import type { Codec } from '../types.js';
 import { allocBytes } from './byte-pool.js';
-import { DECODE_OWNED, ENCODE_TAGGED, type OwnedDecoder, type TaggedEncoder, valueTooLarge } from './tagged.js';
+import {
+  type CopyingDecoder,
+  DECODE_COPIES,
+  DECODE_OWNED,
+  ENCODE_TAGGED,
+  type OwnedDecoder,
+  type TaggedEncoder,
+  valueTooLarge,
+} from './tagged.js';
 
 // The intrinsic getters of %TypedArray%.prototype read the internal slots, so an object cannot fake
 // them with own properties (`Symbol.toStringTag`, `byteLength`); they work across realms too.
@@ -63,4 +71,5 @@ export const rawCodec: Codec<Uint8Array> = Object.freeze({
   decode,
   [ENCODE_TAGGED]: encodeTagged,
   [DECODE_OWNED]: decodeOwned,
-} satisfies Codec<Uint8Array> & TaggedEncoder<Uint8Array> & OwnedDecoder<Uint8Array>);
+  [DECODE_COPIES]: true,
+} satisfies Codec<Uint8Array> & TaggedEncoder<Uint8Array> & OwnedDecoder<Uint8Array> & CopyingDecoder);

@@ -23,6 +23,18 @@ export interface OwnedDecoder<V> {
   [DECODE_OWNED](bytes: Uint8Array, from: number): V;
 }
 
+/**
+ * Internal mark of the built-in codecs whose `decode` keeps no reference to the bytes it is given
+ * (it copies what it keeps): core may then decode bytes valid only for the moment (a backend's
+ * `getSyncTransient`). A user codec may keep views of its input, so it never gets such bytes.
+ */
+export const DECODE_COPIES: unique symbol = Symbol('agentstore.decodeCopies');
+
+/** A codec marked with `DECODE_COPIES`. */
+export interface CopyingDecoder {
+  readonly [DECODE_COPIES]: true;
+}
+
 /** The error for an encoding of `size` bytes where the domain allows `maxBytes`. */
 export function valueTooLarge(size: number, maxBytes: number): StoreError {
   return new StoreError('VALUE_TOO_LARGE', `value is ${size} bytes encoded; the domain allows ${maxBytes}`);

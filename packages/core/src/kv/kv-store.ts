@@ -1,4 +1,5 @@
 import { defaultCodec } from '../codec/index.js';
+import { DECODE_COPIES } from '../codec/tagged.js';
 import { decodeKey, encodeKey, encodeKeyPooled, encodeKeyTransient, ownedKey, rangeToBytes } from '../keys/index.js';
 import type { OpenDomain } from '../runtime/backend-pool.js';
 import { failedWith, settledWith } from '../runtime/settled.js';
@@ -30,11 +31,17 @@ export class KvStore<V> implements DomainStore<V> {
   readonly #domain: string;
   readonly #codec: Codec<V>;
   readonly #counterOps: KvCounters;
+  /** Whether the codec keeps nothing of the bytes it decodes (a built-in one): `get` may then read transiently. */
+  readonly #decodeCopies: boolean;
+  /** What `#ready` found last (an open kv domain), and `ctx.routing` when it did. */
+  #readyDomain: OpenDomain | undefined;
+  #readyAt = -1;
 
   constructor(ctx: StoreContext, domain: string, codec?: Codec<V>) {
     this.#ctx = ctx;
     this.#domain = domain;
     this.#codec = codec ?? (defaultCodec as Codec<V>);
+    this.#decodeCopies = (this.#codec as Partial<Record<typeof DECODE_COPIES, boolean>>)[DECODE_COPIES] === true;
     this.#counterOps = new KvCounters({
       ctx,
       domain,
@@ -53,9 +60,11 @@ export class KvStore<V> implements DomainStore<V> {
       // nothing of it (a refresh copies it); the async path, which awaits, takes a copy.
       const k = encodeKeyTransient(key);
       const d = this.#ready();
-      // One synchronous read (value and migration guard on one snapshot) and one settled promise.
+      // One synchronous read (value and migration guard on one snapshot) and one settled promise. A
+      // codec that copies what it keeps decodes the engine's own memory (lmdb's read buffer) at once,
+      // before any other read can reuse it: nothing in between reads (`#alive` reads the record only).
       if (d?.backend.pointReadsSync && !this.#buffered(d)) {
-        let bytes = d.backend.getSync(k);
+        let bytes = this.#decodeCopies ? d.backend.getSyncTransient(k) : d.backend.getSync(k);
         if (bytes !== undefined && bytes[0] === TTL_TAG && !this.#alive(d, k, bytes)) bytes = undefined;
         return settledWith(bytes === undefined ? undefined : decodeValue(this.#codec, bytes, d.backend.ownedReads));
       }
@@ -364,8 +373,18 @@ export class KvStore<V> implements DomainStore<V> {
 
   /** The domain when it is open and known to hold kv: reads need no kind check then. */
   #ready(): OpenDomain | undefined {
+    // Reused while no route, opened domain or kind record changed: the lookups (route maps, the pool,
+    // the kind registry) cost about as much as the rest of a get's JavaScript.
+    const at = this.#ctx.routing;
+    if (at === this.#readyAt) {
+      this.#ctx.assertOpen();
+      return this.#readyDomain;
+    }
     const d = this.#opened();
-    return d && this.#ctx.kinds.isKnown(d.backend, 'kv') ? d : undefined;
+    if (d === undefined || !this.#ctx.kinds.isKnown(d.backend, 'kv')) return undefined;
+    this.#readyDomain = d;
+    this.#readyAt = at;
+    return d;
   }
 
   async #resolve(): Promise<OpenDomain> {

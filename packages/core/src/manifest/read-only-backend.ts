@@ -21,6 +21,7 @@ export function readOnlyBackend(backend: DomainBackend, domain: string): DomainB
   // Synchronous reads pass through where the adapter has them (they never write).
   if (backend.readSync) view.readSync = <T>(fn: (reader: SyncReader) => T, guard?: WriteGuard) => backend.readSync?.(fn, guard) as T;
   if (backend.getSync) view.getSync = (key, guard) => backend.getSync?.(key, guard);
+  if (backend.getSyncTransient) view.getSyncTransient = (key, guard) => backend.getSyncTransient?.(key, guard);
   if (backend.rangeSync) view.rangeSync = (range, guard) => backend.rangeSync?.(range, guard) ?? [];
   if (backend.sizeBytes) view.sizeBytes = () => (backend.sizeBytes as () => Promise<number | undefined>)();
   return view;

@@ -35,6 +35,7 @@ export class BackendPool {
   readonly #routeKeys = new WeakMap<NormalizedRoute, string>();
   // Opened domains by route object, then domain: the hot path's lookup, with no string building.
   #byRoute = new WeakMap<NormalizedRoute, Map<string, OpenDomain>>();
+  #version = 0;
 
   constructor(router: Router, dataDir: string, mode: PoolMode = {}) {
     this.#router = router;
@@ -55,6 +56,11 @@ export class BackendPool {
   /** The store's data directory, as given (absolute). */
   get dataDir(): string {
     return this.#dataDir;
+  }
+
+  /** Changes whenever an opened domain is forgotten, so `peek` may answer differently (never for an open). */
+  get version(): number {
+    return this.#version;
   }
 
   /** The opened domain for `route`, or undefined when it has not been opened yet. */
@@ -114,6 +120,7 @@ export class BackendPool {
       }
     }
     this.#byRoute = new WeakMap();
+    this.#version++;
   }
 
   /** Forgets `domain` opened on `route` only (after it moved away from there). */
@@ -122,6 +129,7 @@ export class BackendPool {
     this.#open.delete(key);
     this.#opening.delete(key);
     this.#byRoute = new WeakMap();
+    this.#version++;
   }
 
   /** Opened domains, for flushing and stats. */
@@ -148,6 +156,7 @@ export class BackendPool {
     this.#open.clear();
     this.#opening.clear();
     this.#byRoute = new WeakMap();
+    this.#version++;
     if (failure !== undefined) throw toStoreError(failure);
   }
 

@@ -108,6 +108,18 @@ export class GatedBackend implements DomainBackend {
     return raw.readSync?.((reader) => reader.get(key), this.#guard);
   }
 
+  /**
+   * `getSync` as a transient read where the adapter has one (SPI `getSyncTransient`): the bytes are
+   * valid only until the next read of this process, and are never memory of their own. Only when
+   * `pointReadsSync`.
+   */
+  getSyncTransient(key: Bytes): Bytes | undefined {
+    if (this.#forward) return this.#forward.getSyncTransient(key);
+    const { raw } = this;
+    if (raw.getSyncTransient !== undefined && raw.ownedReads !== true) return raw.getSyncTransient(key, this.#guard);
+    return this.getSync(key);
+  }
+
   /** Whether `rangeSync` can run now: as `readsSync`, for adapters that read one range as one engine call. */
   get rangeReadsSync(): boolean {
     if (this.#forward) return this.#forward.rangeReadsSync;

@@ -29,6 +29,12 @@ export class KindRegistry {
   readonly #known = new WeakMap<DomainBackend, string>();
   /** Domains found without a kind record (never written), and until when (ms) that finding is trusted. */
   readonly #emptyUntil = new WeakMap<DomainBackend, number>();
+  #version = 0;
+
+  /** Changes whenever `isKnown` may answer differently for some backend (a kind recorded or forgotten). */
+  get version(): number {
+    return this.#version;
+  }
 
   /** Whether `backend` is known to hold `kind` already: the hot path's check, with no await. */
   isKnown(backend: DomainBackend, kind: DomainKind): boolean {
@@ -54,6 +60,7 @@ export class KindRegistry {
     const recorded = decodeKind(stored);
     if (recorded !== kind) throw wrongKind(domain, recorded, kind);
     this.#known.set(backend, recorded);
+    this.#version++;
   }
 
   /** Inside a write transaction: checks the kind and records it on the domain's first write. */
@@ -67,6 +74,7 @@ export class KindRegistry {
 
   /** Called after a write transaction committed: the kind is now on disk. */
   confirm(backend: DomainBackend, kind: DomainKind): void {
+    if (this.#known.get(backend) !== kind) this.#version++;
     this.#known.set(backend, kind);
     this.#emptyUntil.delete(backend);
   }
@@ -74,6 +82,7 @@ export class KindRegistry {
   /** Forgets a backend's kind (after `dropDomain`). */
   forget(backend: DomainBackend): void {
     this.#known.delete(backend);
+    this.#version++;
     this.#emptyUntil.delete(backend);
   }
 

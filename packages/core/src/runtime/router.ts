@@ -9,6 +9,7 @@ export class Router {
   readonly #configured: ReadonlyMap<string, NormalizedRoute>;
   readonly #default: NormalizedRoute;
   readonly #overrides = new Map<string, NormalizedRoute>();
+  #version = 0;
 
   constructor(adapters: ReadonlyMap<string, Adapter>, defaultRoute: RouteConfig, domains: Readonly<Record<string, RouteConfig>>) {
     this.adapters = adapters;
@@ -19,6 +20,11 @@ export class Router {
       configured.set(domain, normalizeRoute(route, adapters));
     }
     this.#configured = configured;
+  }
+
+  /** Changes whenever `route` may answer differently for some domain (a run-time route set or dropped). */
+  get version(): number {
+    return this.#version;
   }
 
   /** The route in force for `domain` (throws `INVALID_DOMAIN` for a bad name). */
@@ -34,6 +40,7 @@ export class Router {
     assertDomainName(domain);
     const normalized = normalizeRoute(route, this.adapters);
     this.#overrides.set(domain, normalized);
+    this.#version++;
     return normalized;
   }
 
@@ -41,11 +48,13 @@ export class Router {
   reset(domain: string): void {
     assertDomainName(domain);
     this.#overrides.delete(domain);
+    this.#version++;
   }
 
   /** Drops every run-time route. */
   clear(): void {
     this.#overrides.clear();
+    this.#version++;
   }
 
   /** The route of domains the config does not list. */

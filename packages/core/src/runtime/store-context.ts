@@ -47,6 +47,15 @@ export class StoreContext {
     if (this.#closed) throw new StoreError('CLOSED', 'the store is closed');
   }
 
+  /**
+   * Changes whenever `resolve` or `kinds.isKnown` may answer differently for some domain (a route set
+   * or dropped, an opened domain forgotten, a kind recorded or forgotten): while it is unchanged, a
+   * handle may reuse the opened domain it resolved (it still calls `assertOpen`).
+   */
+  get routing(): number {
+    return this.router.version + this.pool.version + this.kinds.version;
+  }
+
   /** The domain opened on its current route; synchronous once opened. */
   resolve(domain: string): OpenDomain | Promise<OpenDomain> {
     this.assertOpen();

@@ -133,6 +133,14 @@ export interface DomainBackend {
    */
   getSync?(key: Bytes, guard?: WriteGuard): Bytes | undefined;
   /**
+   * Optional: `getSync`, except that the bytes returned may be memory the engine reuses at its next
+   * read in this process (lmdb's shared read buffer): they are valid only until any other read, and
+   * the caller decodes or copies them at once. Saves the copy `getSync` makes of every value. Same
+   * snapshot and guard rules as `getSync` (a backend whose guard read would reuse that memory copies
+   * the value first). Core ignores it on a backend with `ownedReads`, whose values need no copy.
+   */
+  getSyncTransient?(key: Bytes, guard?: WriteGuard): Bytes | undefined;
+  /**
    * Optional: `readSync((r) => r.range(range), guard)` as one engine call where the engine can (SQLite:
    * one statement, its own snapshot, instead of a read transaction around two). Core uses it for a
    * read that turns out to need one range.
