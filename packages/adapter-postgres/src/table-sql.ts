@@ -105,13 +105,49 @@ export class TableSql {
     return named(`SELECT count(*)::int8 FROM (SELECT 1 FROM ${this.qualified}${where} LIMIT $${values.length}) s`, values);
   }
 
-  /** Upserts `puts` and deletes `dels` (disjoint key sets) in one statement. */
+  /**
+   * Upserts `puts` and deletes `dels` (disjoint key sets) in one statement. The puts travel as two
+   * binary parameters, every key back to back and every value back to back, with each one's offset
+   * and length (`int4[]` literals), and the server cuts them apart with `substring`: as `bytea[]`
+   * parameters they would travel as hex text, which the client writes and the server parses — twice
+   * the bytes, and most of the CPU a batch of small values costs on either side.
+   */
   write(puts: ReadonlyArray<readonly [Bytes, Bytes]>, dels: readonly Bytes[]): Statement {
+    const n = puts.length;
+    let keyBytes = 0;
+    let valueBytes = 0;
+    for (let i = 0; i < n; i++) {
+      const [k, v] = puts[i] as readonly [Bytes, Bytes];
+      keyBytes += k.byteLength;
+      valueBytes += v.byteLength;
+    }
+    const keys = Buffer.allocUnsafe(keyBytes);
+    const values = Buffer.allocUnsafe(valueBytes);
+    const keyAt = new Array<number>(n);
+    const keyLength = new Array<number>(n);
+    const valueAt = new Array<number>(n);
+    const valueLength = new Array<number>(n);
+    let k0 = 0;
+    let v0 = 0;
+    for (let i = 0; i < n; i++) {
+      const [k, v] = puts[i] as readonly [Bytes, Bytes];
+      keys.set(k, k0);
+      values.set(v, v0);
+      // substring() counts from 1.
+      keyAt[i] = k0 + 1;
+      keyLength[i] = k.byteLength;
+      valueAt[i] = v0 + 1;
+      valueLength[i] = v.byteLength;
+      k0 += k.byteLength;
+      v0 += v.byteLength;
+    }
     const text =
-      `WITH del AS (DELETE FROM ${this.qualified} WHERE k = ANY($3::bytea[])) ` +
-      `INSERT INTO ${this.qualified} (k, v) SELECT * FROM unnest($1::bytea[], $2::bytea[]) ` +
+      `WITH del AS (DELETE FROM ${this.qualified} WHERE k = ANY($7::bytea[])) ` +
+      `INSERT INTO ${this.qualified} (k, v) SELECT substring($1::bytea FROM ka FOR kn), substring($2::bytea FROM va FOR vn) ` +
+      'FROM unnest($3::int4[], $4::int4[], $5::int4[], $6::int4[]) AS u(ka, kn, va, vn) ' +
       'ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v';
-    return named(text, [puts.map(([k]) => toBuffer(k)), puts.map(([, v]) => toBuffer(v)), dels.map(toBuffer)]);
+    const ints = (a: number[]) => `{${a.join(',')}}`;
+    return named(text, [keys, values, ints(keyAt), ints(keyLength), ints(valueAt), ints(valueLength), dels.map(toBuffer)]);
   }
 
   /** `write` as SQL without parameters (keys and values as hex literals), to run with other statements in one simple query. */

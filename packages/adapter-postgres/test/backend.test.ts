@@ -329,6 +329,27 @@ describe.skipIf(skipped !== undefined)('postgres backend', () => {
     expect([...((await d.get(b(2))) ?? [])]).toEqual([2]);
   });
 
+  it('a group past the inline size writes exact bytes: upserts over old rows, deletes, empty values, zero bytes', async () => {
+    const d = await open('packed');
+    await d.transact((tx) => {
+      for (let i = 0; i < 20; i++) tx.put(b(0x50, i), b(0xee));
+    });
+    const value = (i: number) => Uint8Array.from({ length: i % 7 === 0 ? 0 : 300 + (i % 13) }, (_, j) => (i * 31 + j) % 256);
+    // Keys with 0x00 and 0xff bytes; ≈ 94 KB of values, past the one-round-trip commit's 64 KB.
+    const key = (i: number) => b(0x50, i % 256, 0, Math.floor(i / 256), 0xff);
+    const inline = commitStats.inlineCommits;
+    await d.transact((tx) => {
+      for (let i = 0; i < 300; i++) tx.put(key(i), value(i));
+      for (let i = 0; i < 10; i++) tx.del(b(0x50, i));
+      for (let i = 10; i < 20; i++) tx.put(b(0x50, i), b(i));
+    });
+    expect(commitStats.inlineCommits - inline).toBe(0);
+    for (const i of [0, 1, 6, 7, 255, 256, 299]) expect([...((await d.get(key(i))) ?? [9])], `key ${i}`).toEqual([...value(i)]);
+    expect(await d.get(b(0x50, 3))).toBeUndefined();
+    expect([...((await d.get(b(0x50, 15))) ?? [])]).toEqual([15]);
+    expect(await d.count({ gte: b(0x50), lt: b(0x51) })).toBe(310);
+  });
+
   it('a lone counter update runs its prepared upsert again after the table is dropped and recreated', async () => {
     const d = await open('counter_vanish');
     const bump = async () => {
