@@ -142,12 +142,15 @@ export class KvStore<V> implements DomainStore<V> {
       const ttl = ttlOfWrite(options, d.options.ttlMs);
       const now = Date.now();
       // Everything is encoded and checked before the transaction starts: one bad entry writes nothing.
-      const encoded = entries.map(
-        ([key, value]) => [encodeKey(key), withTtl(encodeValue(this.#codec, value, d.options.maxValueBytes), ttl, now)] as const,
-      );
-      if (encoded.length === 0) return;
+      const keys: Uint8Array[] = [];
+      const values = entries.map(([key, value]) => {
+        keys.push(encodeKeyPooled(key));
+        return withTtl(encodeValue(this.#codec, value, d.options.maxValueBytes), ttl, now);
+      });
+      const n = values.length;
+      if (n === 0) return;
       const write = (tx: Tx): void => {
-        for (const [k, v] of encoded) tx.put(k, v);
+        for (let i = 0; i < n; i++) tx.put(keys[i] as Uint8Array, values[i] as Uint8Array);
       };
       if (ttl === undefined) await this.#write(d, write, BLIND);
       else await this.#writeTtl(d, write, BLIND);
