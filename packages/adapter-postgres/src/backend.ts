@@ -114,11 +114,12 @@ export class PostgresBackend implements DomainBackend {
       // Without a guard, one no key can match (keys are never empty).
       const guardKey = guard?.key ?? new Uint8Array(0);
       const keyLock = this.#table.partitionLock(partitionOf(update.key));
-      const text = this.#table.sql.guardedCounter(update, this.#table.lockId, keyLock, guardKey);
-      const results = await this.#db.write({ text, values: [] });
+      const sql = this.#table.sql;
+      const text = sql.guardedCounter(update, this.#table.lockId, keyLock, guardKey);
+      const results = await this.#db.writePrepared(sql.counterStatement, () => sql.counterPrepare(), text);
       // A simple query of three statements answers with three results; the upsert's is the last.
-      const upsert = Array.isArray(results) ? (results.at(-1) as typeof results) : results;
-      const stored = upsert.rows[0]?.[0] as Bytes | undefined;
+      const upsert = (Array.isArray(results) ? results.at(-1) : results) as { rows: Array<{ v?: Bytes }> };
+      const stored = upsert.rows[0]?.v;
       if (stored !== undefined) return [stored];
       // Refused by the guard (nothing was written): read it for the error.
       const held = await this.get(guardKey);

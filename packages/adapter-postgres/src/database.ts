@@ -1,7 +1,7 @@
 import { type Durability, StoreError } from '@agentstore/core/spi';
 import { DomainTable } from './domain-table.js';
 import type { Pool, PooledClient, RowsResult, Statement } from './driver.js';
-import { isConnectionError, isMissingRelation, translateError } from './errors.js';
+import { isConnectionError, isMissingRelation, sqlState, translateError } from './errors.js';
 import { quoteSchema } from './identifiers.js';
 import { migrate } from './migrations.js';
 import { createPool } from './pool.js';
@@ -29,6 +29,8 @@ export class Database implements TableTarget {
   #ready: Promise<void> | undefined;
   /** The server's (session default) `synchronous_commit`, read at setup. */
   #serverCommit = 'on';
+  /** Session-level prepared statements (`writePrepared`) each pooled connection has, by name. */
+  readonly #prepared = new WeakMap<PooledClient, Set<string>>();
   /** A `fast` (asynchronous) commit happened since the last `sync()`. */
   #unsyncedFast = false;
   #ended = false;
@@ -104,6 +106,53 @@ export class Database implements TableTarget {
         if (attempt === 0 && isConnectionError(error) && !this.#ended) continue;
         throw translateError(error, doing);
       }
+    }
+  }
+
+  /**
+   * One simple query (`text`, in autocommit) on a pooled connection that has the session-level
+   * prepared statement `name` its `EXECUTE` needs: `prepare` (a `PREPARE name AS …`) runs first on a
+   * connection that does not have it yet, once per connection. A statement deallocated behind this
+   * process (`DEALLOCATE`, `DISCARD`) fails the query before anything ran (26000): it is prepared and
+   * run again, once. Never retried otherwise; errors are thrown untranslated.
+   */
+  async writePrepared(name: string, prepare: () => string, text: string): Promise<unknown> {
+    this.#assertNotEnded();
+    const client = await this.#pool.connect();
+    let broken: unknown;
+    const onError = (error: Error) => {
+      broken ??= error;
+    };
+    client.on('error', onError);
+    try {
+      let names = this.#prepared.get(client);
+      if (names === undefined) {
+        names = new Set();
+        this.#prepared.set(client, names);
+      }
+      for (let attempt = 0; ; attempt++) {
+        if (!names.has(name)) {
+          try {
+            await client.query(prepare());
+          } catch (error) {
+            // 42P05: prepared already on this connection (by an attempt whose answer was lost).
+            if (sqlState(error) !== '42P05') throw error;
+          }
+          names.add(name);
+        }
+        try {
+          return await client.query(text);
+        } catch (error) {
+          if (sqlState(error) !== '26000' || attempt > 0) throw error;
+          names.delete(name);
+        }
+      }
+    } catch (error) {
+      if (isConnectionError(error)) broken ??= error;
+      throw error;
+    } finally {
+      client.removeListener('error', onError);
+      client.release(broken === undefined ? undefined : true);
     }
   }
 

@@ -1,5 +1,5 @@
 /** Byte-level behaviour of the postgres backend: order, group commit, replay, DDL, names, options. */
-import { type AdapterInstance, type DomainBackend, isStoreError, StoreError } from '@agentstore/core/spi';
+import { type AdapterInstance, type Bytes, type DomainBackend, isStoreError, StoreError } from '@agentstore/core/spi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { quoteIdent, tableNameOf } from '../src/identifiers.js';
 import { type PostgresOptions, postgresAdapter, postgresOptionsSchema } from '../src/index.js';
@@ -10,6 +10,9 @@ import { unreachableReason, withAdmin } from './pg-env.js';
 
 const skipped = await unreachableReason();
 if (skipped !== undefined) console.log(`[adapter-postgres] backend tests skipped: ${skipped}`);
+
+/** The value of a stored counter record (tag 0x01, then a little-endian float64). */
+const decodeCounter = (stored: Bytes): number => Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength).readDoubleLE(1);
 
 /** Resolves to the error a promise rejects with (fails if it resolves). */
 async function rejection(promise: Promise<unknown>): Promise<StoreError> {
@@ -326,6 +329,43 @@ describe.skipIf(skipped !== undefined)('postgres backend', () => {
     expect([...((await d.get(b(2))) ?? [])]).toEqual([2]);
   });
 
+  it('a group past the inline size writes exact bytes: upserts over old rows, deletes, empty values, zero bytes', async () => {
+    const d = await open('packed');
+    await d.transact((tx) => {
+      for (let i = 0; i < 20; i++) tx.put(b(0x50, i), b(0xee));
+    });
+    const value = (i: number) => Uint8Array.from({ length: i % 7 === 0 ? 0 : 300 + (i % 13) }, (_, j) => (i * 31 + j) % 256);
+    // Keys with 0x00 and 0xff bytes; ≈ 94 KB of values, past the one-round-trip commit's 64 KB.
+    const key = (i: number) => b(0x50, i % 256, 0, Math.floor(i / 256), 0xff);
+    const inline = commitStats.inlineCommits;
+    await d.transact((tx) => {
+      for (let i = 0; i < 300; i++) tx.put(key(i), value(i));
+      for (let i = 0; i < 10; i++) tx.del(b(0x50, i));
+      for (let i = 10; i < 20; i++) tx.put(b(0x50, i), b(i));
+    });
+    expect(commitStats.inlineCommits - inline).toBe(0);
+    for (const i of [0, 1, 6, 7, 255, 256, 299]) expect([...((await d.get(key(i))) ?? [9])], `key ${i}`).toEqual([...value(i)]);
+    expect(await d.get(b(0x50, 3))).toBeUndefined();
+    expect([...((await d.get(b(0x50, 15))) ?? [])]).toEqual([15]);
+    expect(await d.count({ gte: b(0x50), lt: b(0x51) })).toBe(310);
+  });
+
+  it('a lone counter update runs its prepared upsert again after the table is dropped and recreated', async () => {
+    const d = await open('counter_vanish');
+    const bump = async () => {
+      const [stored] = await (d.updateCounters as NonNullable<DomainBackend['updateCounters']>)([{ key: b(7), by: 1 }]);
+      return decodeCounter(stored as Bytes);
+    };
+    expect(await bump()).toBe(1);
+    expect(await bump()).toBe(2);
+    await withAdmin((client) => client.query(`DROP TABLE "${target.schema}"."d_counter_vanish"`));
+    // The prepared statement's table is gone: the update falls back to a transaction, which recreates it.
+    expect(await bump()).toBe(1);
+    // The connections' prepared statements now name the new table.
+    expect(await bump()).toBe(2);
+    expect(await bump()).toBe(3);
+  });
+
   it('48-character domain names that differ only at the end do not collide', async () => {
     const stem = `a${'x'.repeat(46)}`;
     const one = await open(`${stem}1`);
@@ -378,6 +418,34 @@ describe.skipIf(skipped !== undefined)('postgres backend', () => {
     await admin.end();
     await d.transact((tx) => tx.put(b(2), b(2)));
     expect([...((await d.get(b(2))) ?? [])]).toEqual([2]);
+  });
+});
+
+describe.skipIf(skipped !== undefined)('postgres session-level prepared statements', () => {
+  it('prepares once per connection, and again when the statement was deallocated behind it', async () => {
+    const { Database } = await import('../src/database.js');
+    const target = tempTarget('prepared');
+    const options = postgresOptionsSchema.parse(target.options);
+    // One connection: every call below runs on the same session.
+    const db = new Database({ ...options, poolSize: 1 });
+    let prepares = 0;
+    const prepare = () => {
+      prepares++;
+      return 'PREPARE agentstore_test_one AS SELECT 1 AS one';
+    };
+    try {
+      const run = async (text: string) => (await db.writePrepared('agentstore_test_one', prepare, text)) as { rows: unknown[] };
+      expect((await run('EXECUTE agentstore_test_one')).rows).toEqual([{ one: 1 }]);
+      expect((await run('EXECUTE agentstore_test_one')).rows).toEqual([{ one: 1 }]);
+      expect(prepares).toBe(1);
+      await run('DEALLOCATE agentstore_test_one');
+      // The session lost it (26000): prepared again, and the query run once more.
+      expect((await run('EXECUTE agentstore_test_one')).rows).toEqual([{ one: 1 }]);
+      expect(prepares).toBe(2);
+    } finally {
+      await db.end();
+      await target.cleanup();
+    }
   });
 });
 
