@@ -91,5 +91,16 @@ export function kvPutManySpec(h: Harness): void {
       expect(await kv.deleteMany(['a', ['a'], 'nope'])).toBe(2);
       expect(await collect(kv.keys())).toEqual(['b']);
     });
+
+    it('deleteMany of 2,500 keys in one call, present and absent mixed (engines that fetch reads fetch them in one round)', async () => {
+      const kv = (await h.open()).kv<number>('dmany_large');
+      const keys = Array.from({ length: 2500 }, (_, i) => `k${String(i).padStart(5, '0')}`);
+      await kv.putMany(keys.filter((_, i) => i % 3 !== 0).map((k, i) => [k, i]));
+      const stored = await kv.count();
+      expect(await kv.deleteMany([...keys, 'zz-absent'])).toBe(stored);
+      expect(await kv.count()).toBe(0);
+      await kv.put('k00001', 1);
+      expect(await kv.deleteMany(keys.slice(0, 1200))).toBe(1);
+    });
   });
 }

@@ -198,11 +198,14 @@ export class KvStore<V> implements DomainStore<V> {
       const now = Date.now();
       return await this.#write(d, (tx) => {
         let removed = 0;
-        for (const k of encoded) {
-          const stored = tx.get(k);
-          if (stored === undefined) continue;
-          tx.del(k);
-          if (liveRecord(stored, now) !== undefined) removed++;
+        // One getMany: an engine that fetches reads (LevelDB, PostgreSQL, Redis) fetches them all
+        // before one more run, not one key per run (which stopped at 1,000 runs).
+        const stored = tx.getMany === undefined ? encoded.map((k) => tx.get(k)) : tx.getMany(encoded);
+        for (let i = 0; i < encoded.length; i++) {
+          const value = stored[i];
+          if (value === undefined) continue;
+          tx.del(encoded[i] as Uint8Array);
+          if (liveRecord(value, now) !== undefined) removed++;
         }
         return removed;
       });

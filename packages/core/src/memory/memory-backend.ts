@@ -75,11 +75,13 @@ export class MemoryBackend implements DomainBackend {
   /** Runs `fn` and applies its writes at once (visible to every read from here on). */
   #apply<T>(fn: (tx: Tx) => T): T {
     const writes = new Map<string, Entry | null>();
+    const get = (key: Bytes): Bytes | undefined => {
+      const pending = writes.get(byteId(key));
+      return pending === undefined ? this.#entries.get(byteId(key))?.[1] : (pending?.[1] ?? undefined);
+    };
     const tx: Tx = {
-      get: (key) => {
-        const pending = writes.get(byteId(key));
-        return pending === undefined ? this.#entries.get(byteId(key))?.[1] : (pending?.[1] ?? undefined);
-      },
+      get,
+      getMany: (keys) => keys.map(get),
       range: (range) => this.#rangeWith(range, writes),
       put: (key, value) => void writes.set(byteId(key), [key.slice(), value.slice()]),
       del: (key) => void writes.set(byteId(key), null),

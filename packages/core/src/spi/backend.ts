@@ -28,6 +28,12 @@ export interface ByteRange {
 export interface Tx {
   /** The value under `key`, or undefined. */
   get(key: Bytes): Bytes | undefined;
+  /**
+   * Values for `keys`, in the same order (optional: callers fall back to `get` per key). Core's
+   * transactions on an engine that cannot read synchronously fetch every key not known yet before the
+   * function runs again, instead of one key per run.
+   */
+  getMany?(keys: readonly Bytes[]): Array<Bytes | undefined>;
   /** Entries in `range`, in order; callers always pass a `limit` or a narrow range. */
   range(range: ByteRange): Array<[Bytes, Bytes]>;
   /** Writes `value` under `key` when the transaction commits; the backend may keep both arrays (callers never modify them afterwards). */

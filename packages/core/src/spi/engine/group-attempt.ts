@@ -215,9 +215,12 @@ export class GroupAttempt<D, T> {
     this.fetches++;
     const cache = this.#cache(domain) as ReadCache;
     const engine = this.#engine;
-    if (miss.kind === 'get') {
+    if (miss.kind === 'get' || miss.kind === 'getMany') {
       if (engine.fetch === undefined) throw new TypeError('an engine without get must implement fetch');
-      cache.storeValue(miss.key, await engine.fetch(txn, domain, miss.key));
+      if (miss.kind === 'get') cache.storeValue(miss.key, await engine.fetch(txn, domain, miss.key));
+      // One after another: an engine's open transaction is one connection (or one snapshot), and
+      // what a fetch learns (a gap) can answer the keys after it.
+      else for (const key of miss.keys) if (cache.value(key) === undefined) cache.storeValue(key, await engine.fetch(txn, domain, key));
       return;
     }
     if (engine.fetchRange === undefined) throw new TypeError('an engine without range must implement fetchRange');

@@ -10,6 +10,7 @@ import { WriteLog } from './write-log.js';
 /** A read a run of a transaction function needed and the engine could not answer synchronously. */
 export type ReadMiss =
   | { readonly kind: 'get'; readonly key: Bytes }
+  | { readonly kind: 'getMany'; readonly keys: readonly Bytes[] }
   | { readonly kind: 'range'; readonly id: string; readonly range: ByteRange; readonly want: number | undefined };
 
 /** Thrown inside a transaction function to stop a run that read what is not fetched yet. */
@@ -62,6 +63,26 @@ export class TxView<D, T> implements Tx {
     const known = this.cache?.value(key);
     if (known !== undefined) return known ?? undefined;
     return this.#missed({ kind: 'get', key });
+  }
+
+  getMany(keys: readonly Bytes[]): Array<Bytes | undefined> {
+    this.#assertActive();
+    if (this.engine.get !== undefined) return keys.map((key) => this.get(key));
+    const values: Array<Bytes | undefined> = [];
+    const unknown: Bytes[] = [];
+    for (const key of keys) {
+      const pending = this.writes.find(key) ?? this.group?.find(key);
+      if (pending !== undefined) {
+        values.push(pending.value);
+        continue;
+      }
+      const known = this.cache?.value(key);
+      if (known === undefined) unknown.push(key);
+      else values.push(known ?? undefined);
+    }
+    // Every key not fetched yet in one miss: one fetch round, one more run (not one run per key).
+    if (unknown.length > 0) return this.#missed({ kind: 'getMany', keys: unknown });
+    return values;
   }
 
   range(range: ByteRange): Array<[Bytes, Bytes]> {

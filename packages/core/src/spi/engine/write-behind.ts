@@ -48,6 +48,10 @@ export class ProbeTx implements Tx {
     return this.writes.find(key)?.value;
   }
 
+  getMany(keys: readonly Bytes[]): Array<Bytes | undefined> {
+    return keys.map((key) => this.get(key));
+  }
+
   range(_range: ByteRange): Array<[Bytes, Bytes]> {
     throw NOT_BLIND;
   }
