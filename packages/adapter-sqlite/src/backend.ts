@@ -138,6 +138,8 @@ export class SqliteBackend implements DomainBackend {
       else {
         const done = this.#putNow(fn);
         if (done !== undefined) return done;
+        // Locked past the busy timeout: the queue, which backs off, rather than a second wait now.
+        if (this.#queueNext) return this.#transact(fn, false, behind);
       }
     }
     return this.#transact(fn, now, behind);
@@ -147,9 +149,10 @@ export class SqliteBackend implements DomainBackend {
    * Commits `fn` as one autocommit statement when it can (see `LonePut`: a few small puts guarded by
    * the one key it read, the migration guard) and nothing is queued on the file; undefined, having
    * written nothing, when it cannot (the caller queues it, where it runs in a transaction): the
-   * statement found the guard held (the transaction then refuses with its error), or the file stayed
-   * locked past the busy timeout (the queue retries with back-off). No transaction (BEGIN IMMEDIATE,
-   * the guard's own read, COMMIT): three statement runs fewer, most of a small put's cost.
+   * statement found the guard held (the transaction then refuses with its error), or failed (the
+   * file stayed locked past the busy timeout: the queue retries with back-off). No BEGIN IMMEDIATE,
+   * guard read and COMMIT, nor the group's machinery: measured on a ~1 KB checkpoint row, the
+   * statement 6.7 µs against 7.7 µs for the transaction's four (a bare upsert: 6.1 µs).
    */
   #putNow<T>(fn: (tx: Tx) => T): Promise<T> | undefined {
     if (!this.#connection.canCommitNow) return undefined;
@@ -170,9 +173,10 @@ export class SqliteBackend implements DomainBackend {
       this.#assertOpen();
       written = this.#connection.autocommit(this.#durability, () => this.#table.use((s) => s.putUnlessAnyOf(probe.rows, guard)));
     } catch (err) {
-      if (!isBusy(err)) return Promise.reject(translateError(err, 'write'));
-      // As `updateCounterSync`: the next write goes to the queue instead of waiting out the timeout again.
-      this.#queueNext = true;
+      // A failed statement wrote nothing: the queue runs the write, and reports (or retries) what
+      // fails there as for any write, spending the turn's budget (a loop of failing writes yields).
+      // Locked past the busy timeout, as `updateCounterSync`: the next write queues at once too.
+      if (isBusy(err)) this.#queueNext = true;
       return undefined;
     }
     return written ? Promise.resolve(result) : undefined;

@@ -383,6 +383,15 @@ describe('lone blind puts (one autocommit statement)', () => {
     expect(() => probe.put(b(1), b(1))).toThrow(expect.objectContaining({ code: 'CLOSED' }));
   });
 
+  it('lets the event loop turn during a loop of awaited lone puts (the turn budget of synchronous commits)', async () => {
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    for (let i = 0; i < 200 && !turned; i++) await backend.transact(guarded([u32(i), b(1)]), LONE_BLIND);
+    expect(turned).toBe(true);
+  });
+
   it('goes to the queue when the file stays locked, which commits it once the lock is released', async () => {
     const busy = await openDomain(instance, 'busy', { path: 'busy.db', busyTimeoutMs: 50, busyRetries: 5 });
     const holder = openDatabase(join(dir, 'busy.db'), 0);
