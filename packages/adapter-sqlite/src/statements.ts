@@ -2,6 +2,7 @@ import type { Bounds } from '@agentstore/core/spi';
 import { applyCounterUpdate, type Bytes, type CounterUpdate, StoreError } from '@agentstore/core/spi';
 import { BIG_VALUE_BYTES, markBigValues, type SideNames } from './big-values.js';
 import type { SqliteDatabase, SqliteStatement } from './driver.js';
+import type { LonePutRow } from './lone-put.js';
 
 /** Reads of a row whose side row keeps vanishing (replaced by other processes) before giving up. */
 const SIDE_READ_ATTEMPTS = 100;
@@ -47,6 +48,8 @@ export class TableStatements {
   readonly #del: SqliteStatement;
   readonly #clear: SqliteStatement;
   #counter: SqliteStatement | undefined;
+  /** `putUnlessAnyOf` statements by number of rows. */
+  readonly #lonePuts = new Map<number, SqliteStatement>();
   readonly #putRows = new Map<number, SqliteStatement>();
   /** Range and count statements by `shapeOf` their bounds and direction. */
   readonly #ranges = new Array<SqliteStatement | undefined>(SHAPES);
@@ -179,6 +182,38 @@ export class TableStatements {
     const fresh = applyCounterUpdate(undefined, update);
     const { by, bounded } = update;
     return this.#counter.get(update.key, guard, fresh, by, bounded?.threshold ?? null, bounded?.setTo ?? null) as Bytes | undefined;
+  }
+
+  /**
+   * Writes `rows` (small values, at most `LONE_PUT_ROWS`, none under `guard`) in one statement (an
+   * autocommit when no transaction is open) unless `guard` holds a value; true when written, false
+   * (nothing written) when it does. The guard is read by the statement itself, as `updateCounter`
+   * does: a held guard makes every inserted value NULL, which the NOT NULL column and `OR IGNORE`
+   * turn into "skip the row" before the upsert is considered. `VALUES`, not `INSERT … SELECT`, for
+   * the same reason (no temporary table: EXPLAIN shows none). Later rows replace earlier ones of
+   * their key, as in `writeAll`; no row writes `guard`, so each row's read of it answers alike.
+   */
+  putUnlessAnyOf(rows: readonly LonePutRow[], guard: Bytes): boolean {
+    const n = rows.length;
+    let stmt = this.#lonePuts.get(n);
+    if (stmt === undefined) {
+      const row = `(?, CASE WHEN EXISTS (SELECT 1 FROM ${this.#table} WHERE k = ?) THEN NULL ELSE ? END)`;
+      const values = Array(n).fill(row).join(', ');
+      stmt = this.#db.prepare(`INSERT OR IGNORE INTO ${this.#table} (k, v) VALUES ${values} ON CONFLICT (k) DO UPDATE SET v = excluded.v`);
+      this.#lonePuts.set(n, stmt);
+    }
+    if (n === 1) {
+      const only = rows[0] as LonePutRow;
+      return stmt.run(only.key, guard, only.value).changes > 0;
+    }
+    const params: Bytes[] = new Array(n * 3);
+    for (let r = 0; r < n; r++) {
+      const row = rows[r] as LonePutRow;
+      params[3 * r] = row.key;
+      params[3 * r + 1] = guard;
+      params[3 * r + 2] = row.value;
+    }
+    return stmt.run(params).changes > 0;
   }
 
   /** Applies `writes` in order: runs of small puts go in multi-row upserts (a later row replaces an earlier one). */

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/driver.js';
 import { sqliteAdapter, sqliteOptionsSchema } from '../src/index.js';
+import { LonePut } from '../src/lone-put.js';
 import type { ResolvedSqliteOptions } from '../src/options.js';
 import { DEFAULT_FILE } from '../src/paths.js';
 import { openConnectionTo } from '../src/registry.js';
@@ -294,6 +295,118 @@ describe('transact', () => {
     ]);
     expect((conn?.commits ?? 0) - before).toBe(1);
     expect(await strict.count({})).toBe(20);
+  });
+});
+
+describe('lone blind puts (one autocommit statement)', () => {
+  const GUARD = Uint8Array.of(0x00, 0x6d, 0x6f, 0x76, 0x65, 0x64);
+  const LONE_BLIND = { lone: true, blind: true } as const;
+  /** A blind put as core makes it: the guard read first (refusing when held), then the puts. */
+  const guarded =
+    (...entries: ReadonlyArray<readonly [Bytes, Bytes]>) =>
+    (tx: { get(k: Bytes): Bytes | undefined; put(k: Bytes, v: Bytes): void }): string => {
+      if (tx.get(GUARD) !== undefined) throw new StoreError('MOVED', 'moved');
+      for (const [k, v] of entries) tx.put(k, v);
+      return 'done';
+    };
+
+  it('writes one or several small puts and returns the result, later puts of a key winning', async () => {
+    expect(await backend.transact(guarded([b(1), b(1)]), LONE_BLIND)).toBe('done');
+    expect(await backend.transact(guarded([b(1), b(2)], [b(2), b(2)], [b(1), b(3)]), LONE_BLIND)).toBe('done');
+    expect(plain(await collect(backend.range({})))).toEqual([
+      [[1], [3]],
+      [[2], [2]],
+    ]);
+  });
+
+  it('writes nothing when another connection holds the guard: the transaction refuses with its error', async () => {
+    await backend.transact(guarded([b(1), b(1)]), LONE_BLIND);
+    const other = openDatabase(join(dir, DEFAULT_FILE), 1000);
+    try {
+      other.prepare('INSERT INTO "d_test" (k, v) VALUES (?, ?)').run(GUARD, b(9));
+    } finally {
+      other.close();
+    }
+    for (const entries of [
+      [[b(1), b(7)]],
+      [[b(2), b(7)]],
+      [
+        [b(1), b(7)],
+        [b(3), b(7)],
+      ],
+    ] as Array<Array<[Bytes, Bytes]>>) {
+      await expect(backend.transact(guarded(...entries), LONE_BLIND)).rejects.toMatchObject({ code: 'MOVED' });
+    }
+    expect(plain(await collect(backend.range({ gt: GUARD })))).toEqual([[[1], [1]]]);
+  });
+
+  it('runs a function whose checks fail on absent keys in a transaction, where they see the stored value', async () => {
+    await backend.transact((tx) => tx.put(b(5), b(5)));
+    const result = await backend.transact((tx) => {
+      if (tx.get(b(5)) === undefined) throw new Error('needs 5');
+      tx.put(b(6), b(6));
+      return 'ok';
+    }, LONE_BLIND);
+    expect(result).toBe('ok');
+    expect(await backend.get(b(6))).toEqual(Buffer.from(b(6)));
+  });
+
+  it('commits deletes, large values and many puts as before (in a transaction)', async () => {
+    const big = new Uint8Array(100 * 1024).fill(4);
+    const many = Array.from({ length: 20 }, (_, i) => [u32(i), b(i)] as const);
+    await backend.transact(guarded([b(1), big], ...many), LONE_BLIND);
+    await backend.transact((tx) => tx.del(u32(3)), LONE_BLIND);
+    expect(await backend.get(b(1))).toEqual(Buffer.from(big));
+    expect(await backend.count({})).toBe(20);
+  });
+
+  it('takes only a few small puts guarded by at most one key they do not write', () => {
+    const run = (fn: (tx: LonePut) => void): Bytes | undefined => {
+      const probe = new LonePut();
+      fn(probe);
+      probe.finish();
+      return probe.guard();
+    };
+    expect(run((tx) => guarded([b(1), b(1)])(tx))).toEqual(GUARD);
+    expect(run((tx) => tx.put(b(1), b(1)))).toEqual(new Uint8Array(0));
+    expect(run((tx) => tx.del(b(1)))).toBeUndefined();
+    expect(run(() => undefined)).toBeUndefined();
+    expect(run((tx) => guarded([b(1), new Uint8Array(64 * 1024 + 1)])(tx))).toBeUndefined();
+    expect(run((tx) => guarded(...Array.from({ length: 9 }, (_, i) => [b(i), b(i)] as const))(tx))).toBeUndefined();
+    expect(run((tx) => guarded(...Array.from({ length: 8 }, (_, i) => [b(i), b(i)] as const))(tx))).toEqual(GUARD);
+    expect(run((tx) => [tx.get(b(1)), tx.get(b(2)), tx.put(b(3), b(3))])).toBeUndefined();
+    expect(run((tx) => [tx.get(b(1)), tx.put(b(1), b(1))])).toBeUndefined();
+    // A read of its own write asks nothing of the stored state.
+    expect(run((tx) => [tx.put(b(1), b(1)), tx.get(b(1)), tx.get(GUARD)])).toEqual(GUARD);
+    const probe = new LonePut();
+    probe.finish();
+    expect(() => probe.put(b(1), b(1))).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+  });
+
+  it('lets the event loop turn during a loop of awaited lone puts (the turn budget of synchronous commits)', async () => {
+    let turned = false;
+    setImmediate(() => {
+      turned = true;
+    });
+    for (let i = 0; i < 200 && !turned; i++) await backend.transact(guarded([u32(i), b(1)]), LONE_BLIND);
+    expect(turned).toBe(true);
+  });
+
+  it('goes to the queue when the file stays locked, which commits it once the lock is released', async () => {
+    const busy = await openDomain(instance, 'busy', { path: 'busy.db', busyTimeoutMs: 50, busyRetries: 5 });
+    const holder = openDatabase(join(dir, 'busy.db'), 0);
+    try {
+      holder.exec('BEGIN IMMEDIATE');
+      setTimeout(() => holder.exec('ROLLBACK'), 80);
+      await busy.transact(guarded([b(1), b(1)]), LONE_BLIND);
+      await busy.transact(guarded([b(2), b(2)]), LONE_BLIND);
+      expect(plain(await collect(busy.range({})))).toEqual([
+        [[1], [1]],
+        [[2], [2]],
+      ]);
+    } finally {
+      holder.close();
+    }
   });
 });
 
