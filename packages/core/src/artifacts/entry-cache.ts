@@ -37,7 +37,7 @@ export class EntryCache {
     const known = slot.bytes;
     if (known !== undefined && slot.entry !== undefined && Buffer.compare(known, bytes) === 0) return slot.entry;
     const entry = decodeEntry(bytes); // throws on malformed bytes: nothing is cached then
-    slot.bytes = bytes.slice();
+    slot.bytes = new Uint8Array(bytes); // a copy (`slice` of a Buffer is a view): a read buffer may be reused
     slot.entry = entry;
     slot.firstChunk = chunkKey(entry.blob, 0);
     return entry;
