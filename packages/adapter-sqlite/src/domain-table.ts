@@ -67,6 +67,17 @@ export class DomainTable {
     }
   }
 
+  /** `TableStatements.get` as `use` runs it, without a closure: the hot path of an unguarded point read. */
+  get(key: Uint8Array): Uint8Array | undefined {
+    try {
+      return this.#prepared().get(key);
+    } catch (err) {
+      if (!isMissingTable(err)) throw err;
+      this.#statements = undefined;
+      return this.#prepared().get(key);
+    }
+  }
+
   /** `TableStatements.getUnlessGuarded` as `use` runs it, without a closure: the hot path of a kv get. */
   getUnlessGuarded(key: Uint8Array, guard: Uint8Array): Uint8Array | null | undefined {
     try {

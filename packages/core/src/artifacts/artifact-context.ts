@@ -159,6 +159,9 @@ export class ArtifactContext {
 
   /** The uses (`get` hits) of the domain recorded in this process and not yet written (shared by its handles). */
   recency(d: OpenDomain): RecencyBuffer {
+    // Looked up first: the factory below is a closure, and every `get` hit asks (issue 17).
+    const known = this.#ctx.existingState<RecencyBuffer>(d.backend, 'artifacts-recency');
+    if (known !== undefined) return known;
     return this.#ctx.state(d.backend, 'artifacts-recency', () => new RecencyBuffer(() => guard(() => this.write(d, () => undefined))));
   }
 
@@ -211,15 +214,16 @@ export class ArtifactContext {
    * `readBlob` as synchronous reads, for a backend that reads points synchronously now
    * (`pointReadsSync`): NOT_SYNC when this blob needs the async path (an external file, or several
    * chunks on an engine without synchronous snapshots).
+   * `firstChunk`: the blob's `chunkKey(blob, 0)` when the caller has it already.
    */
-  readBlobSync(d: OpenDomain, entry: Entry): Uint8Array | undefined | typeof NOT_SYNC {
+  readBlobSync(d: OpenDomain, entry: Entry, firstChunk?: Uint8Array): Uint8Array | undefined | typeof NOT_SYNC {
     if (entry.file !== undefined) return NOT_SYNC;
     if (entry.tier === 0) {
       const cached = this.local(d).read(entry.blob);
       if (cached !== undefined) return cached;
     }
     const n = entryChunks(entry);
-    if (n === 1) return this.#whole(d, entry, d.backend.getSync(chunkKey(entry.blob, 0)));
+    if (n === 1) return this.#whole(d, entry, d.backend.getSync(firstChunk ?? chunkKey(entry.blob, 0)));
     if (n > 1 && !d.backend.readsSync) return NOT_SYNC;
     const keys = chunkKeys(entry.blob, n);
     return this.#joined(d, entry, n === 0 ? [] : d.backend.readSync((r) => r.getMany(keys)));

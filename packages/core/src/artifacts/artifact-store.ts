@@ -8,6 +8,7 @@ import { decodeEntry, decodeHead, decodeReservation, type Entry, entryKey, HEAD_
 import { auditDomain, collectGarbage, lruKeys, usageOf } from './artifact-maintenance.js';
 import { reservationInfo, settleDeadPublish } from './artifact-publish.js';
 import { streamIn, streamOut } from './artifact-stream.js';
+import { EntryCache } from './entry-cache.js';
 import { checkExternalInput, requireFile, resolveExternal } from './external-file.js';
 import { LeaseHandle, ReservationHandle } from './handles.js';
 import { OWNER, ownerGone } from './owner.js';
@@ -60,6 +61,8 @@ const READ_RETRIES = 8;
 /** The `artifacts` handle (SPEC §5), built in core on a domain backend's ordered keys and transactions. */
 export class ArtifactKvStore implements ArtifactStore {
   readonly #ac: ArtifactContext;
+  /** Encoded entry keys and decoded entries of recent `get` hits (see EntryCache). */
+  readonly #entries = new EntryCache();
 
   constructor(ctx: StoreContext, domain: string, policy?: ArtifactsPolicy) {
     this.#ac = new ArtifactContext(ctx, domain, policy);
@@ -370,10 +373,10 @@ export class ArtifactKvStore implements ArtifactStore {
    */
   #getSync(d: OpenDomain, key: string): Uint8Array | undefined | typeof NOT_SYNC {
     for (let attempt = 0; attempt < READ_RETRIES; attempt++) {
-      const raw = d.backend.getSync(entryKey(key));
+      const raw = d.backend.getSync(this.#entries.entryKey(key));
       if (raw === undefined) return undefined;
-      const entry = decodeEntry(raw);
-      const bytes = this.#ac.readBlobSync(d, entry);
+      const entry = this.#entries.entry(key, raw);
+      const bytes = this.#ac.readBlobSync(d, entry, this.#entries.firstChunk(key));
       if (bytes === NOT_SYNC) return NOT_SYNC;
       if (bytes !== undefined) {
         if (!this.#ac.readOnly) this.#ac.recency(d).record(key, entry.blob);

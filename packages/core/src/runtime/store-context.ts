@@ -100,6 +100,11 @@ export class StoreContext {
   }
 
   /** Per-backend state of one sort (e.g. buffered counters), created on first use. */
+  /** The state `sort` of `backend` if `state` made it already (no factory to allocate on a hot path). */
+  existingState<T>(backend: DomainBackend, sort: string): T | undefined {
+    return this.#state.get(backend)?.get(sort) as T | undefined;
+  }
+
   state<T>(backend: DomainBackend, sort: string, create: () => T): T {
     let byKind = this.#state.get(backend);
     if (!byKind) {
