@@ -94,6 +94,25 @@ export function artifactsSpec(h: Harness): void {
       }
     });
 
+    it('put copies what it keeps in memory: changing the caller Buffer afterwards changes nothing stored', async () => {
+      const a = (await h.open()).artifacts('art');
+      for (const tier of ['ram', 'disk'] as const) {
+        // A Buffer's slice() is a view of the same memory: a `ram` blob kept through it would change too.
+        const mine = Buffer.from(blob(1000, 7));
+        await a.put(`mine-${tier}`, mine, { tier });
+        mine.fill(0);
+        expectBytes(await a.get(`mine-${tier}`), blob(1000, 7));
+        const got = (await a.get(`mine-${tier}`)) as Uint8Array;
+        got.fill(1); // and what a get handed out
+        expectBytes(await a.get(`mine-${tier}`), blob(1000, 7));
+      }
+      const reservation = await a.reserve('reserved');
+      const theirs = Buffer.from(blob(500, 3));
+      await reservation.commit(theirs, { tier: 'ram' });
+      theirs.fill(0);
+      expectBytes(await a.get('reserved'), blob(500, 3));
+    });
+
     it('multi-chunk blobs round-trip; put replaces a blob and its accounting', async () => {
       const a = (await h.open()).artifacts('art');
       const big = blob(600 * KiB + 3, 2);

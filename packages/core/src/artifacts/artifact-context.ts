@@ -245,7 +245,7 @@ export class ArtifactContext {
         }
         return undefined;
       }
-      if (entry.tier === 0) this.local(d).keep(entry.blob, bytes.slice());
+      if (entry.tier === 0) this.local(d).keep(entry.blob, new Uint8Array(bytes));
       return bytes;
     }
     const n = entryChunks(entry);
@@ -263,7 +263,7 @@ export class ArtifactContext {
     if (only === undefined) return undefined;
     if (only.byteLength !== entry.size) throw new StoreError('DECODE', 'artifact chunk does not match the blob size');
     const out = d.backend.owns(only) ? ownedArray(only) : new Uint8Array(only);
-    if (entry.tier === 0) this.local(d).keep(entry.blob, out.slice());
+    if (entry.tier === 0) this.local(d).keep(entry.blob, new Uint8Array(out));
     return out;
   }
 
@@ -279,7 +279,7 @@ export class ArtifactContext {
       at += part.byteLength;
     }
     if (at !== entry.size) throw new StoreError('DECODE', 'artifact chunks are shorter than the blob');
-    if (entry.tier === 0) this.local(d).keep(entry.blob, out.slice());
+    if (entry.tier === 0) this.local(d).keep(entry.blob, new Uint8Array(out));
     return out;
   }
 

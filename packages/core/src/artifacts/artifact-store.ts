@@ -82,7 +82,7 @@ export class ArtifactKvStore implements ArtifactStore {
         return { stat: storeBlob(at, key, { blob: id, size: bytes.byteLength, chunkBytes, ...put }), blob: id };
       });
       const local = ac.local(d);
-      if (put.tier === 0) local.keep(blob, bytes.slice());
+      if (put.tier === 0) local.keep(blob, new Uint8Array(bytes));
       local.notify(key);
       return stat;
     });

@@ -97,7 +97,7 @@ export class ReservationHandle implements ArtifactReservation {
         return { stat: storeBlob(at, this.key, { blob: id, size: bytes.byteLength, chunkBytes, ...put }), blob: id };
       });
       const local = this.#ac.local(d);
-      if (put.tier === 0) local.keep(blob, bytes.slice());
+      if (put.tier === 0) local.keep(blob, new Uint8Array(bytes));
       local.notify(this.key);
       return stat;
     });
