@@ -89,6 +89,12 @@ export class SqliteBackend implements DomainBackend {
     }, true);
   }
 
+  /** SPI `changeToken`: the file's (see `Connection.changeToken`): any commit to it gives a new number. */
+  changeToken(): number | undefined {
+    this.#assertOpen();
+    return this.#connection.changeToken();
+  }
+
   getSync(key: Bytes, guard?: WriteGuard): Bytes | undefined {
     this.#assertOpen();
     if (guard === undefined) {

@@ -37,6 +37,11 @@ export class Connection {
   readonly #tables = new Map<string, DomainTable>();
   readonly #beginRead: SqliteStatement;
   readonly #commitRead: SqliteStatement;
+  readonly #dataVersion: SqliteStatement;
+  /** What `changeToken` last saw (`PRAGMA data_version`, the engine's `writes`) and the number it gave. */
+  #tokenVersion = -1;
+  #tokenWrites = -1;
+  #token = 0;
   #settings: ConnectionSettings;
   #closed = false;
   #dbstat: SqliteStatement | null | undefined;
@@ -55,6 +60,7 @@ export class Connection {
     });
     this.#beginRead = db.prepare('BEGIN');
     this.#commitRead = db.prepare('COMMIT');
+    this.#dataVersion = db.prepare('PRAGMA data_version').pluck();
   }
 
   /** Opens `file` (creating it and its directory), switches it to WAL and sets up the meta table. */
@@ -148,10 +154,36 @@ export class Connection {
    */
   autocommit<T>(durability: Durability, write: () => T): T {
     this.#assertOpen();
-    this.#engine.useDurability(durability);
-    const result = write();
+    const result = this.#engine.autocommit(durability, write);
     this.#queue.noteCommit();
     return result;
+  }
+
+  /**
+   * SPI `changeToken` for every domain of this file: a number that changes whenever a commit may have
+   * changed the file. `PRAGMA data_version` (one statement, ~0.8 µs) changes at the first statement
+   * after another connection committed, in this process (the WAL checkpoint worker's, a read-only
+   * store's) or any other; this connection's own commits are the engine's `writes`, which every write
+   * transaction and autocommit write of it moves, at its start and its end. Either moving gives a
+   * new number from a counter of the process, so no number is ever handed out for two states.
+   * Undefined inside a transaction of this connection (a read there would see its uncommitted writes).
+   */
+  changeToken(): number | undefined {
+    this.#assertOpen();
+    if (this.#db.inTransaction) return undefined;
+    let version: number;
+    try {
+      version = this.#dataVersion.get() as number;
+    } catch (err) {
+      throw translateError(err, 'read');
+    }
+    const writes = this.#engine.writes;
+    if (version !== this.#tokenVersion || writes !== this.#tokenWrites) {
+      this.#tokenVersion = version;
+      this.#tokenWrites = writes;
+      this.#token = ++lastToken;
+    }
+    return this.#token;
   }
 
   /** Runs the reads in `fn` (in one read transaction when `snapshot`), translating native errors. */
@@ -258,6 +290,9 @@ export class Connection {
     if (this.#closed) throw closedError();
   }
 }
+
+/** The last number `changeToken` gave, on any connection of this process. */
+let lastToken = 0;
 
 function setUp(db: SqliteDatabase, settings: ConnectionSettings): void {
   db.exec(`PRAGMA busy_timeout = ${settings.busyTimeoutMs}`);

@@ -26,6 +26,7 @@ export class SqliteEngine implements TxEngine<DomainTable, SqliteDatabase> {
   readonly #commit: SqliteStatement;
   readonly #rollback: SqliteStatement;
   #synchronous: 'FULL' | 'NORMAL' | undefined;
+  #writes = 0;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -34,16 +35,41 @@ export class SqliteEngine implements TxEngine<DomainTable, SqliteDatabase> {
     this.#rollback = db.prepare('ROLLBACK');
   }
 
+  /**
+   * Write transactions and autocommit writes this connection has begun or ended, whatever their
+   * outcome (two a write): it changes across every commit of this connection, which SQLite's
+   * `data_version` does not count (see `Connection.changeToken`).
+   */
+  get writes(): number {
+    return this.#writes;
+  }
+
   transaction(durability: Durability, body: (db: SqliteDatabase) => void): void {
     this.useDurability(durability);
-    this.#begin.run();
+    this.#writes++;
     try {
-      body(this.#db);
-      this.#assertInTransaction();
-      this.#commit.run();
-    } catch (error) {
-      this.#rollbackQuietly();
-      throw error;
+      this.#begin.run();
+      try {
+        body(this.#db);
+        this.#assertInTransaction();
+        this.#commit.run();
+      } catch (error) {
+        this.#rollbackQuietly();
+        throw error;
+      }
+    } finally {
+      this.#writes++;
+    }
+  }
+
+  /** Runs `write`, one statement in autocommit (its own transaction), with the `synchronous` level of `durability`. */
+  autocommit<T>(durability: Durability, write: () => T): T {
+    this.useDurability(durability);
+    this.#writes++;
+    try {
+      return write();
+    } finally {
+      this.#writes++;
     }
   }
 

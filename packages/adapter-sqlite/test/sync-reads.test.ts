@@ -3,6 +3,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type DomainBackend, StoreError, type WriteGuard } from '@agentstore/core/spi';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/driver.js';
+import { DEFAULT_FILE } from '../src/paths.js';
 import { openAdapter, openDomain, tempDir } from './helpers.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -100,4 +102,87 @@ describe('synchronous reads (SPI readSync/getSync/rangeSync)', () => {
       await instance.close();
     }
   }, 60_000);
+});
+
+describe('SPI changeToken', () => {
+  /** The token, which must be a number here, and the same again at once (nothing was written in between). */
+  function tokenOf(db: DomainBackend): number {
+    const token = db.changeToken?.();
+    expect(typeof token).toBe('number');
+    expect(db.changeToken?.()).toBe(token);
+    return token as number;
+  }
+
+  it('stays the same while nothing is written, and changes with every write path of this process', async () => {
+    const instance = await openAdapter(dir);
+    const second = await openAdapter(dir);
+    try {
+      const db = await openDomain(instance, 'pairs');
+      const fast = await openDomain(instance, 'queued', {}, 'fast');
+      let token = tokenOf(db);
+      db.readSync?.((r) => r.range({}));
+      expect(db.getSync?.(A, guard)).toBeUndefined();
+      expect(tokenOf(db)).toBe(token);
+      const changed = async (write: () => Promise<unknown>): Promise<void> => {
+        await write();
+        const next = tokenOf(db);
+        expect(next).not.toBe(token);
+        token = next;
+      };
+      // A queued group, a lone blind put (one autocommit statement), a lone counter update (autocommit).
+      await changed(() => db.transact((tx) => tx.put(A, Uint8Array.of(1))));
+      await changed(() => db.transact((tx) => tx.put(B, Uint8Array.of(2)), { lone: true, blind: true }));
+      await changed(() => db.updateCounters([{ key: Uint8Array.of(0x20, 0x63), by: 1 }]));
+      await changed(() => db.clear());
+      // Another store of this process (it shares the connection), and a write-behind batch of a
+      // `fast` domain in the file once it commits.
+      const other = await openDomain(second, 'pairs');
+      await changed(() => other.transact((tx) => tx.put(A, Uint8Array.of(3)), { lone: true, blind: true }));
+      await changed(async () => {
+        await fast.transact((tx) => tx.put(A, Uint8Array.of(4)), { lone: true, blind: true });
+        await instance.sync();
+      });
+      expect(tokenOf(db)).toBe(token);
+    } finally {
+      await second.close();
+      await instance.close();
+    }
+  });
+
+  it('changes when another connection of this process or another process commits, the guard included', async () => {
+    const instance = await openAdapter(dir);
+    try {
+      const db = await openDomain(instance, 'pairs');
+      const first = tokenOf(db);
+      const raw = openDatabase(join(dir, DEFAULT_FILE), 1000);
+      try {
+        raw.prepare(`INSERT INTO "d_pairs" (k, v) VALUES (?, ?)`).run(A, Uint8Array.of(9));
+      } finally {
+        raw.close();
+      }
+      const afterRaw = tokenOf(db);
+      expect(afterRaw).not.toBe(first);
+      expect(hex(db.getSync?.(A))).toBe('09');
+      await writer(dir, 1);
+      const afterChild = tokenOf(db);
+      expect(afterChild).not.toBe(afterRaw);
+      expect(hex(db.getSync?.(A))).toBe('0100');
+      await writer(dir, 0, true);
+      expect(tokenOf(db)).not.toBe(afterChild);
+      expect(() => db.getSync?.(A, guard)).toThrow('guarded');
+    } finally {
+      await instance.close();
+    }
+  }, 60_000);
+
+  it('never gives one number to two files', async () => {
+    const instance = await openAdapter(dir);
+    try {
+      const one = await openDomain(instance, 'pairs');
+      const two = await openDomain(instance, 'pairs', { path: 'other.db' });
+      expect(tokenOf(one)).not.toBe(tokenOf(two));
+    } finally {
+      await instance.close();
+    }
+  });
 });

@@ -35,7 +35,7 @@ interface Cached {
  * when every byte is what the tuple was built from it hands out a copy of the tuple instead of
  * decoding them again: no epoch or notification is trusted, so a write by any process or connection
  * is seen as a write. A copy costs a third of a decode; a slot is filled on its second identical read,
- * so a thread read once per write pays nothing for it. Where the domain has a `readToken` (lmdb), a
+ * so a thread read once per write pays nothing for it. Where the domain has a `readToken` (lmdb, sqlite), a
  * read whose number is the one the slot's bytes were last found under skips the read as well
  * (`unchanged`): the number changes whenever a read may find anything else.
  */

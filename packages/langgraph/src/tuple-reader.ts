@@ -68,7 +68,7 @@ export class TupleReader {
    * checkpoint `tupleNow` cannot build goes through `tuples`. Settled at once when the read ran synchronously.
    */
   tuple(thread: string, ns: string, id: string | undefined): Promise<CheckpointTuple | undefined> {
-    // Unchanged since the cached tuple's bytes were last read (lmdb): no read at all.
+    // Unchanged since the cached tuple's bytes were last read (lmdb, sqlite): no read at all.
     const token = this.#checkpointBytes.readToken();
     if (token !== undefined) {
       const hit = this.#cache.unchanged(thread, ns, id, token);

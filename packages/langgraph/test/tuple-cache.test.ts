@@ -23,6 +23,18 @@ async function cached(saver: AgentstoreSaver): Promise<CheckpointTuple | undefin
   return saver.getTuple(latest);
 }
 
+/** The `read` calls the store's kv handles make while `fn` runs. */
+async function readsDuring(store: Store, fn: () => Promise<unknown>): Promise<number> {
+  const proto = Object.getPrototypeOf(store.kv('checkpoints')) as { read(fn: unknown): Promise<unknown> };
+  const spy = vi.spyOn(proto, 'read');
+  try {
+    await fn();
+    return spy.mock.calls.length;
+  } finally {
+    spy.mockRestore();
+  }
+}
+
 describe.each(ADAPTERS)('getTuple tuple cache on %s', (adapter) => {
   let store: Store;
   let destroy: () => Promise<void>;
@@ -87,27 +99,17 @@ describe.each(ADAPTERS)('getTuple tuple cache on %s', (adapter) => {
   });
 });
 
-describe('getTuple tuple cache on lmdb: an unchanged read token skips the read', () => {
+describe.each(['lmdb', 'sqlite'] as const)('getTuple tuple cache on %s: an unchanged read token skips the read', (adapter) => {
+  /** Where the migration test moves the domain. */
+  const elsewhere = adapter === 'lmdb' ? 'sqlite' : 'lmdb';
   let dataDir: string;
   beforeEach(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'agentstore-tuple-token-'));
   });
   afterEach(async () => rm(dataDir, { recursive: true, force: true }));
 
-  /** The `read` calls the store's kv handles make while `fn` runs. */
-  async function readsDuring(store: Store, fn: () => Promise<unknown>): Promise<number> {
-    const proto = Object.getPrototypeOf(store.kv('checkpoints')) as { read(fn: unknown): Promise<unknown> };
-    const spy = vi.spyOn(proto, 'read');
-    try {
-      await fn();
-      return spy.mock.calls.length;
-    } finally {
-      spy.mockRestore();
-    }
-  }
-
   it('hands out the cached tuple without a read until anything is written, by this saver or another', async () => {
-    const { store, destroy } = await openStore('lmdb', dataDir);
+    const { store, destroy } = await openStore(adapter, dataDir);
     try {
       const saver = new AgentstoreSaver(store);
       const other = new AgentstoreSaver(store);
@@ -140,8 +142,25 @@ describe('getTuple tuple cache on lmdb: an unchanged read token skips the read',
     }
   });
 
+  it('sees what another store of this process on the same data directory writes', async () => {
+    const { store, destroy } = await openStore(adapter, dataDir);
+    const second = await openStore(adapter, dataDir);
+    try {
+      const saver = new AgentstoreSaver(store);
+      const [id] = await putHistory(saver, 't', [{ messages: ['a'] }]);
+      await cached(saver);
+      expect(await readsDuring(store, () => saver.getTuple(latest))).toBe(0);
+      const at = { configurable: { ...latest.configurable, checkpoint_id: id } };
+      await new AgentstoreSaver(second.store).putWrites(at, [['messages', 'second']], 'task');
+      expect((await saver.getTuple(latest))?.pendingWrites).toEqual([['task', 'messages', 'second']]);
+    } finally {
+      await second.destroy();
+      await destroy();
+    }
+  });
+
   it('reads again once the domain holds entries with a TTL (they expire without a write)', async () => {
-    const { store, destroy } = await openStore('lmdb', dataDir);
+    const { store, destroy } = await openStore(adapter, dataDir);
     try {
       const saver = new AgentstoreSaver(store);
       await putHistory(saver, 't', [{ messages: ['a'] }]);
@@ -157,7 +176,7 @@ describe('getTuple tuple cache on lmdb: an unchanged read token skips the read',
   });
 
   it('with a thread TTL, a thread whose time passed is gone without any write', async () => {
-    const { store, destroy } = await openStore('lmdb', dataDir);
+    const { store, destroy } = await openStore(adapter, dataDir);
     try {
       let now = 1_000_000;
       const saver = new AgentstoreSaver(store, { ttl: { defaultTtlMs: 1000 }, clock: () => now });
@@ -175,7 +194,7 @@ describe('getTuple tuple cache on lmdb: an unchanged read token skips the read',
     const store = await createStore({
       dataDir,
       adapters: [lmdbAdapter, sqliteAdapter],
-      default: { adapter: 'lmdb', options: { durability: 'fast', fastWindowMs: 60_000 } },
+      default: { adapter, options: { durability: 'fast', fastWindowMs: 60_000 } },
     });
     try {
       const saver = new AgentstoreSaver(store);
@@ -191,12 +210,12 @@ describe('getTuple tuple cache on lmdb: an unchanged read token skips the read',
   });
 
   it('follows the domain when a migration moves it to another adapter', async () => {
-    const { store, destroy } = await openStore('lmdb', dataDir);
+    const { store, destroy } = await openStore(adapter, dataDir);
     try {
       const saver = new AgentstoreSaver(store);
       await putHistory(saver, 't', [{ messages: ['a'] }]);
       await cached(saver);
-      await store.migrateDomain('checkpoints', { adapter: 'sqlite' });
+      await store.migrateDomain('checkpoints', { adapter: elsewhere });
       expect(store.kv('checkpoints', { codec: rawCodec }).readToken()).toBeUndefined();
       expect((await cached(saver))?.checkpoint.channel_values).toEqual({ messages: ['a'] });
       await putHistory(saver, 't', [{ messages: ['b'] }]);
@@ -207,7 +226,7 @@ describe('getTuple tuple cache on lmdb: an unchanged read token skips the read',
   });
 
   it('rejects with CLOSED once the store closed, cached or not', async () => {
-    const { store } = await openStore('lmdb', dataDir);
+    const { store } = await openStore(adapter, dataDir);
     const saver = new AgentstoreSaver(store);
     await putHistory(saver, 't', [{ messages: ['a'] }]);
     await cached(saver);
@@ -245,11 +264,14 @@ describe.each(['sqlite', 'lmdb'] as const)('getTuple tuple cache with another pr
       await putHistory(saver, 't', [{ messages: ['a'], big: 'o'.repeat(3000) }]);
       const record = await recordBytes(store);
       expect((await cached(saver))?.checkpoint.channel_values).toEqual({ messages: ['a'], big: 'o'.repeat(3000) });
+      // Cached under an unchanged read token: only a change the token shows makes it read again.
+      expect(await readsDuring(store, () => saver.getTuple(latest))).toBe(0);
       await child('replace', 'n');
       // The record is byte for byte the same: only the value entry it refers to changed.
       expect(await recordBytes(store)).toEqual(record);
       expect((await saver.getTuple(latest))?.checkpoint.channel_values).toEqual({ messages: ['a'], big: 'n'.repeat(3000) });
       expect((await cached(saver))?.pendingWrites).toEqual([]);
+      expect(await readsDuring(store, () => saver.getTuple(latest))).toBe(0);
       await child('writes', 'from-child');
       const after = await saver.getTuple(latest);
       expect(after?.pendingWrites).toEqual([['task-child', 'messages', 'from-child']]);
