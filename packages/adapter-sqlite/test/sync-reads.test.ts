@@ -132,7 +132,7 @@ describe('SPI changeToken', () => {
       // A queued group, a lone blind put (one autocommit statement), a lone counter update (autocommit).
       await changed(() => db.transact((tx) => tx.put(A, Uint8Array.of(1))));
       await changed(() => db.transact((tx) => tx.put(B, Uint8Array.of(2)), { lone: true, blind: true }));
-      await changed(() => db.updateCounters([{ key: Uint8Array.of(0x20, 0x63), by: 1 }]));
+      await changed(() => (db.updateCounters as NonNullable<typeof db.updateCounters>)([{ key: Uint8Array.of(0x20, 0x63), by: 1 }]));
       await changed(() => db.clear());
       // Another store of this process (it shares the connection), and a write-behind batch of a
       // `fast` domain in the file once it commits.
