@@ -83,7 +83,8 @@ export class MemoryBackend implements DomainBackend {
       get,
       getMany: (keys) => keys.map(get),
       range: (range) => this.#rangeWith(range, writes),
-      put: (key, value) => void writes.set(byteId(key), [key.slice(), value.slice()]),
+      // Copies (`new Uint8Array`, not `slice()`, which is a view of the same memory for a Buffer).
+      put: (key, value) => void writes.set(byteId(key), [new Uint8Array(key), new Uint8Array(value)]),
       del: (key) => void writes.set(byteId(key), null),
     };
     const result = fn(tx);
