@@ -24,7 +24,8 @@ async function* rows(list: readonly Row[]): AsyncIterable<Row> {
 
 async function raw(domain: string): Promise<Row[]> {
   const out: Row[] = [];
-  for await (const row of storeAdmin(store).entries(domain)) out.push(row);
+  // Plain copies: byte equality whatever array type a backend hands out (better-sqlite3: Buffers).
+  for await (const [k, v] of storeAdmin(store).entries(domain)) out.push([new Uint8Array(k), new Uint8Array(v)]);
   return out;
 }
 
