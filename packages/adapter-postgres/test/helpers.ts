@@ -87,7 +87,9 @@ export function spawnChild(params: Record<string, unknown>): Child {
     }
     for (const wake of waiters.splice(0)) wake();
   });
-  const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+  // 'close', not 'exit': 'exit' can come before the last lines the child wrote are read from its
+  // stdout (a child that sends `done` and exits at once was then taken for one that never sent it).
+  const exited = new Promise<number | null>((resolve) => proc.on('close', (code) => resolve(code)));
   void exited.then(() => {
     for (const wake of waiters.splice(0)) wake();
   });
