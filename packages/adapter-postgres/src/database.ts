@@ -6,6 +6,7 @@ import { quoteSchema } from './identifiers.js';
 import { migrate } from './migrations.js';
 import { createPool } from './pool.js';
 import type { DatabaseSettings, TableTarget, TxResult } from './table-target.js';
+import { withClient } from './with-client.js';
 
 const EMPTY: RowsResult = { rows: [], rowCount: 0 };
 
@@ -118,42 +119,33 @@ export class Database implements TableTarget {
    */
   async writePrepared(name: string, prepare: () => string, text: string): Promise<unknown> {
     this.#assertNotEnded();
-    const client = await this.#pool.connect();
-    let broken: unknown;
-    const onError = (error: Error) => {
-      broken ??= error;
-    };
-    client.on('error', onError);
-    try {
-      let names = this.#prepared.get(client);
-      if (names === undefined) {
-        names = new Set();
-        this.#prepared.set(client, names);
-      }
-      for (let attempt = 0; ; attempt++) {
-        if (!names.has(name)) {
-          try {
-            await client.query(prepare());
-          } catch (error) {
-            // 42P05: prepared already on this connection (by an attempt whose answer was lost).
-            if (sqlState(error) !== '42P05') throw error;
+    return withClient(
+      () => this.#pool.connect(),
+      async (client) => {
+        let names = this.#prepared.get(client);
+        if (names === undefined) {
+          names = new Set();
+          this.#prepared.set(client, names);
+        }
+        for (let attempt = 0; ; attempt++) {
+          if (!names.has(name)) {
+            try {
+              await client.query(prepare());
+            } catch (error) {
+              // 42P05: prepared already on this connection (by an attempt whose answer was lost).
+              if (sqlState(error) !== '42P05') throw error;
+            }
+            names.add(name);
           }
-          names.add(name);
+          try {
+            return await client.query(text);
+          } catch (error) {
+            if (sqlState(error) !== '26000' || attempt > 0) throw error;
+            names.delete(name);
+          }
         }
-        try {
-          return await client.query(text);
-        } catch (error) {
-          if (sqlState(error) !== '26000' || attempt > 0) throw error;
-          names.delete(name);
-        }
-      }
-    } catch (error) {
-      if (isConnectionError(error)) broken ??= error;
-      throw error;
-    } finally {
-      client.removeListener('error', onError);
-      client.release(broken === undefined ? undefined : true);
-    }
+      },
+    );
   }
 
   /** Whether a commit without SET LOCAL is as durable as `strict` asks (so as `balanced` too). */

@@ -1,5 +1,5 @@
 import type { Pool, PooledClient, RowsResult, Statement } from './driver.js';
-import { isConnectionError } from './errors.js';
+import { withClient } from './with-client.js';
 
 /** No server in the list accepts writes now (all down, or all standbys): a connection error, so `IO`. */
 class NoWritableServer extends Error {
@@ -62,21 +62,10 @@ export class FailoverPool implements Pool {
   query(statement: Statement & { rowMode: 'array' }): Promise<RowsResult>;
   query(text: string): Promise<unknown>;
   async query(statement: (Statement & { rowMode: 'array' }) | string): Promise<unknown> {
-    const client = await this.connect();
-    let broken: unknown;
-    const onError = (error: Error) => {
-      broken ??= error;
-    };
-    client.on('error', onError);
-    try {
-      return await client.query(statement as string);
-    } catch (error) {
-      if (isConnectionError(error)) broken ??= error;
-      throw error;
-    } finally {
-      client.removeListener('error', onError);
-      client.release(broken === undefined ? undefined : true);
-    }
+    return withClient(
+      () => this.connect(),
+      (client) => client.query(statement as string),
+    );
   }
 
   async end(): Promise<void> {
