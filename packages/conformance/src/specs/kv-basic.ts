@@ -65,6 +65,29 @@ export function kvBasicSpec(h: Harness): void {
       expect(await kv.get('a')).toBeUndefined();
     });
 
+    it('readToken, where an adapter gives one, changes with every write (put, putMany, delete, a counter, clear) and throws CLOSED after close', async () => {
+      const store = await h.open();
+      const kv = store.kv<unknown>('token');
+      await kv.put('a', 1); // the domain exists and has been read from this handle
+      await kv.get('a');
+      const writes: Array<() => Promise<unknown>> = [
+        () => kv.put('a', 2),
+        () => kv.putMany([['b', 1]]),
+        () => kv.delete('b'),
+        () => kv.updateCounter('n', 1),
+        () => kv.clear(),
+      ];
+      for (const write of writes) {
+        const before = kv.readToken();
+        await write();
+        const after = kv.readToken();
+        // An adapter without a cheap token answers undefined, and the domain is then read afresh.
+        if (before !== undefined) expect(after, 'a write left the token unchanged').not.toBe(before);
+      }
+      await store.close();
+      expect(() => kv.readToken()).toThrowError(expect.objectContaining({ code: 'CLOSED' }));
+    });
+
     it('stores falsy values distinctly from absence', async () => {
       const kv = (await h.open()).kv<unknown>('falsy');
       const values: unknown[] = [0, '', false, null];
